@@ -1,0 +1,289 @@
+"""The command line: parse, load, expand, render, write. Thin on purpose; the logic lives below.
+
+Every user mistake is a DosecalError, turned into one line per problem on stderr and exit
+status 1 in :func:`_errors`, the one place that maps errors to exit codes. Values such as
+dates and zones are checked here rather than by click types, because click reports those as
+usage errors (exit 2) and the contract says bad input is exit 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tomllib
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+
+from dosecal import __version__, definitions
+from dosecal import plan as plans
+from dosecal.describe import describe
+from dosecal.errors import DosecalError, InputFileError, PlanError, Problem
+from dosecal.expand import expand
+from dosecal.output import write_atomic
+from dosecal.render import FORMATS, render
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn DosecalError into its message and exit status, without a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except DosecalError as exc:
+            if isinstance(exc, InputFileError):
+                for problem in exc.problems:
+                    click.echo(f"dosecal: {problem}", err=True)
+            else:
+                click.echo(f"dosecal: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def _bad(option: str, message: str) -> PlanError:
+    return PlanError([Problem(option, "", message)])
+
+
+def _parse_date(option: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _bad(option, f"'{value}' is not a date written YYYY-MM-DD (e.g. 2027-01-04)") from None
+
+
+def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip() or not rest.strip():
+            raise _bad(option, f"'{value}' must be written NAME=VALUE")
+        out[key.strip()] = rest.strip()
+    return out
+
+
+def computer_zone() -> str | None:
+    """The IANA name of this computer's zone, from TZ, /etc/localtime or /etc/timezone."""
+    candidates: list[str] = []
+    if tz := os.environ.get("TZ"):
+        candidates.append(tz.lstrip(":"))
+    try:
+        link = os.readlink("/etc/localtime")
+        if "zoneinfo/" in link:
+            candidates.append(link.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except OSError:
+        pass
+    for name in candidates:
+        try:
+            return plans.check_zone(name)
+        except ValueError:
+            continue
+    return None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dosecal")
+def main() -> None:
+    """Turn cancer treatment schedules into calendars and printable plans.
+
+    dosecal shows a schedule; it does not prescribe. Follow your care team's instructions.
+
+    \b
+    Example:
+      dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics
+    """
+
+
+@main.command("list")
+@_errors
+def list_() -> None:
+    """List the built-in schedules: id and title, one per line.
+
+    \b
+    Example:
+      dosecal list
+    """
+    for ident in definitions.builtin_ids():
+        schedule = definitions.resolve(ident)
+        click.echo(f"{schedule.id:<24}{schedule.title}")
+
+
+@main.command()
+@click.argument("schedule")
+@_errors
+def show(schedule: str) -> None:
+    """Explain SCHEDULE in words: phases, cycles, days, doses, choices and sources.
+
+    SCHEDULE is a built-in id (see 'dosecal list') or a path to a .toml definition.
+
+    \b
+    Example:
+      dosecal show blinatumomab-rr
+    """
+    click.echo(describe(definitions.resolve(schedule)), nl=False)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_errors
+def check(files: tuple[Path, ...]) -> None:
+    """Validate schedule definitions and plan files; report every problem, one per line.
+
+    A file with a [schedule] table is a definition; any other is a plan, which is also
+    checked against the schedule it names.
+
+    \b
+    Example:
+      dosecal check schedules/dasatinib.toml examples/dasatinib.plan.toml
+    """
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            problems.append(Problem(str(path), "", f"cannot read the file: {reason}"))
+            continue
+        try:
+            try:
+                is_definition = "schedule" in tomllib.loads(text) and isinstance(
+                    tomllib.loads(text)["schedule"], dict
+                )
+            except tomllib.TOMLDecodeError:
+                is_definition = path.parent.name == "schedules"
+            if is_definition:
+                definitions.loads(text, str(path))
+            else:
+                plan = plans.loads(text, str(path))
+                if plan.schedule is None:
+                    raise PlanError([Problem(str(path), "schedule", "a plan file must name its schedule")])
+                if not plan.timezone:
+                    plan = plan.replace(timezone="UTC")  # the zone is the computer's: not a file error
+                plans.check(definitions.resolve(plan.schedule), plan)
+        except InputFileError as exc:
+            problems.extend(exc.problems)
+            continue
+        click.echo(f"{path}: OK")
+    if problems:
+        raise InputFileError(problems)
+
+
+def _format_of(path: str, fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    if path == "-":
+        return "txt"
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext in FORMATS:
+        return ext
+    raise _bad("-o", f"cannot tell the format of '{path}' from its extension; give --format {'|'.join(FORMATS)}")
+
+
+@main.command()
+@click.argument("schedule", required=False)
+@click.option("--start", metavar="DATE", help="Day 1 of the plan (YYYY-MM-DD).")
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="A plan file (TOML); options override it.")
+@click.option("--tz", metavar="ZONE", help="IANA time zone, e.g. America/Toronto (default: the computer's).")
+@click.option("--time", "times", metavar="AGENT=HH:MM", multiple=True, help="Dose or appointment time; HH:MM,HH:MM for several a day.")
+@click.option("--choice", "choices", metavar="ID=VALUE", multiple=True, help="A choice the schedule offers (see 'dosecal show').")
+@click.option("--until", metavar="DATE", help="Last day to include (default: the end of the last cycle, or 90 days).")
+@click.option("--cycles", type=int, metavar="N", help="Number of cycles to plan (at most what the schedule allows).")
+@click.option("--patient", metavar="TEXT", help="A name or label for printable plans; never put into the .ics.")
+@click.option("--reminder", type=int, metavar="MINUTES", help="Minutes before each dose that calendar reminders fire (default 15).")
+@click.option("--ics-times", type=click.Choice(["zone", "utc"]), default="zone", show_default=True, help="Write .ics times with their zone, or in UTC.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from the -o extension, else txt).")
+@click.option("-o", "--output", "outputs", metavar="PATH", multiple=True, help="Output file, or - for standard output; repeat for several formats.")
+@_errors
+def generate(
+    schedule: str | None,
+    start: str | None,
+    plan_file: Path | None,
+    tz: str | None,
+    times: tuple[str, ...],
+    choices: tuple[str, ...],
+    until: str | None,
+    cycles: int | None,
+    patient: str | None,
+    reminder: int | None,
+    ics_times: str,
+    fmt: str | None,
+    outputs: tuple[str, ...],
+) -> None:
+    """Expand SCHEDULE from a start date into a calendar, a plan, or data.
+
+    SCHEDULE is a built-in id or a path to a .toml definition; it may be left out when the
+    --plan file names one. Every output is written whole or not at all.
+
+    \b
+    Examples:
+      dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics
+      dosecal generate blinatumomab-rr --start 2027-01-04 --choice bag-hours=48 -o plan.ics -o plan.txt
+    """
+    base = plans.load(plan_file) if plan_file is not None else None
+    name = schedule or (base.schedule if base else None)
+    if name is None:
+        raise _bad("SCHEDULE", "name a schedule (see 'dosecal list') or give a --plan file that names one")
+    sched = definitions.resolve(name)
+    if base is None:
+        if start is None:
+            raise _bad("--start", "give the plan's day 1 with --start YYYY-MM-DD (or a --plan file)")
+        base = plans.Plan(start=_parse_date("--start", start), timezone="")
+    plan = base
+    if start is not None:
+        plan = plan.replace(start=_parse_date("--start", start))
+    if tz is not None:
+        try:
+            plan = plan.replace(timezone=plans.check_zone(tz))
+        except ValueError as exc:
+            raise _bad("--tz", str(exc)) from None
+    elif not plan.timezone:
+        zone = computer_zone()
+        if zone is None:
+            raise _bad("--tz", "cannot tell this computer's time zone; give --tz Area/City")
+        plan = plan.replace(timezone=zone)
+    if times:
+        parsed = {}
+        for agent, value in _pairs("--time", times).items():
+            try:
+                parsed[agent] = plans.parse_times(value)
+            except ValueError as exc:
+                raise _bad("--time", f"{agent}: {exc}") from None
+        plan = plan.replace(times={**plan.times, **parsed})
+    if choices:
+        plan = plan.replace(choices={**plan.choices, **_pairs("--choice", choices)})
+    if until is not None:
+        plan = plan.replace(until=_parse_date("--until", until))
+    if cycles is not None:
+        if cycles < 1:
+            raise _bad("--cycles", f"must be 1 or more, not {cycles}")
+        plan = plan.replace(cycles=cycles)
+    if patient is not None:
+        plan = plan.replace(patient=patient)
+    if reminder is not None:
+        plan = plan.replace(reminder_minutes=reminder)
+
+    occurrences = expand(sched, plan)
+    targets = outputs or ("-",)
+    rendered = [
+        (target, render(_format_of(target, fmt), occurrences, sched, plan, ics_times="utc" if ics_times == "utc" else "zone"))
+        for target in targets
+    ]
+    for target, data in rendered:
+        if target == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            write_atomic(Path(target), data)
+            click.echo(f"wrote {target} ({len(occurrences)} events)", err=True)

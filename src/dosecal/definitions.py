@@ -1,0 +1,535 @@
+"""Schedule definitions: TOML text in, a validated :class:`Schedule` out, or every problem found.
+
+The format is documented in docs/definitions.md. Validation happens here, before any date is
+computed, so that the core can trust what it is given and a pharmacist sees all of a file's
+mistakes at once, each with its key path and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dosecal.errors import DefinitionError, Problem, UnknownScheduleError
+from dosecal.schedule import (
+    Agent,
+    Choice,
+    CycleDose,
+    Daily,
+    DayRange,
+    DoseStep,
+    Infusion,
+    Phase,
+    Premedication,
+    Schedule,
+    Selector,
+    Source,
+    Stay,
+)
+from dosecal.tomlfile import KeyPath, Table, TomlFile, describe, parse_time
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+#: The choice id that bag changes read their interval (in hours) from.
+BAG_CHOICE = "bag-hours"
+
+
+def parse_range(value: object) -> DayRange:
+    """Parse one inclusive day range: ``8``, ``"8"`` or ``"1-28"``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        first = last = value
+    elif isinstance(value, str) and (m := _RANGE.match(value)):
+        first = int(m.group(1))
+        last = int(m.group(2)) if m.group(2) else first
+    else:
+        raise ValueError(f"must be a day or a range of days such as \"1-28\", not {describe(value)}")
+    if first < 1:
+        raise ValueError(f"day {first} does not exist: days are counted from 1")
+    if last < first:
+        raise ValueError(f"the range {first}-{last} is empty: it ends before it starts")
+    return DayRange(first, last)
+
+
+def parse_days(value: object) -> tuple[int, ...]:
+    """Parse listed days: ``[1, 8, 15]``, ``"1, 8, 15"``, ``"1-7, 15"`` or one day."""
+    parts: list[object]
+    if isinstance(value, list):
+        parts = list(value)
+    elif isinstance(value, str):
+        parts = [p for p in value.split(",")]
+    else:
+        parts = [value]
+    if not parts:
+        raise ValueError("must list at least one day")
+    days: list[int] = []
+    for part in parts:
+        days.extend(parse_range(part))
+    if len(set(days)) != len(days):
+        dup = sorted({d for d in days if days.count(d) > 1})
+        raise ValueError(f"lists day {dup[0]} more than once")
+    return tuple(sorted(days))
+
+
+class _Reader:
+    """Builds a Schedule from one parsed file, recording problems instead of raising."""
+
+    def __init__(self, file: TomlFile) -> None:
+        self.file = file
+        self.sources: dict[str, Source] = {}
+        self.agents: dict[str, Agent] = {}
+        self.choices: dict[str, Choice] = {}
+
+    # -- small helpers -------------------------------------------------------------------
+
+    def cite(self, table: Table, *, required: bool = True) -> tuple[str, ...]:
+        """Read ``source``; every clinical fact must name at least one known source."""
+        keys = table.str_list("source")
+        if not keys and required and "source" not in table.data:
+            table.error(None, "missing required key 'source': every clinical fact cites one")
+        for key in keys:
+            if key not in self.sources:
+                hint = _suggest(key, self.sources)
+                table.error("source", f"unknown source '{key}'{hint}; list it under [sources]")
+        return tuple(keys)
+
+    def agent_ref(self, table: Table, key: str = "agent") -> str | None:
+        name = table.get_str(key)
+        if name is not None and name not in self.agents:
+            table.error(key, f"unknown agent '{name}'{_suggest(name, self.agents)}")
+            return None
+        return name
+
+    def selector(self, table: Table, phase_cycles: range) -> Selector:
+        cycles: frozenset[int] | None = None
+        raw = table.raw("cycles")
+        if raw is not None:
+            try:
+                listed = parse_days(raw)
+            except ValueError as exc:
+                table.error("cycles", str(exc).replace("day", "cycle"))
+                listed = ()
+            outside = [c for c in listed if c not in phase_cycles]
+            if outside:
+                table.error(
+                    "cycles",
+                    f"cycle {outside[0]} is not in this phase, which has cycles "
+                    f"{phase_cycles.start}-{phase_cycles.stop - 1}",
+                )
+            cycles = frozenset(listed)
+        when: dict[str, str] = {}
+        sub = table.table("when")
+        if sub is not None:
+            for key, value in sub.data.items():
+                sub._taken.add(key)
+                choice = self.choices.get(key)
+                if choice is None:
+                    sub.error(key, f"unknown choice '{key}'{_suggest(key, self.choices)}")
+                elif not isinstance(value, str) or value not in choice.options:
+                    sub.error(key, f"must be one of {', '.join(choice.options)}, not {describe(value)}")
+                else:
+                    when[key] = value
+        return Selector(cycles, when)
+
+    # -- sections ------------------------------------------------------------------------
+
+    def read(self, root: Table) -> Schedule | None:
+        meta = root.table("schedule", required=True)
+        src = root.table("sources", required=True)
+        if src is not None:
+            for key, t in src.items():
+                self.sources[key] = Source(key, t.get_str("title") or "", t.get_str("url", required=False))
+                t.done()
+            if not self.sources:
+                src.error(None, "must list at least one source")
+        ags = root.table("agents", required=True)
+        if ags is not None:
+            for key, t in ags.items():
+                self.read_agent(key, t)
+        chs = root.table("choices")
+        if chs is not None:
+            for key, t in chs.items():
+                self.read_choice(key, t)
+
+        dailies = [self.read_daily(t) for t in root.tables("daily")]
+        phases: list[Phase] = []
+        first_cycle = 1
+        for t in root.tables("phases"):
+            phase = self.read_phase(t, first_cycle)
+            if phase is not None:
+                phases.append(phase)
+                first_cycle += phase.cycles
+        if not dailies and not phases and not root.has("daily") and not root.has("phases"):
+            root.error(None, "a schedule needs at least one [[daily]] or [[phases]] table")
+        if any(i.bag_changes for p in phases for i in p.infusions) and BAG_CHOICE not in self.choices:
+            root.error("choices", f"bag changes need a [choices.{BAG_CHOICE}] with the bag intervals")
+
+        ident = title = indication = None
+        last_checked = None
+        notes: list[str] = []
+        start_day = 1
+        if meta is not None:
+            ident = meta.get_str("id")
+            if ident is not None and not _ID.match(ident):
+                meta.error("id", f"'{ident}' must be lowercase letters, digits and hyphens")
+            title = meta.get_str("title")
+            indication = meta.get_str("indication")
+            last_checked = meta.get_date("last_checked")
+            notes = meta.str_list("notes")
+            start_day = meta.get_int("cycles_start_day", required=False, default=1, minimum=1) or 1
+            meta.done()
+        root.done()
+        if self.file.problems:
+            return None
+        assert ident and title and indication and last_checked  # guaranteed when no problems
+        return Schedule(
+            id=ident,
+            title=title,
+            indication=indication,
+            last_checked=last_checked,
+            sources=self.sources,
+            agents=self.agents,
+            daily=tuple(d for d in dailies if d is not None),
+            phases=tuple(phases),
+            choices=self.choices,
+            cycles_start_day=start_day,
+            notes=tuple(notes),
+            origin=self.file.file,
+        )
+
+    def read_agent(self, key: str, t: Table) -> None:
+        if not _ID.match(key):
+            t.error(None, f"agent id '{key}' must be lowercase letters, digits and hyphens")
+        times: list[Any] = []
+        raw = t.raw("times")
+        if raw is not None:
+            values = raw if isinstance(raw, list) else [raw]
+            for i, value in enumerate(values):
+                try:
+                    times.append(parse_time(value))
+                except ValueError as exc:
+                    t.error("times", f"time {i + 1}: {exc}")
+            if len(set(times)) != len(times):
+                t.error("times", "lists the same time twice")
+        self.agents[key] = Agent(
+            id=key,
+            name=t.get_str("name") or key,
+            route=t.get_str("route") or "",
+            times=tuple(sorted(times)),
+            times_note=t.get_str("times_note", required=False),
+            instructions=tuple(t.str_list("instructions")),
+            missed_dose=t.get_str("missed_dose", required=False),
+            sources=self.cite(t, required=bool(t.has("instructions") or t.has("missed_dose"))),
+        )
+        t.done()
+
+    def read_choice(self, key: str, t: Table) -> None:
+        options = tuple(t.str_list("options", required=True))
+        default = t.get_str("default", required=False)
+        if default is not None and options and default not in options:
+            t.error("default", f"'{default}' is not one of the options {', '.join(options)}")
+        if key == BAG_CHOICE:
+            for option in options:
+                if not option.isdigit() or int(option) < 1:
+                    t.error("options", f"bag intervals are whole hours, not {option!r}")
+        self.choices[key] = Choice(
+            id=key,
+            label=t.get_str("label") or key,
+            options=options,
+            default=default,
+            sources=self.cite(t),
+            note=t.get_str("note", required=False),
+        )
+        t.done()
+
+    def read_steps(self, owner: Table, *, daily: bool) -> tuple[DoseStep, ...]:
+        steps: list[DoseStep] = []
+        tables = list(owner.tables("steps"))
+        if not tables:
+            if not owner.has("steps"):
+                owner.error(None, "missing required key 'steps' (at least one dose step)")
+            return ()
+        for i, t in enumerate(tables):
+            if daily and not t.has("days") and t.has("from_day"):
+                first = t.get_int("from_day", minimum=1)
+                days = DayRange(first, first) if first else None
+                if i != len(tables) - 1:
+                    t.error("from_day", "only the last step may be open-ended; give 'days' instead")
+            else:
+                days = t.convert("days", parse_range)
+            dose = t.get_str("dose")
+            cite = self.cite(t)
+            t.done()
+            if days is None or dose is None:
+                continue
+            if steps and days.first != steps[-1].days.last + 1:
+                t.error(
+                    "days",
+                    f"must start on day {steps[-1].days.last + 1}, the day after the previous step "
+                    f"ends (steps are consecutive, without gaps or overlaps)",
+                )
+            steps.append(DoseStep(days, dose, cite))
+        return tuple(steps)
+
+    def read_daily(self, t: Table) -> Daily | None:
+        agent = self.agent_ref(t)
+        steps = self.read_steps(t, daily=True)
+        open_ended = bool(t.data.get("steps")) and "days" not in t.data["steps"][-1]
+        cite = self.cite(t)
+        t.done()
+        if agent is not None and not self.agents[agent].times:
+            t.error("agent", f"agent '{agent}' needs 'times' for its daily doses")
+        if agent is None or not steps:
+            return None
+        return Daily(agent, steps, open_ended, cite)
+
+    def read_phase(self, t: Table, first_cycle: int) -> Phase | None:
+        name = t.get_str("name")
+        count = t.get_int("cycles", minimum=1)
+        length = t.get_int("length", minimum=1)
+        rest = t.convert("rest", parse_range, required=False)
+        cite = self.cite(t)
+        if count is None or length is None:
+            t.done()
+            return None
+        cycles = range(first_cycle, first_cycle + count)
+        in_cycle = _DayCheck(length)
+        if rest is not None:
+            in_cycle.range(t, "rest", rest)
+            if rest.last != length:
+                t.error("rest", f"the rest period must end on the cycle's last day, day {length}")
+
+        doses: list[CycleDose] = []
+        for d in t.tables("doses"):
+            dose = self.read_dose(d, cycles, in_cycle)
+            if dose is not None:
+                doses.append(dose)
+        infusions: list[Infusion] = []
+        for d in t.tables("infusions"):
+            infusion = self.read_infusion(d, cycles, in_cycle)
+            if infusion is not None:
+                infusions.append(infusion)
+        stays: list[Stay] = []
+        for d in t.tables("stays"):
+            days = d.convert("days", parse_range)
+            if days is not None:
+                in_cycle.range(d, "days", days)
+            sel = self.selector(d, cycles)
+            stay_cite = self.cite(d)
+            d.done()
+            if days is not None:
+                stays.append(Stay(days, sel, stay_cite))
+        premeds: list[Premedication] = []
+        for d in t.tables("premedications"):
+            premed = self.read_premed(d, cycles, in_cycle, doses, infusions)
+            if premed is not None:
+                premeds.append(premed)
+        t.done()
+
+        _check_overlaps(t, infusions, doses, cycles)
+        if rest is not None:
+            for kind, items in (("doses", doses), ("infusions", infusions)):
+                for i, item in enumerate(items, start=1):
+                    busy = item.days if isinstance(item, Infusion) else item.days
+                    clash = [d for d in busy if d in rest]
+                    if clash:
+                        t.error((kind, i, "days"), f"day {clash[0]} falls in the rest period {rest}")
+        return Phase(
+            name=name or "",
+            cycles=count,
+            length=length,
+            rest=rest,
+            doses=tuple(doses),
+            infusions=tuple(infusions),
+            premedications=tuple(premeds),
+            stays=tuple(stays),
+            sources=cite,
+        )
+
+    def read_dose(self, t: Table, cycles: range, in_cycle: _DayCheck) -> CycleDose | None:
+        agent = self.agent_ref(t)
+        days = t.convert("days", parse_days)
+        if days is not None:
+            in_cycle.days(t, "days", days)
+        dose = t.get_str("dose")
+        minutes = t.get_int("minutes", required=False, default=15, minimum=1) or 15
+        window = t.get_int("window_days", required=False, default=0) or 0
+        window_note = t.get_str("window_note", required=False)
+        if window and not window_note:
+            t.error("window_note", "a dose window needs the label's words in 'window_note'")
+        observe = t.get_int("observe_minutes", required=False, default=0) or 0
+        sel = self.selector(t, cycles)
+        cite = self.cite(t)
+        t.done()
+        if agent is not None and not self.agents[agent].times:
+            t.error("agent", f"agent '{agent}' needs 'times' for its doses")
+        if agent is None or days is None or dose is None:
+            return None
+        return CycleDose(agent, days, dose, minutes, sel, cite, window, window_note, observe)
+
+    def read_infusion(self, t: Table, cycles: range, in_cycle: _DayCheck) -> Infusion | None:
+        agent = self.agent_ref(t)
+        steps = self.read_steps(t, daily=False)
+        for i, step in enumerate(steps, start=1):
+            in_cycle.range(t, ("steps", i, "days"), step.days)
+        bags = t.get_bool("bag_changes")
+        sel = self.selector(t, cycles)
+        cite = self.cite(t)
+        t.done()
+        if agent is not None and not self.agents[agent].times:
+            t.error("agent", f"agent '{agent}' needs 'times': the infusion starts at that time")
+        if agent is None or not steps:
+            return None
+        return Infusion(agent, steps, bags, sel, cite)
+
+    def read_premed(
+        self,
+        t: Table,
+        cycles: range,
+        in_cycle: _DayCheck,
+        doses: list[CycleDose],
+        infusions: list[Infusion],
+    ) -> Premedication | None:
+        agent = self.agent_ref(t)
+        before = self.agent_ref(t, "before")
+        days = t.convert("days", parse_days)
+        if days is not None:
+            in_cycle.days(t, "days", days)
+        minutes = t.get_int("minutes_before", minimum=1)
+        dose = t.get_str("dose")
+        sel = self.selector(t, cycles)
+        cite = self.cite(t)
+        t.done()
+        if None in (agent, before, days, minutes, dose):
+            return None
+        assert agent and before and days and minutes and dose
+        starts = {d for x in doses if x.agent == before for d in x.days}
+        starts |= {s.days.first for x in infusions if x.agent == before for s in x.steps}
+        for day in days:
+            if day not in starts:
+                t.error(
+                    "days",
+                    f"day {day} has no dose or infusion start of '{before}' for the premedication "
+                    "to precede",
+                )
+                break
+        return Premedication(agent, before, days, minutes, dose, sel, cite)
+
+
+class _DayCheck:
+    """Checks that cycle days fall inside a cycle of a given length."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+    def days(self, t: Table, key: str | KeyPath, days: Iterable[int]) -> None:
+        for day in days:
+            if day > self.length:
+                where = key if isinstance(key, str) else key
+                t.source.error(
+                    (*t.path, *((where,) if isinstance(where, str) else where)),
+                    f"day {day} is outside the {self.length}-day cycle",
+                )
+                return
+
+    def range(self, t: Table, key: str | KeyPath, days: DayRange) -> None:
+        self.days(t, key, (days.last,))
+
+
+def _could_meet(a: Selector, b: Selector) -> bool:
+    if a.cycles is not None and b.cycles is not None and not a.cycles & b.cycles:
+        return False
+    return all(b.when.get(k, v) == v for k, v in a.when.items())
+
+
+def _check_overlaps(t: Table, infusions: list[Infusion], doses: list[CycleDose], cycles: range) -> None:
+    """Two infusions of one agent on the same day of the same cycle cannot both be true."""
+    for i, a in enumerate(infusions):
+        for j, b in enumerate(infusions[i + 1 :], start=i + 2):
+            if a.agent == b.agent and _could_meet(a.selector, b.selector):
+                shared = [d for d in a.days if d in b.days]
+                if shared:
+                    t.error(
+                        ("infusions", j, "steps"),
+                        f"overlaps infusions[{i + 1}] of '{a.agent}' on day {shared[0]} "
+                        "in the same cycle; limit one of them with 'cycles' or 'when'",
+                    )
+    for i, a in enumerate(doses):
+        for j, b in enumerate(doses[i + 1 :], start=i + 2):
+            if a.agent == b.agent and _could_meet(a.selector, b.selector):
+                shared = sorted(set(a.days) & set(b.days))
+                if shared:
+                    t.error(
+                        ("doses", j, "days"),
+                        f"doses[{i + 1}] of '{a.agent}' is also on day {shared[0]} of the same "
+                        "cycle; limit one of them with 'cycles' or 'when'",
+                    )
+    del cycles
+
+
+def _suggest(name: str, known: Mapping[str, object]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def loads(text: str, file: str) -> Schedule:
+    """Load a definition from TOML text; ``file`` labels the messages.
+
+    Raises:
+        DefinitionError: with every problem found, each naming the file, key and line.
+    """
+    source = TomlFile(file, text)
+    root = source.parse()
+    schedule = _Reader(source).read(root) if root is not None else None
+    if source.problems or schedule is None:
+        raise DefinitionError(source.problems)
+    return schedule
+
+
+def load(path: Path) -> Schedule:
+    """Load a definition file (see :func:`loads`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DefinitionError([Problem(str(path), "", f"cannot read the file: {reason}")]) from None
+    return loads(text, str(path))
+
+
+def builtin_dir() -> Path:
+    """The folder of built-in definitions: inside the installed package, else the source tree."""
+    packaged = Path(str(resources.files("dosecal"))) / "schedules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "schedules"
+
+
+def builtin_ids() -> list[str]:
+    """The ids of the built-in schedules, sorted."""
+    return sorted(p.stem for p in builtin_dir().glob("*.toml"))
+
+
+def resolve(name: str) -> Schedule:
+    """A built-in schedule by id, or a definition file by path.
+
+    Raises:
+        UnknownScheduleError: when ``name`` is neither.
+        DefinitionError: when the file has problems.
+    """
+    ids = builtin_ids()
+    if name in ids:
+        return load(builtin_dir() / f"{name}.toml")
+    path = Path(name)
+    if path.suffix == ".toml" or path.exists() or "/" in name:
+        if not path.is_file():
+            raise UnknownScheduleError(f"{name}: no such definition file")
+        return load(path)
+    close = difflib.get_close_matches(name, ids, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise UnknownScheduleError(
+        f"'{name}' is not a built-in schedule or a .toml file.{hint} See 'dosecal list'."
+    )

@@ -1,0 +1,64 @@
+"""One error hierarchy: every mistake a user can make is a DosecalError, mapped to exit 1 in cli."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as the input allows.
+
+    Attributes:
+        file: the path as the user gave it, or a label such as ``<built-in dasatinib>``.
+        key: the key path inside the file (``phases[2].doses[1].days``), or ``""``.
+        message: what is wrong, in words a pharmacist can act on.
+        line: the 1-based line number, when it could be found.
+    """
+
+    file: str
+    key: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class DosecalError(Exception):
+    """Base of every error caused by user input; should not be raised directly.
+
+    The command line turns any of these into its message and exit status ``exit_code``
+    without a traceback, because the user can fix the input and try again.
+    """
+
+    exit_code = 1
+
+
+class InputFileError(DosecalError):
+    """A definition or plan file has one or more problems; all of them are reported at once."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class DefinitionError(InputFileError):
+    """A schedule definition is malformed or clinically inconsistent (day 30 in a 28-day cycle)."""
+
+
+class PlanError(InputFileError):
+    """A plan (file or options) cannot be applied to its schedule."""
+
+
+class UnknownScheduleError(DosecalError):
+    """The schedule named is neither a built-in id nor a readable file."""
+
+
+class OutputError(DosecalError):
+    """An output could not be written; nothing half-written is left behind."""
+
+
+class MissingFeatureError(DosecalError):
+    """A format needs an optional dependency that is not installed; the message says how to add it."""

@@ -1,0 +1,132 @@
+"""Occurrences: the dated events of one plan, each with an identity that survives date changes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What an occurrence is; the values are the JSON contract's ``kind`` strings."""
+
+    DOSE = "dose"
+    INFUSION = "infusion"
+    BAG_CHANGE = "bag-change"
+    PREMEDICATION = "premedication"
+    HOSPITAL = "hospital"
+    OBSERVATION = "observation"
+    REST = "rest"
+    VISIT = "visit"
+    INFUSION_END = "infusion-end"
+
+
+class Status(StrEnum):
+    """Whether an occurrence is still planned; a held dose stays, cancelled."""
+
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+
+
+_UNSAFE = re.compile(r"[^a-z0-9-]+")
+
+
+def slug(text: str) -> str:
+    """Lowercase ``text`` and keep it to letters, digits and hyphens, for UIDs."""
+    return _UNSAFE.sub("-", text.lower()).strip("-") or "plan"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class OccurrenceId:
+    """What an occurrence is, independent of when: the source of its UID.
+
+    Delaying cycle 2 moves its events but keeps these fields, hence the UIDs, so a calendar
+    that honours UIDs updates the events instead of adding copies.
+
+    Attributes:
+        plan: the plan id (a slug).
+        agent: the agent id, or ``"course"`` for stays and rest periods.
+        kind: the occurrence kind.
+        cycle: the cycle number, or ``None`` for daily dosing outside cycles.
+        day: the cycle day, or the plan day for daily dosing.
+        ordinal: which one of several of the same kind on that day (1-based).
+    """
+
+    plan: str
+    agent: str
+    kind: Kind
+    cycle: int | None
+    day: int
+    ordinal: int = 1
+
+    def to_string(self) -> str:
+        """A readable, stable string: ``dasatinib-2027-01-04.dasatinib.dose.d12.1``."""
+        where = f"c{self.cycle}.d{self.day}" if self.cycle is not None else f"d{self.day}"
+        return f"{self.plan}.{self.agent}.{self.kind.value}.{where}.{self.ordinal}"
+
+    @property
+    def uid(self) -> str:
+        """The iCalendar UID: globally unique by the ``@dosecal`` domain part."""
+        return f"{self.to_string()}@dosecal"
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One dated event of a plan.
+
+    Attributes:
+        id: the identity (see :class:`OccurrenceId`).
+        kind: what it is.
+        agent: the agent id, or ``None`` for stays and rest.
+        phase: the phase name, or ``None`` outside cycles.
+        cycle: the cycle number, or ``None``.
+        day: the cycle day (or plan day for daily dosing).
+        title: the one-line summary a patient reads.
+        dose: the dose as written, if any.
+        start: a ``date`` for all-day events, else an aware ``datetime`` in the plan's zone.
+        end: exclusive end of the same type (an all-day span of days 1-28 ends on day 29).
+        notes: the longer text: instructions, windows, sources.
+        status: planned or cancelled.
+        sequence: the iCalendar SEQUENCE, raised when an adjustment changes the event.
+        reminder: whether a calendar reminder belongs on it (doses, infusion starts).
+        busy: whether it makes the patient busy (TRANSP:OPAQUE) in a calendar.
+    """
+
+    id: OccurrenceId
+    kind: Kind
+    agent: str | None
+    phase: str | None
+    cycle: int | None
+    day: int
+    title: str
+    dose: str | None
+    start: date | datetime
+    end: date | datetime
+    notes: str | None = None
+    status: Status = Status.PLANNED
+    sequence: int = 0
+    reminder: bool = False
+    busy: bool = True
+
+    @property
+    def uid(self) -> str:
+        """The iCalendar UID."""
+        return self.id.uid
+
+    @property
+    def all_day(self) -> bool:
+        """Whether start and end are dates rather than times."""
+        return not isinstance(self.start, datetime)
+
+    @property
+    def label(self) -> str:
+        """The cycle/day label nurses write (``C2D8``), or ``Day 12`` outside cycles."""
+        if self.cycle is None:
+            return f"Day {self.day}"
+        return f"C{self.cycle}D{self.day}"
+
+    @property
+    def start_date(self) -> date:
+        """The local date the occurrence starts on."""
+        return self.start.date() if isinstance(self.start, datetime) else self.start

@@ -1,0 +1,262 @@
+"""The Plan: one patient's use of a schedule (start, zone, times, choices), and its TOML file.
+
+A plan is kept in a small file so that the same calendar can be generated again later, byte
+for byte. Command-line options override the file; :func:`check` verifies the result against
+the schedule before anything is expanded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from dosecal.errors import PlanError, Problem
+from dosecal.occurrence import slug
+from dosecal.schedule import Schedule
+from dosecal.tomlfile import Table, TomlFile, describe, parse_time
+
+#: Days planned for a schedule that never ends (a daily TKI) when no --until is given.
+DEFAULT_HORIZON_DAYS = 90
+
+#: Minutes before a dose that its calendar reminder fires, unless the plan says otherwise.
+DEFAULT_REMINDER_MINUTES = 15
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One patient's use of a schedule.
+
+    Attributes:
+        start: day 1 of the plan.
+        timezone: the IANA zone the times are local to.
+        times: dose or appointment times by agent id, overriding the schedule's defaults.
+        choices: values for the schedule's choices, by choice id.
+        cycles: how many cycles to plan, or ``None`` for all the schedule allows.
+        until: the last day to include, or ``None``.
+        id: the plan id that UIDs derive from; by default ``<schedule>-<start>``.
+        stamp: the DTSTAMP written into calendars (default: midnight UTC of ``start``).
+        reminder_minutes: how long before a dose its reminder fires.
+        patient: a label printed on printable plans only.
+        schedule: the schedule named in a plan file, if any.
+        origin: where the plan came from, for messages.
+    """
+
+    start: date
+    timezone: str
+    times: Mapping[str, tuple[time, ...]] = field(default_factory=dict)
+    choices: Mapping[str, str] = field(default_factory=dict)
+    cycles: int | None = None
+    until: date | None = None
+    id: str | None = None
+    stamp: datetime | None = None
+    reminder_minutes: int = DEFAULT_REMINDER_MINUTES
+    patient: str | None = None
+    schedule: str | None = None
+    origin: str = "options"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The plan's zone (checked by :func:`check_zone` when the plan is made)."""
+        return ZoneInfo(self.timezone)
+
+    def plan_id(self, schedule: Schedule) -> str:
+        """The id that every UID of this plan starts with."""
+        return slug(self.id or f"{schedule.id}-{self.start.isoformat()}")
+
+    def dtstamp(self) -> datetime:
+        """The DTSTAMP for calendars: fixed by the plan, never the clock."""
+        if self.stamp is not None:
+            return self.stamp.astimezone(UTC)
+        return datetime.combine(self.start, time(0), UTC)
+
+    def replace(self, **changes: object) -> Plan:
+        """A copy with some fields changed (options overriding a plan file)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def check_zone(name: str) -> str:
+    """Return ``name`` if it is an IANA zone this computer knows, else raise ValueError."""
+    if not name or name.startswith("/") or ".." in name:
+        raise ValueError(f"'{name}' is not an IANA time zone such as America/Toronto")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        import difflib
+
+        close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ValueError(
+            f"'{name}' is not an IANA time zone such as America/Toronto{hint}"
+        ) from None
+    return name
+
+
+def parse_times(value: object) -> tuple[time, ...]:
+    """Times for one agent: ``"08:00"``, ``"10:00,22:00"`` or an array of such strings."""
+    if isinstance(value, str):
+        parts: list[object] = [p.strip() for p in value.split(",")]
+    elif isinstance(value, list):
+        parts = list(value)
+    else:
+        raise ValueError(f"must be a time HH:MM or a list of times, not {describe(value)}")
+    times = tuple(sorted(parse_time(p) for p in parts))
+    if len(set(times)) != len(times):
+        raise ValueError("lists the same time twice")
+    return times
+
+
+_PLAN_KEYS = "schedule start timezone cycles until id stamp reminder_minutes patient"
+
+
+def loads(text: str, file: str) -> Plan:
+    """Read a plan file's text; ``file`` labels the messages.
+
+    Raises:
+        PlanError: with every problem found.
+    """
+    source = TomlFile(file, text)
+    root = source.parse()
+    if root is None:
+        raise PlanError(source.problems)
+    plan = _read(root, file)
+    if source.problems or plan is None:
+        raise PlanError(source.problems)
+    return plan
+
+
+def load(path: Path) -> Plan:
+    """Read a plan file (see :func:`loads`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise PlanError([Problem(str(path), "", f"cannot read the file: {reason}")]) from None
+    return loads(text, str(path))
+
+
+def _read(root: Table, file: str) -> Plan | None:
+    start = root.get_date("start")
+    zone = root.convert("timezone", lambda v: check_zone(str(v)), required=False)
+    until = root.get_date("until", required=False)
+    cycles = root.get_int("cycles", required=False, minimum=1)
+    ident = root.get_str("id", required=False)
+    stamp_raw = root.raw("stamp")
+    stamp: datetime | None = None
+    if stamp_raw is not None:
+        if isinstance(stamp_raw, datetime) and stamp_raw.tzinfo is not None:
+            stamp = stamp_raw
+        else:
+            root.error("stamp", "must be a date-time with an offset, e.g. 2027-01-01T00:00:00Z")
+    reminder = root.get_int("reminder_minutes", required=False, default=DEFAULT_REMINDER_MINUTES)
+    patient = root.get_str("patient", required=False)
+    schedule = root.get_str("schedule", required=False)
+    times: dict[str, tuple[time, ...]] = {}
+    t = root.table("times")
+    if t is not None:
+        for key in list(t.data):
+            value = t.convert(key, parse_times)
+            if value is not None:
+                times[key] = value
+    choices: dict[str, str] = {}
+    c = root.table("choices")
+    if c is not None:
+        for key in list(c.data):
+            raw = c.raw(key)
+            if isinstance(raw, bool) or not isinstance(raw, str | int):
+                c.error(key, f"must be a string or a number, not {describe(raw)}")
+            else:
+                choices[key] = str(raw)
+    root.done()
+    if start is None:
+        return None
+    return Plan(
+        start=start,
+        timezone=zone or "",
+        times=times,
+        choices=choices,
+        cycles=cycles,
+        until=until,
+        id=ident,
+        stamp=stamp,
+        reminder_minutes=reminder if reminder is not None else DEFAULT_REMINDER_MINUTES,
+        patient=patient,
+        schedule=schedule,
+        origin=file,
+    )
+
+
+def effective_choices(schedule: Schedule, plan: Plan) -> dict[str, str]:
+    """The schedule's defaults with the plan's choices over them."""
+    values = {c.id: c.default for c in schedule.choices.values() if c.default is not None}
+    values.update(plan.choices)
+    return values
+
+
+def agent_times(schedule: Schedule, plan: Plan) -> dict[str, tuple[time, ...]]:
+    """Each agent's times: the plan's where given, else the schedule's defaults."""
+    return {a.id: plan.times.get(a.id, a.times) for a in schedule.agents.values()}
+
+
+def check(schedule: Schedule, plan: Plan) -> None:
+    """Check that ``plan`` can be applied to ``schedule``.
+
+    Raises:
+        PlanError: listing every problem, each naming where the value came from.
+    """
+    problems: list[Problem] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(plan.origin, key, message))
+
+    if not plan.timezone:
+        bad("timezone", "no time zone: give one with --tz or 'timezone' in the plan file")
+    else:
+        try:
+            check_zone(plan.timezone)
+        except ValueError as exc:
+            bad("timezone", str(exc))
+    for agent, times in plan.times.items():
+        known = schedule.agents.get(agent)
+        if known is None:
+            names = ", ".join(a for a, x in schedule.agents.items() if x.times)
+            bad(f"times.{agent}", f"'{agent}' is not an agent of {schedule.id} (agents with times: {names})")
+        elif not known.times:
+            bad(f"times.{agent}", f"'{agent}' is given at the time of another agent, not its own")
+        elif len(times) != len(known.times):
+            want = ",".join(t.strftime("%H:%M") for t in known.times)
+            bad(
+                f"times.{agent}",
+                f"{known.name} is scheduled {len(known.times)} time(s) a day; give "
+                f"{len(known.times)} time(s), e.g. {agent}={want}",
+            )
+    for key, value in plan.choices.items():
+        choice = schedule.choices.get(key)
+        if choice is None:
+            offered = ", ".join(schedule.choices) or "none"
+            bad(f"choices.{key}", f"{schedule.id} has no choice '{key}' (choices: {offered})")
+        elif value not in choice.options:
+            bad(f"choices.{key}", f"must be one of {', '.join(choice.options)}, not {value!r}")
+    planned = plan.cycles if plan.cycles is not None else schedule.total_cycles
+    for key in sorted(schedule.choices_used(planned)):
+        choice = schedule.choices[key]
+        if choice.default is None and key not in plan.choices:
+            bad(
+                f"choices.{key}",
+                f"{schedule.id} needs your care team's choice of {choice.label}: give "
+                f"--choice {key}={'|'.join(choice.options)} (or fewer --cycles)",
+            )
+    if plan.cycles is not None:
+        if not schedule.phases:
+            bad("cycles", f"{schedule.id} has no cycles; use --until to set how far to plan")
+        elif plan.cycles > schedule.total_cycles:
+            bad("cycles", f"{schedule.id} has at most {schedule.total_cycles} cycles, not {plan.cycles}")
+    if plan.until is not None and plan.until < plan.start:
+        bad("until", f"{plan.until} is before the start date {plan.start}")
+    if plan.reminder_minutes < 0:
+        bad("reminder_minutes", "must be 0 or more")
+    if problems:
+        raise PlanError(problems)

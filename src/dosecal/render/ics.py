@@ -1,0 +1,123 @@
+"""The iCalendar renderer: one VEVENT per occurrence, deterministic to the byte.
+
+Following ../shared/ics-interop.md: METHOD:PUBLISH, a fixed PRODID, NAME and X-WR-CALNAME,
+DTSTAMP from the plan (never the clock), UIDs from occurrence identities, all-day spans with
+an exclusive DTEND, a DISPLAY reminder on each dose, and no RRULE: every dose is its own
+event, because RRULE cannot say "days 1-28 of a 42-day cycle" in a way every client reads,
+and one event per dose is what lets a single dose be held or moved later.
+
+Timed events carry TZID with an Outlook-style VTIMEZONE (see :mod:`.vtimezone`) when the
+zone can be written as one yearly rule over the plan; otherwise, or with ``times="utc"``,
+they are written in UTC, which every client converts to the phone's zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+
+from dosecal.occurrence import Occurrence, Status
+from dosecal.plan import Plan
+from dosecal.render.vtimezone import Observance, ZoneRule, build_rule
+from dosecal.schedule import Schedule
+from dosecal.words import say
+
+PRODID = "-//dosecal//dosecal//EN"
+
+TimeMode = Literal["zone", "utc"]
+
+
+def _observance(o: Observance, daylight: bool) -> TimezoneStandard | TimezoneDaylight:
+    part = TimezoneDaylight() if daylight else TimezoneStandard()
+    part.add("dtstart", o.onset)
+    part.add("tzoffsetfrom", o.offset_from)
+    part.add("tzoffsetto", o.offset_to)
+    part.add("tzname", o.name)
+    if o.month is not None and o.byday is not None:
+        part.add("rrule", {"freq": "yearly", "bymonth": o.month, "byday": o.byday})
+    return part
+
+
+def vtimezone(rule: ZoneRule) -> Timezone:
+    """The VTIMEZONE component for a yearly zone rule."""
+    tz = Timezone()
+    tz.add("tzid", rule.tzid)
+    tz.add_component(_observance(rule.standard, daylight=False))
+    if rule.daylight is not None:
+        tz.add_component(_observance(rule.daylight, daylight=True))
+    return tz
+
+
+def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool) -> Event:
+    ev = Event()
+    ev.add("uid", o.uid)
+    ev.add("dtstamp", stamp)
+    if isinstance(o.start, datetime) and isinstance(o.end, datetime):
+        ev.add("dtstart", o.start.astimezone(UTC) if utc else o.start)
+        ev.add("dtend", o.end.astimezone(UTC) if utc else o.end)
+    else:
+        ev.add("dtstart", o.start)
+        ev.add("dtend", o.end)
+    cancelled = o.status is Status.CANCELLED
+    ev.add("summary", say("title.cancelled", title=o.title) if cancelled else o.title)
+    if o.notes:
+        ev.add("description", f"{o.label}. {o.notes}")
+    ev.add("sequence", o.sequence)
+    ev.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    ev.add("transp", "OPAQUE" if o.busy else "TRANSPARENT")
+    ev.add("class", "PRIVATE")
+    ev.add("categories", [o.kind.value])
+    if o.reminder and not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", o.title)
+        alarm.add("trigger", timedelta(minutes=-plan.reminder_minutes))
+        ev.add_component(alarm)
+    return ev
+
+
+def to_ics(
+    occurrences: Sequence[Occurrence],
+    schedule: Schedule,
+    plan: Plan,
+    *,
+    times: TimeMode = "zone",
+) -> bytes:
+    """Render a plan's occurrences as an iCalendar file (CRLF, folded at 75 octets).
+
+    Args:
+        occurrences: what :func:`dosecal.expand.expand` returned.
+        schedule: for the calendar's name and description.
+        plan: for the zone, DTSTAMP and reminder lead time.
+        times: ``"zone"`` for TZID plus VTIMEZONE (falling back to UTC when the zone has no
+            single yearly rule over the plan), ``"utc"`` to write every time in UTC.
+    """
+    instants = [t for o in occurrences for t in (o.start, o.end) if isinstance(t, datetime)]
+    rule = build_rule(plan.timezone, instants) if times == "zone" and instants else None
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    name = say("calendar.name", title=schedule.title)
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    keys = ", ".join(schedule.sources)
+    description = " ".join(
+        (
+            say("calendar.description", title=schedule.title, start=plan.start.isoformat(), notice=say("notice")),
+            say("note.sources", keys=keys),
+            say("notice.reminders"),
+        )
+    )
+    cal.add("description", description)
+    cal.add("x-wr-caldesc", description)
+    if rule is not None:
+        cal.add_component(vtimezone(rule))
+    stamp = plan.dtstamp()
+    for o in occurrences:
+        cal.add_component(_event(o, plan, stamp, utc=rule is None))
+    return cal.to_ical()

@@ -1,0 +1,77 @@
+"""The JSON renderer: the contract in ../shared/design.md, for other programs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from dosecal.expand import horizon
+from dosecal.occurrence import Occurrence
+from dosecal.plan import Plan, agent_times, effective_choices
+from dosecal.schedule import Schedule
+from dosecal.words import say
+
+
+def _when(value: date | datetime) -> str:
+    return value.isoformat() if isinstance(value, datetime) else value.isoformat()
+
+
+def event_record(o: Occurrence) -> dict[str, Any]:
+    """One event as the JSON contract describes it (plus ``label`` and ``sequence``)."""
+    return {
+        "uid": o.uid,
+        "kind": o.kind.value,
+        "agent": o.agent,
+        "phase": o.phase,
+        "cycle": o.cycle,
+        "day": o.day,
+        "label": o.label,
+        "title": o.title,
+        "dose": o.dose,
+        "all_day": o.all_day,
+        "start": _when(o.start),
+        "end": _when(o.end),
+        "status": o.status.value,
+        "sequence": o.sequence,
+        "notes": o.notes,
+    }
+
+
+def plan_record(schedule: Schedule, plan: Plan) -> dict[str, Any]:
+    """The plan as applied: explicit values and the schedule's defaults they fell back to."""
+    return {
+        "id": plan.plan_id(schedule),
+        "start": plan.start.isoformat(),
+        "timezone": plan.timezone,
+        "until": horizon(schedule, plan).isoformat(),
+        "cycles": (plan.cycles if plan.cycles is not None else schedule.total_cycles)
+        if schedule.phases
+        else None,
+        "times": {
+            agent: [t.strftime("%H:%M") for t in times]
+            for agent, times in agent_times(schedule, plan).items()
+            if times
+        },
+        "choices": effective_choices(schedule, plan),
+    }
+
+
+def to_json(occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) -> str:
+    """Render the plan as JSON text, keys in contract order, ending with a newline."""
+    doc = {
+        "schedule": {
+            "id": schedule.id,
+            "title": schedule.title,
+            "indication": schedule.indication,
+            "last_checked": schedule.last_checked.isoformat(),
+            "sources": [
+                {"key": s.key, "title": s.title, "url": s.url} for s in schedule.sources.values()
+            ],
+        },
+        "plan": plan_record(schedule, plan),
+        "notice": say("notice"),
+        "events": [event_record(o) for o in occurrences],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

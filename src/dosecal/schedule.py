@@ -1,0 +1,336 @@
+"""The Schedule: a validated, immutable description of a regimen, knowing nothing about dates.
+
+Day numbers are the label's: day 1 is the first day of a cycle (or, for daily dosing, of the
+plan), and a span "1-28" includes both ends. Values here are already checked by
+:mod:`dosecal.definitions`; the core trusts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+
+
+@dataclass(frozen=True, slots=True)
+class DayRange:
+    """An inclusive range of day numbers, as labels write them ("days 1-28").
+
+    Attributes:
+        first: the first day, at least 1.
+        last: the last day, not before ``first``.
+    """
+
+    first: int
+    last: int
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, int) and self.first <= day <= self.last
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.first, self.last + 1))
+
+    def __str__(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+
+    @property
+    def days(self) -> int:
+        """How many days the range covers."""
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A reference that clinical facts cite by key.
+
+    Attributes:
+        key: the short key used in ``source = "KEY"`` (``DRUGS-BLIN-RR``).
+        title: what the source is.
+        url: where to read it, if public.
+    """
+
+    key: str
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """A drug (or a procedure) named in a schedule.
+
+    Attributes:
+        id: a short lowercase id used in plans (``--time dasatinib=08:00``) and UIDs.
+        name: the name a patient reads.
+        route: how it is given ("oral", "continuous IV infusion").
+        times: default clock times of its doses or appointments; a plan may change them.
+        times_note: why these default times (often: not from the label, set by the care team).
+        instructions: what the patient must do around each dose (food, swallowing whole).
+        missed_dose: what the label says to do about a missed dose, if it says anything.
+        sources: keys of the sources for the instructions.
+    """
+
+    id: str
+    name: str
+    route: str
+    times: tuple[time, ...]
+    times_note: str | None = None
+    instructions: tuple[str, ...] = ()
+    missed_dose: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DoseStep:
+    """A dose that applies from a day on (daily dosing) or over a range (infusions).
+
+    Attributes:
+        days: the days the dose applies to.
+        dose: the dose as written in the source ("28 mcg/day", "140 mg").
+        sources: keys of the sources.
+    """
+
+    days: DayRange
+    dose: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Daily:
+    """A drug taken every day, once or several times, from a plan day on.
+
+    Attributes:
+        agent: the agent id.
+        steps: the doses by plan day; the last one may be open-ended (``last`` is ``None``
+            when ``open_ended``).
+        open_ended: whether dosing continues until the plan's horizon.
+        sources: keys of the sources for the frequency.
+    """
+
+    agent: str
+    steps: tuple[DoseStep, ...]
+    open_ended: bool
+    sources: tuple[str, ...]
+
+    @property
+    def start_day(self) -> int:
+        """The plan day of the first dose."""
+        return self.steps[0].days.first
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """Which cycles, and under which plan choices, a rule applies.
+
+    Attributes:
+        cycles: the global cycle numbers, or ``None`` for every cycle of the phase.
+        when: plan choices that must all hold (``{"response": "cr"}``).
+    """
+
+    cycles: frozenset[int] | None = None
+    when: Mapping[str, str] = field(default_factory=dict)
+
+    def applies(self, cycle: int, choices: Mapping[str, str]) -> bool:
+        """Whether a rule with this selector applies to ``cycle`` under ``choices``."""
+        if self.cycles is not None and cycle not in self.cycles:
+            return False
+        return all(choices.get(k) == v for k, v in self.when.items())
+
+
+@dataclass(frozen=True, slots=True)
+class CycleDose:
+    """Single administrations on listed days of a cycle (inotuzumab on days 1, 8 and 15).
+
+    Attributes:
+        agent: the agent id.
+        days: the cycle days of the doses.
+        dose: the dose as written.
+        minutes: how long the administration takes (1-hour infusion), for the calendar.
+        window_days: allowed shift either way, where the label allows one (±2 days).
+        window_note: the label's words about the window.
+        observe_minutes: observation after the end of the administration.
+        selector: the cycles and choices it applies to.
+        sources: keys of the sources.
+    """
+
+    agent: str
+    days: tuple[int, ...]
+    dose: str
+    minutes: int
+    selector: Selector
+    sources: tuple[str, ...]
+    window_days: int = 0
+    window_note: str | None = None
+    observe_minutes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Infusion:
+    """A continuous infusion over consecutive days, possibly stepping up its dose.
+
+    Attributes:
+        agent: the agent id.
+        steps: consecutive dose steps; a new step starts with a new bag.
+        bag_changes: whether bag changes at the plan's bag interval are shown.
+        selector: the cycles and choices it applies to.
+        sources: keys of the sources.
+    """
+
+    agent: str
+    steps: tuple[DoseStep, ...]
+    bag_changes: bool
+    selector: Selector
+    sources: tuple[str, ...]
+
+    @property
+    def days(self) -> DayRange:
+        """All infusion days, from the first step's first day to the last step's last."""
+        return DayRange(self.steps[0].days.first, self.steps[-1].days.last)
+
+
+@dataclass(frozen=True, slots=True)
+class Premedication:
+    """A drug given a fixed time before another agent's dose or infusion start.
+
+    Attributes:
+        agent: the premedication's agent id (dexamethasone).
+        before: the agent whose time it precedes.
+        days: the cycle days it is given on.
+        minutes_before: how long before.
+        dose: the dose as written.
+        selector: the cycles and choices it applies to.
+        sources: keys of the sources.
+    """
+
+    agent: str
+    before: str
+    days: tuple[int, ...]
+    minutes_before: int
+    dose: str
+    selector: Selector
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """A hospital stay over cycle days.
+
+    Attributes:
+        days: the cycle days in hospital.
+        selector: the cycles and choices it applies to.
+        sources: keys of the sources.
+    """
+
+    days: DayRange
+    selector: Selector
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """Consecutive cycles of the same length (induction, consolidation, continued therapy).
+
+    Attributes:
+        name: the phase name a reader sees.
+        cycles: how many cycles the phase has at most.
+        length: days per cycle, rest days included.
+        rest: the treatment-free days at the end of each cycle, if the label names them.
+        doses, infusions, premedications, stays: what happens in the phase's cycles.
+        sources: keys of the sources for the number of cycles, length and rest.
+    """
+
+    name: str
+    cycles: int
+    length: int
+    rest: DayRange | None
+    doses: tuple[CycleDose, ...]
+    infusions: tuple[Infusion, ...]
+    premedications: tuple[Premedication, ...]
+    stays: tuple[Stay, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A decision the schedule leaves to the care team, made in the plan.
+
+    Attributes:
+        id: the key in a plan's ``[choices]`` (``bag-hours``).
+        label: what the choice is, for a reader.
+        options: the allowed values, as strings.
+        default: the value used when the plan says nothing; ``None`` when the plan must choose.
+        note: why the default is what it is.
+        sources: keys of the sources for the options.
+    """
+
+    id: str
+    label: str
+    options: tuple[str, ...]
+    default: str | None
+    sources: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A complete regimen definition.
+
+    Attributes:
+        id: the schedule id (``blinatumomab-rr``).
+        title: the regimen title.
+        indication: who it is for, in the label's terms.
+        last_checked: when the facts were last compared with the sources.
+        sources: every source cited, by key, in the order the file lists them.
+        agents: the agents, by id, in file order.
+        daily: daily dosing parts.
+        phases: cyclic parts, in order.
+        cycles_start_day: the plan day on which cycle 1 day 1 falls.
+        choices: the choices a plan may make, by id.
+        notes: remarks for the reader (conflicts between sources, what the care team sets).
+        origin: where the definition came from (a path or ``built-in``), for messages.
+    """
+
+    id: str
+    title: str
+    indication: str
+    last_checked: date
+    sources: Mapping[str, Source]
+    agents: Mapping[str, Agent]
+    daily: tuple[Daily, ...]
+    phases: tuple[Phase, ...]
+    choices: Mapping[str, Choice]
+    cycles_start_day: int = 1
+    notes: tuple[str, ...] = ()
+    origin: str = ""
+
+    @property
+    def total_cycles(self) -> int:
+        """The most cycles the schedule allows."""
+        return sum(p.cycles for p in self.phases)
+
+    @property
+    def open_ended(self) -> bool:
+        """Whether some part continues without end (a daily TKI), so a plan needs a horizon."""
+        return any(d.open_ended for d in self.daily)
+
+    def choices_used(self, cycles: int) -> set[str]:
+        """The choice ids that rules of the first ``cycles`` cycles depend on."""
+        used: set[str] = set()
+        first = 1
+        for phase in self.phases:
+            numbers = set(range(first, min(first + phase.cycles, cycles + 1)))
+            rules = (*phase.doses, *phase.infusions, *phase.premedications, *phase.stays)
+            for rule in rules:
+                sel = rule.selector
+                if numbers and (sel.cycles is None or sel.cycles & numbers):
+                    used.update(sel.when)
+            first += phase.cycles
+        return used
+
+    def phase_of(self, cycle: int) -> Phase:
+        """The phase that global cycle number ``cycle`` (1-based) belongs to."""
+        n = cycle
+        for phase in self.phases:
+            if n <= phase.cycles:
+                return phase
+            n -= phase.cycles
+        raise IndexError(cycle)

@@ -1,0 +1,293 @@
+"""Typed, located reading of TOML files, shared by schedule definitions and plan files.
+
+tomllib gives plain dicts and no positions, yet a pharmacist fixing a definition needs the
+line. :class:`Table` records the key path of every value it hands out, collects every
+problem instead of stopping at the first, and :func:`find_line` maps a key path back to the
+line that holds it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any, TypeVar
+
+from dosecal.errors import Problem
+
+T = TypeVar("T")
+
+#: A key path: table keys, and 1-based positions inside arrays of tables.
+KeyPath = tuple[str | int, ...]
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r'^\s*("?)([A-Za-z0-9_\-]+)\1\s*=')
+_TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
+_TIME = re.compile(r"^(\d{2}):(\d{2})$")
+
+
+def format_path(path: KeyPath) -> str:
+    """Write a key path the way messages show it: ``phases[2].doses[1].days``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def _header_name(raw: str) -> tuple[str, ...]:
+    return tuple(seg.strip().strip('"') for seg in raw.split("."))
+
+
+def find_line(text: str, path: KeyPath) -> int | None:
+    """Find the line of ``text`` that best matches ``path`` (1-based), or ``None``.
+
+    Walks the table headers, counting ``[[array]]`` elements per parent the way TOML does, and
+    returns the line of the deepest key found: the key's own line when the key is written in
+    its table, else the table's header. Keys inside inline tables resolve to the line of the
+    key that holds the inline table, which is where a reader would look.
+    """
+    lines = text.splitlines()
+    counters: dict[tuple[str, ...], int] = {}
+    sections: list[tuple[int, KeyPath]] = [(0, ())]  # (0-based header line, address)
+    for i, line in enumerate(lines):
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        name = _header_name(m.group(2))
+        address: list[str | int] = []
+        for depth in range(1, len(name) + 1):
+            prefix = name[:depth]
+            address.append(prefix[-1])
+            if depth == len(name):
+                if m.group(1) == "[[":
+                    counters[prefix] = counters.get(prefix, 0) + 1
+                    for key in list(counters):
+                        if len(key) > len(prefix) and key[: len(prefix)] == prefix:
+                            del counters[key]
+                    address.append(counters[prefix])
+            elif prefix in counters:
+                address.append(counters[prefix])
+        sections.append((i, tuple(address)))
+
+    best: int | None = None
+    best_len = -1
+    for index, (start, address) in enumerate(sections):
+        if path[: len(address)] != address or len(address) <= best_len:
+            continue
+        end = sections[index + 1][0] if index + 1 < len(sections) else len(lines)
+        found = start + 1 if address else None
+        rest = path[len(address) :]
+        if rest and isinstance(rest[0], str):
+            first = start + 1 if address else 0
+            for j in range(first, end):
+                km = _KEY.match(lines[j])
+                if km and km.group(2) == rest[0] and not _HEADER.match(lines[j]):
+                    found = j + 1
+                    break
+        if found is not None:
+            best, best_len = found, len(address)
+    return best
+
+
+@dataclass
+class TomlFile:
+    """One TOML file being read: its label, text and the problems found so far."""
+
+    file: str
+    text: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, path: KeyPath, message: str) -> None:
+        """Record a problem at ``path``; reading goes on so that all problems are reported."""
+        self.problems.append(
+            Problem(self.file, format_path(path), message, find_line(self.text, path))
+        )
+
+    def parse(self) -> Table | None:
+        """Parse the text; a syntax error is recorded with the line TOML reports."""
+        try:
+            data = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            msg = str(exc)
+            m = _TOML_POSITION.search(msg)
+            line = int(m.group(1)) if m else None
+            msg = _TOML_POSITION.sub("", msg).strip()
+            self.problems.append(Problem(self.file, "", f"not valid TOML: {msg}", line))
+            return None
+        return Table(self, data, ())
+
+
+_MISSING = object()
+
+
+class Table:
+    """A TOML table being read; every key taken is checked, and untaken keys are reported."""
+
+    def __init__(self, source: TomlFile, data: dict[str, Any], path: KeyPath) -> None:
+        self.source = source
+        self.data = data
+        self.path = path
+        self._taken: set[str] = set()
+
+    def error(self, key: str | int | None, message: str) -> None:
+        """Record a problem at this table's ``key`` (or the table itself when ``None``)."""
+        self.source.error(self.path if key is None else (*self.path, key), message)
+
+    def has(self, key: str) -> bool:
+        """Whether the key is present."""
+        return key in self.data
+
+    def _raw(self, key: str, required: bool) -> Any:
+        self._taken.add(key)
+        if key not in self.data:
+            if required:
+                self.error(None, f"missing required key '{key}'")
+            return _MISSING
+        return self.data[key]
+
+    def _typed(
+        self, key: str, kind: type, label: str, required: bool, default: Any
+    ) -> Any:
+        value = self._raw(key, required)
+        if value is _MISSING:
+            return default
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            self.error(key, f"must be {label}, not {describe(value)}")
+            return default
+        return value
+
+    def get_str(self, key: str, *, required: bool = True, default: str | None = None) -> str | None:
+        """A non-empty string."""
+        value = self._typed(key, str, "a string", required, default)
+        if isinstance(value, str) and not value.strip() and value is not default:
+            self.error(key, "must not be empty")
+            return default
+        return value  # type: ignore[no-any-return]
+
+    def get_int(
+        self, key: str, *, required: bool = True, default: int | None = None, minimum: int = 0
+    ) -> int | None:
+        """An integer of at least ``minimum``."""
+        value = self._typed(key, int, "a whole number", required, default)
+        if isinstance(value, int) and value is not default and value < minimum:
+            self.error(key, f"must be at least {minimum}, not {value}")
+            return default
+        return value  # type: ignore[no-any-return]
+
+    def get_bool(self, key: str, *, default: bool = False) -> bool:
+        """A true/false value."""
+        return bool(self._typed(key, bool, "true or false", False, default))
+
+    def get_date(self, key: str, *, required: bool = True) -> date | None:
+        """A TOML date (``2027-01-04``, unquoted), or the same written as a string."""
+        value = self._raw(key, required)
+        if value is _MISSING:
+            return None
+        if isinstance(value, date) and not hasattr(value, "hour"):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.error(key, f"must be a date written YYYY-MM-DD, not {describe(value)}")
+        return None
+
+    def str_list(self, key: str, *, required: bool = False) -> list[str]:
+        """A string, or an array of strings (a single string is a list of one)."""
+        value = self._raw(key, required)
+        if value is _MISSING:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            self.error(key, f"must be a string or an array of strings, not {describe(value)}")
+            return []
+        return list(value)
+
+    def table(self, key: str, *, required: bool = False) -> Table | None:
+        """A sub-table."""
+        value = self._raw(key, required)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, dict):
+            self.error(key, f"must be a table, not {describe(value)}")
+            return None
+        return Table(self.source, value, (*self.path, key))
+
+    def tables(self, key: str) -> Iterator[Table]:
+        """The elements of an array of tables (``[[phases]]``), positions counted from 1."""
+        value = self._raw(key, False)
+        if value is _MISSING:
+            return
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.error(key, f"must be an array of tables ([[{key}]]), not {describe(value)}")
+            return
+        for i, item in enumerate(value, start=1):
+            yield Table(self.source, item, (*self.path, key, i))
+
+    def items(self) -> Iterator[tuple[str, Table]]:
+        """Every sub-table of this table, by key (``[agents.dasatinib]``)."""
+        for key in self.data:
+            sub = self.table(key)
+            if sub is not None:
+                yield key, sub
+
+    def raw(self, key: str) -> Any:
+        """The value as TOML gave it, or ``None``; the caller checks its type."""
+        value = self._raw(key, False)
+        return None if value is _MISSING else value
+
+    def convert(self, key: str, parse: Callable[[Any], T], *, required: bool = True) -> T | None:
+        """A value checked by ``parse``, which raises ValueError with the reason."""
+        value = self._raw(key, required)
+        if value is _MISSING:
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            self.error(key, str(exc))
+            return None
+
+    def done(self) -> None:
+        """Report every key that was never taken: in a medical file a typo must not pass."""
+        for key in self.data:
+            if key not in self._taken:
+                self.error(key, "unknown key")
+
+
+def describe(value: object) -> str:
+    """Name a TOML value's type for a message ("a string '10'", "an array")."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, date):
+        return f"the date {value}"
+    return type(value).__name__
+
+
+def parse_time(value: object) -> time:
+    """Parse a clock time written ``HH:MM`` (24-hour)."""
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    if not isinstance(value, str):
+        raise ValueError(f"must be a time written HH:MM, not {describe(value)}")
+    m = _TIME.match(value.strip())
+    if not m:
+        raise ValueError(f"must be a time written HH:MM (24-hour), not {value!r}")
+    hour, minute = int(m.group(1)), int(m.group(2))
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{value!r} is not a time of day (00:00 to 23:59)")
+    return time(hour, minute)
