@@ -1,0 +1,104 @@
+"""Shared fixtures: built-in schedules by id, plan and date helpers, golden files, the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
+
+from dosecal import definitions
+from dosecal.plan import Plan
+from dosecal.schedule import Schedule
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden"
+INTEROP = Path(__file__).parent / "interop"
+
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("deterministic", max_examples=60, deadline=None, derandomize=True)
+settings.load_profile("ci")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register --update-golden, which rewrites golden files instead of comparing with them."""
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden files")
+
+
+def d(text: str) -> date:
+    """A date from its ISO text, so expected values read as the dates they are."""
+    return date.fromisoformat(text)
+
+
+def at(text: str, zone: str = "America/Toronto") -> datetime:
+    """An aware local datetime from 'YYYY-MM-DD HH:MM' in ``zone``."""
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
+
+
+def builtin(ident: str) -> Schedule:
+    """A built-in schedule by id."""
+    return definitions.resolve(ident)
+
+
+def plan(start: str, zone: str = "America/Toronto", **kw: object) -> Plan:
+    """A plan starting on ``start`` in ``zone``."""
+    return Plan(start=d(start), timezone=zone, **kw)  # type: ignore[arg-type]
+
+
+def hhmm(value: str) -> time:
+    """A time from 'HH:MM'."""
+    return time.fromisoformat(value)
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, bytes], None]:
+    """Compare bytes with tests/golden/NAME, or rewrite it under --update-golden."""
+
+    def check(name: str, data: bytes) -> None:
+        path = GOLDEN / name
+        if request.config.getoption("--update-golden"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return
+        assert path.exists(), f"{path} is missing: run pytest --update-golden and review the diff"
+        assert data == path.read_bytes(), f"{name} differs from its golden file (pytest --update-golden)"
+
+    return check
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Run the dosecal command line in-process and return click's Result."""
+    from dosecal.cli import main
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def icaljs() -> Callable[[Path], dict[str, object]]:
+    """Parse an .ics with ical.js under Node.js, installing it from tests/interop if needed."""
+    import json
+
+    node = shutil.which("node")
+    npm = shutil.which("npm")
+    if node is None or npm is None:
+        pytest.fail("Node.js and npm are needed for the ical.js tests (apt-get install nodejs npm)")
+    if not (INTEROP / "node_modules" / "ical.js").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=INTEROP, check=True)
+
+    def parse(path: Path) -> dict[str, object]:
+        out = subprocess.run(
+            [node, str(INTEROP / "icaljs_dump.mjs"), str(path)], capture_output=True, text=True, check=True
+        )
+        return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+    return parse

@@ -1,0 +1,137 @@
+"""Other parsers read dosecal's .ics to the same instants as dosecal's own JSON.
+
+ical.js (Thunderbird's parser, under Node.js), vobject and recurring-ical-events each read
+the calendar of every built-in schedule in four zones, over spring and autumn DST changes,
+and every event must land on the same instant (timed) or date (all-day) that the JSON
+says, with the same UID, title and status.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import recurring_ical_events
+import vobject
+from icalendar import Calendar
+
+from conftest import builtin, plan
+from dosecal.expand import expand
+from dosecal.render.ics import to_ics
+from dosecal.render.json import to_json
+
+ZONES = ["America/Toronto", "Europe/London", "Australia/Sydney", "Asia/Kolkata"]
+#: A spring start (the northern March change inside 90 days; Sydney's April change) and an
+#: autumn one (Sydney's October change, London's October and Toronto's November changes).
+STARTS = ["2027-02-20", "2027-09-15"]
+SCHEDULES = ["dasatinib", "nilotinib", "blinatumomab-rr", "inotuzumab"]
+CHOICES = {"inotuzumab": {"response": "no-cr"}}
+
+
+def _expected(schedule_id: str, start: str, zone: str) -> tuple[list[dict[str, Any]], Any, Any]:
+    s = builtin(schedule_id)
+    p = plan(start, zone, choices=CHOICES.get(schedule_id, {}))
+    occurrences = expand(s, p)
+    events = json.loads(to_json(occurrences, s, p))["events"]
+    return events, (occurrences, s, p), p
+
+
+def _instant(value: str) -> float | str:
+    """The JSON contract's start/end as a POSIX time (timed) or ISO date (all-day)."""
+    if "T" in value:
+        return datetime.fromisoformat(value).timestamp()
+    return value
+
+
+def _write(tmp_path: Path, args: Any, times: str) -> Path:
+    occurrences, s, p = args
+    path = tmp_path / f"{s.id}-{times}.ics"
+    path.write_bytes(to_ics(occurrences, s, p, times=times))  # type: ignore[arg-type]
+    return path
+
+
+def _compare(expected: list[dict[str, Any]], got: dict[str, dict[str, Any]]) -> None:
+    assert set(got) == {e["uid"] for e in expected}, "UIDs differ"
+    for e in expected:
+        g = got[e["uid"]]
+        assert (g["start"], g["end"]) == (_instant(e["start"]), _instant(e["end"])), e["title"]
+        assert g["summary"] == e["title"]
+        assert g["status"] == ("CANCELLED" if e["status"] == "cancelled" else "CONFIRMED")
+
+
+@pytest.mark.parametrize("times", ["zone", "utc"])
+@pytest.mark.parametrize("start", STARTS)
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("schedule_id", SCHEDULES)
+def test_icaljs_reads_every_event_at_dosecals_instant(
+    icaljs: Any, tmp_path: Path, schedule_id: str, zone: str, start: str, times: str
+) -> None:
+    """ical.js places every event where dosecal's JSON does, and keeps wall-clock times."""
+    expected, args, p = _expected(schedule_id, start, zone)
+    parsed = icaljs(_write(tmp_path, args, times))
+    got = {}
+    for ev in parsed["events"]:
+        conv = {k: (ev[k]["unix"] if "unix" in ev[k] else ev[k]["date"]) for k in ("start", "end")}
+        got[ev["uid"]] = {**ev, **conv}
+        if times == "zone" and "unix" in ev["start"]:
+            # ical.js's own wall clock in the event's zone equals dosecal's local time.
+            assert ev["start"]["zone"] == zone
+            local = next(e for e in expected if e["uid"] == ev["uid"])["start"][:19]
+            assert ev["start"]["wall"] == local
+    _compare(expected, got)
+    assert parsed["name"].endswith("(dosecal)")
+
+
+def _vobject_value(v: Any) -> float | str:
+    if isinstance(v, datetime):
+        assert v.tzinfo is not None, "a timed event came back floating"
+        return v.timestamp()
+    assert isinstance(v, date)
+    return v.isoformat()
+
+
+@pytest.mark.parametrize("times", ["zone", "utc"])
+@pytest.mark.parametrize("start", STARTS)
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("schedule_id", SCHEDULES)
+def test_vobject_reads_every_event_at_dosecals_instant(
+    tmp_path: Path, schedule_id: str, zone: str, start: str, times: str
+) -> None:
+    """vobject, which builds its zones from the file's VTIMEZONE, agrees with the JSON."""
+    expected, args, _ = _expected(schedule_id, start, zone)
+    cal = vobject.readOne(_write(tmp_path, args, times).read_text(encoding="utf-8"))
+    got = {
+        ev.uid.value: {
+            "start": _vobject_value(ev.dtstart.value),
+            "end": _vobject_value(ev.dtend.value),
+            "summary": ev.summary.value,
+            "status": ev.status.value,
+        }
+        for ev in cal.vevent_list
+    }
+    _compare(expected, got)
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("schedule_id", SCHEDULES)
+def test_recurring_ical_events_finds_every_event_in_its_window(
+    tmp_path: Path, schedule_id: str, zone: str
+) -> None:
+    """recurring-ical-events, asked for the whole plan, yields each event once, at its instant."""
+    expected, args, p = _expected(schedule_id, STARTS[0], zone)
+    cal = Calendar.from_ical(_write(tmp_path, args, "zone").read_bytes())
+    found = recurring_ical_events.of(cal).between(p.start - timedelta(days=1), date(2030, 1, 1))
+    got: dict[str, dict[str, Any]] = {}
+    for ev in found:
+        uid = str(ev["UID"])
+        assert uid not in got, f"{uid} appeared twice"
+        got[uid] = {
+            "start": _vobject_value(ev.start),
+            "end": _vobject_value(ev.end),
+            "summary": str(ev["SUMMARY"]),
+            "status": str(ev["STATUS"]),
+        }
+    _compare(expected, got)
