@@ -83,6 +83,7 @@ class _Reader:
         self.sources: dict[str, Source] = {}
         self.agents: dict[str, Agent] = {}
         self.choices: dict[str, Choice] = {}
+        self.bad_times: set[str] = set()  # agents whose times were wrong: reported once
 
     # -- small helpers -------------------------------------------------------------------
 
@@ -96,6 +97,11 @@ class _Reader:
                 hint = _suggest(key, self.sources)
                 table.error("source", f"unknown source '{key}'{hint}; list it under [sources]")
         return tuple(keys)
+
+    def needs_times(self, table: Table, agent: str | None, why: str) -> None:
+        """An agent dosed at a time must have one (unless its times were already reported)."""
+        if agent is not None and not self.agents[agent].times and agent not in self.bad_times:
+            table.error("agent", f"agent '{agent}' needs 'times': {why}")
 
     def agent_ref(self, table: Table, key: str = "agent") -> str | None:
         name = table.get_str(key)
@@ -213,6 +219,7 @@ class _Reader:
                     times.append(parse_time(value))
                 except ValueError as exc:
                     t.error("times", f"time {i + 1}: {exc}")
+                    self.bad_times.add(key)
             if len(set(times)) != len(times):
                 t.error("times", "lists the same time twice")
         self.agents[key] = Agent(
@@ -281,8 +288,7 @@ class _Reader:
         open_ended = bool(t.data.get("steps")) and "days" not in t.data["steps"][-1]
         cite = self.cite(t)
         t.done()
-        if agent is not None and not self.agents[agent].times:
-            t.error("agent", f"agent '{agent}' needs 'times' for its daily doses")
+        self.needs_times(t, agent, "its daily doses are taken at those times")
         if agent is None or not steps:
             return None
         return Daily(agent, steps, open_ended, cite)
@@ -294,7 +300,7 @@ class _Reader:
         rest = t.convert("rest", parse_range, required=False)
         cite = self.cite(t)
         if count is None or length is None:
-            t.done()
+            t.skip_rest()
             return None
         cycles = range(first_cycle, first_cycle + count)
         in_cycle = _DayCheck(length)
@@ -323,9 +329,12 @@ class _Reader:
             d.done()
             if days is not None:
                 stays.append(Stay(days, sel, stay_cite))
+        complete = len(doses) == len(t.data.get("doses", [])) and len(infusions) == len(
+            t.data.get("infusions", [])
+        )
         premeds: list[Premedication] = []
         for d in t.tables("premedications"):
-            premed = self.read_premed(d, cycles, in_cycle, doses, infusions)
+            premed = self.read_premed(d, cycles, in_cycle, doses, infusions, complete)
             if premed is not None:
                 premeds.append(premed)
         t.done()
@@ -365,8 +374,7 @@ class _Reader:
         sel = self.selector(t, cycles)
         cite = self.cite(t)
         t.done()
-        if agent is not None and not self.agents[agent].times:
-            t.error("agent", f"agent '{agent}' needs 'times' for its doses")
+        self.needs_times(t, agent, "its doses are given at that time")
         if agent is None or days is None or dose is None:
             return None
         return CycleDose(agent, days, dose, minutes, sel, cite, window, window_note, observe)
@@ -380,8 +388,7 @@ class _Reader:
         sel = self.selector(t, cycles)
         cite = self.cite(t)
         t.done()
-        if agent is not None and not self.agents[agent].times:
-            t.error("agent", f"agent '{agent}' needs 'times': the infusion starts at that time")
+        self.needs_times(t, agent, "the infusion starts at that time")
         if agent is None or not steps:
             return None
         return Infusion(agent, steps, bags, sel, cite)
@@ -393,6 +400,7 @@ class _Reader:
         in_cycle: _DayCheck,
         doses: list[CycleDose],
         infusions: list[Infusion],
+        complete: bool,
     ) -> Premedication | None:
         agent = self.agent_ref(t)
         before = self.agent_ref(t, "before")
@@ -409,7 +417,7 @@ class _Reader:
         assert agent and before and days and minutes and dose
         starts = {d for x in doses if x.agent == before for d in x.days}
         starts |= {s.days.first for x in infusions if x.agent == before for s in x.steps}
-        for day in days:
+        for day in days if complete else ():
             if day not in starts:
                 t.error(
                     "days",
@@ -427,14 +435,9 @@ class _DayCheck:
         self.length = length
 
     def days(self, t: Table, key: str | KeyPath, days: Iterable[int]) -> None:
-        for day in days:
-            if day > self.length:
-                where = key if isinstance(key, str) else key
-                t.source.error(
-                    (*t.path, *((where,) if isinstance(where, str) else where)),
-                    f"day {day} is outside the {self.length}-day cycle",
-                )
-                return
+        late = [day for day in days if day > self.length]
+        if late:
+            t.error(key, f"day {late[0]} is outside the {self.length}-day cycle")
 
     def range(self, t: Table, key: str | KeyPath, days: DayRange) -> None:
         self.days(t, key, (days.last,))

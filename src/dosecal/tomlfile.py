@@ -134,9 +134,14 @@ class Table:
         self.path = path
         self._taken: set[str] = set()
 
-    def error(self, key: str | int | None, message: str) -> None:
-        """Record a problem at this table's ``key`` (or the table itself when ``None``)."""
-        self.source.error(self.path if key is None else (*self.path, key), message)
+    def error(self, key: str | int | KeyPath | None, message: str) -> None:
+        """Record a problem at this table's ``key``, a path below it, or the table itself."""
+        below: KeyPath = () if key is None else key if isinstance(key, tuple) else (key,)
+        self.source.error((*self.path, *below), message)
+
+    def skip_rest(self) -> None:
+        """Take every key unread: the table is already known to be wrong, so say it once."""
+        self._taken.update(self.data)
 
     def has(self, key: str) -> bool:
         """Whether the key is present."""

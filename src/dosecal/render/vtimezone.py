@@ -12,6 +12,7 @@ UTC times, which every client reads the same way.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,16 +43,22 @@ class Observance:
 
     def onset_in(self, year: int) -> datetime:
         """The UTC instant of this observance's onset in ``year``."""
-        assert self.month is not None and self.byday is not None
-        nth, weekday = int(self.byday[:-2]), _WEEKDAYS.index(self.byday[-2:])
-        days = [
-            d
-            for d in range(1, calendar.monthrange(year, self.month)[1] + 1)
-            if calendar.weekday(year, self.month, d) == weekday
-        ]
-        day = days[nth - 1] if nth > 0 else days[nth]
-        wall = self.onset.replace(year=year, month=self.month, day=day)
-        return (wall - self.offset_from).replace(tzinfo=UTC)
+        return _onset(self, year)
+
+
+@functools.lru_cache(maxsize=1024)
+def _onset(o: Observance, year: int) -> datetime:
+    """Observance ``o``'s onset in ``year`` as a UTC instant; cached, as every event asks."""
+    assert o.month is not None and o.byday is not None
+    nth, weekday = int(o.byday[:-2]), _WEEKDAYS.index(o.byday[-2:])
+    days = [
+        d
+        for d in range(1, calendar.monthrange(year, o.month)[1] + 1)
+        if calendar.weekday(year, o.month, d) == weekday
+    ]
+    day = days[nth - 1] if nth > 0 else days[nth]
+    wall = o.onset.replace(year=year, month=o.month, day=day)
+    return (wall - o.offset_from).replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
