@@ -106,36 +106,28 @@ def main() -> None:
     """
 
 
-@main.command("list")
+@main.command("list", epilog="\b\nExample:\n  dosecal list")
 @_errors
 def list_() -> None:
     """List the built-in schedules: id and title, one per line.
-
-    \b
-    Example:
-      dosecal list
     """
     for ident in definitions.builtin_ids():
         schedule = definitions.resolve(ident)
         click.echo(f"{schedule.id:<24}{schedule.title}")
 
 
-@main.command()
+@main.command(epilog="\b\nExample:\n  dosecal show blinatumomab-rr")
 @click.argument("schedule")
 @_errors
 def show(schedule: str) -> None:
     """Explain SCHEDULE in words: phases, cycles, days, doses, choices and sources.
 
     SCHEDULE is a built-in id (see 'dosecal list') or a path to a .toml definition.
-
-    \b
-    Example:
-      dosecal show blinatumomab-rr
     """
     click.echo(describe(definitions.resolve(schedule)), nl=False)
 
 
-@main.command()
+@main.command(epilog="\b\nExample:\n  dosecal check schedules/dasatinib.toml examples/dasatinib.plan.toml")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_errors
 def check(files: tuple[Path, ...]) -> None:
@@ -143,10 +135,6 @@ def check(files: tuple[Path, ...]) -> None:
 
     A file with a [schedule] table is a definition; any other is a plan, which is also
     checked against the schedule it names.
-
-    \b
-    Example:
-      dosecal check schedules/dasatinib.toml examples/dasatinib.plan.toml
     """
     problems: list[Problem] = []
     for path in files:
@@ -191,7 +179,7 @@ def _format_of(path: str, fmt: str | None) -> str:
     raise _bad("-o", f"cannot tell the format of '{path}' from its extension; give --format {'|'.join(FORMATS)}")
 
 
-@main.command()
+@main.command(epilog="\b\nExamples:\n  dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics\n  dosecal generate blinatumomab-rr --start 2027-01-04 --choice bag-hours=48 -o plan.ics -o plan.txt")
 @click.argument("schedule", required=False)
 @click.option("--start", metavar="DATE", help="Day 1 of the plan (YYYY-MM-DD).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="A plan file (TOML); options override it.")
@@ -225,11 +213,6 @@ def generate(
 
     SCHEDULE is a built-in id or a path to a .toml definition; it may be left out when the
     --plan file names one. Every output is written whole or not at all.
-
-    \b
-    Examples:
-      dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics
-      dosecal generate blinatumomab-rr --start 2027-01-04 --choice bag-hours=48 -o plan.ics -o plan.txt
     """
     base = plans.load(plan_file) if plan_file is not None else None
     name = schedule or (base.schedule if base else None)

@@ -1,0 +1,90 @@
+"""What the .ics must contain to import cleanly (../shared/ics-interop.md), checked on the bytes."""
+
+from __future__ import annotations
+
+import re
+
+from icalendar import Calendar
+
+from conftest import builtin, plan
+from dosecal.expand import expand
+from dosecal.render.ics import to_ics
+
+
+def ics(sid: str, zone: str = "America/Toronto", **kw: object) -> bytes:
+    s = builtin(sid)
+    p = plan("2027-01-04", zone, **kw)
+    return to_ics(expand(s, p), s, p)
+
+
+def test_calendar_header_and_deterministic_stamp() -> None:
+    data = ics("dasatinib")
+    text = data.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//dosecal//dosecal//EN\r\n")
+    assert "\r\nMETHOD:PUBLISH\r\n" in text
+    assert "\r\nNAME:Dasatinib once daily (dosecal)\r\n" in text
+    assert "\r\nX-WR-CALNAME:Dasatinib once daily (dosecal)\r\n" in text
+    stamps = set(re.findall(r"\r\nDTSTAMP:(\S+)\r\n", text))
+    assert stamps == {"20270104T000000Z"}
+
+
+def test_lines_are_crlf_and_folded_at_75_octets() -> None:
+    data = ics("nilotinib")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert max(len(line) for line in data.split(b"\r\n")) <= 75
+
+
+def test_every_tzid_has_an_outlook_style_vtimezone_without_rdate() -> None:
+    text = ics("blinatumomab-rr").decode()
+    assert set(re.findall(r"TZID=([^:;]+)", text)) == {"America/Toronto"}
+    assert text.count("BEGIN:VTIMEZONE") == 1
+    assert "RDATE" not in text
+    assert text.count("BEGIN:STANDARD") == 1 and text.count("BEGIN:DAYLIGHT") == 1
+    assert "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3" in text
+    assert "RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11" in text
+
+
+def test_all_day_spans_have_an_exclusive_date_end() -> None:
+    cal = Calendar.from_ical(ics("blinatumomab-rr", cycles=1))
+    stay = next(e for e in cal.walk("VEVENT") if str(e["SUMMARY"]).startswith("Hospital stay"))
+    assert stay.to_ical().count(b"DTSTART;VALUE=DATE:20270104") == 1
+    assert b"DTEND;VALUE=DATE:20270113" in stay.to_ical()  # days 1-9 end on day 10
+
+
+def test_each_dose_has_one_display_reminder_and_spans_none() -> None:
+    cal = Calendar.from_ical(ics("blinatumomab-rr", cycles=1, reminder_minutes=30))
+    for ev in cal.walk("VEVENT"):
+        alarms = ev.walk("VALARM")
+        if ev["CATEGORIES"].cats == ["hospital"] or ev["CATEGORIES"].cats == ["rest"]:
+            assert alarms == []
+        elif ev["CATEGORIES"].cats in (["premedication"], ["bag-change"], ["infusion-end"]):
+            assert len(alarms) == 1
+            assert str(alarms[0]["ACTION"]) == "DISPLAY"
+            assert alarms[0].to_ical().count(b"TRIGGER:-PT30M") == 1
+
+
+def test_no_patient_label_in_the_calendar() -> None:
+    data = ics("dasatinib", patient="Jane Example, MRN 12345")
+    assert b"Jane" not in data and b"12345" not in data
+
+
+def test_utc_mode_has_no_tzid_and_no_vtimezone() -> None:
+    s = builtin("dasatinib")
+    p = plan("2027-01-04", "America/Toronto")
+    text = to_ics(expand(s, p), s, p, times="utc").decode()
+    assert "TZID" not in text and "VTIMEZONE" not in text
+    assert "DTSTART:20270104T130000Z" in text  # 08:00 EST
+
+
+def test_a_zone_without_a_yearly_rule_falls_back_to_utc() -> None:
+    text = ics("dasatinib", zone="Africa/Casablanca").decode()
+    assert "VTIMEZONE" not in text and "TZID" not in text
+    assert re.search(r"DTSTART:2027\d{4}T\d{6}Z", text)
+
+
+def test_private_class_and_transparent_spans() -> None:
+    cal = Calendar.from_ical(ics("blinatumomab-rr", cycles=1))
+    for ev in cal.walk("VEVENT"):
+        assert str(ev["CLASS"]) == "PRIVATE"
+        cat = ev["CATEGORIES"].cats[0]
+        assert str(ev["TRANSP"]) == ("TRANSPARENT" if cat in ("rest", "infusion") else "OPAQUE")
