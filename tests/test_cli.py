@@ -48,7 +48,9 @@ def test_check_accepts_every_builtin_definition(cli: Cli) -> None:
 def test_check_reports_each_problem_on_its_own_line(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     src = (Path(__file__).parents[1] / "schedules" / "inotuzumab.toml").read_text()
-    bad.write_text(src.replace("length = 21", "length = 14").replace('times = ["09:00"]', 'times = ["25:00"]'))
+    bad.write_text(
+        src.replace("length = 21", "length = 14").replace('times = ["09:00"]', 'times = ["25:00"]')
+    )
     result = cli("check", str(bad))
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
@@ -63,11 +65,15 @@ def test_check_a_plan_file_against_its_schedule(cli: Cli, tmp_path: Path) -> Non
     good.write_text('schedule = "dasatinib"\nstart = 2027-01-04\ntimezone = "America/Toronto"\n')
     assert cli("check", str(good)).exit_code == 0
     bad = tmp_path / "bad.plan.toml"
-    bad.write_text('schedule = "dasatinib"\nstart = 2027-01-04\ntimezone = "Mars/Olympus"\n[times]\ndasatinib = "8"\n')
+    bad.write_text(
+        'schedule = "dasatinib"\nstart = 2027-01-04\ntimezone = "Mars/Olympus"\n[times]\ndasatinib = "8"\n'
+    )
     result = cli("check", str(bad))
     assert result.exit_code == 1
     assert f"dosecal: {bad}:3: timezone: 'Mars/Olympus' is not an IANA time zone" in result.output
-    assert f"dosecal: {bad}:5: times.dasatinib: must be a time written HH:MM (24-hour), not '8'" in result.output
+    assert (
+        f"dosecal: {bad}:5: times.dasatinib: must be a time written HH:MM (24-hour), not '8'" in result.output
+    )
 
 
 def test_generate_writes_every_format_from_its_extension(cli: Cli, tmp_path: Path) -> None:
@@ -102,13 +108,34 @@ def test_options_override_the_plan_file(cli: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--start", "2027-02-30"], "dosecal: --start: '2027-02-30' is not a date written YYYY-MM-DD (e.g. 2027-01-04)"),
-        (["--start", "2027-01-04", "--tz", "America/Torono"], "dosecal: --tz: 'America/Torono' is not an IANA time zone such as America/Toronto (did you mean 'America/Toronto'?)"),
-        (["--start", "2027-01-04", "--time", "blinatumomab=25:00"], "dosecal: --time: blinatumomab: '25:00' is not a time of day (00:00 to 23:59)"),
-        (["--start", "2027-01-04", "--cycles", "10"], "dosecal: options: cycles: blinatumomab-rr has at most 9 cycles, not 10"),
-        (["--start", "2027-01-04", "--choice", "bag-hours=36"], "dosecal: options: choices.bag-hours: must be one of 24, 48, 72, 96, 168, not '36'"),
-        (["--start", "2027-01-04", "--until", "2026-12-31"], "dosecal: options: until: 2026-12-31 is before the start date 2027-01-04"),
-        (["--start", "2027-01-04", "-o", "plan.pdf2"], "dosecal: -o: cannot tell the format of 'plan.pdf2' from its extension; give --format ics|json|txt"),
+        (
+            ["--start", "2027-02-30"],
+            "dosecal: --start: '2027-02-30' is not a date written YYYY-MM-DD (e.g. 2027-01-04)",
+        ),
+        (
+            ["--start", "2027-01-04", "--tz", "America/Torono"],
+            "dosecal: --tz: 'America/Torono' is not an IANA time zone such as America/Toronto (did you mean 'America/Toronto'?)",
+        ),
+        (
+            ["--start", "2027-01-04", "--time", "blinatumomab=25:00"],
+            "dosecal: --time: blinatumomab: '25:00' is not a time of day (00:00 to 23:59)",
+        ),
+        (
+            ["--start", "2027-01-04", "--cycles", "10"],
+            "dosecal: options: cycles: blinatumomab-rr has at most 9 cycles, not 10",
+        ),
+        (
+            ["--start", "2027-01-04", "--choice", "bag-hours=36"],
+            "dosecal: options: choices.bag-hours: must be one of 24, 48, 72, 96, 168, not '36'",
+        ),
+        (
+            ["--start", "2027-01-04", "--until", "2026-12-31"],
+            "dosecal: options: until: 2026-12-31 is before the start date 2027-01-04",
+        ),
+        (
+            ["--start", "2027-01-04", "-o", "plan.pdf2"],
+            "dosecal: -o: cannot tell the format of 'plan.pdf2' from its extension; give --format ics|json|txt",
+        ),
     ],
 )
 def test_bad_input_exits_1_with_one_line_and_writes_nothing(
@@ -178,7 +205,9 @@ def test_every_command_has_help_ending_with_a_runnable_example(
 def test_python_dash_m_runs_the_cli_as_a_process() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "dosecal", "generate", "dasatinib", "--start", "2027-13-01", "--tz", "UTC"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert out.returncode == 1
     assert out.stderr == "dosecal: --start: '2027-13-01' is not a date written YYYY-MM-DD (e.g. 2027-01-04)\n"

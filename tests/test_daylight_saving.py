@@ -17,8 +17,11 @@ from dosecal.occurrence import Kind
 def test_daily_dose_stays_at_0800_local_across_the_spring_change() -> None:
     occ = expand(builtin("dasatinib"), plan("2027-03-12", until=d("2027-03-16")))
     assert [o.start for o in occ] == [
-        at("2027-03-12 08:00"), at("2027-03-13 08:00"), at("2027-03-14 08:00"),
-        at("2027-03-15 08:00"), at("2027-03-16 08:00"),
+        at("2027-03-12 08:00"),
+        at("2027-03-13 08:00"),
+        at("2027-03-14 08:00"),
+        at("2027-03-15 08:00"),
+        at("2027-03-16 08:00"),
     ]
     assert [o.start.utcoffset() for o in occ] == [timedelta(hours=h) for h in (-5, -5, -4, -4, -4)]  # type: ignore[union-attr]
     # Only 23 hours pass between the doses either side of the change.
@@ -57,15 +60,17 @@ def test_an_ambiguous_autumn_time_takes_its_first_occurrence() -> None:
 def test_a_zone_without_dst_keeps_its_half_hour_offset() -> None:
     occ = expand(builtin("nilotinib"), plan("2027-03-13", "Asia/Kolkata", until=d("2027-03-14")))
     assert [o.start.isoformat() for o in occ] == [  # type: ignore[union-attr]
-        "2027-03-13T10:00:00+05:30", "2027-03-13T22:00:00+05:30",
-        "2027-03-14T10:00:00+05:30", "2027-03-14T22:00:00+05:30",
+        "2027-03-13T10:00:00+05:30",
+        "2027-03-13T22:00:00+05:30",
+        "2027-03-14T10:00:00+05:30",
+        "2027-03-14T22:00:00+05:30",
     ]
 
 
 def test_a_28_day_infusion_across_a_change_ends_at_the_same_wall_time() -> None:
     """Blinatumomab cycle 2 (2027-02-15) runs over 14 March; it still ends at 10:00 on day 29."""
     occ = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=2))
-    end = [o for o in occ if o.kind is Kind.INFUSION_END and o.cycle == 2][0]
+    end = next(o for o in occ if o.kind is Kind.INFUSION_END and o.cycle == 2)
     assert end.start == at("2027-03-15 10:00")
     bags = [o.start for o in occ if o.kind is Kind.BAG_CHANGE and o.cycle == 2]
     assert at("2027-03-14 10:00") in bags and at("2027-03-13 10:00") in bags

@@ -91,7 +91,9 @@ def test_wrong_type() -> None:
 
 def test_day_zero() -> None:
     text = VALID.replace("days = [1, 8, 15]", "days = [0, 8, 15]")
-    assert one(text) == "weekly.toml:28: phases[1].doses[1].days: day 0 does not exist: days are counted from 1"
+    assert (
+        one(text) == "weekly.toml:28: phases[1].doses[1].days: day 0 does not exist: days are counted from 1"
+    )
 
 
 def test_day_30_in_a_28_day_cycle() -> None:
@@ -109,11 +111,11 @@ def test_empty_range() -> None:
 
 def test_overlapping_infusions_of_one_agent() -> None:
     text = VALID.replace(
-        '  [[phases.premedications]]',
+        "  [[phases.premedications]]",
         '  [[phases.infusions]]\n  agent = "drug"\n  steps = [{ days = "5-9", dose = "2 mg/day", source = "LABEL" }]\n'
         '  source = "LABEL"\n\n  [[phases.premedications]]',
     )
-    assert "overlaps infusions[1] of 'drug' on day 5 in the same cycle" in one(text)
+    assert "infusions[1] of 'drug' is also on day 5 of the same cycle" in one(text)
 
 
 def test_consecutive_steps_must_not_overlap() -> None:
@@ -131,7 +133,10 @@ def test_dose_in_the_rest_period() -> None:
 
 def test_time_25_00() -> None:
     text = VALID.replace('times = ["09:00"]', 'times = ["25:00"]')
-    assert one(text) == "weekly.toml:13: agents.drug.times: time 1: '25:00' is not a time of day (00:00 to 23:59)"
+    assert (
+        one(text)
+        == "weekly.toml:13: agents.drug.times: time 1: '25:00' is not a time of day (00:00 to 23:59)"
+    )
 
 
 def test_missing_source() -> None:
@@ -165,7 +170,10 @@ def test_cycles_outside_the_phase() -> None:
 
 def test_rest_must_end_the_cycle() -> None:
     text = VALID.replace('rest = "22-28"', 'rest = "22-27"')
-    assert one(text) == "weekly.toml:23: phases[1].rest: the rest period must end on the cycle's last day, day 28"
+    assert (
+        one(text)
+        == "weekly.toml:23: phases[1].rest: the rest period must end on the cycle's last day, day 28"
+    )
 
 
 def test_toml_syntax_error_gives_the_line() -> None:

@@ -33,8 +33,13 @@ def test_dasatinib_once_daily_for_the_default_90_days() -> None:
 def test_dasatinib_until_stops_on_that_day() -> None:
     occ = expand(builtin("dasatinib"), plan("2027-01-04", until=d("2027-01-10")))
     assert [o.start_date for o in occ] == [
-        d("2027-01-04"), d("2027-01-05"), d("2027-01-06"), d("2027-01-07"),
-        d("2027-01-08"), d("2027-01-09"), d("2027-01-10"),
+        d("2027-01-04"),
+        d("2027-01-05"),
+        d("2027-01-06"),
+        d("2027-01-07"),
+        d("2027-01-08"),
+        d("2027-01-09"),
+        d("2027-01-10"),
     ]
 
 
@@ -42,9 +47,12 @@ def test_nilotinib_twice_daily_twelve_hours_apart() -> None:
     """DRUGS-TASIGNA / TASIGNA-HCP: 400 mg twice daily, about 12 h apart (10:00 and 22:00)."""
     occ = expand(builtin("nilotinib"), plan("2027-01-04", until=d("2027-01-06")))
     assert [o.start for o in occ] == [
-        at("2027-01-04 10:00"), at("2027-01-04 22:00"),
-        at("2027-01-05 10:00"), at("2027-01-05 22:00"),
-        at("2027-01-06 10:00"), at("2027-01-06 22:00"),
+        at("2027-01-04 10:00"),
+        at("2027-01-04 22:00"),
+        at("2027-01-05 10:00"),
+        at("2027-01-05 22:00"),
+        at("2027-01-06 10:00"),
+        at("2027-01-06 22:00"),
     ]
     assert [o.id.ordinal for o in occ[:2]] == [1, 2]
     assert "no food for at least 2 hours before and at least 1 hour after" in (occ[0].notes or "")
@@ -54,7 +62,11 @@ def test_nilotinib_twice_daily_twelve_hours_apart() -> None:
 def test_nilotinib_times_from_the_plan() -> None:
     occ = expand(
         builtin("nilotinib"),
-        plan("2027-01-04", until=d("2027-01-04"), times={"nilotinib": (at("2027-01-04 09:00").time(), at("2027-01-04 21:00").time())}),
+        plan(
+            "2027-01-04",
+            until=d("2027-01-04"),
+            times={"nilotinib": (at("2027-01-04 09:00").time(), at("2027-01-04 21:00").time())},
+        ),
     )
     assert [o.start for o in occ] == [at("2027-01-04 09:00"), at("2027-01-04 21:00")]
 
@@ -62,12 +74,26 @@ def test_nilotinib_times_from_the_plan() -> None:
 # DRUGS-BLIN-RR / PMC-TAB1: cycles 1-5 are 42 days, cycles 6-9 are 84 days, and cycle N+1
 # day 1 is cycle N day 43 (or day 85). Infusion days 1-28, so day 28 is start + 27 days.
 BLIN_DAY_1 = [
-    d("2027-01-04"), d("2027-02-15"), d("2027-03-29"), d("2027-05-10"), d("2027-06-21"),  # +42 each
-    d("2027-08-02"), d("2027-10-25"), d("2028-01-17"), d("2028-04-10"),  # then +84 each
+    d("2027-01-04"),
+    d("2027-02-15"),
+    d("2027-03-29"),
+    d("2027-05-10"),
+    d("2027-06-21"),  # +42 each
+    d("2027-08-02"),
+    d("2027-10-25"),
+    d("2028-01-17"),
+    d("2028-04-10"),  # then +84 each
 ]
 BLIN_DAY_28 = [
-    d("2027-01-31"), d("2027-03-14"), d("2027-04-25"), d("2027-06-06"), d("2027-07-18"),
-    d("2027-08-29"), d("2027-11-21"), d("2028-02-13"), d("2028-05-07"),
+    d("2027-01-31"),
+    d("2027-03-14"),
+    d("2027-04-25"),
+    d("2027-06-06"),
+    d("2027-07-18"),
+    d("2027-08-29"),
+    d("2027-11-21"),
+    d("2028-02-13"),
+    d("2028-05-07"),
 ]
 
 
@@ -134,7 +160,14 @@ def test_blinatumomab_bag_changes_daily_and_weekly() -> None:
     daily = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1))
     assert len(of(daily, Kind.BAG_CHANGE)) == 27  # days 2-28
     weekly = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=2, choices={"bag-hours": "168"}))
-    assert [o.label for o in of(weekly, Kind.BAG_CHANGE)] == ["C1D8", "C1D15", "C1D22", "C2D8", "C2D15", "C2D22"]
+    assert [o.label for o in of(weekly, Kind.BAG_CHANGE)] == [
+        "C1D8",
+        "C1D15",
+        "C1D22",
+        "C2D8",
+        "C2D15",
+        "C2D22",
+    ]
 
 
 # PFIZER-MI-BESP: days 1, 8, 15; cycle 1 is 21 days, later cycles 28 days; not in CR/CRi:

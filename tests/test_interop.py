@@ -70,7 +70,7 @@ def test_icaljs_reads_every_event_at_dosecals_instant(
     icaljs: Any, tmp_path: Path, schedule_id: str, zone: str, start: str, times: str
 ) -> None:
     """ical.js places every event where dosecal's JSON does, and keeps wall-clock times."""
-    expected, args, p = _expected(schedule_id, start, zone)
+    expected, args, _p = _expected(schedule_id, start, zone)
     parsed = icaljs(_write(tmp_path, args, times))
     got = {}
     for ev in parsed["events"]:

@@ -24,7 +24,9 @@ def hourly(zone: str, first: str, days: int) -> list[datetime]:
         ("Australia/Sydney", ("1SU", 10, "02:00"), ("1SU", 4, "03:00")),
     ],
 )
-def test_rules_of_zones_with_dst(zone: str, daylight: tuple[str, int, str], standard: tuple[str, int, str]) -> None:
+def test_rules_of_zones_with_dst(
+    zone: str, daylight: tuple[str, int, str], standard: tuple[str, int, str]
+) -> None:
     rule = build_rule(zone, hourly(zone, "2027-01-01", 730))
     assert rule is not None and rule.daylight is not None
     assert (rule.daylight.byday, rule.daylight.month, f"{rule.daylight.onset:%H:%M}") == daylight

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from dosecal.definitions import load as load_schedule  # noqa: E402
-from dosecal.definitions import resolve as resolve_schedule  # noqa: E402
-from dosecal.expand import expand  # noqa: E402
-from dosecal.occurrence import Kind, Occurrence, OccurrenceId, Status  # noqa: E402
-from dosecal.plan import Plan  # noqa: E402
-from dosecal.schedule import Schedule  # noqa: E402
+from dosecal.definitions import load as load_schedule
+from dosecal.definitions import resolve as resolve_schedule
+from dosecal.expand import expand
+from dosecal.occurrence import Kind, Occurrence, OccurrenceId, Status
+from dosecal.plan import Plan
+from dosecal.schedule import Schedule
 
 __all__ = [
     "Kind",

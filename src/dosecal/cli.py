@@ -8,6 +8,7 @@ usage errors (exit 2) and the contract says bad input is exit 1.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -75,16 +76,12 @@ def computer_zone() -> str | None:
     candidates: list[str] = []
     if tz := os.environ.get("TZ"):
         candidates.append(tz.lstrip(":"))
-    try:
-        link = os.readlink("/etc/localtime")
+    with contextlib.suppress(OSError):
+        link = str(Path("/etc/localtime").readlink())
         if "zoneinfo/" in link:
             candidates.append(link.split("zoneinfo/", 1)[1])
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
-    except OSError:
-        pass
     for name in candidates:
         try:
             return plans.check_zone(name)
@@ -96,7 +93,7 @@ def computer_zone() -> str | None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dosecal")
 def main() -> None:
-    """Turn cancer treatment schedules into calendars and printable plans.
+    r"""Turn cancer treatment schedules into calendars and printable plans.
 
     dosecal shows a schedule; it does not prescribe. Follow your care team's instructions.
 
@@ -109,8 +106,7 @@ def main() -> None:
 @main.command("list", epilog="\b\nExample:\n  dosecal list")
 @_errors
 def list_() -> None:
-    """List the built-in schedules: id and title, one per line.
-    """
+    """List the built-in schedules: id and title, one per line."""
     for ident in definitions.builtin_ids():
         schedule = definitions.resolve(ident)
         click.echo(f"{schedule.id:<24}{schedule.title}")
@@ -157,9 +153,10 @@ def check(files: tuple[Path, ...]) -> None:
                 plan = plans.loads(text, str(path))
                 if plan.schedule is None:
                     raise PlanError([Problem(str(path), "schedule", "a plan file must name its schedule")])
+                name: str = plan.schedule
                 if not plan.timezone:
                     plan = plan.replace(timezone="UTC")  # the zone is the computer's: not a file error
-                plans.check(definitions.resolve(plan.schedule), plan)
+                plans.check(definitions.resolve(name), plan)
         except InputFileError as exc:
             problems.extend(exc.problems)
             continue
@@ -176,23 +173,70 @@ def _format_of(path: str, fmt: str | None) -> str:
     ext = Path(path).suffix.lower().lstrip(".")
     if ext in FORMATS:
         return ext
-    raise _bad("-o", f"cannot tell the format of '{path}' from its extension; give --format {'|'.join(FORMATS)}")
+    raise _bad(
+        "-o", f"cannot tell the format of '{path}' from its extension; give --format {'|'.join(FORMATS)}"
+    )
 
 
-@main.command(epilog="\b\nExamples:\n  dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics\n  dosecal generate blinatumomab-rr --start 2027-01-04 --choice bag-hours=48 -o plan.ics -o plan.txt")
+@main.command(
+    epilog="\b\nExamples:\n  dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics\n  dosecal generate blinatumomab-rr --start 2027-01-04 --choice bag-hours=48 -o plan.ics -o plan.txt"
+)
 @click.argument("schedule", required=False)
 @click.option("--start", metavar="DATE", help="Day 1 of the plan (YYYY-MM-DD).")
-@click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="A plan file (TOML); options override it.")
+@click.option(
+    "--plan", "plan_file", type=click.Path(path_type=Path), help="A plan file (TOML); options override it."
+)
 @click.option("--tz", metavar="ZONE", help="IANA time zone, e.g. America/Toronto (default: the computer's).")
-@click.option("--time", "times", metavar="AGENT=HH:MM", multiple=True, help="Dose or appointment time; HH:MM,HH:MM for several a day.")
-@click.option("--choice", "choices", metavar="ID=VALUE", multiple=True, help="A choice the schedule offers (see 'dosecal show').")
-@click.option("--until", metavar="DATE", help="Last day to include (default: the end of the last cycle, or 90 days).")
-@click.option("--cycles", type=int, metavar="N", help="Number of cycles to plan (at most what the schedule allows).")
-@click.option("--patient", metavar="TEXT", help="A name or label for printable plans; never put into the .ics.")
-@click.option("--reminder", type=int, metavar="MINUTES", help="Minutes before each dose that calendar reminders fire (default 15).")
-@click.option("--ics-times", type=click.Choice(["zone", "utc"]), default="zone", show_default=True, help="Write .ics times with their zone, or in UTC.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from the -o extension, else txt).")
-@click.option("-o", "--output", "outputs", metavar="PATH", multiple=True, help="Output file, or - for standard output; repeat for several formats.")
+@click.option(
+    "--time",
+    "times",
+    metavar="AGENT=HH:MM",
+    multiple=True,
+    help="Dose or appointment time; HH:MM,HH:MM for several a day.",
+)
+@click.option(
+    "--choice",
+    "choices",
+    metavar="ID=VALUE",
+    multiple=True,
+    help="A choice the schedule offers (see 'dosecal show').",
+)
+@click.option(
+    "--until", metavar="DATE", help="Last day to include (default: the end of the last cycle, or 90 days)."
+)
+@click.option(
+    "--cycles", type=int, metavar="N", help="Number of cycles to plan (at most what the schedule allows)."
+)
+@click.option(
+    "--patient", metavar="TEXT", help="A name or label for printable plans; never put into the .ics."
+)
+@click.option(
+    "--reminder",
+    type=int,
+    metavar="MINUTES",
+    help="Minutes before each dose that calendar reminders fire (default 15).",
+)
+@click.option(
+    "--ics-times",
+    type=click.Choice(["zone", "utc"]),
+    default="zone",
+    show_default=True,
+    help="Write .ics times with their zone, or in UTC.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format (default: from the -o extension, else txt).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    metavar="PATH",
+    multiple=True,
+    help="Output file, or - for standard output; repeat for several formats.",
+)
 @_errors
 def generate(
     schedule: str | None,
@@ -260,7 +304,16 @@ def generate(
     occurrences = expand(sched, plan)
     targets = outputs or ("-",)
     rendered = [
-        (target, render(_format_of(target, fmt), occurrences, sched, plan, ics_times="utc" if ics_times == "utc" else "zone"))
+        (
+            target,
+            render(
+                _format_of(target, fmt),
+                occurrences,
+                sched,
+                plan,
+                ics_times="utc" if ics_times == "utc" else "zone",
+            ),
+        )
         for target in targets
     ]
     for target, data in rendered:

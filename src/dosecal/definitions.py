@@ -47,7 +47,7 @@ def parse_range(value: object) -> DayRange:
         first = int(m.group(1))
         last = int(m.group(2)) if m.group(2) else first
     else:
-        raise ValueError(f"must be a day or a range of days such as \"1-28\", not {describe(value)}")
+        raise ValueError(f'must be a day or a range of days such as "1-28", not {describe(value)}')
     if first < 1:
         raise ValueError(f"day {first} does not exist: days are counted from 1")
     if last < first:
@@ -130,8 +130,8 @@ class _Reader:
         when: dict[str, str] = {}
         sub = table.table("when")
         if sub is not None:
-            for key, value in sub.data.items():
-                sub._taken.add(key)
+            for key in list(sub.data):
+                value = sub.raw(key)
                 choice = self.choices.get(key)
                 if choice is None:
                     sub.error(key, f"unknown choice '{key}'{_suggest(key, self.choices)}")
@@ -339,14 +339,7 @@ class _Reader:
                 premeds.append(premed)
         t.done()
 
-        _check_overlaps(t, infusions, doses, cycles)
-        if rest is not None:
-            for kind, items in (("doses", doses), ("infusions", infusions)):
-                for i, item in enumerate(items, start=1):
-                    busy = item.days if isinstance(item, Infusion) else item.days
-                    clash = [d for d in busy if d in rest]
-                    if clash:
-                        t.error((kind, i, "days"), f"day {clash[0]} falls in the rest period {rest}")
+        _check_clashes(t, doses, infusions, rest)
         return Phase(
             name=name or "",
             cycles=count,
@@ -421,8 +414,7 @@ class _Reader:
             if day not in starts:
                 t.error(
                     "days",
-                    f"day {day} has no dose or infusion start of '{before}' for the premedication "
-                    "to precede",
+                    f"day {day} has no dose or infusion start of '{before}' for the premedication to precede",
                 )
                 break
         return Premedication(agent, before, days, minutes, dose, sel, cite)
@@ -444,34 +436,40 @@ class _DayCheck:
 
 
 def _could_meet(a: Selector, b: Selector) -> bool:
+    """Whether two rules can apply to the same cycle under some plan."""
     if a.cycles is not None and b.cycles is not None and not a.cycles & b.cycles:
         return False
     return all(b.when.get(k, v) == v for k, v in a.when.items())
 
 
-def _check_overlaps(t: Table, infusions: list[Infusion], doses: list[CycleDose], cycles: range) -> None:
-    """Two infusions of one agent on the same day of the same cycle cannot both be true."""
-    for i, a in enumerate(infusions):
-        for j, b in enumerate(infusions[i + 1 :], start=i + 2):
-            if a.agent == b.agent and _could_meet(a.selector, b.selector):
-                shared = [d for d in a.days if d in b.days]
-                if shared:
-                    t.error(
-                        ("infusions", j, "steps"),
-                        f"overlaps infusions[{i + 1}] of '{a.agent}' on day {shared[0]} "
-                        "in the same cycle; limit one of them with 'cycles' or 'when'",
-                    )
-    for i, a in enumerate(doses):
-        for j, b in enumerate(doses[i + 1 :], start=i + 2):
-            if a.agent == b.agent and _could_meet(a.selector, b.selector):
-                shared = sorted(set(a.days) & set(b.days))
-                if shared:
-                    t.error(
-                        ("doses", j, "days"),
-                        f"doses[{i + 1}] of '{a.agent}' is also on day {shared[0]} of the same "
-                        "cycle; limit one of them with 'cycles' or 'when'",
-                    )
-    del cycles
+def _check_clashes(
+    t: Table, doses: list[CycleDose], infusions: list[Infusion], rest: DayRange | None
+) -> None:
+    """Report what cannot all be true in one cycle.
+
+    Two infusions (or two doses) of one agent on the same day of a cycle they can share, and
+    any dose or infusion day inside the rest period.
+    """
+    rules: list[tuple[str, int, CycleDose | Infusion, list[int]]] = [
+        ("doses", i, x, list(x.days)) for i, x in enumerate(doses, start=1)
+    ] + [("infusions", i, x, list(x.days)) for i, x in enumerate(infusions, start=1)]
+    for n, (kind, i, rule, days) in enumerate(rules):
+        for other_kind, j, other, other_days in rules[n + 1 :]:
+            if other_kind != kind or other.agent != rule.agent:
+                continue
+            shared = sorted(set(days) & set(other_days))
+            if shared and _could_meet(rule.selector, other.selector):
+                t.error(
+                    (kind, j, "days" if kind == "doses" else "steps"),
+                    f"{kind}[{i}] of '{rule.agent}' is also on day {shared[0]} of the same cycle; "
+                    "limit one of them with 'cycles' or 'when'",
+                )
+        clash = [d for d in days if rest is not None and d in rest]
+        if clash:
+            t.error(
+                (kind, i, "days" if kind == "doses" else "steps"),
+                f"day {clash[0]} falls in the rest period {rest}",
+            )
 
 
 def _suggest(name: str, known: Mapping[str, object]) -> str:

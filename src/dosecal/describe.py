@@ -52,8 +52,7 @@ def _phase(s: Schedule, phase: Phase, first: int) -> list[str]:
     if phase.rest is not None:
         head += f", days {phase.rest} treatment-free"
     lines = [head + _cite(phase.sources)]
-    rules = (*phase.infusions, *phase.doses, *phase.premedications, *phase.stays)
-    lines += [_rule(s, r) for r in rules]
+    lines += [_rule(s, r) for r in phase.rules]
     return lines
 
 

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dosecal.definitions import BAG_CHOICE
 from dosecal.occurrence import Kind, Occurrence, OccurrenceId, Status
 from dosecal.plan import DEFAULT_HORIZON_DAYS, Plan, agent_times, check, effective_choices
 from dosecal.schedule import CycleDose, Daily, Infusion, Phase, Schedule
-from dosecal.definitions import BAG_CHOICE
 from dosecal.words import say
 
 DayFn = Callable[[int], date]
@@ -131,9 +131,7 @@ class _Builder:
                         dose=step.dose,
                         start=start,
                         end=shift(start, POINT_MINUTES),
-                        notes=self.notes(
-                            instructions, missed, sources=step.sources + d.sources, when=day
-                        ),
+                        notes=self.notes(instructions, missed, sources=step.sources + d.sources, when=day),
                         reminder=True,
                     )
                 n += 1

@@ -89,9 +89,7 @@ def check_zone(name: str) -> str:
 
         close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ValueError(
-            f"'{name}' is not an IANA time zone such as America/Toronto{hint}"
-        ) from None
+        raise ValueError(f"'{name}' is not an IANA time zone such as America/Toronto{hint}") from None
     return name
 
 

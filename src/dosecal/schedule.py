@@ -248,6 +248,11 @@ class Phase:
     stays: tuple[Stay, ...]
     sources: tuple[str, ...]
 
+    @property
+    def rules(self) -> tuple[CycleDose | Infusion | Premedication | Stay, ...]:
+        """Everything that happens in the phase's cycles, infusions first."""
+        return (*self.infusions, *self.doses, *self.premedications, *self.stays)
+
 
 @dataclass(frozen=True, slots=True)
 class Choice:
@@ -318,8 +323,7 @@ class Schedule:
         first = 1
         for phase in self.phases:
             numbers = set(range(first, min(first + phase.cycles, cycles + 1)))
-            rules = (*phase.doses, *phase.infusions, *phase.premedications, *phase.stays)
-            for rule in rules:
+            for rule in phase.rules:
                 sel = rule.selector
                 if numbers and (sel.cycles is None or sel.cycles & numbers):
                     used.update(sel.when)

@@ -76,21 +76,21 @@ def find_line(text: str, path: KeyPath) -> int | None:
 
     best: int | None = None
     best_len = -1
-    for index, (start, address) in enumerate(sections):
-        if path[: len(address)] != address or len(address) <= best_len:
+    for index, (start, addr) in enumerate(sections):
+        if path[: len(addr)] != addr or len(addr) <= best_len:
             continue
         end = sections[index + 1][0] if index + 1 < len(sections) else len(lines)
-        found = start + 1 if address else None
-        rest = path[len(address) :]
+        found = start + 1 if addr else None
+        rest = path[len(addr) :]
         if rest and isinstance(rest[0], str):
-            first = start + 1 if address else 0
+            first = start + 1 if addr else 0
             for j in range(first, end):
                 km = _KEY.match(lines[j])
                 if km and km.group(2) == rest[0] and not _HEADER.match(lines[j]):
                     found = j + 1
                     break
         if found is not None:
-            best, best_len = found, len(address)
+            best, best_len = found, len(addr)
     return best
 
 
@@ -104,9 +104,7 @@ class TomlFile:
 
     def error(self, path: KeyPath, message: str) -> None:
         """Record a problem at ``path``; reading goes on so that all problems are reported."""
-        self.problems.append(
-            Problem(self.file, format_path(path), message, find_line(self.text, path))
-        )
+        self.problems.append(Problem(self.file, format_path(path), message, find_line(self.text, path)))
 
     def parse(self) -> Table | None:
         """Parse the text; a syntax error is recorded with the line TOML reports."""
@@ -155,13 +153,11 @@ class Table:
             return _MISSING
         return self.data[key]
 
-    def _typed(
-        self, key: str, kind: type, label: str, required: bool, default: Any
-    ) -> Any:
+    def _typed(self, key: str, kind: type, label: str, required: bool, default: Any) -> Any:
         value = self._raw(key, required)
         if value is _MISSING:
             return default
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
             self.error(key, f"must be {label}, not {describe(value)}")
             return default
         return value

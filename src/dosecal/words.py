@@ -25,8 +25,7 @@ ENGLISH: dict[str, str] = {
     "note.missed": "Missed dose: {text}",
     "note.instructions": "Instructions: {text}",
     "note.infusion": (
-        "Continuous infusion of {agent} at {dose} from {start} to {end}. "
-        "The pump runs day and night."
+        "Continuous infusion of {agent} at {dose} from {start} to {end}. The pump runs day and night."
     ),
     "note.bag_interval": "Bag changes every {hours} hours ({label}).",
     "note.observation": "Stay to be observed for at least {minutes} minutes after the infusion ends.",

@@ -108,7 +108,12 @@ def to_ics(
     keys = ", ".join(schedule.sources)
     description = " ".join(
         (
-            say("calendar.description", title=schedule.title, start=plan.start.isoformat(), notice=say("notice")),
+            say(
+                "calendar.description",
+                title=schedule.title,
+                start=plan.start.isoformat(),
+                notice=say("notice"),
+            ),
             say("note.sources", keys=keys),
             say("notice.reminders"),
         )
@@ -120,4 +125,4 @@ def to_ics(
     stamp = plan.dtstamp()
     for o in occurrences:
         cal.add_component(_event(o, plan, stamp, utc=rule is None))
-    return cal.to_ical()
+    return bytes(cal.to_ical())

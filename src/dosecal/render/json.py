@@ -15,7 +15,8 @@ from dosecal.words import say
 
 
 def _when(value: date | datetime) -> str:
-    return value.isoformat() if isinstance(value, datetime) else value.isoformat()
+    """``YYYY-MM-DD`` for all-day events, ``YYYY-MM-DDTHH:MM:SS+HH:MM`` for timed ones."""
+    return value.isoformat()
 
 
 def event_record(o: Occurrence) -> dict[str, Any]:
@@ -66,9 +67,7 @@ def to_json(occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) -
             "title": schedule.title,
             "indication": schedule.indication,
             "last_checked": schedule.last_checked.isoformat(),
-            "sources": [
-                {"key": s.key, "title": s.title, "url": s.url} for s in schedule.sources.values()
-            ],
+            "sources": [{"key": s.key, "title": s.title, "url": s.url} for s in schedule.sources.values()],
         },
         "plan": plan_record(schedule, plan),
         "notice": say("notice"),

@@ -161,9 +161,7 @@ def build_rule(tzid: str, instants: Iterable[datetime]) -> ZoneRule | None:
         if not common:
             return None
         byday = min(common, key=lambda b: (b.startswith("-"), b))
-        observances.append(
-            Observance(items[0][3], before, after, walls[0], walls[0].month, byday)
-        )
+        observances.append(Observance(items[0][3], before, after, walls[0], walls[0].month, byday))
     rule = ZoneRule(tzid, observances[0], observances[1])
     for moment in moments:
         if rule.offset_at(moment) != moment.astimezone(tz).utcoffset():

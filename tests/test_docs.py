@@ -1,0 +1,62 @@
+"""The README and examples say what the code does: their snippets and commands run."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from dosecal.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+EXAMPLES = ROOT / "examples"
+
+
+def test_readme_python_snippet_runs() -> None:
+    (code,) = re.findall(r"```python\n(.*?)```", README, re.S)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert isinstance(namespace["calendar_bytes"], bytes)
+    assert namespace["calendar_bytes"].startswith(b"BEGIN:VCALENDAR")  # type: ignore[attr-defined]
+
+
+def test_quick_start_has_exactly_two_commands() -> None:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert [b.strip() for b in blocks][1] == "bash .ci/run"
+    assert len(blocks) == 2 and all(len(b.strip().splitlines()) == 1 for b in blocks)
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_is_in_the_readme(command: str) -> None:
+    assert f"dosecal {command}" in README
+
+
+def test_every_example_plan_passes_check(cli: Callable[..., Result]) -> None:
+    plans = sorted(str(p) for p in EXAMPLES.glob("*.plan.toml"))
+    assert len(plans) >= 4
+    result = cli("check", *plans)
+    assert result.exit_code == 0, result.output
+
+
+def test_examples_readme_commands_produce_the_files_they_name(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"`(dosecal generate [^`]+)`", text)
+    assert len(commands) == len(list(EXAMPLES.glob("*.plan.toml")))
+    (tmp_path / "examples").symlink_to(EXAMPLES)
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        args = shlex.split(command)[1:]
+        result = cli(*args)
+        assert result.exit_code == 0, (command, result.output)
+        for out in args[args.index("-o") + 1 :: 2]:
+            assert (tmp_path / out).stat().st_size > 0
+    ics = (tmp_path / "blinatumomab.ics").read_text()
+    assert "UID:example-blinatumomab.blinatumomab.bag-change.c1.d3.1@dosecal" in ics  # 48-hour bags
