@@ -74,3 +74,9 @@ def test_a_28_day_infusion_across_a_change_ends_at_the_same_wall_time() -> None:
     assert end.start == at("2027-03-15 10:00")
     bags = [o.start for o in occ if o.kind is Kind.BAG_CHANGE and o.cycle == 2]
     assert at("2027-03-14 10:00") in bags and at("2027-03-13 10:00") in bags
+
+
+def test_a_gap_time_given_with_fold_1_still_moves_forward() -> None:
+    """Found by hypothesis: time(2, 0, fold=1) used to land at 01:00 EST on 2020-03-08."""
+    moment = local(d("2020-03-08"), hhmm("02:00").replace(fold=1), at("2020-03-08 00:00").tzinfo)  # type: ignore[arg-type]
+    assert moment.isoformat() == "2020-03-08T03:00:00-04:00"

@@ -49,7 +49,8 @@ def local(day: date, at: time, tz: ZoneInfo) -> datetime:
     A time inside a spring-forward gap is moved forward by the gap; an ambiguous time takes
     the first (daylight) occurrence.
     """
-    return datetime.combine(day, at, tz).astimezone(UTC).astimezone(tz)
+    # fold=0 whatever the caller passed: with fold=1 zoneinfo would move a gap time backward.
+    return datetime.combine(day, at.replace(fold=0), tz).astimezone(UTC).astimezone(tz)
 
 
 def shift(moment: datetime, minutes: int) -> datetime:
