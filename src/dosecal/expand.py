@@ -146,10 +146,6 @@ class _Builder:
         def label(day: int) -> str:
             return f"C{n}D{day}"
 
-        def span(days: range | tuple[int, int]) -> str:
-            a, b = (days.start, days.stop - 1) if isinstance(days, range) else days
-            return f"C{n}D{a}" if a == b else f"C{n}D{a}–{b}"
-
         for stay in phase.stays:
             if stay.selector.applies(n, self.choices):
                 yield Occurrence(
@@ -159,7 +155,7 @@ class _Builder:
                     phase=phase.name,
                     cycle=n,
                     day=stay.days.first,
-                    title=say("title.hospital", span=span((stay.days.first, stay.days.last))),
+                    title=say("title.hospital"),
                     dose=None,
                     start=on(stay.days.first),
                     end=on(stay.days.last + 1),
@@ -174,7 +170,7 @@ class _Builder:
                 phase=phase.name,
                 cycle=n,
                 day=r.first,
-                title=say("title.rest", span=span((r.first, r.last))),
+                title=say("title.rest"),
                 dose=None,
                 start=on(r.first),
                 end=on(r.last + 1),
@@ -205,7 +201,6 @@ class _Builder:
                         agent=self.name(pre.agent),
                         dose=pre.dose,
                         before=self.name(pre.before).lower(),
-                        label=label(day),
                     ),
                     dose=pre.dose,
                     start=start,
@@ -240,7 +235,7 @@ class _Builder:
                 phase=phase.name,
                 cycle=n,
                 day=day,
-                title=say("title.dose", agent=self.name(dose.agent), dose=dose.dose, label=label(day)),
+                title=say("title.dose", agent=self.name(dose.agent), dose=dose.dose),
                 dose=dose.dose,
                 start=start,
                 end=end,
@@ -255,7 +250,7 @@ class _Builder:
                     phase=phase.name,
                     cycle=n,
                     day=day,
-                    title=say("title.observation", agent=self.name(dose.agent), label=label(day)),
+                    title=say("title.observation", agent=self.name(dose.agent)),
                     dose=None,
                     start=end,
                     end=shift(end, dose.observe_minutes),
@@ -286,7 +281,6 @@ class _Builder:
                     "title.infusion",
                     agent=agent,
                     dose=step.dose,
-                    span=f"C{n}D{first}" if first == last else f"C{n}D{first}–{last}",
                 ),
                 dose=step.dose,
                 start=start,
@@ -328,9 +322,9 @@ class _Builder:
                 k += 1
             for moment, day, is_step in changes:
                 title = (
-                    say("title.bag_step", agent=agent, dose=step.dose, label=label(day))
+                    say("title.bag_step", agent=agent, dose=step.dose)
                     if is_step
-                    else say("title.bag_change", agent=agent, label=label(day))
+                    else say("title.bag_change", agent=agent)
                 )
                 yield Occurrence(
                     id=self.ident(inf.agent, Kind.BAG_CHANGE, n, day),
@@ -360,7 +354,7 @@ class _Builder:
             phase=phase.name,
             cycle=n,
             day=last,
-            title=say("title.infusion_end", agent=agent, label=label(last)),
+            title=say("title.infusion_end", agent=agent),
             dose=None,
             start=end,
             end=shift(end, POINT_MINUTES),

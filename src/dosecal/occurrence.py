@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from dosecal.words import say
+
 
 class Kind(StrEnum):
     """What an occurrence is; the values are the JSON contract's ``kind`` strings."""
@@ -125,6 +127,20 @@ class Occurrence:
         if self.cycle is None:
             return f"Day {self.day}"
         return f"C{self.cycle}D{self.day}"
+
+    @property
+    def span_label(self) -> str:
+        """The label of the days it covers: ``C1D1–9`` for a span, else :attr:`label`."""
+        end = self.end.date() if isinstance(self.end, datetime) else self.end
+        last = self.day + (end - self.start_date).days - 1
+        if last <= self.day:
+            return self.label
+        return f"C{self.cycle}D{self.day}–{last}" if self.cycle is not None else f"Days {self.day}–{last}"
+
+    @property
+    def summary(self) -> str:
+        """The one line a calendar shows: title and days, ``Hospital stay (C1D1–9)``."""
+        return say("summary", title=self.title, label=self.span_label)
 
     @property
     def start_date(self) -> date:

@@ -10,15 +10,16 @@ from __future__ import annotations
 ENGLISH: dict[str, str] = {
     # Event titles
     "title.daily": "{agent} {dose}",
-    "title.dose": "{agent} {dose} ({label})",
-    "title.infusion": "{agent} infusion {dose} ({span})",
-    "title.bag_change": "{agent} bag change ({label})",
-    "title.bag_step": "{agent} new bag: dose changes to {dose} ({label})",
-    "title.infusion_end": "{agent} infusion ends ({label})",
-    "title.premedication": "{agent} {dose} before {before} ({label})",
-    "title.observation": "Observation after {agent} ({label})",
-    "title.hospital": "Hospital stay ({span})",
-    "title.rest": "Treatment-free days ({span})",
+    "title.dose": "{agent} {dose}",
+    "title.infusion": "{agent} infusion {dose}",
+    "title.bag_change": "{agent} bag change",
+    "title.bag_step": "{agent} new bag: dose changes to {dose}",
+    "title.infusion_end": "{agent} infusion ends",
+    "title.premedication": "{agent} {dose} before {before}",
+    "title.observation": "Observation after {agent}",
+    "title.hospital": "Hospital stay",
+    "title.rest": "Treatment-free days",
+    "summary": "{title} ({label})",
     "title.cancelled": "CANCELLED: {title}",
     # Event notes
     "note.window": "Dose window: {window}. {words}",
@@ -51,6 +52,7 @@ ENGLISH: dict[str, str] = {
     "heading.choices": "Choices: {choices}",
     "heading.sources": "Sources",
     "heading.instructions": "Instructions",
+    "heading.notes": "Notes",
     "all_day": "all day",
     "until_time": "until {time}",
 }

@@ -62,7 +62,7 @@ def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool) -> Event:
         ev.add("dtstart", o.start)
         ev.add("dtend", o.end)
     cancelled = o.status is Status.CANCELLED
-    ev.add("summary", say("title.cancelled", title=o.title) if cancelled else o.title)
+    ev.add("summary", say("title.cancelled", title=o.summary) if cancelled else o.summary)
     if o.notes:
         ev.add("description", f"{o.label}. {o.notes}")
     ev.add("sequence", o.sequence)
@@ -73,7 +73,7 @@ def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool) -> Event:
     if o.reminder and not cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", o.title)
+        alarm.add("description", o.summary)
         alarm.add("trigger", timedelta(minutes=-plan.reminder_minutes))
         ev.add_component(alarm)
     return ev

@@ -29,7 +29,7 @@ def event_record(o: Occurrence) -> dict[str, Any]:
         "cycle": o.cycle,
         "day": o.day,
         "label": o.label,
-        "title": o.title,
+        "title": o.summary,
         "dose": o.dose,
         "all_day": o.all_day,
         "start": _when(o.start),

@@ -63,7 +63,7 @@ def to_txt(occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) ->
         for o in group:
             lead = _day(day) if first else ""
             mark = "CANCELLED " if o.status is Status.CANCELLED else ""
-            lines.append(f"{lead:<15}  {o.label:<7} {_time(o):<7}  {mark}{o.title}{_until(o)}")
+            lines.append(f"{lead:<15}  {o.span_label:<10} {_time(o):<7}  {mark}{o.title}{_until(o)}")
             first = False
     agents = [a for a in schedule.agents.values() if a.instructions or a.missed_dose]
     if agents:
@@ -73,8 +73,9 @@ def to_txt(occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) ->
                 lines.append(f"  {a.name}: {text}")
             if a.missed_dose:
                 lines.append(f"  {a.name}: {say('note.missed', text=a.missed_dose)}")
-    for note in schedule.notes:
-        lines.append(f"  Note: {note}")
+    if schedule.notes:
+        lines += ["", say("heading.notes")]
+        lines += [f"  {note}" for note in schedule.notes]
     lines += ["", say("heading.sources")]
     for s in schedule.sources.values():
         lines.append(f"  [{s.key}] {s.title}" + (f" <{s.url}>" if s.url else ""))
