@@ -210,6 +210,10 @@ def _format_of(path: str, fmt: str | None) -> str:
 @click.option(
     "--patient", metavar="TEXT", help="A name or label for printable plans; never put into the .ics."
 )
+@click.option("--weight", metavar="KG", help="Body weight in kg: picks weight bands, computes per-m² doses.")
+@click.option(
+    "--height", metavar="CM", help="Height in cm: with --weight, per-m² doses are computed (Mosteller)."
+)
 @click.option(
     "--reminder",
     type=int,
@@ -248,6 +252,8 @@ def generate(
     until: str | None,
     cycles: int | None,
     patient: str | None,
+    weight: str | None,
+    height: str | None,
     reminder: int | None,
     ics_times: str,
     fmt: str | None,
@@ -300,6 +306,13 @@ def generate(
         plan = plan.replace(patient=patient)
     if reminder is not None:
         plan = plan.replace(reminder_minutes=reminder)
+    measures = (("--weight", weight, "kg", "weight_kg"), ("--height", height, "cm", "height_cm"))
+    for option, value, unit, field in measures:
+        if value is not None:
+            try:
+                plan = plan.replace(**{field: plans.parse_measure(value, unit)})
+            except ValueError as exc:
+                raise _bad(option, str(exc)) from None
 
     occurrences = expand(sched, plan)
     targets = outputs or ("-",)

@@ -16,6 +16,7 @@ from typing import Any
 
 from dosecal.errors import DefinitionError, Problem, UnknownScheduleError
 from dosecal.schedule import (
+    BAG_CHOICE,
     Agent,
     Choice,
     CycleDose,
@@ -34,9 +35,6 @@ from dosecal.tomlfile import KeyPath, Table, TomlFile, describe, parse_time
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
-
-#: The choice id that bag changes read their interval (in hours) from.
-BAG_CHOICE = "bag-hours"
 
 
 def parse_range(value: object) -> DayRange:
@@ -243,6 +241,13 @@ class _Reader:
             for option in options:
                 if not option.isdigit() or int(option) < 1:
                     t.error("options", f"bag intervals are whole hours, not {option!r}")
+        threshold = t.raw("weight_threshold_kg")
+        if threshold is not None:
+            if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0:
+                t.error("weight_threshold_kg", f"must be a positive number of kg, not {describe(threshold)}")
+                threshold = None
+            elif len(options) != 2:
+                t.error("options", "a weight band has two options: at or above the threshold, then below it")
         self.choices[key] = Choice(
             id=key,
             label=t.get_str("label") or key,
@@ -250,6 +255,7 @@ class _Reader:
             default=default,
             sources=self.cite(t),
             note=t.get_str("note", required=False),
+            weight_threshold_kg=float(threshold) if threshold is not None else None,
         )
         t.done()
 
@@ -296,18 +302,24 @@ class _Reader:
     def read_phase(self, t: Table, first_cycle: int) -> Phase | None:
         name = t.get_str("name")
         count = t.get_int("cycles", minimum=1)
-        length = t.get_int("length", minimum=1)
-        rest = t.convert("rest", parse_range, required=False)
+        length_choice = t.get_str("length_choice", required=False)
+        length: int | None
+        if length_choice is not None:
+            length = self.length_options(t, length_choice)
+            if t.has("length"):
+                t.error("length", "give 'length' or 'length_choice', not both")
+        else:
+            length = t.get_int("length", minimum=1)
+        rest_raw = t.raw("rest")
         cite = self.cite(t)
         if count is None or length is None:
             t.skip_rest()
             return None
+        rest = None
+        if rest_raw is not None:
+            rest = self.read_rest(t, rest_raw, length, fixed=length_choice is None)
         cycles = range(first_cycle, first_cycle + count)
         in_cycle = _DayCheck(length)
-        if rest is not None:
-            in_cycle.range(t, "rest", rest)
-            if rest.last != length:
-                t.error("rest", f"the rest period must end on the cycle's last day, day {length}")
 
         doses: list[CycleDose] = []
         for d in t.tables("doses"):
@@ -344,13 +356,51 @@ class _Reader:
             name=name or "",
             cycles=count,
             length=length,
-            rest=rest,
+            rest_from=rest.first if rest is not None else None,
+            length_choice=length_choice,
             doses=tuple(doses),
             infusions=tuple(infusions),
             premedications=tuple(premeds),
             stays=tuple(stays),
             sources=cite,
         )
+
+    def length_options(self, t: Table, key: str) -> int | None:
+        """The shortest cycle length a length choice allows, or ``None`` after a problem."""
+        choice = self.choices.get(key)
+        if choice is None:
+            t.error("length_choice", f"unknown choice '{key}'{_suggest(key, self.choices)}")
+            return None
+        if not all(o.isdigit() and int(o) > 0 for o in choice.options):
+            t.error("length_choice", f"the options of '{key}' must be whole numbers of days")
+            return None
+        return min(int(o) for o in choice.options)
+
+    def read_rest(self, t: Table, raw: object, length: int, *, fixed: bool) -> DayRange | None:
+        """``rest = "29-42"`` (ending on the cycle's last day) or ``rest = "16-end"``."""
+        if isinstance(raw, str) and raw.replace(" ", "").endswith("-end"):
+            text = raw.replace(" ", "").removesuffix("-end")
+            try:
+                first = parse_range(text).first
+            except ValueError as exc:
+                t.error("rest", str(exc))
+                return None
+            if first > length:
+                t.error("rest", f"day {first} is outside the {length}-day cycle")
+                return None
+            return DayRange(first, length)
+        if not fixed:
+            t.error("rest", 'with a cycle length chosen in the plan, write the rest as "N-end"')
+            return None
+        try:
+            rest = parse_range(raw)
+        except ValueError as exc:
+            t.error("rest", str(exc))
+            return None
+        if rest.last != length:
+            t.error("rest", f"the rest period must end on the cycle's last day, day {length}")
+            return None
+        return rest
 
     def read_dose(self, t: Table, cycles: range, in_cycle: _DayCheck) -> CycleDose | None:
         agent = self.agent_ref(t)
@@ -400,14 +450,13 @@ class _Reader:
         days = t.convert("days", parse_days)
         if days is not None:
             in_cycle.days(t, "days", days)
-        minutes = t.get_int("minutes_before", minimum=1)
+        minutes = t.get_int("minutes_before", required=False, minimum=1)
         dose = t.get_str("dose")
         sel = self.selector(t, cycles)
         cite = self.cite(t)
         t.done()
-        if None in (agent, before, days, minutes, dose):
+        if agent is None or before is None or days is None or dose is None:
             return None
-        assert agent and before and days and minutes and dose
         starts = {d for x in doses if x.agent == before for d in x.days}
         starts |= {s.days.first for x in infusions if x.agent == before for s in x.steps}
         for day in days if complete else ():

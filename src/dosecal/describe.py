@@ -36,8 +36,9 @@ def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay) -> str
         if rule.observe_minutes:
             text += f", then observation {rule.observe_minutes} min"
     elif isinstance(rule, Premedication):
+        when = f"{rule.minutes_before} min before" if rule.minutes_before else "before"
         text = (
-            f"{s.agents[rule.agent].name} {rule.dose}, {rule.minutes_before} min before "
+            f"{s.agents[rule.agent].name} {rule.dose}, {when} "
             f"{s.agents[rule.before].name.split(' (')[0].lower()}, on {_days(rule.days)}"
         )
     else:
@@ -48,9 +49,13 @@ def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay) -> str
 def _phase(s: Schedule, phase: Phase, first: int) -> list[str]:
     last = first + phase.cycles - 1
     numbers = f"cycle {first}" if first == last else f"cycles {first}-{last}"
-    head = f"  {phase.name}: {phase.cycles} × {phase.length}-day cycle ({numbers})"
-    if phase.rest is not None:
-        head += f", days {phase.rest} treatment-free"
+    length = (
+        f"{phase.length}-day" if phase.length_choice is None else f"{s.choices[phase.length_choice].label}"
+    )
+    head = f"  {phase.name}: {phase.cycles} × {length} cycle ({numbers})"
+    if phase.rest_from is not None:
+        end = str(phase.length) if phase.length_choice is None else "end"
+        head += f", days {phase.rest_from}-{end} treatment-free"
     lines = [head + _cite(phase.sources)]
     lines += [_rule(s, r) for r in phase.rules]
     return lines

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dosecal.definitions import BAG_CHOICE
+from dosecal.dosing import describe_dose
 from dosecal.occurrence import Kind, Occurrence, OccurrenceId, Status
 from dosecal.plan import DEFAULT_HORIZON_DAYS, Plan, agent_times, check, effective_choices
-from dosecal.schedule import CycleDose, Daily, Infusion, Phase, Schedule
+from dosecal.schedule import BAG_CHOICE, CycleDose, Daily, Infusion, Phase, Schedule
 from dosecal.words import say
 
 DayFn = Callable[[int], date]
@@ -89,6 +89,10 @@ class _Builder:
         self.ordinals[key] = self.ordinals.get(key, 0) + 1
         return OccurrenceId(self.plan_id, agent, kind, cycle, day, self.ordinals[key])
 
+    def dose(self, written: str) -> str:
+        """The dose as written, with the amount for this patient's body size when known."""
+        return describe_dose(written, self.plan.height_cm, self.plan.weight_kg)
+
     def name(self, agent: str) -> str:
         """The short name for titles: "Blinatumomab", not "Blinatumomab (Blincyto)"."""
         return self.s.agents[agent].name.split(" (")[0]
@@ -129,7 +133,7 @@ class _Builder:
                         cycle=None,
                         day=n,
                         title=say("title.daily", agent=self.name(d.agent), dose=step.dose),
-                        dose=step.dose,
+                        dose=self.dose(step.dose),
                         start=start,
                         end=shift(start, POINT_MINUTES),
                         notes=self.notes(instructions, missed, sources=step.sources + d.sources, when=day),
@@ -161,8 +165,8 @@ class _Builder:
                     end=on(stay.days.last + 1),
                     notes=self.notes(sources=stay.sources),
                 )
-        if phase.rest is not None:
-            r = phase.rest
+        r = phase.rest_with(self.choices)
+        if r is not None:
             yield Occurrence(
                 id=self.ident("course", Kind.REST, n, r.first),
                 kind=Kind.REST,
@@ -188,7 +192,7 @@ class _Builder:
                 continue
             for day in pre.days:
                 target = local(on(day), self.times[pre.before][0], self.tz)
-                start = shift(target, -pre.minutes_before)
+                start = shift(target, -(pre.minutes_before or 0))
                 yield Occurrence(
                     id=self.ident(pre.agent, Kind.PREMEDICATION, n, day),
                     kind=Kind.PREMEDICATION,
@@ -202,11 +206,13 @@ class _Builder:
                         dose=pre.dose,
                         before=self.name(pre.before).lower(),
                     ),
-                    dose=pre.dose,
+                    dose=self.dose(pre.dose),
                     start=start,
                     end=shift(start, POINT_MINUTES),
                     notes=self.notes(
-                        say("note.premedication", minutes=pre.minutes_before, before=self.name(pre.before)),
+                        say("note.premedication", minutes=pre.minutes_before, before=self.name(pre.before))
+                        if pre.minutes_before
+                        else say("note.premedication_before", before=self.name(pre.before)),
                         sources=pre.sources,
                         when=on(day),
                     ),
@@ -236,7 +242,7 @@ class _Builder:
                 cycle=n,
                 day=day,
                 title=say("title.dose", agent=self.name(dose.agent), dose=dose.dose),
-                dose=dose.dose,
+                dose=self.dose(dose.dose),
                 start=start,
                 end=end,
                 notes=self.notes(window, instructions, missed, sources=dose.sources, when=on(day)),
@@ -282,7 +288,7 @@ class _Builder:
                     agent=agent,
                     dose=step.dose,
                 ),
-                dose=step.dose,
+                dose=self.dose(step.dose),
                 start=start,
                 end=end,
                 notes=self.notes(
@@ -334,7 +340,7 @@ class _Builder:
                     cycle=n,
                     day=day,
                     title=title,
-                    dose=step.dose,
+                    dose=self.dose(step.dose),
                     start=moment,
                     end=shift(moment, POINT_MINUTES),
                     notes=self.notes(
@@ -366,6 +372,7 @@ class _Builder:
 def cycle_starts(schedule: Schedule, plan: Plan) -> list[tuple[int, Phase, date]]:
     """Each planned cycle's number, phase and day 1, in order."""
     planned = plan.cycles if plan.cycles is not None else schedule.total_cycles
+    choices = effective_choices(schedule, plan)
     first = plan.start + timedelta(days=schedule.cycles_start_day - 1)
     out: list[tuple[int, Phase, date]] = []
     n = 0
@@ -375,7 +382,7 @@ def cycle_starts(schedule: Schedule, plan: Plan) -> list[tuple[int, Phase, date]
             if n > planned:
                 return out
             out.append((n, phase, first))
-            first += timedelta(days=phase.length)
+            first += timedelta(days=phase.length_with(choices))
     return out
 
 
@@ -383,7 +390,11 @@ def horizon(schedule: Schedule, plan: Plan) -> date:
     """The last day planned: ``--until``, else the end of the last cycle, else a default span."""
     if plan.until is not None:
         return plan.until
-    ends = [first + timedelta(days=phase.length - 1) for _, phase, first in cycle_starts(schedule, plan)]
+    choices = effective_choices(schedule, plan)
+    ends = [
+        first + timedelta(days=phase.length_with(choices) - 1)
+        for _, phase, first in cycle_starts(schedule, plan)
+    ]
     if schedule.open_ended:
         # A daily drug that never stops runs alongside the cycles, or for a default span.
         return max(ends) if ends else plan.start + timedelta(days=DEFAULT_HORIZON_DAYS - 1)

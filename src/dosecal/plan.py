@@ -8,7 +8,7 @@ the schedule before anything is expanded.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -41,6 +41,8 @@ class Plan:
         stamp: the DTSTAMP written into calendars (default: midnight UTC of ``start``).
         reminder_minutes: how long before a dose its reminder fires.
         patient: a label printed on printable plans only.
+        weight_kg: body weight, for weight bands and per-m² doses.
+        height_cm: height, with the weight for the body surface area.
         schedule: the schedule named in a plan file, if any.
         origin: where the plan came from, for messages.
     """
@@ -55,6 +57,8 @@ class Plan:
     stamp: datetime | None = None
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES
     patient: str | None = None
+    weight_kg: float | None = None
+    height_cm: float | None = None
     schedule: str | None = None
     origin: str = "options"
 
@@ -107,9 +111,6 @@ def parse_times(value: object) -> tuple[time, ...]:
     return times
 
 
-_PLAN_KEYS = "schedule start timezone cycles until id stamp reminder_minutes patient"
-
-
 def loads(text: str, file: str) -> Plan:
     """Read a plan file's text; ``file`` labels the messages.
 
@@ -151,6 +152,8 @@ def _read(root: Table, file: str) -> Plan | None:
             root.error("stamp", "must be a date-time with an offset, e.g. 2027-01-01T00:00:00Z")
     reminder = root.get_int("reminder_minutes", required=False, default=DEFAULT_REMINDER_MINUTES)
     patient = root.get_str("patient", required=False)
+    weight = root.convert("weight_kg", _positive("kg"), required=False)
+    height = root.convert("height_cm", _positive("cm"), required=False)
     schedule = root.get_str("schedule", required=False)
     times: dict[str, tuple[time, ...]] = {}
     t = root.table("times")
@@ -182,14 +185,37 @@ def _read(root: Table, file: str) -> Plan | None:
         stamp=stamp,
         reminder_minutes=reminder if reminder is not None else DEFAULT_REMINDER_MINUTES,
         patient=patient,
+        weight_kg=weight,
+        height_cm=height,
         schedule=schedule,
         origin=file,
     )
 
 
+def _positive(unit: str) -> Callable[[object], float]:
+    def parse(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1000:
+            raise ValueError(f"must be a positive number of {unit}, not {describe(value)}")
+        return float(value)
+
+    return parse
+
+
+def parse_measure(value: str, unit: str) -> float:
+    """A body measure given on the command line ("62.5"), in ``unit``."""
+    try:
+        return _positive(unit)(float(value.strip().removesuffix(unit).strip()))
+    except ValueError:
+        raise ValueError(f"must be a positive number of {unit}, not {value!r}") from None
+
+
 def effective_choices(schedule: Schedule, plan: Plan) -> dict[str, str]:
-    """The schedule's defaults with the plan's choices over them."""
+    """The schedule's defaults, then bands derived from the plan's weight, then its choices."""
     values = {c.id: c.default for c in schedule.choices.values() if c.default is not None}
+    if plan.weight_kg is not None:
+        for c in schedule.choices.values():
+            if c.weight_threshold_kg is not None:
+                values[c.id] = c.options[1] if plan.weight_kg < c.weight_threshold_kg else c.options[0]
     values.update(plan.choices)
     return values
 
@@ -238,6 +264,12 @@ def check(schedule: Schedule, plan: Plan) -> None:
             bad(f"choices.{key}", f"{schedule.id} has no choice '{key}' (choices: {offered})")
         elif value not in choice.options:
             bad(f"choices.{key}", f"must be one of {', '.join(choice.options)}, not {value!r}")
+    for c in schedule.choices.values():
+        given = plan.choices.get(c.id)
+        if c.weight_threshold_kg is not None and plan.weight_kg is not None and given is not None:
+            band = c.options[1] if plan.weight_kg < c.weight_threshold_kg else c.options[0]
+            if given != band:
+                bad(f"choices.{c.id}", f"'{given}' contradicts the weight of {plan.weight_kg:g} kg ({band})")
     planned = plan.cycles if plan.cycles is not None else schedule.total_cycles
     for key in sorted(schedule.choices_used(planned)):
         choice = schedule.choices[key]

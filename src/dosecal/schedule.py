@@ -11,6 +11,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 
+#: The choice id that bag changes read their interval (in hours) from.
+BAG_CHOICE = "bag-hours"
+
 
 @dataclass(frozen=True, slots=True)
 class DayRange:
@@ -195,7 +198,8 @@ class Premedication:
         agent: the premedication's agent id (dexamethasone).
         before: the agent whose time it precedes.
         days: the cycle days it is given on.
-        minutes_before: how long before.
+        minutes_before: how long before, or ``None`` where the label only says "before"
+            (the event then stands at the dose's time, and says so).
         dose: the dose as written.
         selector: the cycles and choices it applies to.
         sources: keys of the sources.
@@ -204,7 +208,7 @@ class Premedication:
     agent: str
     before: str
     days: tuple[int, ...]
-    minutes_before: int
+    minutes_before: int | None
     dose: str
     selector: Selector
     sources: tuple[str, ...]
@@ -232,8 +236,9 @@ class Phase:
     Attributes:
         name: the phase name a reader sees.
         cycles: how many cycles the phase has at most.
-        length: days per cycle, rest days included.
-        rest: the treatment-free days at the end of each cycle, if the label names them.
+        length: days per cycle, rest days included (with ``length_choice``: the shortest option).
+        length_choice: a choice whose value is the cycle length (inotuzumab cycle 1: 21 or 28).
+        rest_from: the first treatment-free day; the rest runs to the end of the cycle.
         doses, infusions, premedications, stays: what happens in the phase's cycles.
         sources: keys of the sources for the number of cycles, length and rest.
     """
@@ -241,12 +246,21 @@ class Phase:
     name: str
     cycles: int
     length: int
-    rest: DayRange | None
+    rest_from: int | None
     doses: tuple[CycleDose, ...]
     infusions: tuple[Infusion, ...]
     premedications: tuple[Premedication, ...]
     stays: tuple[Stay, ...]
     sources: tuple[str, ...]
+    length_choice: str | None = None
+
+    def length_with(self, choices: Mapping[str, str]) -> int:
+        """The cycle length under the plan's ``choices``."""
+        return int(choices[self.length_choice]) if self.length_choice else self.length
+
+    def rest_with(self, choices: Mapping[str, str]) -> DayRange | None:
+        """The treatment-free days under the plan's ``choices``."""
+        return None if self.rest_from is None else DayRange(self.rest_from, self.length_with(choices))
 
     @property
     def rules(self) -> tuple[CycleDose | Infusion | Premedication | Stay, ...]:
@@ -265,6 +279,8 @@ class Choice:
         default: the value used when the plan says nothing; ``None`` when the plan must choose.
         note: why the default is what it is.
         sources: keys of the sources for the options.
+        weight_threshold_kg: for a body-weight band: a plan's weight below it selects the second
+            option, at or above it the first.
     """
 
     id: str
@@ -273,6 +289,7 @@ class Choice:
     default: str | None
     sources: tuple[str, ...]
     note: str | None = None
+    weight_threshold_kg: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +340,8 @@ class Schedule:
         first = 1
         for phase in self.phases:
             numbers = set(range(first, min(first + phase.cycles, cycles + 1)))
+            if numbers and phase.length_choice:
+                used.add(phase.length_choice)
             for rule in phase.rules:
                 sel = rule.selector
                 if numbers and (sel.cycles is None or sel.cycles & numbers):

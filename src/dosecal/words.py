@@ -31,6 +31,7 @@ ENGLISH: dict[str, str] = {
     "note.bag_interval": "Bag changes every {hours} hours ({label}).",
     "note.observation": "Stay to be observed for at least {minutes} minutes after the infusion ends.",
     "note.premedication": "{minutes} minutes before {before}.",
+    "note.premedication_before": "Before {before}; the label gives no exact time: your care team sets it.",
     "note.sources": "Sources: {keys}.",
     "note.schedule": "Schedule: {title} ({id}).",
     "note.dst": "Clocks change today in {zone}; the time shown is local time after the change.",

@@ -1,0 +1,61 @@
+"""Doses per body surface area: the Mosteller formula and written doses turned into amounts.
+
+A dose is always shown as the label writes it ("15 mcg/m2/day (max 28 mcg/day)"); when a plan
+gives height and weight, the amount for that body size is added beside it, capped where the
+label caps it. The formula is stated wherever the result is shown.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+#: How the body surface area is computed, as printed beside every computed dose.
+FORMULA = "Mosteller: BSA (m²) = √(height cm × weight kg / 3600)"
+
+_PER_M2 = re.compile(
+    r"^\s*(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>mg|mcg|g)/m2(?P<per>/day)?"
+    r"(?:\s*\(max\s+(?P<max>\d+(?:\.\d+)?)\s*(?P<max_unit>mg|mcg|g)(?:/day)?\))?\s*$"
+)
+
+
+def mosteller(height_cm: float, weight_kg: float) -> float:
+    """Body surface area in m² by the Mosteller formula."""
+    return math.sqrt(height_cm * weight_kg / 3600)
+
+
+def _number(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def per_m2_amount(dose: str, bsa: float) -> str | None:
+    """The amount a per-m² dose gives for ``bsa`` (capped), or ``None`` if ``dose`` is not per m².
+
+    >>> per_m2_amount("15 mcg/m2/day (max 28 mcg/day)", 1.2)
+    '18 mcg/day'
+    >>> per_m2_amount("15 mcg/m2/day (max 28 mcg/day)", 2.0)
+    '28 mcg/day (capped)'
+    >>> per_m2_amount("0.8 mg/m2", 1.8)
+    '1.44 mg'
+    """
+    m = _PER_M2.match(dose)
+    if m is None:
+        return None
+    per = m.group("per") or ""
+    amount = float(m.group("amount")) * bsa
+    cap = m.group("max")
+    if cap is not None and m.group("max_unit") == m.group("unit") and amount > float(cap):
+        return f"{_number(float(cap))} {m.group('unit')}{per} (capped)"
+    return f"{_number(amount)} {m.group('unit')}{per}"
+
+
+def describe_dose(dose: str, height_cm: float | None, weight_kg: float | None) -> str:
+    """``dose`` as written, with the computed amount beside it when the body size is known."""
+    if height_cm is None or weight_kg is None:
+        return dose
+    bsa = mosteller(height_cm, weight_kg)
+    amount = per_m2_amount(dose, bsa)
+    if amount is None:
+        return dose
+    return f"{dose} = {amount} for BSA {bsa:.2f} m²"
