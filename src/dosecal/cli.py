@@ -307,10 +307,10 @@ def generate(
     if reminder is not None:
         plan = plan.replace(reminder_minutes=reminder)
     measures = (("--weight", weight, "kg", "weight_kg"), ("--height", height, "cm", "height_cm"))
-    for option, value, unit, field in measures:
-        if value is not None:
+    for option, given, unit, field in measures:
+        if given is not None:
             try:
-                plan = plan.replace(**{field: plans.parse_measure(value, unit)})
+                plan = plan.replace(**{field: plans.parse_measure(given, unit)})
             except ValueError as exc:
                 raise _bad(option, str(exc)) from None
 
