@@ -47,15 +47,20 @@ def test_check_accepts_every_builtin_definition(cli: Cli) -> None:
 
 def test_check_reports_each_problem_on_its_own_line(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    src = (Path(__file__).parents[1] / "schedules" / "inotuzumab.toml").read_text()
+    src = (Path(__file__).parents[1] / "schedules" / "blinatumomab-mrd.toml").read_text()
     bad.write_text(
-        src.replace("length = 21", "length = 14").replace('times = ["09:00"]', 'times = ["25:00"]')
+        src.replace("length = 42", "length = 21", 1).replace('times = ["10:00"]', 'times = ["25:00"]')
     )
     result = cli("check", str(bad))
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert f"dosecal: {bad}:" in lines[0]
-    assert any("day 15 is outside the 14-day cycle" in line for line in lines)
+    assert any(
+        "phases[1].rest: the rest period must end on the cycle's last day, day 21" in line for line in lines
+    )
+    assert any(
+        "phases[1].infusions[1].steps[1].days: day 28 is outside the 21-day cycle" in line for line in lines
+    )
     assert any("'25:00' is not a time of day" in line for line in lines)
     assert "Traceback" not in result.output
 

@@ -58,5 +58,11 @@ def test_examples_readme_commands_produce_the_files_they_name(
         assert result.exit_code == 0, (command, result.output)
         for out in args[args.index("-o") + 1 :: 2]:
             assert (tmp_path / out).stat().st_size > 0
-    ics = (tmp_path / "blinatumomab.ics").read_text()
+    ics = (tmp_path / "blinatumomab-rr.ics").read_text()
     assert "UID:example-blinatumomab.blinatumomab.bag-change.c1.d3.1@dosecal" in ics  # 48-hour bags
+
+
+def test_every_builtin_schedule_has_an_example_plan() -> None:
+    from dosecal.definitions import builtin_ids
+
+    assert sorted(p.name.removesuffix(".plan.toml") for p in EXAMPLES.glob("*.plan.toml")) == builtin_ids()

@@ -19,6 +19,7 @@ import vobject
 from icalendar import Calendar
 
 from conftest import builtin, plan
+from dosecal.definitions import builtin_ids
 from dosecal.expand import expand
 from dosecal.render.ics import to_ics
 from dosecal.render.json import to_json
@@ -27,7 +28,7 @@ ZONES = ["America/Toronto", "Europe/London", "Australia/Sydney", "Asia/Kolkata"]
 #: A spring start (the northern March change inside 90 days; Sydney's April change) and an
 #: autumn one (Sydney's October change, London's October and Toronto's November changes).
 STARTS = ["2027-02-20", "2027-09-15"]
-SCHEDULES = ["dasatinib", "nilotinib", "blinatumomab-rr", "inotuzumab"]
+SCHEDULES = builtin_ids()
 CHOICES = {"inotuzumab": {"response": "no-cr"}}
 
 

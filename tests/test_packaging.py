@@ -44,4 +44,4 @@ def test_wheel_contains_every_schedule_and_lists_them_when_installed(tmp_path: P
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].startswith(str(unpacked))  # the installed copy, not the source tree
-    assert [line.split()[0] for line in lines[1:]] == [n.removesuffix(".toml") for n in expected]
+    assert [line.split()[0] for line in lines[1:]] == sorted(n.removesuffix(".toml") for n in expected)

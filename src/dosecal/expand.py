@@ -132,7 +132,7 @@ class _Builder:
                         phase=None,
                         cycle=None,
                         day=n,
-                        title=say("title.daily", agent=self.name(d.agent), dose=step.dose),
+                        title=say("title.daily", agent=self.name(d.agent), dose=self.dose(step.dose)),
                         dose=self.dose(step.dose),
                         start=start,
                         end=shift(start, POINT_MINUTES),
@@ -203,7 +203,7 @@ class _Builder:
                     title=say(
                         "title.premedication",
                         agent=self.name(pre.agent),
-                        dose=pre.dose,
+                        dose=self.dose(pre.dose),
                         before=self.name(pre.before).lower(),
                     ),
                     dose=self.dose(pre.dose),
@@ -241,7 +241,7 @@ class _Builder:
                 phase=phase.name,
                 cycle=n,
                 day=day,
-                title=say("title.dose", agent=self.name(dose.agent), dose=dose.dose),
+                title=say("title.dose", agent=self.name(dose.agent), dose=self.dose(dose.dose)),
                 dose=self.dose(dose.dose),
                 start=start,
                 end=end,
@@ -256,7 +256,7 @@ class _Builder:
                     phase=phase.name,
                     cycle=n,
                     day=day,
-                    title=say("title.observation", agent=self.name(dose.agent)),
+                    title=say("title.observation", agent=self.name(dose.agent).lower()),
                     dose=None,
                     start=end,
                     end=shift(end, dose.observe_minutes),
@@ -286,7 +286,7 @@ class _Builder:
                 title=say(
                     "title.infusion",
                     agent=agent,
-                    dose=step.dose,
+                    dose=self.dose(step.dose),
                 ),
                 dose=self.dose(step.dose),
                 start=start,
@@ -295,7 +295,7 @@ class _Builder:
                     say(
                         "note.infusion",
                         agent=agent,
-                        dose=step.dose,
+                        dose=self.dose(step.dose),
                         start=f"{start:%Y-%m-%d %H:%M} ({label(first)})",
                         end=f"{end:%Y-%m-%d %H:%M} ({label(last + 1)})",
                     ),
@@ -328,7 +328,7 @@ class _Builder:
                 k += 1
             for moment, day, is_step in changes:
                 title = (
-                    say("title.bag_step", agent=agent, dose=step.dose)
+                    say("title.bag_step", agent=agent, dose=self.dose(step.dose))
                     if is_step
                     else say("title.bag_change", agent=agent)
                 )

@@ -1,0 +1,210 @@
+"""The schedule library: every built-in and its main options, against literal dates and doses.
+
+Plans start Monday 2027-01-04 in America/Toronto unless a test says otherwise; each expected
+value names the source line it comes from.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import at, builtin, d, plan
+from dosecal.definitions import builtin_ids
+from dosecal.dosing import describe_dose, mosteller, per_m2_amount
+from dosecal.errors import PlanError
+from dosecal.expand import expand
+from dosecal.occurrence import Kind, Occurrence
+
+REQUIRED = [
+    "imatinib",
+    "dasatinib",
+    "nilotinib",
+    "bosutinib",
+    "ponatinib",
+    "blinatumomab-rr",
+    "blinatumomab-mrd",
+    "inotuzumab",
+    "dasatinib-blinatumomab",
+]
+
+
+def of(occ: tuple[Occurrence, ...], kind: Kind) -> list[Occurrence]:
+    return [o for o in occ if o.kind is kind]
+
+
+def test_every_required_id_is_built_in() -> None:
+    assert set(REQUIRED) <= set(builtin_ids())
+    assert "ponatinib-monotherapy" in builtin_ids()
+
+
+@pytest.mark.parametrize(
+    ("sid", "dose", "time"),
+    [
+        ("imatinib", "600 mg", "08:00"),  # GLEEVEC-PI-2009: 600 mg once daily
+        ("bosutinib", "500 mg", "08:00"),  # DRUGS-BOSULIF: 500 mg once daily
+        ("ponatinib", "30 mg", "08:00"),  # MPR-ICLUSIG: 30 mg once daily with chemotherapy
+        ("ponatinib-monotherapy", "45 mg", "08:00"),  # MPR-ICLUSIG: 45 mg once daily
+        ("dasatinib", "140 mg", "08:00"),  # SPRYCEL-PI-HL: 140 mg once daily
+    ],
+)
+def test_once_daily_tkis(sid: str, dose: str, time: str) -> None:
+    occ = expand(builtin(sid), plan("2027-01-04", until=d("2027-01-06")))
+    assert [(o.start, o.dose) for o in occ] == [
+        (at(f"2027-01-04 {time}"), dose),
+        (at(f"2027-01-05 {time}"), dose),
+        (at(f"2027-01-06 {time}"), dose),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sid", "words"),
+    [
+        ("imatinib", "Take with a meal and a large glass of water."),
+        ("bosutinib", "If more than 12 hours have passed since the missed dose, skip it"),
+        ("ponatinib", "Skip the missed dose and take the next dose at the usual time the next day."),
+        ("nilotinib", "no food for at least 2 hours before and at least 1 hour after each dose"),
+        ("dasatinib", "Swallow the tablet whole; do not crush, cut or chew it."),
+    ],
+)
+def test_tki_events_carry_food_and_missed_dose_instructions(sid: str, words: str) -> None:
+    first = expand(builtin(sid), plan("2027-01-04", until=d("2027-01-04")))[0]
+    assert words in (first.notes or "")
+
+
+# DRUGS-BLIN-MRD / PMC-TAB1: 1 induction + up to 3 consolidation cycles of 42 days, 28 mcg/day on
+# days 1-28 with no step-up; hospital the first 3 days of C1 and 2 days of C2 (HCP-ADMIN).
+def test_blinatumomab_mrd_four_cycles() -> None:
+    occ = expand(builtin("blinatumomab-mrd"), plan("2027-01-04"))
+    infusions = of(occ, Kind.INFUSION)
+    assert [(o.label, o.start_date, o.dose) for o in infusions] == [
+        ("C1D1", d("2027-01-04"), "28 mcg/day"),
+        ("C2D1", d("2027-02-15"), "28 mcg/day"),
+        ("C3D1", d("2027-03-29"), "28 mcg/day"),
+        ("C4D1", d("2027-05-10"), "28 mcg/day"),
+    ]
+    assert [o.start_date for o in of(occ, Kind.INFUSION_END)] == [
+        d("2027-02-01"),
+        d("2027-03-15"),
+        d("2027-04-26"),
+        d("2027-06-07"),  # day 29, after day 28
+    ]
+    assert [(o.start, o.end) for o in of(occ, Kind.HOSPITAL)] == [
+        (d("2027-01-04"), d("2027-01-07")),
+        (d("2027-02-15"), d("2027-02-17")),
+    ]
+    premeds = of(occ, Kind.PREMEDICATION)
+    assert [(o.label, o.start) for o in premeds] == [
+        ("C1D1", at("2027-01-04 09:00")),
+        ("C2D1", at("2027-02-15 09:00")),
+        ("C3D1", at("2027-03-29 09:00")),
+        ("C4D1", at("2027-05-10 09:00")),
+    ]
+    assert (
+        premeds[0].title
+        == "Prednisone 100 mg IV (or equivalent, e.g. dexamethasone 16 mg) before blinatumomab"
+    )
+
+
+def test_blinatumomab_rr_under_45_kg_uses_per_m2_doses_and_computes_them() -> None:
+    """DRUGS-BLIN-RR: < 45 kg, 5 mcg/m2/day (max 9) days 1-7 then 15 mcg/m2/day (max 28)."""
+    occ = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1, weight_kg=38, height_cm=140))
+    # Mosteller: sqrt(140 x 38 / 3600) = sqrt(1.4778) = 1.2156 m2 -> 6.08 and 18.23 mcg/day.
+    assert [o.dose for o in of(occ, Kind.INFUSION)] == [
+        "5 mcg/m2/day (max 9 mcg/day) = 6.08 mcg/day for BSA 1.22 m²",
+        "15 mcg/m2/day (max 28 mcg/day) = 18.23 mcg/day for BSA 1.22 m²",
+    ]
+
+
+def test_blinatumomab_weight_without_height_shows_the_written_dose() -> None:
+    occ = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1, weight_kg=30))
+    assert [o.dose for o in of(occ, Kind.INFUSION)] == [
+        "5 mcg/m2/day (max 9 mcg/day)",
+        "15 mcg/m2/day (max 28 mcg/day)",
+    ]
+
+
+def test_blinatumomab_45_kg_is_the_fixed_dose_band() -> None:
+    occ = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1, weight_kg=45))
+    assert [o.dose for o in of(occ, Kind.INFUSION)] == ["9 mcg/day", "28 mcg/day"]
+
+
+def test_a_band_choice_that_contradicts_the_weight_is_refused() -> None:
+    with pytest.raises(PlanError, match="'45kg-or-more' contradicts the weight of 38 kg"):
+        expand(
+            builtin("blinatumomab-rr"), plan("2027-01-04", weight_kg=38, choices={"weight": "45kg-or-more"})
+        )
+
+
+def test_blinatumomab_rr_child_premedication_only_in_cycle_1() -> None:
+    """HCP-RR-PREP: children, dexamethasone 5 mg/m2 (max 20 mg) before C1D1 and the C1D8 step."""
+    occ = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=3, choices={"patient": "child"}))
+    assert [(o.label, o.dose, o.start) for o in of(occ, Kind.PREMEDICATION)] == [
+        ("C1D1", "5 mg/m2 (max 20 mg)", at("2027-01-04 10:00")),
+        ("C1D8", "5 mg/m2 (max 20 mg)", at("2027-01-11 10:00")),
+    ]
+    assert "the label gives no exact time" in (of(occ, Kind.PREMEDICATION)[0].notes or "")
+
+
+def test_mosteller_and_caps_worked_by_hand() -> None:
+    assert round(mosteller(180, 80), 4) == 2.0  # sqrt(180 x 80 / 3600) = sqrt(4) = 2
+    assert round(mosteller(140, 38), 4) == 1.2156
+    assert per_m2_amount("15 mcg/m2/day (max 28 mcg/day)", 2.0) == "28 mcg/day (capped)"  # 30 > 28
+    assert per_m2_amount("5 mcg/m2/day (max 9 mcg/day)", 1.7) == "8.5 mcg/day"
+    assert per_m2_amount("5 mcg/m2/day (max 9 mcg/day)", 1.9) == "9 mcg/day (capped)"  # 9.5 > 9
+    assert per_m2_amount("5 mg/m2 (max 20 mg)", 1.0) == "5 mg"
+    assert per_m2_amount("28 mcg/day", 2.0) is None
+    assert describe_dose("0.8 mg/m2", 180, 80) == "0.8 mg/m2 = 1.6 mg for BSA 2.00 m²"
+    assert describe_dose("0.8 mg/m2", None, 80) == "0.8 mg/m2"
+
+
+# PFIZER-MI-BESP: cycle 1 may be 28 days instead of 21; later cycles 28 days; days 1, 8, 15.
+def test_inotuzumab_with_a_28_day_first_cycle() -> None:
+    occ = expand(
+        builtin("inotuzumab"),
+        plan("2027-01-04", cycles=3, choices={"response": "cr", "cycle1-days": "28"}),
+    )
+    assert [o.start_date for o in of(occ, Kind.DOSE)] == [
+        d("2027-01-04"),
+        d("2027-01-11"),
+        d("2027-01-18"),
+        d("2027-02-01"),
+        d("2027-02-08"),
+        d("2027-02-15"),  # C2D1 = C1 day 29
+        d("2027-03-01"),
+        d("2027-03-08"),
+        d("2027-03-15"),
+    ]
+    assert [(o.start, o.end) for o in of(occ, Kind.REST)][0] == (
+        d("2027-01-19"),
+        d("2027-02-01"),
+    )  # days 16-28
+
+
+def test_inotuzumab_premedication_before_each_dose_and_observation_after() -> None:
+    occ = expand(builtin("inotuzumab"), plan("2027-01-04", cycles=1))
+    assert [o.label for o in of(occ, Kind.PREMEDICATION)] == ["C1D1", "C1D8", "C1D15"]
+    assert [o.start for o in of(occ, Kind.OBSERVATION)] == [
+        at("2027-01-04 10:00"),
+        at("2027-01-11 10:00"),
+        at("2027-01-18 10:00"),
+    ]
+
+
+def test_inotuzumab_six_cycles_at_most() -> None:
+    with pytest.raises(PlanError, match="inotuzumab has at most 6 cycles, not 7"):
+        expand(builtin("inotuzumab"), plan("2027-01-04", cycles=7, choices={"response": "cr"}))
+
+
+# DALBA-EHA / DALBA-NEJM: dasatinib 140 mg/day from day 1; induction ends day 85; blinatumomab
+# from day 86 (this file's choice) in 42-day cycles, with dasatinib continued.
+def test_dasatinib_blinatumomab_structure() -> None:
+    occ = expand(builtin("dasatinib-blinatumomab"), plan("2027-01-04"))
+    firsts = [o.start_date for o in of(occ, Kind.INFUSION)]
+    assert firsts == [d("2027-03-30"), d("2027-05-11"), d("2027-06-22"), d("2027-08-03"), d("2027-09-14")]
+    das = [o for o in of(occ, Kind.DOSE) if o.agent == "dasatinib"]
+    assert das[0].start == at("2027-01-04 08:00") and das[0].label == "Day 1"
+    assert das[84].start_date == d("2027-03-29") and das[84].label == "Day 85"
+    assert das[-1].start_date == d("2027-10-25")  # the last day of cycle 5 (C5D42)
+    assert len(das) == 295  # 2027-01-04 to 2027-10-25 inclusive
+    cycle1 = [o for o in occ if o.cycle == 1]
+    assert {o.agent for o in cycle1} >= {"blinatumomab", "premedication"}
