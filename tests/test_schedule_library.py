@@ -174,7 +174,7 @@ def test_inotuzumab_with_a_28_day_first_cycle() -> None:
         d("2027-03-08"),
         d("2027-03-15"),
     ]
-    assert [(o.start, o.end) for o in of(occ, Kind.REST)][0] == (
+    assert next((o.start, o.end) for o in of(occ, Kind.REST)) == (
         d("2027-01-19"),
         d("2027-02-01"),
     )  # days 16-28
