@@ -208,3 +208,26 @@ def test_dasatinib_blinatumomab_structure() -> None:
     assert len(das) == 295  # 2027-01-04 to 2027-10-25 inclusive
     cycle1 = [o for o in occ if o.cycle == 1]
     assert {o.agent for o in cycle1} >= {"blinatumomab", "premedication"}
+
+
+@pytest.mark.parametrize("sid", builtin_ids())
+def test_every_listed_source_is_cited_and_every_citation_is_listed(sid: str) -> None:
+    s = builtin(sid)
+    cited: set[str] = set()
+    for a in s.agents.values():
+        cited.update(a.sources)
+    for c in s.choices.values():
+        cited.update(c.sources)
+    for daily in s.daily:
+        cited.update(daily.sources)
+        for step in daily.steps:
+            cited.update(step.sources)
+    for phase in s.phases:
+        cited.update(phase.sources)
+        for rule in phase.rules:
+            cited.update(rule.sources)
+            for step in getattr(rule, "steps", ()):
+                cited.update(step.sources)
+    # Sources named only in the notes' words count too: notes cite keys in parentheses.
+    cited.update(k for k in s.sources if any(k in note for note in s.notes))
+    assert cited == set(s.sources), f"listed but never cited: {set(s.sources) - cited}"
