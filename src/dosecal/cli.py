@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shutil
 import sys
 import tomllib
 from collections.abc import Callable
@@ -228,6 +229,13 @@ def _format_of(path: str, fmt: str | None) -> str:
     help="Write .ics times with their zone, or in UTC.",
 )
 @click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default="a4",
+    show_default=True,
+    help="Paper size of PDF output (HTML prints on whatever the printer uses).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
@@ -256,6 +264,7 @@ def generate(
     height: str | None,
     reminder: int | None,
     ics_times: str,
+    paper: str,
     fmt: str | None,
     outputs: tuple[str, ...],
 ) -> None:
@@ -316,6 +325,9 @@ def generate(
 
     occurrences = expand(sched, plan)
     targets = outputs or ("-",)
+    terminal = sys.stdout.isatty()
+    color = terminal and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    width = shutil.get_terminal_size((100, 24)).columns if terminal else 100
     rendered = [
         (
             target,
@@ -325,6 +337,9 @@ def generate(
                 sched,
                 plan,
                 ics_times="utc" if ics_times == "utc" else "zone",
+                paper="letter" if paper == "letter" else "a4",
+                width=width if target == "-" else 100,
+                color=color and target == "-",
             ),
         )
         for target in targets

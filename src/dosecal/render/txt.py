@@ -1,16 +1,36 @@
-"""The text renderer: the plan as a readable list for a terminal or a plain-text printout."""
+"""The text renderer: a course timeline that fits the terminal, then every event by day.
+
+Colour is opt-in (the CLI turns it on for a terminal, never when NO_COLOR is set); each lane
+has its own character too, so nothing depends on colour.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from dosecal.expand import horizon
-from dosecal.occurrence import Occurrence, Status
+from dosecal.occurrence import Kind, Occurrence, Status
 from dosecal.plan import Plan, effective_choices
+from dosecal.render.layout import Layout
 from dosecal.schedule import Schedule
 from dosecal.words import say
+
+_ANSI = {"bold": "1", "dim": "2", "blue": "34", "yellow": "33", "cyan": "36", "green": "32"}
+#: Lane characters: full, partial.
+_LANES = {
+    Kind.INFUSION: ("█", "blue"),
+    Kind.HOSPITAL: ("▓", "yellow"),
+    Kind.REST: ("░", "dim"),
+    Kind.DOSE: ("●", "cyan"),
+}
+_LABEL = 14
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"\x1b[{_ANSI[style]}m{text}\x1b[0m" if color and text.strip() else text
 
 
 def _day(d: date) -> str:
@@ -54,9 +74,88 @@ def header(schedule: Schedule, plan: Plan) -> list[str]:
     return lines
 
 
-def to_txt(occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) -> str:
-    """Render the plan: header, every event grouped by day, instructions and sources."""
+def timeline(layout: Layout, width: int, color: bool) -> list[str]:
+    """The course as lanes of characters, one column per few days, fitting ``width``."""
+    total = (layout.last - layout.first).days + 1
+    cols = max(width - _LABEL - 1, 10)
+    per = max(math.ceil(total / cols), 1)
+    cols = math.ceil(total / per)
+
+    def col(d: date) -> int:
+        return (d - layout.first).days // per
+
+    lanes: list[tuple[str, Kind, set[int]]] = []
+    agents = list(
+        dict.fromkeys(o.agent for o in layout.occurrences if o.agent and o.kind in (Kind.DOSE, Kind.INFUSION))
+    )
+    for agent in agents:
+        name = layout.schedule.agents[agent].name.split(" (")[0].split()[0]
+        mine = [o for o in layout.occurrences if o.agent == agent and o.status is Status.PLANNED]
+        kind = Kind.INFUSION if any(o.kind is Kind.INFUSION for o in mine) else Kind.DOSE
+        marks = {col(d) for o in mine if o.kind in (Kind.INFUSION, Kind.DOSE) for d in _covered(o)}
+        lanes.append((name, kind, marks))
+    for kind, name in ((Kind.HOSPITAL, "Hospital"), (Kind.REST, "Treatment-free")):
+        marks = {col(d) for o in layout.occurrences if o.kind is kind for d in _covered(o)}
+        if marks:
+            lanes.append((name, kind, marks))
+    months = [" "] * cols
+    for year, month in layout.months():
+        c = col(max(date(year, month, 1), layout.first))
+        text = date(year, month, 1).strftime("%b %Y" if month == 1 or c == 0 else "%b")
+        if all(ch == " " for ch in months[max(c - 1, 0) : c + len(text) + 1]):
+            months[c : c + len(text)] = list(text)
+    out = [_paint(f"Course overview (one column = {per} day{'s' if per > 1 else ''})", "bold", color)]
+    out.append(" " * (_LABEL + 1) + "".join(months).rstrip())
+    for name, kind, marks in lanes:
+        char, style = _LANES[kind]
+        row = "".join(char if c in marks else " " for c in range(cols))
+        out.append(f"{name[:_LABEL]:<{_LABEL}} " + _paint(row, style, color).rstrip())
+    if layout.cycles:
+        axis = [" "] * cols
+        for n, _, first, _ in layout.cycles:
+            c = col(first)
+            text = f"C{n}"
+            if all(ch == " " for ch in axis[max(c - 1, 0) : c + len(text)]):
+                axis[c : c + len(text)] = list(text)
+        out.append(f"{'Cycles':<{_LABEL}} " + "".join(axis).rstrip())
+        out.append("")
+        rows = layout.rows()
+        wide = min(max(len(r.phase) for r in rows), 34)
+        for r in rows:
+            out.append(
+                f"C{r.number:<3}{r.phase[:wide]:<{wide}}  {_day(r.first)} – {_day(r.last)}  "
+                f"treatment {r.treatment or '-'}; treatment-free {r.rest or '-'}"
+                + (f"; hospital {r.hospital}" if r.hospital else "")
+            )
+    return out
+
+
+def _covered(o: Occurrence) -> list[date]:
+    end = o.end.date() if isinstance(o.end, datetime) else o.end
+    last = max(end - timedelta(days=1), o.start_date)
+    return [o.start_date + timedelta(days=i) for i in range((last - o.start_date).days + 1)]
+
+
+def to_txt(
+    occurrences: Sequence[Occurrence],
+    schedule: Schedule,
+    plan: Plan,
+    *,
+    width: int = 100,
+    color: bool = False,
+) -> str:
+    """Render the plan: header, course timeline, every event by day, instructions and sources.
+
+    Args:
+        occurrences: what :func:`dosecal.expand.expand` returned.
+        schedule: for headings, instructions and sources.
+        plan: for the header.
+        width: the columns the timeline may use (the terminal's width).
+        color: whether to add ANSI colours (never for files).
+    """
     lines = header(schedule, plan)
+    lines.append("")
+    lines += timeline(Layout(occurrences, schedule, plan), width, color)
     lines.append("")
     for day, group in groupby(occurrences, key=lambda o: o.start_date):
         first = True

@@ -1,0 +1,130 @@
+"""What printable renderers share: the course's cycles, each day's label and events, the months.
+
+Computed from the same occurrences as the calendar, so the paper and the phone never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dosecal.expand import cycle_starts, horizon
+from dosecal.occurrence import Kind, Occurrence, Status
+from dosecal.plan import Plan, effective_choices
+from dosecal.schedule import Schedule
+
+#: Kinds drawn as spans over days rather than as moments.
+SPANS = (Kind.INFUSION, Kind.HOSPITAL, Kind.REST)
+
+
+@dataclass(frozen=True, slots=True)
+class CycleRow:
+    """One cycle of the course overview.
+
+    Attributes:
+        number: the cycle number.
+        phase: the phase name.
+        first: day 1's date.
+        last: the last day's date (rest included).
+        treatment: infusion or dose days, in label words ("D1–28", "D1, 8, 15").
+        rest: the treatment-free days ("D29–42"), or "".
+        hospital: the hospital days ("D1–9"), or "".
+    """
+
+    number: int
+    phase: str
+    first: date
+    last: date
+    treatment: str
+    rest: str
+    hospital: str
+
+
+def _days_text(days: list[int]) -> str:
+    """``[1, 2, 3, 8]`` as ``D1–3, 8``."""
+    if not days:
+        return ""
+    runs: list[tuple[int, int]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return "D" + ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
+
+
+def span_days(o: Occurrence) -> list[int]:
+    """The cycle (or plan) day numbers an occurrence covers."""
+    end = o.end.date() if isinstance(o.end, datetime) else o.end
+    count = max((end - o.start_date).days, 1)
+    return list(range(o.day, o.day + count))
+
+
+class Layout:
+    """A plan's occurrences arranged by cycle, by day and by month."""
+
+    def __init__(self, occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) -> None:
+        self.occurrences = tuple(occurrences)
+        self.schedule = schedule
+        self.plan = plan
+        self.choices = effective_choices(schedule, plan)
+        self.cycles = [
+            (n, phase, first, first + timedelta(days=phase.length_with(self.choices) - 1))
+            for n, phase, first in cycle_starts(schedule, plan)
+        ]
+        ends = [
+            o.end.date() if isinstance(o.end, datetime) else o.end - timedelta(days=1) for o in occurrences
+        ]
+        self.first = plan.start
+        self.last = max([horizon(schedule, plan), *ends])
+        self.by_day: dict[date, list[Occurrence]] = defaultdict(list)
+        self.covering: dict[date, list[Occurrence]] = defaultdict(list)
+        for o in self.occurrences:
+            if o.kind in SPANS:
+                end = o.end.date() if isinstance(o.end, datetime) else o.end
+                day, last = o.start_date, max(end - timedelta(days=1), o.start_date)
+                while day <= last:
+                    self.covering[day].append(o)
+                    day += timedelta(days=1)
+            else:
+                self.by_day[o.start_date].append(o)
+
+    def label(self, day: date) -> str:
+        """``C2D8`` for a day inside a cycle, ``Day 12`` for a plan day outside cycles, or ""."""
+        for n, _, first, last in self.cycles:
+            if first <= day <= last:
+                return f"C{n}D{(day - first).days + 1}"
+        if self.schedule.daily and day >= self.plan.start:
+            return f"Day {(day - self.plan.start).days + 1}"
+        return ""
+
+    def rows(self) -> list[CycleRow]:
+        """One overview row per planned cycle, read from the occurrences of that cycle."""
+        out = []
+        for n, phase, first, last in self.cycles:
+            mine = [o for o in self.occurrences if o.cycle == n and o.status is Status.PLANNED]
+            treatment: list[int] = []
+            for o in mine:
+                if o.kind is Kind.INFUSION:
+                    treatment += span_days(o)
+                elif o.kind is Kind.DOSE:
+                    treatment.append(o.day)
+            rest = [d for o in mine if o.kind is Kind.REST for d in span_days(o)]
+            stay = [d for o in mine if o.kind is Kind.HOSPITAL for d in span_days(o)]
+            out.append(
+                CycleRow(
+                    n, phase.name, first, last, _days_text(treatment), _days_text(rest), _days_text(stay)
+                )
+            )
+        return out
+
+    def months(self) -> list[tuple[int, int]]:
+        """Every (year, month) from the first to the last day of the plan."""
+        out = []
+        year, month = self.first.year, self.first.month
+        while (year, month) <= (self.last.year, self.last.month):
+            out.append((year, month))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
