@@ -142,7 +142,7 @@ def test_options_override_the_plan_file(cli: Cli, tmp_path: Path) -> None:
         ),
         (
             ["--start", "2027-01-04", "-o", "plan.pdf2"],
-            "dosecal: -o: cannot tell the format of 'plan.pdf2' from its extension; give --format ics|json|txt",
+            "dosecal: -o: cannot tell the format of 'plan.pdf2' from its extension; give --format ics|html|pdf|txt|csv|json",
         ),
     ],
 )
@@ -220,3 +220,48 @@ def test_python_dash_m_runs_the_cli_as_a_process() -> None:
     assert out.returncode == 1
     assert out.stderr == "dosecal: --start: '2027-13-01' is not a date written YYYY-MM-DD (e.g. 2027-01-04)\n"
     assert out.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("terminal", "environ", "expected"),
+    [
+        (True, {}, True),
+        (True, {"NO_COLOR": "1"}, False),
+        (True, {"NO_COLOR": ""}, False),
+        (True, {"TERM": "dumb"}, False),
+        (False, {}, False),
+    ],
+)
+def test_colour_only_on_a_terminal_without_no_color(
+    terminal: bool, environ: dict[str, str], expected: bool
+) -> None:
+    from dosecal.cli import use_color
+
+    assert use_color(terminal, environ) is expected
+
+
+def test_text_colour_is_ansi_and_the_plain_text_is_the_same() -> None:
+    import re as _re
+
+    from conftest import builtin, plan
+    from dosecal.expand import expand
+    from dosecal.render.txt import to_txt
+
+    s, p = builtin("blinatumomab-rr"), plan("2027-01-04", cycles=2)
+    occ = expand(s, p)
+    plain = to_txt(occ, s, p, width=80)
+    colour = to_txt(occ, s, p, width=80, color=True)
+    assert "\x1b[" not in plain and "\x1b[34m" in colour
+    assert _re.sub(r"\x1b\[\d+m", "", colour) == plain
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+def test_the_timeline_fits_the_terminal_width(width: int) -> None:
+    from conftest import builtin, plan
+    from dosecal.expand import expand
+    from dosecal.render.txt import to_txt
+
+    s, p = builtin("blinatumomab-rr"), plan("2027-01-04")
+    text = to_txt(expand(s, p), s, p, width=width)
+    overview = text.split("Course overview")[1].split("\n\n")[0].splitlines()[1:]
+    assert overview and all(len(line) <= width for line in overview)

@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -89,6 +89,11 @@ def computer_zone() -> str | None:
         except ValueError:
             continue
     return None
+
+
+def use_color(terminal: bool, environ: Mapping[str, str]) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
+    return terminal and "NO_COLOR" not in environ and environ.get("TERM") != "dumb"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -326,7 +331,7 @@ def generate(
     occurrences = expand(sched, plan)
     targets = outputs or ("-",)
     terminal = sys.stdout.isatty()
-    color = terminal and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    color = use_color(terminal, os.environ)
     width = shutil.get_terminal_size((100, 24)).columns if terminal else 100
     rendered = [
         (

@@ -50,6 +50,7 @@ p { margin: 1mm 0; }
 .facts dd { margin: 0; }
 .patient { display: grid; grid-template-columns: repeat(3, 1fr); gap: 4mm; margin: 3mm 0; }
 .patient div { border-bottom: 1px solid var(--ink); padding-top: 6mm; font-size: 9.5pt; color: var(--muted); }
+.patient.given { display: block; }
 .patient.given div { border: 0; padding: 0; color: var(--ink); font-size: 12pt; }
 .notice { border: 2px solid var(--ink); padding: 2mm 3mm; font-weight: bold; margin: 3mm 0; }
 table { border-collapse: collapse; width: 100%; }
@@ -64,9 +65,11 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 .month td { height: 21mm; font-size: 8.5pt; line-height: 1.2; overflow: hidden; overflow-wrap: anywhere; }
 .month td.out { background: #f4f4f4; }
 .month .num { font-weight: bold; font-size: 11pt; }
+.month .pday { display: block; clear: right; text-align: right; font-size: 7.5pt; color: var(--muted); }
 .month .lab { float: right; font-weight: bold; font-size: 9.5pt; border: 1px solid var(--ink); padding: 0 1mm; }
 .month .ev { display: block; }
-td.infusion { background-image: repeating-linear-gradient(135deg, rgba(86,180,233,.45) 0 3px, transparent 3px 8px); }
+td.infusion { background-image: linear-gradient(135deg, rgba(86,180,233,.5) 25%, transparent 25%, transparent 50%,
+  rgba(86,180,233,.5) 50%, rgba(86,180,233,.5) 75%, transparent 75%); background-size: 9px 9px; }
 td.rest { background-image: radial-gradient(rgba(120,110,0,.45) 1px, transparent 1.4px); background-size: 6px 6px; }
 td.hospital { box-shadow: inset 0 0 0 2.5px var(--hosp); }
 .sym { display: inline-block; width: 1.2em; text-align: center; font-weight: bold; }
@@ -75,6 +78,7 @@ td.hospital { box-shadow: inset 0 0 0 2.5px var(--hosp); }
 .k-infusion .sym { color: #1f6f99; } .k-rest .sym { color: #6b6300; }
 .cancelled { text-decoration: line-through; color: var(--muted); }
 .days td.date { white-space: nowrap; font-weight: bold; }
+.overview table { font-size: 10pt; }
 .overview td.d { white-space: nowrap; }
 .days td.time, .days td.lab { white-space: nowrap; }
 .legend { display: grid; grid-template-columns: repeat(3, 1fr); gap: 1mm 4mm; }
@@ -174,7 +178,7 @@ def _timeline(layout: Layout) -> str:
         parts.append(
             f'<line x1="{xm:.1f}" y1="22" x2="{xm:.1f}" y2="{height - 20}" stroke="#bbb" stroke-width="0.8"/>'
         )
-        if len(layout.months()) <= 13 or month % 2 == 1:
+        if (len(layout.months()) <= 13 or month % 2 == 1) and xm < left + width - 60:
             parts.append(
                 f'<text x="{xm + 2:.1f}" y="17" font-size="15" fill="#333">{calendar.month_abbr[month]} {year}</text>'
             )
@@ -288,6 +292,8 @@ def _month(layout: Layout, year: int, month: int) -> str:
             classes, lines = _cell_events(layout, day) if inside else ("", [])
             label = layout.label(day) if inside else ""
             lab = f'<span class="lab">{_e(label)}</span>' if label else ""
+            if inside and layout.schedule.daily and layout.schedule.phases and not label.startswith("Day"):
+                lab += f'<span class="pday">Day {(day - layout.plan.start).days + 1}</span>'
             cells.append(
                 f'<td class="{classes}" data-date="{day.isoformat()}">{lab}<span class="num">{day.day}</span>'
                 f"{''.join(lines)}</td>"

@@ -109,7 +109,7 @@ def timeline(layout: Layout, width: int, color: bool) -> list[str]:
     for name, kind, marks in lanes:
         char, style = _LANES[kind]
         row = "".join(char if c in marks else " " for c in range(cols))
-        out.append(f"{name[:_LABEL]:<{_LABEL}} " + _paint(row, style, color).rstrip())
+        out.append(f"{name[:_LABEL]:<{_LABEL}} " + _paint(row.rstrip(), style, color))
     if layout.cycles:
         axis = [" "] * cols
         for n, _, first, _ in layout.cycles:

@@ -1,0 +1,161 @@
+"""Printable output rendered for real: Chromium prints the HTML, WeasyPrint writes the PDF.
+
+Poppler's pdfinfo and pdftotext read the results back. These tools are installed by .ci/run
+(Debian packages chromium and poppler-utils; WeasyPrint from PyPI); a missing one fails the
+test rather than skipping it, since a plan that was never printed was never checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import builtin, plan
+from dosecal.expand import expand
+from dosecal.render.html import to_html
+from dosecal.render.layout import Layout
+from dosecal.render.pdf import to_pdf
+
+CASES = {
+    "blinatumomab-rr": plan("2027-01-04"),
+    "inotuzumab": plan("2027-01-04", cycles=3, choices={"response": "cr"}, weight_kg=70, height_cm=175),
+    "dasatinib-blinatumomab": plan("2027-01-04", cycles=2),
+    "nilotinib": plan("2027-01-04", patient="Jean Exemple-Tremblay, MRN 0012345"),
+}
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+]  # fmt: skip
+# A4 less 10 mm margins each side: 190 mm at 96 px per inch.
+A4_CONTENT_PX = 718
+
+MEASURE = """<script>
+const w = document.documentElement.clientWidth;
+const wide = [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > w + 0.5)
+  .map(e => e.tagName + '.' + e.className);
+const clipped = [...document.querySelectorAll('td')]
+  .filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.dataset.date || e.textContent.slice(0, 30));
+document.body.dataset.report = JSON.stringify({width: w, scroll: document.documentElement.scrollWidth,
+  wide: wide.slice(0, 10), clipped: clipped.slice(0, 10)});
+</script>"""
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name) or shutil.which(f"{name}-browser")
+    if found is None:
+        pytest.fail(f"{name} is needed to check printable output; .ci/run installs it (apt-get)")
+    return found
+
+
+def flowing_text(pdf: Path) -> str:
+    """The whole PDF's text in reading order, white space folded (wrapped cells join up)."""
+    out = subprocess.run(
+        [tool("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return " ".join(out.split())
+
+
+def pages_text(pdf: Path) -> list[str]:
+    info = subprocess.run([tool("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    return [
+        subprocess.run(
+            [tool("pdftotext"), "-f", str(i), "-l", str(i), "-layout", str(pdf), "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        for i in range(1, count + 1)
+    ]  # fmt: skip
+
+
+def month_labels(sid: str) -> list[tuple[str, str, str]]:
+    """For each month: its heading and the labels of its first and last planned days."""
+    s, p = builtin(sid), CASES[sid]
+    layout = Layout(expand(s, p), s, p)
+    out = []
+    for year, month in layout.months():
+        days = [
+            day for day in (date.fromordinal(n) for n in range(date(year, month, 1).toordinal(),
+                                                                 date(year + (month == 12), month % 12 + 1, 1).toordinal()))
+            if layout.first <= day <= layout.last and layout.label(day)
+        ]  # fmt: skip
+        out.append((f"{day_name(month)} {year}", layout.label(days[0]), layout.label(days[-1])))
+    return out
+
+
+def day_name(month: int) -> str:
+    import calendar
+
+    return calendar.month_name[month]
+
+
+def render_html(sid: str, tmp_path: Path, extra: str = "") -> Path:
+    s, p = builtin(sid), CASES[sid]
+    html = to_html(expand(s, p), s, p)
+    path = tmp_path / f"{sid}.html"
+    path.write_text(html.replace("</body>", extra + "</body>"), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("sid", sorted(CASES))
+def test_chromium_lays_it_out_without_overflow_on_a4_width(sid: str, tmp_path: Path) -> None:
+    path = render_html(sid, tmp_path, MEASURE)
+    out = subprocess.run(
+        [tool("chromium"), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+         f"--window-size={A4_CONTENT_PX},1000", "--dump-dom", path.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    report = json.loads(re.search(r'data-report="([^"]*)"', out.stdout).group(1).replace("&quot;", '"'))  # type: ignore[union-attr]
+    assert report["width"] <= A4_CONTENT_PX
+    assert report["scroll"] <= report["width"], report
+    assert report["wide"] == [], report
+    assert report["clipped"] == [], report
+
+
+@pytest.mark.parametrize("sid", sorted(CASES))
+def test_chromium_prints_every_month_grid_on_one_page(sid: str, tmp_path: Path) -> None:
+    path = render_html(sid, tmp_path)
+    pdf = tmp_path / f"{sid}.pdf"
+    subprocess.run(
+        [tool("chromium"), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+         f"--print-to-pdf={pdf}", path.as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    pages = pages_text(pdf)
+    months = month_labels(sid)
+    assert len(pages) >= 1 + len(months) // 3  # at most three month grids fit on a page
+    for heading, first, last in months:
+        where = [i for i, text in enumerate(pages) if re.search(rf"^\s*{heading}\s*$", text, re.MULTILINE)]
+        assert len(where) == 1, (heading, where)
+        page = pages[where[0]]
+        assert first in page and last in page, (heading, first, last, where[0])
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_weasyprint_pdf_has_the_plans_dates_and_labels(paper: str, tmp_path: Path) -> None:
+    s, p = builtin("inotuzumab"), CASES["inotuzumab"]
+    data = to_pdf(expand(s, p), s, p, paper=paper)  # type: ignore[arg-type]
+    assert data.startswith(b"%PDF-")
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(data)
+    info = subprocess.run([tool("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert ("595.276 x 841.89" if paper == "a4" else "612 x 792") in info
+    text = flowing_text(pdf)
+    for needle in ("Mon 2027-01-04", "C1D15", "C2D1", "Sun 2027-03-21", "0.8 mg/m2 = 1.48 mg for BSA 1.84 m²",
+                   "does not prescribe", "PFIZER-MI-BESP"):  # fmt: skip
+        assert needle in text, needle
+    assert data == to_pdf(expand(s, p), s, p, paper=paper)  # type: ignore[arg-type]
+
+
+def test_patient_label_is_printed(tmp_path: Path) -> None:
+    s, p = builtin("nilotinib"), CASES["nilotinib"]
+    pdf = tmp_path / "n.pdf"
+    pdf.write_bytes(to_pdf(expand(s, p), s, p))
+    assert "Patient: Jean Exemple-Tremblay, MRN 0012345" in pages_text(pdf)[0]
