@@ -265,3 +265,14 @@ def test_the_timeline_fits_the_terminal_width(width: int) -> None:
     text = to_txt(expand(s, p), s, p, width=width)
     overview = text.split("Course overview")[1].split("\n\n")[0].splitlines()[1:]
     assert overview and all(len(line) <= width for line in overview)
+
+
+def test_pdf_without_weasyprint_says_how_to_install_it(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint now raises ImportError
+    target = tmp_path / "plan.pdf"
+    result = cli("generate", "dasatinib", "--start", "2027-01-04", "--tz", "UTC", "-o", str(target))
+    assert result.exit_code == 1
+    assert result.output.startswith("dosecal: PDF output needs WeasyPrint: pip install 'dosecal[pdf]'")
+    assert not target.exists()
