@@ -447,7 +447,8 @@ class _Reader:
     ) -> Premedication | None:
         agent = self.agent_ref(t)
         before = self.agent_ref(t, "before")
-        days = t.convert("days", parse_days)
+        restart = t.get_bool("restart")
+        days = t.convert("days", parse_days, required=not restart) if t.has("days") or not restart else ()
         if days is not None:
             in_cycle.days(t, "days", days)
         minutes = t.get_int("minutes_before", required=False, minimum=1)
@@ -466,7 +467,7 @@ class _Reader:
                     f"day {day} has no dose or infusion start of '{before}' for the premedication to precede",
                 )
                 break
-        return Premedication(agent, before, days, minutes, dose, sel, cite)
+        return Premedication(agent, before, days, minutes, dose, sel, cite, restart)
 
 
 class _DayCheck:

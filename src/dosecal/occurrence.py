@@ -93,6 +93,7 @@ class Occurrence:
         sequence: the iCalendar SEQUENCE, raised when an adjustment changes the event.
         reminder: whether a calendar reminder belongs on it (doses, infusion starts).
         busy: whether it makes the patient busy (TRANSP:OPAQUE) in a calendar.
+        moved_from: the date it had before any adjustment, when an adjustment moved it.
     """
 
     id: OccurrenceId
@@ -110,6 +111,7 @@ class Occurrence:
     sequence: int = 0
     reminder: bool = False
     busy: bool = True
+    moved_from: date | None = None
 
     @property
     def uid(self) -> str:

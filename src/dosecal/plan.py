@@ -14,6 +14,16 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from dosecal.adjustments import (
+    Adjustment,
+    ChoiceChange,
+    Delay,
+    DoseChange,
+    Hold,
+    Interruption,
+    Stop,
+    parse_hold,
+)
 from dosecal.errors import PlanError, Problem
 from dosecal.occurrence import slug
 from dosecal.schedule import Schedule
@@ -44,6 +54,7 @@ class Plan:
         weight_kg: body weight, for weight bands and per-m² doses.
         height_cm: height, with the weight for the body surface area.
         schedule: the schedule named in a plan file, if any.
+        adjustments: what changed along the way, oldest first (see :mod:`dosecal.adjustments`).
         origin: where the plan came from, for messages.
     """
 
@@ -60,6 +71,7 @@ class Plan:
     weight_kg: float | None = None
     height_cm: float | None = None
     schedule: str | None = None
+    adjustments: tuple[Adjustment, ...] = ()
     origin: str = "options"
 
     @property
@@ -171,6 +183,7 @@ def _read(root: Table, file: str) -> Plan | None:
                 c.error(key, f"must be a string or a number, not {describe(raw)}")
             else:
                 choices[key] = str(raw)
+    adjustments = [a for a in (_adjustment(t) for t in root.tables("adjustments")) if a is not None]
     root.done()
     if start is None:
         return None
@@ -188,8 +201,87 @@ def _read(root: Table, file: str) -> Plan | None:
         weight_kg=weight,
         height_cm=height,
         schedule=schedule,
+        adjustments=tuple(adjustments),
         origin=file,
     )
+
+
+_KINDS = ("delay", "hold", "interrupt", "dose", "stop", "choice")
+
+
+def _adjustment(t: Table) -> Adjustment | None:
+    """One ``[[adjustments]]`` table; its ``kind`` says which fields it has."""
+    kind = t.get_str("kind")
+    note = t.get_str("note", required=False)
+    made: Adjustment | None = None
+    if kind == "delay":
+        cycle = t.get_int("cycle", minimum=1)
+        days = t.get_int("days", required=False, minimum=1)
+        to = t.get_date("to", required=False)
+        if (days is None) == (to is None):
+            t.error(None, "a delay gives either 'days' or 'to' (a date)")
+        elif cycle is not None:
+            made = Delay(cycle=cycle, days=days, to=to, note=note)
+    elif kind == "hold":
+        spec = t.convert("dose", parse_hold)
+        if spec is not None:
+            made = Hold(day=spec.day, cycle=spec.cycle, agent=spec.agent, note=note)
+    elif kind == "interrupt":
+        cycle = t.get_int("cycle", minimum=1)
+        day = t.get_int("day", minimum=1)
+        days = t.get_int("days", minimum=1)
+        if cycle is not None and day is not None and days is not None:
+            made = Interruption(cycle=cycle, day=day, days=days, note=note)
+    elif kind == "dose":
+        agent = t.get_str("agent")
+        start = t.get_date("from")
+        dose = t.get_str("dose")
+        if agent and start and dose:
+            made = DoseChange(agent=agent, start=start, dose=dose, note=note)
+    elif kind == "stop":
+        on = t.get_date("on")
+        if on is not None:
+            made = Stop(on=on, note=note)
+    elif kind == "choice":
+        ident = t.get_str("id")
+        value = t.get_str("value")
+        if ident and value:
+            made = ChoiceChange(id=ident, value=value, note=note)
+    elif kind is not None:
+        t.error("kind", f"must be one of {', '.join(_KINDS)}, not {kind!r}")
+        t.skip_rest()
+    t.done()
+    return made
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def adjustment_toml(a: Adjustment) -> str:
+    """The ``[[adjustments]]`` table that records ``a`` in a plan file."""
+    lines = ["[[adjustments]]"]
+    if isinstance(a, Delay):
+        lines += ['kind = "delay"', f"cycle = {a.cycle}"]
+        lines.append(f"days = {a.days}" if a.days is not None else f"to = {a.to}")
+    elif isinstance(a, Hold):
+        lines += ['kind = "hold"', f"dose = {_toml_string(a.spec)}"]
+    elif isinstance(a, Interruption):
+        lines += ['kind = "interrupt"', f"cycle = {a.cycle}", f"day = {a.day}", f"days = {a.days}"]
+    elif isinstance(a, DoseChange):
+        lines += [
+            'kind = "dose"',
+            f"agent = {_toml_string(a.agent)}",
+            f"from = {a.start}",
+            f"dose = {_toml_string(a.dose)}",
+        ]
+    elif isinstance(a, Stop):
+        lines += ['kind = "stop"', f"on = {a.on}"]
+    else:
+        lines += ['kind = "choice"', f"id = {_toml_string(a.id)}", f"value = {_toml_string(a.value)}"]
+    if a.note:
+        lines.append(f"note = {_toml_string(a.note)}")
+    return "\n".join(lines) + "\n"
 
 
 def _positive(unit: str) -> Callable[[object], float]:

@@ -200,6 +200,7 @@ class Premedication:
         days: the cycle days it is given on.
         minutes_before: how long before, or ``None`` where the label only says "before"
             (the event then stands at the dose's time, and says so).
+        restart: also given before the infusion restarts after an interruption.
         dose: the dose as written.
         selector: the cycles and choices it applies to.
         sources: keys of the sources.
@@ -212,6 +213,7 @@ class Premedication:
     dose: str
     selector: Selector
     sources: tuple[str, ...]
+    restart: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ def event_record(o: Occurrence) -> dict[str, Any]:
         "status": o.status.value,
         "sequence": o.sequence,
         "notes": o.notes,
+        "moved_from": o.moved_from.isoformat() if o.moved_from else None,
     }
 
 
@@ -56,6 +57,7 @@ def plan_record(schedule: Schedule, plan: Plan) -> dict[str, Any]:
             if times
         },
         "choices": effective_choices(schedule, plan),
+        "adjustments": [a.describe() for a in plan.adjustments],
     }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dosecal.expand import cycle_starts, horizon
+from dosecal.expand import cycle_slots, horizon
 from dosecal.occurrence import Kind, Occurrence, Status
 from dosecal.plan import Plan, effective_choices
 from dosecal.schedule import Schedule
@@ -70,10 +70,7 @@ class Layout:
         self.schedule = schedule
         self.plan = plan
         self.choices = effective_choices(schedule, plan)
-        self.cycles = [
-            (n, phase, first, first + timedelta(days=phase.length_with(self.choices) - 1))
-            for n, phase, first in cycle_starts(schedule, plan)
-        ]
+        self.cycles = [(s.number, s.phase, s.first, s.last) for s in cycle_slots(schedule, plan)]
         ends = [
             o.end.date() if isinstance(o.end, datetime) else o.end - timedelta(days=1) for o in occurrences
         ]
