@@ -9,6 +9,7 @@ usage errors (exit 2) and the contract says bad input is exit 1.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import shutil
@@ -23,8 +24,17 @@ import click
 
 from dosecal import __version__, definitions
 from dosecal import plan as plans
+from dosecal.adjustments import (
+    Adjustment,
+    ChoiceChange,
+    Stop,
+    parse_delay,
+    parse_dose_change,
+    parse_hold,
+    parse_interruption,
+)
 from dosecal.describe import describe
-from dosecal.errors import DosecalError, InputFileError, PlanError, Problem
+from dosecal.errors import DosecalError, InputFileError, OutputError, PlanError, Problem
 from dosecal.expand import expand
 from dosecal.output import write_atomic
 from dosecal.render import FORMATS, render
@@ -171,6 +181,50 @@ def check(files: tuple[Path, ...]) -> None:
         raise InputFileError(problems)
 
 
+def adjustment_options(func: Callable[P, R]) -> Callable[P, R]:
+    """The options that record what changed along the way; shared by generate and adjust."""
+    options = [
+        click.option("--delay", "delays", metavar="N=DAYS|N=DATE", multiple=True,
+                     help="Start cycle N, and everything after it, DAYS later (or on DATE)."),
+        click.option("--hold", "holds", metavar="[AGENT:]CnDd", multiple=True,
+                     help="Hold the dose(s) of one day: C2D8, Dd for a plan day, AGENT:C2D8 if several agents dose."),
+        click.option("--interrupt", "interrupts", metavar="CnDd=DAYS", multiple=True,
+                     help="A continuous infusion stopped on CnDd for DAYS days (label rules apply)."),
+        click.option("--change-dose", "dose_changes", metavar="AGENT=DOSE@DATE", multiple=True,
+                     help="From DATE on, AGENT is given at DOSE (e.g. ponatinib=15 mg@2027-04-01)."),
+        click.option("--stop", metavar="DATE", help="Treatment stops on DATE: every later event is cancelled."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _adjustments(
+    delays: tuple[str, ...],
+    holds: tuple[str, ...],
+    interrupts: tuple[str, ...],
+    dose_changes: tuple[str, ...],
+    stop: str | None,
+    note: str | None = None,
+) -> list[Adjustment]:
+    """The adjustments given as options, in a fixed order: delays, holds, interruptions, doses, stop."""
+    found: list[Adjustment] = []
+    for option, values, parse in (
+        ("--delay", delays, parse_delay),
+        ("--hold", holds, parse_hold),
+        ("--interrupt", interrupts, parse_interruption),
+        ("--change-dose", dose_changes, parse_dose_change),
+    ):
+        for value in values:
+            try:
+                found.append(dataclasses.replace(parse(value), note=note))
+            except ValueError as exc:
+                raise _bad(option, str(exc)) from None
+    if stop is not None:
+        found.append(Stop(on=_parse_date("--stop", stop), note=note))
+    return found
+
+
 def _format_of(path: str, fmt: str | None) -> str:
     if fmt is not None:
         return fmt
@@ -254,6 +308,7 @@ def _format_of(path: str, fmt: str | None) -> str:
     multiple=True,
     help="Output file, or - for standard output; repeat for several formats.",
 )
+@adjustment_options
 @_errors
 def generate(
     schedule: str | None,
@@ -272,6 +327,11 @@ def generate(
     paper: str,
     fmt: str | None,
     outputs: tuple[str, ...],
+    delays: tuple[str, ...],
+    holds: tuple[str, ...],
+    interrupts: tuple[str, ...],
+    dose_changes: tuple[str, ...],
+    stop: str | None,
 ) -> None:
     """Expand SCHEDULE from a start date into a calendar, a plan, or data.
 
@@ -328,6 +388,10 @@ def generate(
             except ValueError as exc:
                 raise _bad(option, str(exc)) from None
 
+    extra = _adjustments(delays, holds, interrupts, dose_changes, stop)
+    if extra:
+        plan = plan.replace(adjustments=(*plan.adjustments, *extra))
+
     occurrences = expand(sched, plan)
     targets = outputs or ("-",)
     terminal = sys.stdout.isatty()
@@ -356,3 +420,61 @@ def generate(
         else:
             write_atomic(Path(target), data)
             click.echo(f"wrote {target} ({len(occurrences)} events)", err=True)
+
+
+@main.command(
+    epilog="\b\nExamples:\n  dosecal adjust examples/blinatumomab-rr.plan.toml --delay 2=7 --note 'low counts'\n"
+    "  dosecal adjust examples/inotuzumab.plan.toml --hold inotuzumab:C1D15 --dry-run"
+)
+@click.argument("plan_file", type=click.Path(path_type=Path))
+@adjustment_options
+@click.option(
+    "--choice", "choices", metavar="ID=VALUE", multiple=True, help="A choice made now (response=cr)."
+)
+@click.option("--note", metavar="TEXT", help="Why: kept with the adjustment in the plan's history.")
+@click.option(
+    "--dry-run", is_flag=True, help="Check the adjustment and show it, but leave the file as it is."
+)
+@_errors
+def adjust(
+    plan_file: Path,
+    delays: tuple[str, ...],
+    holds: tuple[str, ...],
+    interrupts: tuple[str, ...],
+    dose_changes: tuple[str, ...],
+    stop: str | None,
+    choices: tuple[str, ...],
+    note: str | None,
+    dry_run: bool,
+) -> None:
+    """Record an adjustment in PLAN_FILE, after checking that it fits the plan.
+
+    The adjustment is added at the end of the plan's history ([[adjustments]]), so that the
+    calendar generated again moves, cancels or changes exactly the events concerned, keeping
+    their UIDs with a higher SEQUENCE. An adjustment that contradicts the plan (a cycle that
+    does not exist, a hold on a treatment-free day) is refused and the file is not touched.
+    """
+    plan = plans.load(plan_file)
+    if plan.schedule is None:
+        raise PlanError([Problem(str(plan_file), "schedule", "a plan file must name its schedule")])
+    schedule: str = plan.schedule
+    new = _adjustments(delays, holds, interrupts, dose_changes, stop, note)
+    new += [ChoiceChange(id=k, value=v, note=note) for k, v in _pairs("--choice", choices).items()]
+    if not new:
+        raise _bad(
+            "adjust",
+            "give at least one adjustment (--delay, --hold, --interrupt, --change-dose, --stop, --choice)",
+        )
+    if not plan.timezone:
+        zone = computer_zone() or "UTC"
+        plan = plan.replace(timezone=zone)
+    expand(definitions.resolve(schedule), plan.replace(adjustments=(*plan.adjustments, *new)))
+    text = plan_file.read_text(encoding="utf-8")
+    addition = "".join("\n" + plans.adjustment_toml(a) for a in new)
+    updated = text + ("" if text.endswith("\n") else "\n") + addition
+    if plans.loads(updated, str(plan_file)).adjustments != (*plan.adjustments, *new):
+        raise OutputError(f"{plan_file}: the adjustment would not read back the same; file left unchanged")
+    for a in new:
+        click.echo(f"{'would record' if dry_run else 'recorded'}: {a.describe()}", err=True)
+    if not dry_run:
+        write_atomic(plan_file, updated.encode("utf-8"))

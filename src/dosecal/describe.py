@@ -37,9 +37,12 @@ def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay) -> str
             text += f", then observation {rule.observe_minutes} min"
     elif isinstance(rule, Premedication):
         when = f"{rule.minutes_before} min before" if rule.minutes_before else "before"
+        on = _days(rule.days) if rule.days else ""
+        if rule.restart:
+            on += (" and " if on else "") + "on restart after an interruption"
         text = (
             f"{s.agents[rule.agent].name} {rule.dose}, {when} "
-            f"{s.agents[rule.before].name.split(' (')[0].lower()}, on {_days(rule.days)}"
+            f"{s.agents[rule.before].name.split(' (')[0].lower()}, on {on}"
         )
     else:
         text = f"Hospital stay, days {rule.days}"

@@ -580,8 +580,16 @@ def _hold(plan: Plan, index: int, hold: Hold, found: list[Occurrence]) -> None:
     if len(agents) > 1:
         names = ", ".join(sorted(a or "" for a in agents))
         raise _refuse(plan, index, f"several agents dose on {hold.spec} ({names}); write AGENT:{hold.spec}")
-    for k in doses:
-        found[k] = dataclasses.replace(found[k], status=Status.CANCELLED)
+    held = {found[k].agent for k in doses}
+    for k, o in enumerate(found):
+        # The dose goes, and with it the premedication before it and the observation after it.
+        same_day = o.cycle == hold.cycle and o.day == hold.day
+        if k in doses or (same_day and o.kind is Kind.OBSERVATION and o.agent in held):
+            found[k] = dataclasses.replace(o, status=Status.CANCELLED)
+        elif same_day and o.kind is Kind.PREMEDICATION:
+            others = [x for x in found if x.cycle == o.cycle and x.day == o.day and x.kind is Kind.DOSE]
+            if all(x.status is Status.CANCELLED or x.agent in held for x in others):
+                found[k] = dataclasses.replace(o, status=Status.CANCELLED)
 
 
 def _stop(stop: Stop, found: list[Occurrence], tz: ZoneInfo) -> None:

@@ -56,6 +56,11 @@ ENGLISH: dict[str, str] = {
     "heading.sources": "Sources",
     "heading.instructions": "Instructions",
     "heading.notes": "Notes",
+    "heading.changes": "Changes to the plan",
+    "changes.summary": "{moved} event(s) moved from their first planned date; {cancelled} cancelled or held.",
+    "held": "HELD",
+    "cancelled": "CANCELLED",
+    "was": "was {date}",
     "all_day": "all day",
     "until_time": "until {time}",
 }

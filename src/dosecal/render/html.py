@@ -77,6 +77,10 @@ td.hospital { box-shadow: inset 0 0 0 2.5px var(--hosp); }
 .k-observe .sym { color: var(--obs); } .k-end .sym { color: var(--ink); } .k-hospital .sym { color: #8a5a00; }
 .k-infusion .sym { color: #1f6f99; } .k-rest .sym { color: #6b6300; }
 .cancelled { text-decoration: line-through; color: var(--muted); }
+tr.cancelled td { text-decoration: line-through; color: var(--muted); }
+.flag { text-decoration: none; display: inline-block; border: 1px solid var(--ink); padding: 0 1mm; color: var(--ink); }
+s.was { color: var(--muted); font-weight: normal; }
+td.moved { outline: 2px dashed var(--ink); outline-offset: -3px; }
 .days td.date { white-space: nowrap; font-weight: bold; }
 .overview table { font-size: 10pt; }
 .overview td.d { white-space: nowrap; }
@@ -310,9 +314,15 @@ def _day_list(layout: Layout) -> str:
     rows = []
     for o in layout.occurrences:
         cls = ' class="cancelled"' if o.status is Status.CANCELLED else ""
+        when = _e(_date(o.start_date))
+        if o.moved_from is not None:
+            when = f'<s class="was">{_e(_date(o.moved_from))}</s><br>{when}'
+        what = _mark(o, o.title)
+        if o.status is Status.CANCELLED:
+            what = f'<strong class="flag">{_e(say("held") if o.kind is Kind.DOSE else say("cancelled"))}</strong> {what}'
         rows.append(
-            f'<tr{cls}><td class="date">{_e(_date(o.start_date))}</td><td class="lab">{_e(o.span_label)}</td>'
-            f'<td class="time">{_e(_time(o))}</td><td>{_mark(o, o.title)}</td></tr>'
+            f'<tr{cls}><td class="date">{when}</td><td class="lab">{_e(o.span_label)}</td>'
+            f'<td class="time">{_e(_time(o))}</td><td>{what}</td></tr>'
         )
     return (
         '<section class="days"><h2>Day by day</h2><table class="days"><thead><tr><th>Date</th>'
@@ -320,6 +330,20 @@ def _day_list(layout: Layout) -> str:
         + "".join(rows)
         + "</tbody></table></section>"
     )
+
+
+def _changes(layout: Layout) -> str:
+    """The plan's history: every adjustment in the order it was recorded, with its reason."""
+    if not layout.plan.adjustments:
+        return ""
+    items = "".join(
+        f"<li>{_e(a.describe())}" + (f" ({_e(a.note)})" if a.note else "") + "</li>"
+        for a in layout.plan.adjustments
+    )
+    moved = sum(1 for o in layout.occurrences if o.moved_from is not None)
+    held = sum(1 for o in layout.occurrences if o.status is Status.CANCELLED)
+    summary = say("changes.summary", moved=moved, cancelled=held)
+    return f'<section class="changes"><h2>{_e(say("heading.changes"))}</h2><ol>{items}</ol><p>{_e(summary)}</p></section>'
 
 
 def _legend() -> str:
@@ -386,7 +410,7 @@ def to_html(occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) -
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(schedule.title)}: treatment plan</title><style>{CSS}</style></head><body>"
-        f"{_header(schedule, plan, layout)}{_overview(layout)}"
+        f"{_header(schedule, plan, layout)}{_changes(layout)}{_overview(layout)}"
         f'<section class="months"><h2>Month by month</h2>{months}</section>'
         f"{_legend()}{_day_list(layout)}{_instructions(layout)}{_sources(schedule)}{footer}"
         "</body></html>\n"

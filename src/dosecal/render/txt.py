@@ -70,6 +70,12 @@ def header(schedule: Schedule, plan: Plan) -> list[str]:
         lines.append(say("heading.choices", choices=text))
     if plan.patient:
         lines.append(f"Patient: {plan.patient}")
+    if plan.adjustments:
+        lines += ["", say("heading.changes")]
+        lines += [
+            f"  {i}. {a.describe()}" + (f" ({a.note})" if a.note else "")
+            for i, a in enumerate(plan.adjustments, 1)
+        ]
     lines += ["", say("notice")]
     return lines
 
@@ -161,8 +167,11 @@ def to_txt(
         first = True
         for o in group:
             lead = _day(day) if first else ""
-            mark = "CANCELLED " if o.status is Status.CANCELLED else ""
-            lines.append(f"{lead:<15}  {o.span_label:<10} {_time(o):<7}  {mark}{o.title}{_until(o)}")
+            mark = ""
+            if o.status is Status.CANCELLED:
+                mark = say("held" if o.kind is Kind.DOSE else "cancelled") + " "
+            was = f"  ({say('was', date=_day(o.moved_from))})" if o.moved_from is not None else ""
+            lines.append(f"{lead:<15}  {o.span_label:<10} {_time(o):<7}  {mark}{o.title}{_until(o)}{was}")
             first = False
     agents = [a for a in schedule.agents.values() if a.instructions or a.missed_dose]
     if agents:
