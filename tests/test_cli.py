@@ -279,3 +279,18 @@ def test_pdf_without_weasyprint_says_how_to_install_it(
     assert result.exit_code == 1
     assert result.output.startswith("dosecal: PDF output needs WeasyPrint: pip install 'dosecal[pdf]'")
     assert not target.exists()
+
+
+def test_check_reports_an_unreadable_file_and_a_bad_adjustment(cli: Cli, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.toml"
+    plan_file = tmp_path / "p.plan.toml"
+    plan_file.write_text(
+        'schedule = "inotuzumab"\nstart = 2027-01-04\ncycles = 2\n[choices]\nresponse = "cr"\n'
+        '[[adjustments]]\nkind = "hold"\ndose = "C1D18"\n'
+    )
+    result = cli("check", str(missing), str(plan_file))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"dosecal: {missing}: cannot read the file: No such file or directory",
+        f"dosecal: {plan_file}: adjustments[1]: no dose to hold on C1D18: it is a treatment-free day",
+    ]

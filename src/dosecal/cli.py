@@ -39,6 +39,7 @@ from dosecal.expand import expand
 from dosecal.output import write_atomic
 from dosecal.render import FORMATS, render
 from dosecal.schedule import Schedule
+from dosecal.tomlfile import read_text
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -152,17 +153,10 @@ def check(files: tuple[Path, ...]) -> None:
     problems: list[Problem] = []
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            problems.append(Problem(str(path), "", f"cannot read the file: {reason}"))
-            continue
-        try:
+            text = read_text(path)
             try:
-                is_definition = "schedule" in tomllib.loads(text) and isinstance(
-                    tomllib.loads(text)["schedule"], dict
-                )
-            except tomllib.TOMLDecodeError:
+                is_definition = isinstance(tomllib.loads(text).get("schedule"), dict)
+            except tomllib.TOMLDecodeError:  # the loader reports the syntax error with its line
                 is_definition = path.parent.name == "schedules"
             if is_definition:
                 definitions.loads(text, str(path))
@@ -173,7 +167,7 @@ def check(files: tuple[Path, ...]) -> None:
                 name: str = plan.schedule
                 if not plan.timezone:
                     plan = plan.replace(timezone="UTC")  # the zone is the computer's: not a file error
-                plans.check(definitions.resolve(name), plan)
+                expand(definitions.resolve(name), plan)  # checks the adjustments too
         except InputFileError as exc:
             problems.extend(exc.problems)
             continue

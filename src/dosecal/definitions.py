@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dosecal.errors import DefinitionError, Problem, UnknownScheduleError
+from dosecal.errors import DefinitionError, InputFileError, UnknownScheduleError
 from dosecal.schedule import (
     BAG_CHOICE,
     Agent,
@@ -31,7 +31,7 @@ from dosecal.schedule import (
     Source,
     Stay,
 )
-from dosecal.tomlfile import KeyPath, Table, TomlFile, describe, parse_time
+from dosecal.tomlfile import KeyPath, Table, TomlFile, describe, parse_time, read_text
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
@@ -544,10 +544,9 @@ def loads(text: str, file: str) -> Schedule:
 def load(path: Path) -> Schedule:
     """Load a definition file (see :func:`loads`)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise DefinitionError([Problem(str(path), "", f"cannot read the file: {reason}")]) from None
+        text = read_text(path)
+    except InputFileError as exc:
+        raise DefinitionError(exc.problems) from None
     return loads(text, str(path))
 
 

@@ -24,10 +24,10 @@ from dosecal.adjustments import (
     Stop,
     parse_hold,
 )
-from dosecal.errors import PlanError, Problem
+from dosecal.errors import InputFileError, PlanError, Problem
 from dosecal.occurrence import slug
 from dosecal.schedule import Schedule
-from dosecal.tomlfile import Table, TomlFile, describe, parse_time
+from dosecal.tomlfile import Table, TomlFile, describe, parse_time, read_text
 
 #: Days planned for a schedule that never ends (a daily TKI) when no --until is given.
 DEFAULT_HORIZON_DAYS = 90
@@ -142,10 +142,9 @@ def loads(text: str, file: str) -> Plan:
 def load(path: Path) -> Plan:
     """Read a plan file (see :func:`loads`)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise PlanError([Problem(str(path), "", f"cannot read the file: {reason}")]) from None
+        text = read_text(path)
+    except InputFileError as exc:
+        raise PlanError(exc.problems) from None
     return loads(text, str(path))
 
 

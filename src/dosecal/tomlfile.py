@@ -13,9 +13,10 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
+from pathlib import Path
 from typing import Any, TypeVar
 
-from dosecal.errors import Problem
+from dosecal.errors import InputFileError, Problem
 
 T = TypeVar("T")
 
@@ -92,6 +93,20 @@ def find_line(text: str, path: KeyPath) -> int | None:
         if found is not None:
             best, best_len = found, len(addr)
     return best
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 file's text.
+
+    Raises:
+        InputFileError: naming the file and why it cannot be read; callers re-raise it as
+            their own kind (definition or plan).
+    """
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputFileError([Problem(str(path), "", f"cannot read the file: {reason}")]) from None
 
 
 @dataclass
