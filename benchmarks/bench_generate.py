@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from dosecal.adjustments import Delay, Interruption, Stop
 from dosecal.definitions import resolve
 from dosecal.expand import expand
 from dosecal.plan import Plan
@@ -39,6 +40,21 @@ def main() -> None:
             Plan(start=date(2027, 1, 4), timezone="America/Toronto"),
         ),
         (
+            "blinatumomab-rr, 5 adjustments",
+            "blinatumomab-rr",
+            Plan(
+                start=date(2027, 1, 4),
+                timezone="America/Toronto",
+                adjustments=(
+                    Delay(cycle=2, days=7),
+                    Interruption(cycle=3, day=10, days=3),
+                    Delay(cycle=5, days=14),
+                    Delay(cycle=7, days=7),
+                    Stop(on=date(2028, 3, 1)),
+                ),
+            ),
+        ),
+        (
             "nilotinib, 365 days",
             "nilotinib",
             Plan(start=date(2027, 1, 4), timezone="America/Toronto", until=date(2028, 1, 3)),
@@ -55,7 +71,7 @@ def main() -> None:
             for fmt, kw in (("ics", {}), ("ics", {"ics_times": "utc"}), ("json", {}), ("txt", {}))
         ]
         print(
-            f"{label:<28}{len(occ):>7}{base * 1000:>11.1f}"
+            f"{label:<32}{len(occ):>7}{base * 1000:>11.1f}"
             + "".join(f"{r:>{w}.1f}" for r, w in zip(ratios, (8, 11, 8, 7), strict=True))
         )
 
