@@ -558,6 +558,11 @@ def horizon(schedule: Schedule, plan: Plan) -> date:
     return _horizon(schedule, plan, cycle_slots(schedule, plan))
 
 
+def _days(o: Occurrence) -> int:
+    """How many calendar days an all-day span covers."""
+    return (o.end - o.start).days if not isinstance(o.start, datetime) else 1  # type: ignore[operator]
+
+
 def _hold(plan: Plan, index: int, hold: Hold, found: list[Occurrence]) -> None:
     doses = [
         k
@@ -568,14 +573,12 @@ def _hold(plan: Plan, index: int, hold: Hold, found: list[Occurrence]) -> None:
         and hold.agent in (None, o.agent)
     ]
     if not doses:
-        where = hold.spec
-        covering = [o for o in found if o.cycle == hold.cycle and o.kind is Kind.REST and o.day <= hold.day]
         rest = any(
-            o.cycle == hold.cycle and o.day <= hold.day < o.day + (o.end - o.start).days  # type: ignore[operator]
-            for o in covering
+            o.kind is Kind.REST and o.cycle == hold.cycle and o.day <= hold.day < o.day + _days(o)
+            for o in found
         )
         reason = "it is a treatment-free day" if rest else "there is no single dose that day"
-        raise _refuse(plan, index, f"no dose to hold on {where}: {reason}")
+        raise _refuse(plan, index, f"no dose to hold on {hold.spec}: {reason}")
     agents = {found[k].agent for k in doses}
     if len(agents) > 1:
         names = ", ".join(sorted(a or "" for a in agents))
