@@ -186,6 +186,44 @@ class _Builder:
         missed = say("note.missed", text=a.missed_dose) if a.missed_dose else None
         return instructions, missed
 
+    def made(
+        self,
+        kind: Kind,
+        agent: str | None,
+        phase: Phase | None,
+        cycle: int | None,
+        *,
+        key: int,
+        day: int,
+        title: str,
+        dose: str | None,
+        start: date | datetime,
+        end: date | datetime,
+        notes: str,
+        reminder: bool = False,
+        busy: bool = True,
+    ) -> Occurrence:
+        """An occurrence whose identity is (agent, kind, cycle, ``key``) and whose label day is ``day``.
+
+        ``key`` is the day the schedule gives the event; ``day`` is where it falls after an
+        interruption moved the rest of the cycle, so the UID survives the move.
+        """
+        return Occurrence(
+            id=self.ident(agent or "course", kind, cycle, key),
+            kind=kind,
+            agent=agent,
+            phase=phase.name if phase is not None else None,
+            cycle=cycle,
+            day=day,
+            title=title,
+            dose=dose,
+            start=start,
+            end=end,
+            notes=notes,
+            reminder=reminder,
+            busy=busy,
+        )
+
     def point(self, moment: datetime, minutes: int = POINT_MINUTES) -> tuple[datetime, datetime]:
         return moment, shift(moment, minutes)
 
@@ -203,12 +241,12 @@ class _Builder:
                 dose = self.dose(step.dose, d.agent, day)
                 for at in self.times[d.agent]:
                     start, end = self.point(local(day, at, self.tz))
-                    yield Occurrence(
-                        id=self.ident(d.agent, Kind.DOSE, None, n),
-                        kind=Kind.DOSE,
-                        agent=d.agent,
-                        phase=None,
-                        cycle=None,
+                    yield self.made(
+                        Kind.DOSE,
+                        d.agent,
+                        None,
+                        None,
+                        key=n,
                         day=n,
                         title=say("title.daily", agent=self.name(d.agent), dose=dose),
                         dose=dose,
@@ -226,12 +264,12 @@ class _Builder:
         for stay in phase.stays:
             if stay.selector.applies(n, self.choices) and clock.keeps(stay.days.first):
                 first = stay.days.first
-                yield Occurrence(
-                    id=self.ident("course", Kind.HOSPITAL, n, first),
-                    kind=Kind.HOSPITAL,
-                    agent=None,
-                    phase=phase.name,
-                    cycle=n,
+                yield self.made(
+                    Kind.HOSPITAL,
+                    None,
+                    phase,
+                    n,
+                    key=first,
                     day=clock.actual(first),
                     title=say("title.hospital"),
                     dose=None,
@@ -241,12 +279,12 @@ class _Builder:
                 )
         r = phase.rest_with(self.choices)
         if r is not None and clock.keeps(r.first):
-            yield Occurrence(
-                id=self.ident("course", Kind.REST, n, r.first),
-                kind=Kind.REST,
-                agent=None,
-                phase=phase.name,
-                cycle=n,
+            yield self.made(
+                Kind.REST,
+                None,
+                phase,
+                n,
+                key=r.first,
                 day=clock.actual(r.first),
                 title=say("title.rest"),
                 dose=None,
@@ -280,12 +318,12 @@ class _Builder:
                     if pre.minutes_before
                     else say("note.premedication_before", before=self.name(pre.before))
                 )
-                yield Occurrence(
-                    id=self.ident(pre.agent, Kind.PREMEDICATION, n, day),
-                    kind=Kind.PREMEDICATION,
-                    agent=pre.agent,
-                    phase=phase.name,
-                    cycle=n,
+                yield self.made(
+                    Kind.PREMEDICATION,
+                    pre.agent,
+                    phase,
+                    n,
+                    key=day,
                     day=clock.actual(day),
                     title=say(
                         "title.premedication",
@@ -322,12 +360,12 @@ class _Builder:
                     words=dose.window_note,
                 )
             amount = self.dose(dose.dose, dose.agent, clock.on(day))
-            yield Occurrence(
-                id=self.ident(dose.agent, Kind.DOSE, n, day),
-                kind=Kind.DOSE,
-                agent=dose.agent,
-                phase=phase.name,
-                cycle=n,
+            yield self.made(
+                Kind.DOSE,
+                dose.agent,
+                phase,
+                n,
+                key=day,
                 day=clock.actual(day),
                 title=say("title.dose", agent=self.name(dose.agent), dose=amount),
                 dose=amount,
@@ -337,12 +375,12 @@ class _Builder:
                 reminder=True,
             )
             if dose.observe_minutes:
-                yield Occurrence(
-                    id=self.ident(dose.agent, Kind.OBSERVATION, n, day),
-                    kind=Kind.OBSERVATION,
-                    agent=dose.agent,
-                    phase=phase.name,
-                    cycle=n,
+                yield self.made(
+                    Kind.OBSERVATION,
+                    dose.agent,
+                    phase,
+                    n,
+                    key=day,
                     day=clock.actual(day),
                     title=say("title.observation", agent=self.name(dose.agent).lower()),
                     dose=None,
@@ -386,12 +424,12 @@ class _Builder:
                 if hours
                 else None
             )
-            yield Occurrence(
-                id=self.ident(inf.agent, Kind.INFUSION, n, first),
-                kind=Kind.INFUSION,
-                agent=inf.agent,
-                phase=phase.name,
-                cycle=n,
+            yield self.made(
+                Kind.INFUSION,
+                inf.agent,
+                phase,
+                n,
+                key=first,
                 day=clock.actual(first),
                 title=say("title.infusion", agent=agent, dose=dose),
                 dose=dose,
@@ -437,12 +475,12 @@ class _Builder:
                     "change": say("title.bag_change", agent=agent),
                 }[kind]
                 at_moment, until = self.point(moment)
-                yield Occurrence(
-                    id=self.ident(inf.agent, Kind.BAG_CHANGE, n, day),
-                    kind=Kind.BAG_CHANGE,
-                    agent=inf.agent,
-                    phase=phase.name,
-                    cycle=n,
+                yield self.made(
+                    Kind.BAG_CHANGE,
+                    inf.agent,
+                    phase,
+                    n,
+                    key=day,
                     day=clock.actual(day),
                     title=title,
                     dose=dose,
@@ -460,12 +498,12 @@ class _Builder:
             return
         final = inf.steps[-1].days.last + 1
         start, end = self.point(last_end)
-        yield Occurrence(
-            id=self.ident(inf.agent, Kind.INFUSION_END, n, final),
-            kind=Kind.INFUSION_END,
-            agent=inf.agent,
-            phase=phase.name,
-            cycle=n,
+        yield self.made(
+            Kind.INFUSION_END,
+            inf.agent,
+            phase,
+            n,
+            key=final,
             day=(last_end.date() - clock.first).days + 1,
             title=say("title.infusion_end", agent=agent),
             dose=None,
