@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
@@ -103,12 +103,7 @@ def event_resources(
     out: dict[str, bytes] = {}
     for o in occurrences:
         cal = _calendar(schedule, plan)
-        event = _event(
-            o,
-            plan,
-            stamp,
-            utc=rule is None or (isinstance(o.start, date) and not isinstance(o.start, datetime)),
-        )
+        event = _event(o, plan, stamp, utc=rule is None)
         if rule is not None and isinstance(o.start, datetime):
             cal.add_component(vtimezone(rule))
         cal.add_component(event)
