@@ -276,3 +276,22 @@ def test_the_help_example_publishes(
     assert (
         len(server_events(storage, "treatment")) == 20
     )  # 2 cycles of inotuzumab: 3 x 3 events + rest, twice
+
+
+def test_a_server_that_never_answers_times_out_with_a_clear_error(
+    cli: Callable[..., Result], tmp_path: Path, env: None
+) -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts connections (the kernel does) and never answers
+    try:
+        port = silent.getsockname()[1]
+        url = f"http://127.0.0.1:{port}/{USER}/treatment/"
+        started = time.monotonic()
+        result = cli("publish", "--plan", str(write_plan(tmp_path)), "--url", url, "--timeout", "1")
+        assert time.monotonic() - started < 30
+    finally:
+        silent.close()
+    assert result.exit_code == 1
+    assert result.output.startswith(f"dosecal: {url}: publishing failed after 0 of 30 event(s):")
+    assert "Run the same command again to finish" in result.output
