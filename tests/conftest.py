@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -84,8 +85,8 @@ def cli() -> Callable[..., Result]:
 
 
 @pytest.fixture(scope="session")
-def icaljs() -> Callable[[Path], dict[str, object]]:
-    """Parse an .ics with ical.js under Node.js, installing it from tests/interop if needed."""
+def icaljs_many() -> Callable[[list[Path]], dict[str, Any]]:
+    """Parse .ics files with ical.js under Node.js (one process), installing it if needed."""
     import json
 
     node = shutil.which("node")
@@ -95,10 +96,19 @@ def icaljs() -> Callable[[Path], dict[str, object]]:
     if not (INTEROP / "node_modules" / "ical.js").is_dir():
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=INTEROP, check=True)
 
-    def parse(path: Path) -> dict[str, object]:
+    def parse(paths: list[Path]) -> dict[str, Any]:
         out = subprocess.run(
-            [node, str(INTEROP / "icaljs_dump.mjs"), str(path)], capture_output=True, text=True, check=True
+            [node, str(INTEROP / "icaljs_dump.mjs"), *map(str, paths)],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return json.loads(out.stdout)  # type: ignore[no-any-return]
 
     return parse
+
+
+@pytest.fixture(scope="session")
+def icaljs(icaljs_many: Callable[[list[Path]], dict[str, Any]]) -> Callable[[Path], Any]:
+    """Parse one .ics with ical.js."""
+    return lambda path: icaljs_many([path])[str(path)]

@@ -8,7 +8,9 @@ says, with the same UID, title and status.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,9 @@ SCHEDULES = builtin_ids()
 CHOICES = {"inotuzumab": {"response": "no-cr"}}
 
 
+@functools.cache
 def _expected(schedule_id: str, start: str, zone: str) -> tuple[list[dict[str, Any]], Any, Any]:
+    """The JSON events and the (occurrences, schedule, plan) of one case; cached, never mutated."""
     s = builtin(schedule_id)
     p = plan(start, zone, choices=CHOICES.get(schedule_id, {}))
     occurrences = expand(s, p)
@@ -47,10 +51,17 @@ def _instant(value: str) -> float | str:
     return value
 
 
+_RENDERED: dict[tuple[int, str], bytes] = {}
+
+
 def _write(tmp_path: Path, args: Any, times: str) -> Path:
+    """Write a case's .ics; each case is rendered once (args come from the cached _expected)."""
     occurrences, s, p = args
+    key = (id(args), times)
+    if key not in _RENDERED:
+        _RENDERED[key] = to_ics(occurrences, s, p, times=times)  # type: ignore[arg-type]
     path = tmp_path / f"{s.id}-{times}.ics"
-    path.write_bytes(to_ics(occurrences, s, p, times=times))  # type: ignore[arg-type]
+    path.write_bytes(_RENDERED[key])
     return path
 
 
@@ -63,16 +74,38 @@ def _compare(expected: list[dict[str, Any]], got: dict[str, dict[str, Any]]) -> 
         assert g["status"] == ("CANCELLED" if e["status"] == "cancelled" else "CONFIRMED")
 
 
-@pytest.mark.parametrize("times", ["zone", "utc"])
-@pytest.mark.parametrize("start", STARTS)
-@pytest.mark.parametrize("zone", ZONES)
-@pytest.mark.parametrize("schedule_id", SCHEDULES)
+CASES = [
+    (sid, zone, start, times)
+    for sid in SCHEDULES
+    for zone in ZONES
+    for start in STARTS
+    for times in ("zone", "utc")
+]
+
+
+@pytest.fixture(scope="module")
+def read_by_icaljs(
+    icaljs_many: Callable[[list[Path]], dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, str, str, str], Any]:
+    """Every case's .ics, read by ical.js in one Node process (one process per file is slow)."""
+    folder = tmp_path_factory.mktemp("icaljs")
+    paths = {}
+    for sid, zone, start, times in CASES:
+        _, args, _ = _expected(sid, start, zone)
+        case_dir = folder / f"{sid}-{zone.replace('/', '-')}-{start}"
+        case_dir.mkdir(exist_ok=True)
+        paths[(sid, zone, start, times)] = _write(case_dir, args, times)
+    parsed = icaljs_many(list(paths.values()))
+    return {case: parsed[str(path)] for case, path in paths.items()}
+
+
+@pytest.mark.parametrize(("schedule_id", "zone", "start", "times"), CASES)
 def test_icaljs_reads_every_event_at_dosecals_instant(
-    icaljs: Any, tmp_path: Path, schedule_id: str, zone: str, start: str, times: str
+    read_by_icaljs: dict[tuple[str, str, str, str], Any], schedule_id: str, zone: str, start: str, times: str
 ) -> None:
     """ical.js places every event where dosecal's JSON does, and keeps wall-clock times."""
-    expected, args, _p = _expected(schedule_id, start, zone)
-    parsed = icaljs(_write(tmp_path, args, times))
+    expected, _, _ = _expected(schedule_id, start, zone)
+    parsed = read_by_icaljs[(schedule_id, zone, start, times)]
     got = {}
     for ev in parsed["events"]:
         conv = {k: (ev[k]["unix"] if "unix" in ev[k] else ev[k]["date"]) for k in ("start", "end")}

@@ -268,7 +268,8 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
             }
             lines.append(_mark(o, short[o.kind]))
     for o in layout.by_day.get(day, []):
-        name = _short(layout.schedule, o.agent) if o.agent else ""
+        # With one dosing agent its name is in the title; cells only need time and dose.
+        name = _short(layout.schedule, o.agent) if o.agent and len(layout.dosing_agents) > 1 else ""
         written = (o.dose or "").split(" = ")[0]  # the computed amount is in the day list
         word = {
             Kind.DOSE: f"{name} {written}".strip(),

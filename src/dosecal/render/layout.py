@@ -76,6 +76,7 @@ class Layout:
         ]
         self.first = plan.start
         self.last = max([horizon(schedule, plan), *ends])
+        self.dosing_agents = {o.agent for o in self.occurrences if o.kind is Kind.DOSE and o.agent}
         self.by_day: dict[date, list[Occurrence]] = defaultdict(list)
         self.covering: dict[date, list[Occurrence]] = defaultdict(list)
         for o in self.occurrences:
