@@ -9,6 +9,7 @@ escaped. The page prints on A4 and US Letter; a month grid is never split across
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from html import escape
@@ -93,6 +94,9 @@ footer { margin-top: 6mm; border-top: 1px solid var(--line); padding-top: 2mm; f
 @media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; }
 }
 """
+
+
+_KEEP_UNIT = re.compile(r"(\d) (mg|mcg|g)\b")
 
 
 def _e(text: object) -> str:
@@ -271,6 +275,7 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
         # With one dosing agent its name is in the title; cells only need time and dose.
         name = _short(layout.schedule, o.agent) if o.agent and len(layout.dosing_agents) > 1 else ""
         written = (o.dose or "").split(" = ")[0]  # the computed amount is in the day list
+        written = _KEEP_UNIT.sub("\\1\u00a0\\2", written)  # "400 mg" never breaks between lines
         word = {
             Kind.DOSE: f"{name} {written}".strip(),
             Kind.BAG_CHANGE: "Bag change",
