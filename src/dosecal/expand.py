@@ -596,11 +596,6 @@ def horizon(schedule: Schedule, plan: Plan) -> date:
     return _horizon(schedule, plan, cycle_slots(schedule, plan))
 
 
-def _days(o: Occurrence) -> int:
-    """How many calendar days an all-day span covers."""
-    return (o.end - o.start).days if not isinstance(o.start, datetime) else 1  # type: ignore[operator]
-
-
 def _hold(plan: Plan, index: int, hold: Hold, found: list[Occurrence]) -> None:
     doses = [
         k
@@ -612,7 +607,7 @@ def _hold(plan: Plan, index: int, hold: Hold, found: list[Occurrence]) -> None:
     ]
     if not doses:
         rest = any(
-            o.kind is Kind.REST and o.cycle == hold.cycle and o.day <= hold.day < o.day + _days(o)
+            o.kind is Kind.REST and o.cycle == hold.cycle and o.day <= hold.day < o.day + len(o.dates)
             for o in found
         )
         reason = "it is a treatment-free day" if rest else "there is no single dose that day"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from dosecal.words import say
@@ -131,11 +131,25 @@ class Occurrence:
         return f"C{self.cycle}D{self.day}"
 
     @property
+    def end_date(self) -> date:
+        """The local date of the (exclusive) end."""
+        return self.end.date() if isinstance(self.end, datetime) else self.end
+
+    @property
+    def dates(self) -> tuple[date, ...]:
+        """The local dates it covers: from its start to the day before its end, at least one.
+
+        An all-day span of days 1-9 covers 9 dates; an infusion from day 1 10:00 to day 8 10:00
+        covers days 1-7 (the next step or the end event owns day 8); a dose covers its day.
+        """
+        count = max((self.end_date - self.start_date).days, 1)
+        return tuple(self.start_date + timedelta(days=i) for i in range(count))
+
+    @property
     def span_label(self) -> str:
         """The label of the days it covers: ``C1D1–9`` for a span, else :attr:`label`."""
-        end = self.end.date() if isinstance(self.end, datetime) else self.end
-        last = self.day + (end - self.start_date).days - 1
-        if last <= self.day:
+        last = self.day + len(self.dates) - 1
+        if last == self.day:
             return self.label
         return f"C{self.cycle}D{self.day}–{last}" if self.cycle is not None else f"Days {self.day}–{last}"
 

@@ -194,7 +194,7 @@ def _timeline(layout: Layout) -> str:
         y = 28 + i * lane_h
         parts.append(f'<text x="4" y="{y + 22}" font-size="17" fill="#111">{_e(name)}</text>')
         for o in items:
-            end = o.end.date() if isinstance(o.end, datetime) else o.end
+            end = o.end_date
             x0 = x(o.start_date)
             if o.kind in (Kind.INFUSION, Kind.HOSPITAL, Kind.REST):
                 fill = {

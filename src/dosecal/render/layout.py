@@ -57,9 +57,7 @@ def _days_text(days: list[int]) -> str:
 
 def span_days(o: Occurrence) -> list[int]:
     """The cycle (or plan) day numbers an occurrence covers."""
-    end = o.end.date() if isinstance(o.end, datetime) else o.end
-    count = max((end - o.start_date).days, 1)
-    return list(range(o.day, o.day + count))
+    return list(range(o.day, o.day + len(o.dates)))
 
 
 class Layout:
@@ -81,11 +79,8 @@ class Layout:
         self.covering: dict[date, list[Occurrence]] = defaultdict(list)
         for o in self.occurrences:
             if o.kind in SPANS:
-                end = o.end.date() if isinstance(o.end, datetime) else o.end
-                day, last = o.start_date, max(end - timedelta(days=1), o.start_date)
-                while day <= last:
+                for day in o.dates:
                     self.covering[day].append(o)
-                    day += timedelta(days=1)
             else:
                 self.by_day[o.start_date].append(o)
 

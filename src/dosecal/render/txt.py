@@ -98,10 +98,10 @@ def timeline(layout: Layout, width: int, color: bool) -> list[str]:
         name = layout.schedule.agents[agent].name.split(" (")[0].split()[0]
         mine = [o for o in layout.occurrences if o.agent == agent and o.status is Status.PLANNED]
         kind = Kind.INFUSION if any(o.kind is Kind.INFUSION for o in mine) else Kind.DOSE
-        marks = {col(d) for o in mine if o.kind in (Kind.INFUSION, Kind.DOSE) for d in _covered(o)}
+        marks = {col(d) for o in mine if o.kind in (Kind.INFUSION, Kind.DOSE) for d in o.dates}
         lanes.append((name, kind, marks))
     for kind, name in ((Kind.HOSPITAL, "Hospital"), (Kind.REST, "Treatment-free")):
-        marks = {col(d) for o in layout.occurrences if o.kind is kind for d in _covered(o)}
+        marks = {col(d) for o in layout.occurrences if o.kind is kind for d in o.dates}
         if marks:
             lanes.append((name, kind, marks))
     months = [" "] * cols
@@ -134,12 +134,6 @@ def timeline(layout: Layout, width: int, color: bool) -> list[str]:
                 + (f"; hospital {r.hospital}" if r.hospital else "")
             )
     return out
-
-
-def _covered(o: Occurrence) -> list[date]:
-    end = o.end.date() if isinstance(o.end, datetime) else o.end
-    last = max(end - timedelta(days=1), o.start_date)
-    return [o.start_date + timedelta(days=i) for i in range((last - o.start_date).days + 1)]
 
 
 def to_txt(
