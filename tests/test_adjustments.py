@@ -61,15 +61,20 @@ def test_delay_of_a_cycle_that_is_not_planned_is_refused() -> None:
 
 
 def test_short_interruption_continues_the_cycle_until_28_infusion_days() -> None:
-    """Stopped on C1D10 (2027-01-13) for 3 days: restarts 2027-01-16, ends 3 days later."""
-    occ = blin(Interruption(cycle=1, day=10, days=3), cycles=2)
+    """Stopped on C1D10 (2027-01-13) for 3 days: restarts 2027-01-16, ends 3 days later.
+
+    The care team restarts at the same dose (``restart="same"``); without it the restart dose
+    is the care team's (tests/test_clinical_review.py).
+    """
+    occ = blin(Interruption(cycle=1, day=10, days=3, restart="same"), cycles=2)
     spans = [(o.start, o.end, o.dose) for o in of(occ, Kind.INFUSION) if o.cycle == 1]
     assert spans == [
         (at("2027-01-04 10:00"), at("2027-01-11 10:00"), "9 mcg/day"),
         (at("2027-01-11 10:00"), at("2027-01-13 10:00"), "28 mcg/day"),  # days 8-9
         (at("2027-01-16 10:00"), at("2027-02-04 10:00"), "28 mcg/day"),  # days 10-28, 3 days later
     ]
-    end = next(o for o in of(occ, Kind.INFUSION_END) if o.cycle == 1)
+    stopped, end = [o for o in of(occ, Kind.INFUSION_END) if o.cycle == 1]
+    assert stopped.start == at("2027-01-13 10:00") and stopped.title == "Blinatumomab infusion stopped"
     assert end.start == at("2027-02-04 10:00") and end.moved_from == d("2027-02-01")
     rest = next(o for o in of(occ, Kind.REST) if o.cycle == 1)
     assert (rest.start, rest.end) == (d("2027-02-04"), d("2027-02-18"))  # still 14 days
@@ -218,7 +223,15 @@ def test_sequence_never_decreases_as_adjustments_are_added(steps: list[str]) -> 
             if catalogue[step] in adjustments:
                 continue
             adjustments = (*adjustments, catalogue[step])
-        occ = expand(s, plan("2027-01-04", cycles=3, choices={"response": "cr"}, adjustments=adjustments))
+        occ = expand(
+            s,
+            plan(
+                "2027-01-04",
+                cycles=3,
+                choices={"response": "cr", "transplant": "no"},
+                adjustments=adjustments,
+            ),
+        )
         for o in occ:
             assert o.sequence >= seen.get(o.uid, 0), (o.uid, step)
             seen[o.uid] = o.sequence

@@ -35,7 +35,7 @@ def test_show_explains_a_schedule_with_its_sources(cli: Cli) -> None:
     assert "Induction: 2 × 42-day cycle (cycles 1-2), days 29-42 treatment-free" in out
     assert "Continued therapy: 4 × 84-day cycle (cycles 6-9), days 29-84 treatment-free" in out
     assert "days 1-7: 9 mcg/day; days 8-28: 28 mcg/day" in out
-    assert "bag-hours: infusion bag interval in hours: 24 | 48 | 72 | 96 | 168 (default 24)" in out
+    assert "bag-hours: infusion bag interval: 24 | 48 | 72 | 96 | 168 (default 24)" in out
     assert "[DRUGS-BLIN-RR] " in out and "https://www.drugs.com/dosage/blincyto.html" in out
 
 
@@ -90,7 +90,10 @@ def test_generate_writes_every_format_from_its_extension(cli: Cli, tmp_path: Pat
     assert outs[0].read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
     doc = json.loads(outs[1].read_text())
     assert doc["plan"]["timezone"] == "Europe/London"
-    assert doc["events"][0]["start"] == "2027-01-04T09:00:00+00:00"
+    # The first event is the premedication, 30 minutes before the 09:00 dose: the label gives no
+    # time, only "prior to each dose", so dosecal places it before and says the care team sets it.
+    assert doc["events"][0]["kind"] == "premedication"
+    assert doc["events"][0]["start"] == "2027-01-04T08:30:00+00:00"
     assert "C1D15" in outs[2].read_text()
 
 

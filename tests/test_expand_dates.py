@@ -173,7 +173,9 @@ def test_blinatumomab_bag_changes_daily_and_weekly() -> None:
 # PFIZER-MI-BESP: days 1, 8, 15; cycle 1 is 21 days, later cycles 28 days; not in CR/CRi:
 # 0.8 / 0.5 / 0.5 mg/m2 in every cycle.
 def test_inotuzumab_three_cycles_not_in_remission() -> None:
-    occ = expand(builtin("inotuzumab"), plan("2027-01-04", cycles=3, choices={"response": "no-cr"}))
+    occ = expand(
+        builtin("inotuzumab"), plan("2027-01-04", cycles=3, choices={"response": "no-cr", "transplant": "no"})
+    )
     doses = [(o.label, o.start_date, o.dose) for o in of(occ, Kind.DOSE)]
     assert doses == [
         ("C1D1", d("2027-01-04"), "0.8 mg/m2"),
@@ -206,7 +208,10 @@ def test_inotuzumab_infusion_hour_observation_and_window() -> None:
     obs = of(occ, Kind.OBSERVATION)[0]
     assert (obs.start, obs.end) == (at("2027-01-04 10:00"), at("2027-01-04 11:00"))
     day8 = of(occ, Kind.DOSE)[1]
-    assert "2027-01-09 to 2027-01-13 (day 8 ± 2)" in (day8.notes or "")
+    # PFIZERPRO-BESP: "+/- 2 days (maintain a minimum of 6 days between doses)": day 8 is Mon
+    # 2027-01-11, two days early is 01-09, but only 5 days after the day-1 dose of 01-04.
+    assert day8.window == (d("2027-01-10"), d("2027-01-13"))
+    assert "from 2027-01-10 to 2027-01-13" in (day8.notes or "")
     assert "Dose window" not in (first.notes or "")
 
 

@@ -15,7 +15,7 @@ from dosecal.definitions import builtin_ids
 from dosecal.expand import expand
 from dosecal.render import FORMATS, render
 
-CHOICES = {"inotuzumab": {"response": "no-cr"}}
+CHOICES = {"inotuzumab": {"response": "no-cr", "transplant": "no"}}
 
 
 # PDF is checked by determinism and pdftotext, HTML by its structure and in a browser.

@@ -31,7 +31,7 @@ ZONES = ["America/Toronto", "Europe/London", "Australia/Sydney", "Asia/Kolkata"]
 #: autumn one (Sydney's October change, London's October and Toronto's November changes).
 STARTS = ["2027-02-20", "2027-09-15"]
 SCHEDULES = builtin_ids()
-CHOICES = {"inotuzumab": {"response": "no-cr"}}
+CHOICES = {"inotuzumab": {"response": "no-cr", "transplant": "no"}}
 
 
 @functools.cache

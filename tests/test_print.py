@@ -24,7 +24,9 @@ from dosecal.render.pdf import to_pdf
 
 CASES = {
     "blinatumomab-rr": plan("2027-01-04"),
-    "inotuzumab": plan("2027-01-04", cycles=3, choices={"response": "cr"}, weight_kg=70, height_cm=175),
+    "inotuzumab": plan(
+        "2027-01-04", cycles=3, choices={"response": "cr", "transplant": "no"}, weight_kg=70, height_cm=175
+    ),
     "dasatinib-blinatumomab": plan("2027-01-04", cycles=2),
     "nilotinib": plan("2027-01-04", patient="Jean Exemple-Tremblay, MRN 0012345"),
 }

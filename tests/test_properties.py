@@ -33,7 +33,7 @@ times = st.times().map(lambda t: t.replace(second=0, microsecond=0))
 
 
 def make_plan(schedule_id: str, start: date, zone: str, cycles: int | None = None) -> Plan:
-    choices = {"response": "no-cr"} if schedule_id == "inotuzumab" else {}
+    choices = {"response": "no-cr", "transplant": "no"} if schedule_id == "inotuzumab" else {}
     return Plan(start=start, timezone=zone, choices=choices, cycles=cycles)
 
 

@@ -152,12 +152,12 @@ def write_plan(tmp_path: Path) -> Path:
     path = tmp_path / "p.plan.toml"
     path.write_text(
         'schedule = "inotuzumab"\nstart = 2027-01-04\ntimezone = "America/Toronto"\ncycles = 3\n'
-        '[choices]\nresponse = "no-cr"\n'
+        '[choices]\nresponse = "no-cr"\ntransplant = "no"\n'
     )
     return path
 
 
-V1 = plan("2027-01-04", cycles=3, choices={"response": "no-cr"})
+V1 = plan("2027-01-04", cycles=3, choices={"response": "no-cr", "transplant": "no"})
 
 
 def test_publish_version_1_then_2_leaves_exactly_version_2(

@@ -107,7 +107,10 @@ def test_blinatumomab_mrd_four_cycles() -> None:
 
 def test_blinatumomab_rr_under_45_kg_uses_per_m2_doses_and_computes_them() -> None:
     """DRUGS-BLIN-RR: < 45 kg, 5 mcg/m2/day (max 9) days 1-7 then 15 mcg/m2/day (max 28)."""
-    occ = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1, weight_kg=38, height_cm=140))
+    occ = expand(
+        builtin("blinatumomab-rr"),
+        plan("2027-01-04", cycles=1, weight_kg=38, height_cm=140, choices={"patient": "adult"}),
+    )
     # Mosteller: sqrt(140 x 38 / 3600) = sqrt(1.4778) = 1.2156 m2 -> 6.08 and 18.23 mcg/day.
     assert [o.dose for o in of(occ, Kind.INFUSION)] == [
         "5 mcg/m2/day (max 9 mcg/day) = 6.08 mcg/day for BSA 1.22 m²",
@@ -116,7 +119,9 @@ def test_blinatumomab_rr_under_45_kg_uses_per_m2_doses_and_computes_them() -> No
 
 
 def test_blinatumomab_weight_without_height_shows_the_written_dose() -> None:
-    occ = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1, weight_kg=30))
+    occ = expand(
+        builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1, weight_kg=30, choices={"patient": "adult"})
+    )
     assert [o.dose for o in of(occ, Kind.INFUSION)] == [
         "5 mcg/m2/day (max 9 mcg/day)",
         "15 mcg/m2/day (max 28 mcg/day)",
@@ -136,11 +141,15 @@ def test_a_band_choice_that_contradicts_the_weight_is_refused() -> None:
 
 
 def test_blinatumomab_rr_child_premedication_only_in_cycle_1() -> None:
-    """HCP-RR-PREP: children, dexamethasone 5 mg/m2 (max 20 mg) before C1D1 and the C1D8 step."""
+    """HCP-RR-PREP: children, dexamethasone 5 mg/m2 (max 20 mg) before C1D1 and the C1D8 step.
+
+    The label says only "prior to" for children, so the calendar places it 30 minutes before the
+    10:00 infusion and says the care team sets the time; never at the infusion's minute.
+    """
     occ = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=3, choices={"patient": "child"}))
     assert [(o.label, o.dose, o.start) for o in of(occ, Kind.PREMEDICATION)] == [
-        ("C1D1", "5 mg/m2 (max 20 mg)", at("2027-01-04 10:00")),
-        ("C1D8", "5 mg/m2 (max 20 mg)", at("2027-01-11 10:00")),
+        ("C1D1", "5 mg/m2 (max 20 mg)", at("2027-01-04 09:30")),
+        ("C1D8", "5 mg/m2 (max 20 mg)", at("2027-01-11 09:30")),
     ]
     assert "the label gives no exact time" in (of(occ, Kind.PREMEDICATION)[0].notes or "")
 
@@ -161,7 +170,7 @@ def test_mosteller_and_caps_worked_by_hand() -> None:
 def test_inotuzumab_with_a_28_day_first_cycle() -> None:
     occ = expand(
         builtin("inotuzumab"),
-        plan("2027-01-04", cycles=3, choices={"response": "cr", "cycle1-days": "28"}),
+        plan("2027-01-04", cycles=3, choices={"response": "cr", "cycle1-days": "28", "transplant": "no"}),
     )
     assert [o.start_date for o in of(occ, Kind.DOSE)] == [
         d("2027-01-04"),
@@ -192,7 +201,10 @@ def test_inotuzumab_premedication_before_each_dose_and_observation_after() -> No
 
 def test_inotuzumab_six_cycles_at_most() -> None:
     with pytest.raises(PlanError, match="inotuzumab has at most 6 cycles, not 7"):
-        expand(builtin("inotuzumab"), plan("2027-01-04", cycles=7, choices={"response": "cr"}))
+        expand(
+            builtin("inotuzumab"),
+            plan("2027-01-04", cycles=7, choices={"response": "cr", "transplant": "no"}),
+        )
 
 
 # DALBA-EHA / DALBA-NEJM: dasatinib 140 mg/day from day 1; induction ends day 85; blinatumomab
@@ -213,21 +225,7 @@ def test_dasatinib_blinatumomab_structure() -> None:
 @pytest.mark.parametrize("sid", builtin_ids())
 def test_every_listed_source_is_cited_and_every_citation_is_listed(sid: str) -> None:
     s = builtin(sid)
-    cited: set[str] = set()
-    for a in s.agents.values():
-        cited.update(a.sources)
-    for c in s.choices.values():
-        cited.update(c.sources)
-    for daily in s.daily:
-        cited.update(daily.sources)
-        for step in daily.steps:
-            cited.update(step.sources)
-    for phase in s.phases:
-        cited.update(phase.sources)
-        for rule in phase.rules:
-            cited.update(rule.sources)
-            for step in getattr(rule, "steps", ()):
-                cited.update(step.sources)
+    cited = s.cited()
     # Sources named only in the notes' words count too: notes cite keys in parentheses.
     cited.update(k for k in s.sources if any(k in note for note in s.notes))
     assert cited == set(s.sources), f"listed but never cited: {set(s.sources) - cited}"

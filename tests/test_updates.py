@@ -20,7 +20,7 @@ from dosecal.adjustments import Delay, Hold
 from dosecal.expand import expand
 from dosecal.render.ics import to_ics
 
-V1 = plan("2027-01-04", "Europe/London", cycles=3, choices={"response": "no-cr"})
+V1 = plan("2027-01-04", "Europe/London", cycles=3, choices={"response": "no-cr", "transplant": "no"})
 V2 = V1.replace(adjustments=(Delay(cycle=2, days=7), Hold(cycle=3, day=8, agent="inotuzumab")))
 
 
@@ -71,7 +71,7 @@ def test_adjust_records_the_change_and_regenerating_is_deterministic(
     plan_file = tmp_path / "p.plan.toml"
     plan_file.write_text(
         '# my patient\nschedule = "inotuzumab"\nstart = 2027-01-04\ntimezone = "Europe/London"\ncycles = 3\n'
-        '[choices]\nresponse = "no-cr"\n'
+        '[choices]\nresponse = "no-cr"\ntransplant = "no"\n'
     )
     assert cli("adjust", str(plan_file), "--delay", "2=7", "--note", "low counts").exit_code == 0
     assert cli("adjust", str(plan_file), "--hold", "inotuzumab:C3D8").exit_code == 0
@@ -106,7 +106,7 @@ def test_adjust_refuses_a_contradiction_and_leaves_the_file(
     cli: Callable[..., Result], tmp_path: Path, args: list[str], message: str
 ) -> None:
     plan_file = tmp_path / "p.plan.toml"
-    original = 'schedule = "inotuzumab"\nstart = 2027-01-04\ntimezone = "UTC"\ncycles = 3\n[choices]\nresponse = "cr"\n'
+    original = 'schedule = "inotuzumab"\nstart = 2027-01-04\ntimezone = "UTC"\ncycles = 3\n[choices]\nresponse = "cr"\ntransplant = "no"\n'
     plan_file.write_text(original)
     result = cli("adjust", str(plan_file), *args)
     assert result.exit_code == 1

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time, timedelta
+from typing import TYPE_CHECKING
+
+from dosecal.words import say
+
+if TYPE_CHECKING:
+    from dosecal.schedule import Schedule
 
 _CYCLE_DAY = re.compile(
     r"^(?:(?P<agent>[a-z0-9][a-z0-9-]*):)?(?:C(?P<cycle>\d+))?D(?P<day>\d+)$", re.IGNORECASE
@@ -27,10 +33,11 @@ class Delay:
     to: date | None = None
     note: str | None = None
 
-    def describe(self) -> str:
+    def describe(self, schedule: Schedule | None = None) -> str:
         """The adjustment in words, for change logs."""
-        when = f"to {self.to.isoformat()}" if self.to is not None else f"by {self.days} day(s)"
-        return f"Cycle {self.cycle} and everything after it delayed {when}"
+        if self.to is not None:
+            return say("change.delay_to", cycle=self.cycle, date=self.to.isoformat())
+        return say("change.delay", cycle=self.cycle, days=self.days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,28 +55,90 @@ class Hold:
         where = f"C{self.cycle}D{self.day}" if self.cycle is not None else f"D{self.day}"
         return f"{self.agent}:{where}" if self.agent else where
 
-    def describe(self) -> str:
+    def describe(self, schedule: Schedule | None = None) -> str:
         """The adjustment in words, for change logs."""
-        return f"Dose held on {self.spec}"
+        where = (
+            say("cycle_day", cycle=self.cycle, day=self.day)
+            if self.cycle is not None
+            else say("plan_day", day=self.day)
+        )
+        if self.agent is None:
+            return say("change.hold", where=where)
+        return say("change.hold_agent", agent=_agent(schedule, self.agent), where=where)
+
+
+#: The restart spellings that are not a dose: the care team restarts at the dose given before
+#: the stop.
+SAME_DOSE = "same"
+
+#: Causes an interruption can be recorded with; ``toxicity`` restarts at the label's reduced dose.
+CAUSES = ("toxicity",)
 
 
 @dataclass(frozen=True, slots=True)
 class Interruption:
-    """A continuous infusion stopped on cycle ``cycle`` day ``day`` for ``days`` days.
+    """A continuous infusion stopped on cycle ``cycle`` day ``day`` for ``days`` days and ``hours`` hours.
 
     Following the blinatumomab label: up to 7 days, the same cycle continues until its infusion
-    days are complete (the end moves later); longer, the cycle ends there and the next cycle
-    starts when the infusion restarts.
+    days are complete (the end, and everything after the stop, moves later by the interruption's
+    length); longer, the cycle ends there and the next cycle starts when the infusion restarts.
+
+    Attributes:
+        cycle: the cycle number.
+        day: the cycle day the infusion stops on.
+        days: whole days of the interruption.
+        hours: hours of the interruption, added to ``days``.
+        at: the clock time it stops, or ``None`` for the infusion's usual time (its bag change).
+        restart: the dose on restart as said by the care team (``"9 mcg/day"``, ``"9"`` in the
+            unit of the dose in force, or ``"same"``); ``None`` when nobody said, so that every
+            output shows the restart dose as the care team's.
+        cause: why it stopped, where that sets the restart dose (``"toxicity"``).
+        note: the reason, for the change log.
     """
 
     cycle: int
     day: int
-    days: int
+    days: int = 0
+    hours: int = 0
+    at: time | None = None
+    restart: str | None = None
+    cause: str | None = None
     note: str | None = None
 
-    def describe(self) -> str:
+    @property
+    def length(self) -> timedelta:
+        """How long the infusion is stopped."""
+        return timedelta(days=self.days, hours=self.hours)
+
+    @property
+    def spec(self) -> str:
+        """The spelling used on the command line: ``C1D10@14:00=6h:restart=9``."""
+        when = f"@{self.at:%H:%M}" if self.at is not None else ""
+        if self.hours and self.days:
+            length = f"{self.days * 24 + self.hours}h"
+        elif self.hours:
+            length = f"{self.hours}h"
+        else:
+            length = f"{self.days}d"
+        extra = "".join(f":{k}={v}" for k, v in (("restart", self.restart), ("cause", self.cause)) if v)
+        return f"C{self.cycle}D{self.day}{when}={length}{extra}"
+
+    def describe(self, schedule: Schedule | None = None) -> str:
         """The adjustment in words, for change logs."""
-        return f"Infusion interrupted on C{self.cycle}D{self.day} for {self.days} day(s)"
+        where = say("cycle_day", cycle=self.cycle, day=self.day)
+        if self.at is not None:
+            where = say("at_time", where=where, time=f"{self.at:%H:%M}")
+        hours = self.days * 24 + self.hours
+        length = say("length.days", days=self.days) if not self.hours else say("length.hours", hours=hours)
+        if self.cause == "toxicity":
+            restart = say("restart.toxicity")
+        elif self.restart == SAME_DOSE:
+            restart = say("restart.same")
+        elif self.restart is not None:
+            restart = say("restart.dose", dose=self.restart)
+        else:
+            restart = say("restart.care_team")
+        return say("change.interrupt", where=where, length=length, restart=restart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +150,11 @@ class DoseChange:
     dose: str
     note: str | None = None
 
-    def describe(self) -> str:
+    def describe(self, schedule: Schedule | None = None) -> str:
         """The adjustment in words, for change logs."""
-        return f"{self.agent} dose changed to {self.dose} from {self.start.isoformat()}"
+        return say(
+            "change.dose", agent=_agent(schedule, self.agent), dose=self.dose, date=self.start.isoformat()
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +164,9 @@ class Stop:
     on: date
     note: str | None = None
 
-    def describe(self) -> str:
+    def describe(self, schedule: Schedule | None = None) -> str:
         """The adjustment in words, for change logs."""
-        return f"Treatment stopped on {self.on.isoformat()}"
+        return say("change.stop", date=self.on.isoformat())
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +177,19 @@ class ChoiceChange:
     value: str
     note: str | None = None
 
-    def describe(self) -> str:
-        """The adjustment in words, for change logs."""
-        return f"Choice {self.id} set to {self.value}"
+    def describe(self, schedule: Schedule | None = None) -> str:
+        """The adjustment in words, for change logs: the schedule's words for the choice and value."""
+        choice = schedule.choices.get(self.id) if schedule is not None else None
+        if choice is None:
+            return say("change.choice", label=self.id, value=self.value)
+        label = choice.label[:1].upper() + choice.label[1:]
+        return say("change.choice", label=label, value=choice.words(self.value))
+
+
+def _agent(schedule: Schedule | None, agent: str) -> str:
+    """An agent's name for a reader."""
+    known = schedule.agents.get(agent) if schedule is not None else None
+    return known.short_name if known is not None else agent
 
 
 Adjustment = Delay | Hold | Interruption | DoseChange | Stop | ChoiceChange
@@ -142,16 +223,77 @@ def parse_delay(spec: str) -> Delay:
         raise ValueError(f"'{spec}': '{value}' is neither a number of days nor a date YYYY-MM-DD") from None
 
 
+_INTERRUPT = re.compile(
+    r"^C(?P<cycle>\d+)D(?P<day>\d+)(?:@(?P<at>[^=]+))?=(?P<length>\d+)(?P<unit>[dh]?)$", re.IGNORECASE
+)
+
+
 def parse_interruption(spec: str) -> Interruption:
-    """``C1D10=3``: the infusion stops on C1D10 and restarts 3 days later."""
-    where, sep, value = spec.partition("=")
-    m = re.match(r"^C(\d+)D(\d+)$", where.strip(), re.IGNORECASE)
-    if not sep or m is None or not value.strip().isdigit():
-        raise ValueError(f"'{spec}' must be written CnDd=DAYS, e.g. C1D10=3")
-    cycle, day, days = int(m.group(1)), int(m.group(2)), int(value)
-    if cycle < 1 or day < 1 or days < 1:
+    """``C1D10=3``, ``C1D10=3d``, ``C1D10=6h`` or ``C1D10@14:00=6h``, then ``:restart=DOSE``, ``:cause=toxicity``.
+
+    A plain number is days. ``restart`` is the dose the care team restarts at (``9``, ``9 mcg/day``
+    or ``same``); ``cause=toxicity`` restarts at the label's reduced dose.
+    """
+    head, *options = spec.strip().split(":")
+    # A time written with a colon (C1D10@14:00=6h) was split above: join it back.
+    if options and "@" in head and "=" not in head:
+        head = f"{head}:{options.pop(0)}"
+    m = _INTERRUPT.match(head.replace(" ", ""))
+    if m is None:
+        raise ValueError(
+            f"'{spec}' must be written CnDd=LENGTH with LENGTH in days (3 or 3d) or hours (6h), "
+            "optionally CnDd@HH:MM=LENGTH, e.g. C1D10=3 or C1D10@14:00=6h"
+        )
+    cycle, day, amount = int(m.group("cycle")), int(m.group("day")), int(m.group("length"))
+    if cycle < 1 or day < 1 or amount < 1:
         raise ValueError(f"'{spec}': cycles, days and the interruption's length are at least 1")
-    return Interruption(cycle=cycle, day=day, days=days)
+    at: time | None = None
+    if m.group("at") is not None:
+        try:
+            at = time.fromisoformat(m.group("at").strip())
+        except ValueError:
+            raise ValueError(f"'{spec}': '{m.group('at')}' is not a time HH:MM") from None
+        if len(m.group("at").strip()) != 5 or at.second:
+            raise ValueError(f"'{spec}': '{m.group('at')}' is not a time HH:MM")
+    hours = amount if m.group("unit").lower() == "h" else 0
+    days = 0 if hours else amount
+    extra: dict[str, str] = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not sep or key not in ("restart", "cause") or not value or key in extra:
+            raise ValueError(
+                f"'{spec}': after the length write :restart=DOSE or :cause=toxicity, not ':{option}'"
+            )
+        extra[key] = value
+    return interruption(cycle, day, days=days, hours=hours, at=at, **extra)
+
+
+def interruption(
+    cycle: int,
+    day: int,
+    *,
+    days: int = 0,
+    hours: int = 0,
+    at: time | None = None,
+    restart: str | None = None,
+    cause: str | None = None,
+    note: str | None = None,
+) -> Interruption:
+    """An :class:`Interruption`, checked the same way for the command line and plan files.
+
+    Raises:
+        ValueError: naming what is wrong.
+    """
+    if days < 0 or hours < 0 or days + hours == 0:
+        raise ValueError("an interruption lasts at least 1 hour")
+    if cause is not None and cause not in CAUSES:
+        raise ValueError(f"cause must be one of {', '.join(CAUSES)}, not {cause!r}")
+    if cause is not None and restart is not None:
+        raise ValueError("give the restart dose or the cause, not both")
+    if restart is not None and restart != SAME_DOSE and not re.match(r"^\d+(\.\d+)?(\s*\S.*)?$", restart):
+        raise ValueError(f"restart must be a dose such as 9 or '9 mcg/day', or 'same', not {restart!r}")
+    return Interruption(cycle, day, days=days, hours=hours, at=at, restart=restart, cause=cause, note=note)
 
 
 def parse_dose_change(spec: str) -> DoseChange:

@@ -12,26 +12,31 @@ import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from dosecal.errors import DefinitionError, InputFileError, UnknownScheduleError
 from dosecal.schedule import (
     BAG_CHOICE,
+    Advice,
     Agent,
     Choice,
     CycleDose,
+    CycleLimit,
     Daily,
     DayRange,
     DoseStep,
     Infusion,
     Phase,
     Premedication,
+    Reminder,
     Schedule,
     Selector,
     Source,
     Stay,
 )
 from dosecal.tomlfile import KeyPath, Table, TomlFile, describe, parse_time, read_text
+
+T = TypeVar("T", str, float)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
@@ -85,16 +90,44 @@ class _Reader:
 
     # -- small helpers -------------------------------------------------------------------
 
-    def cite(self, table: Table, *, required: bool = True) -> tuple[str, ...]:
+    def cite(self, table: Table, *, required: bool = True, key: str = "source") -> tuple[str, ...]:
         """Read ``source``; every clinical fact must name at least one known source."""
-        keys = table.str_list("source")
-        if not keys and required and "source" not in table.data:
-            table.error(None, "missing required key 'source': every clinical fact cites one")
-        for key in keys:
-            if key not in self.sources:
-                hint = _suggest(key, self.sources)
-                table.error("source", f"unknown source '{key}'{hint}; list it under [sources]")
+        keys = table.str_list(key)
+        if not keys and required and key not in table.data:
+            table.error(None, f"missing required key '{key}': every clinical fact cites one")
+        for k in keys:
+            if k not in self.sources:
+                hint = _suggest(k, self.sources)
+                table.error(key, f"unknown source '{k}'{hint}; list it under [sources]")
         return tuple(keys)
+
+    def advice(self, owner: Table, key: str) -> tuple[Advice, ...]:
+        """``[[...advice]]`` tables: a sentence for patients, its sources, and whether it is a warning."""
+        found: list[Advice] = []
+        for t in owner.tables(key):
+            text = t.get_str("text")
+            warning = t.get_bool("warning")
+            cite = self.cite(t)
+            t.done()
+            if text is not None:
+                found.append(Advice(text, cite, warning))
+        return tuple(found)
+
+    def when(self, table: Table) -> dict[str, str]:
+        """``when = { choice = "option" }``, each a known choice and option."""
+        when: dict[str, str] = {}
+        sub = table.table("when")
+        if sub is not None:
+            for key in list(sub.data):
+                value = sub.raw(key)
+                choice = self.choices.get(key)
+                if choice is None:
+                    sub.error(key, f"unknown choice '{key}'{_suggest(key, self.choices)}")
+                elif not isinstance(value, str) or value not in choice.options:
+                    sub.error(key, f"must be one of {', '.join(choice.options)}, not {describe(value)}")
+                else:
+                    when[key] = value
+        return when
 
     def needs_times(self, table: Table, agent: str | None, why: str) -> None:
         """An agent dosed at a time must have one (unless its times were already reported)."""
@@ -125,19 +158,7 @@ class _Reader:
                     f"{phase_cycles.start}-{phase_cycles.stop - 1}",
                 )
             cycles = frozenset(listed)
-        when: dict[str, str] = {}
-        sub = table.table("when")
-        if sub is not None:
-            for key in list(sub.data):
-                value = sub.raw(key)
-                choice = self.choices.get(key)
-                if choice is None:
-                    sub.error(key, f"unknown choice '{key}'{_suggest(key, self.choices)}")
-                elif not isinstance(value, str) or value not in choice.options:
-                    sub.error(key, f"must be one of {', '.join(choice.options)}, not {describe(value)}")
-                else:
-                    when[key] = value
-        return Selector(cycles, when)
+        return Selector(cycles, self.when(table))
 
     # -- sections ------------------------------------------------------------------------
 
@@ -172,6 +193,10 @@ class _Reader:
         if any(i.bag_changes for p in phases for i in p.infusions) and BAG_CHOICE not in self.choices:
             root.error("choices", f"bag changes need a [choices.{BAG_CHOICE}] with the bag intervals")
 
+        limits = [x for x in (self.read_limit(t, first_cycle - 1) for t in root.tables("limits")) if x]
+        patient_notes = self.advice(root, "patient_notes")
+        reminders = [x for x in (self.read_reminder(t) for t in root.tables("reminders")) if x]
+
         ident = title = indication = None
         last_checked = None
         notes: list[str] = []
@@ -202,8 +227,41 @@ class _Reader:
             choices=self.choices,
             cycles_start_day=start_day,
             notes=tuple(notes),
+            patient_notes=patient_notes,
+            limits=tuple(limits),
+            reminders=tuple(reminders),
             origin=self.file.file,
         )
+
+    def read_reminder(self, t: Table) -> Reminder | None:
+        """``[[reminders]]``: an all-day note on a plan day, cited."""
+        day = t.get_int("day", minimum=1)
+        title = t.get_str("title")
+        text = t.get_str("text")
+        cite = self.cite(t)
+        t.done()
+        if day is None or title is None or text is None:
+            return None
+        return Reminder(day, title, text, cite)
+
+    def read_limit(self, t: Table, total: int) -> CycleLimit | None:
+        """``[[limits]]``: the most cycles under some choices, with the label's reason."""
+        when = self.when(t)
+        most = t.get_int("most", minimum=1)
+        default = t.get_int("default", required=False, minimum=1)
+        reason = t.get_str("reason")
+        beyond = t.get_str("beyond_default", required=False)
+        cite = self.cite(t)
+        if not t.has("when"):
+            t.error("when", "a limit says under which choices it holds")
+        if most is not None and most > total:
+            t.error("most", f"{most} is more than the {total} cycles the schedule has")
+        if default is not None and most is not None and default > most:
+            t.error("default", f"{default} is more than the most, {most}")
+        t.done()
+        if most is None or reason is None:
+            return None
+        return CycleLimit(when, most, reason, cite, default, beyond)
 
     def read_agent(self, key: str, t: Table) -> None:
         if not _ID.match(key):
@@ -228,7 +286,16 @@ class _Reader:
             times_note=t.get_str("times_note", required=False),
             instructions=tuple(t.str_list("instructions")),
             missed_dose=t.get_str("missed_dose", required=False),
-            sources=self.cite(t, required=bool(t.has("instructions") or t.has("missed_dose"))),
+            sources=self.cite(
+                t,
+                required=bool(t.has("instructions") or t.has("missed_dose") or t.has("fast_before_minutes")),
+            ),
+            advice=self.advice(t, "advice"),
+            fast_before_minutes=t.get_int("fast_before_minutes", required=False, default=0) or 0,
+            fast_after_minutes=t.get_int("fast_after_minutes", required=False, default=0) or 0,
+            continues=t.get_bool("continues"),
+            supervised_starts=t.get_bool("supervised_starts"),
+            supervision_sources=self.cite(t, required=t.has("supervised_starts"), key="supervision_source"),
         )
         t.done()
 
@@ -248,6 +315,41 @@ class _Reader:
                 threshold = None
             elif len(options) != 2:
                 t.error("options", "a weight band has two options: at or above the threshold, then below it")
+        labels = self.option_map(t, "option_labels", options, str)
+        minimum = self.option_map(t, "minimum_kg", options, float)
+        refused = self.option_map(t, "refused", options, str)
+        below = t.raw("required_below_kg")
+        if below is not None and (
+            isinstance(below, bool) or not isinstance(below, int | float) or below <= 0
+        ):
+            t.error("required_below_kg", f"must be a positive number of kg, not {describe(below)}")
+            below = None
+        bands: list[float] = []
+        raw_bands = t.raw("weight_bands_kg")
+        if raw_bands is not None:
+            if (
+                not isinstance(raw_bands, list)
+                or not raw_bands
+                or not all(
+                    isinstance(b, int | float) and not isinstance(b, bool) and b > 0 for b in raw_bands
+                )
+                or sorted(raw_bands) != raw_bands
+                or len(set(raw_bands)) != len(raw_bands)
+            ):
+                t.error(
+                    "weight_bands_kg",
+                    f"must be positive kg limits in ascending order, not {describe(raw_bands)}",
+                )
+            elif len(options) != len(raw_bands) + 1:
+                t.error(
+                    "options",
+                    f"{len(raw_bands)} weight limits make {len(raw_bands) + 1} bands: list that many options",
+                )
+            else:
+                bands = [float(b) for b in raw_bands]
+        needed = t.get_int("needed_over_cycles", required=False, minimum=1)
+        if needed is not None and default is not None:
+            t.error("needed_over_cycles", "only a choice without a default can be needed from a cycle on")
         self.choices[key] = Choice(
             id=key,
             label=t.get_str("label") or key,
@@ -256,8 +358,34 @@ class _Reader:
             sources=self.cite(t),
             note=t.get_str("note", required=False),
             weight_threshold_kg=float(threshold) if threshold is not None else None,
+            option_labels=labels,
+            required_below_kg=float(below) if below is not None else None,
+            minimum_kg=minimum,
+            refused=refused,
+            needed_over_cycles=needed,
+            weight_bands_kg=tuple(bands),
         )
         t.done()
+
+    def option_map(self, t: Table, key: str, options: tuple[str, ...], kind: type[T]) -> dict[str, T]:
+        """A table keyed by the choice's options (``option_labels``, ``minimum_kg``, ``refused``)."""
+        sub = t.table(key)
+        found: dict[str, T] = {}
+        if sub is None:
+            return found
+        for option in list(sub.data):
+            value = sub.raw(option)
+            if option not in options:
+                sub.error(option, f"'{option}' is not one of the options {', '.join(options)}")
+            elif kind is float and (
+                isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+            ):
+                sub.error(option, f"must be a positive number, not {describe(value)}")
+            elif kind is str and (not isinstance(value, str) or not value.strip()):
+                sub.error(option, f"must be a non-empty string, not {describe(value)}")
+            else:
+                found[option] = kind(value)
+        return found
 
     def read_steps(self, owner: Table, *, daily: bool) -> tuple[DoseStep, ...]:
         steps: list[DoseStep] = []
@@ -292,12 +420,13 @@ class _Reader:
         agent = self.agent_ref(t)
         steps = self.read_steps(t, daily=True)
         open_ended = bool(t.data.get("steps")) and "days" not in t.data["steps"][-1]
+        when = self.when(t)
         cite = self.cite(t)
         t.done()
         self.needs_times(t, agent, "its daily doses are taken at those times")
         if agent is None or not steps:
             return None
-        return Daily(agent, steps, open_ended, cite)
+        return Daily(agent, steps, open_ended, cite, when)
 
     def read_phase(self, t: Table, first_cycle: int) -> Phase | None:
         name = t.get_str("name")
@@ -414,13 +543,16 @@ class _Reader:
         if window and not window_note:
             t.error("window_note", "a dose window needs the label's words in 'window_note'")
         observe = t.get_int("observe_minutes", required=False, default=0) or 0
+        gap = t.get_int("window_gap_days", required=False, default=0) or 0
+        if gap and not window:
+            t.error("window_gap_days", "a minimum gap between doses goes with a dose window ('window_days')")
         sel = self.selector(t, cycles)
         cite = self.cite(t)
         t.done()
         self.needs_times(t, agent, "its doses are given at that time")
         if agent is None or days is None or dose is None:
             return None
-        return CycleDose(agent, days, dose, minutes, sel, cite, window, window_note, observe)
+        return CycleDose(agent, days, dose, minutes, sel, cite, window, window_note, observe, gap)
 
     def read_infusion(self, t: Table, cycles: range, in_cycle: _DayCheck) -> Infusion | None:
         agent = self.agent_ref(t)
@@ -430,11 +562,20 @@ class _Reader:
         bags = t.get_bool("bag_changes")
         sel = self.selector(t, cycles)
         cite = self.cite(t)
+        restart_days = 0
+        toxicity: str | None = None
+        restart_cite: tuple[str, ...] = ()
+        r = t.table("restart")
+        if r is not None:
+            restart_days = r.get_int("days", minimum=1) or 0
+            toxicity = r.get_str("toxicity_dose", required=False)
+            restart_cite = self.cite(r)
+            r.done()
         t.done()
         self.needs_times(t, agent, "the infusion starts at that time")
         if agent is None or not steps:
             return None
-        return Infusion(agent, steps, bags, sel, cite)
+        return Infusion(agent, steps, bags, sel, cite, restart_days, toxicity, restart_cite)
 
     def read_premed(
         self,
@@ -448,6 +589,9 @@ class _Reader:
         agent = self.agent_ref(t)
         before = self.agent_ref(t, "before")
         restart = t.get_bool("restart")
+        after_hours = t.get_int("restart_after_hours", required=restart, minimum=0) or 0
+        if t.has("restart_after_hours") and not restart:
+            t.error("restart_after_hours", "only a premedication given on restart ('restart = true') has it")
         days = t.convert("days", parse_days, required=not restart) if t.has("days") or not restart else ()
         if days is not None:
             in_cycle.days(t, "days", days)
@@ -467,7 +611,7 @@ class _Reader:
                     f"day {day} has no dose or infusion start of '{before}' for the premedication to precede",
                 )
                 break
-        return Premedication(agent, before, days, minutes, dose, sel, cite, restart)
+        return Premedication(agent, before, days, minutes, dose, sel, cite, restart, after_hours)
 
 
 class _DayCheck:

@@ -94,6 +94,9 @@ class Occurrence:
         reminder: whether a calendar reminder belongs on it (doses, infusion starts).
         busy: whether it makes the patient busy (TRANSP:OPAQUE) in a calendar.
         moved_from: the date it had before any adjustment, when an adjustment moved it.
+        window: the earliest and latest dates the label allows for a dose with a window.
+        supervised: an infusion start or restart that needs a health care professional's
+            supervision or a hospital stay.
     """
 
     id: OccurrenceId
@@ -112,6 +115,8 @@ class Occurrence:
     reminder: bool = False
     busy: bool = True
     moved_from: date | None = None
+    window: tuple[date, date] | None = None
+    supervised: bool = False
 
     @property
     def uid(self) -> str:

@@ -22,6 +22,7 @@ from dosecal.adjustments import (
     Hold,
     Interruption,
     Stop,
+    interruption,
     parse_hold,
 )
 from dosecal.errors import InputFileError, PlanError, Problem
@@ -226,11 +227,7 @@ def _adjustment(t: Table) -> Adjustment | None:
         if spec is not None:
             made = Hold(day=spec.day, cycle=spec.cycle, agent=spec.agent, note=note)
     elif kind == "interrupt":
-        cycle = t.get_int("cycle", minimum=1)
-        day = t.get_int("day", minimum=1)
-        days = t.get_int("days", minimum=1)
-        if cycle is not None and day is not None and days is not None:
-            made = Interruption(cycle=cycle, day=day, days=days, note=note)
+        made = _interruption(t, note)
     elif kind == "dose":
         agent = t.get_str("agent")
         start = t.get_date("from")
@@ -253,6 +250,29 @@ def _adjustment(t: Table) -> Adjustment | None:
     return made
 
 
+def _interruption(t: Table, note: str | None) -> Interruption | None:
+    """``cycle``, ``day``, ``days`` and/or ``hours``, optional ``at``, ``restart`` or ``cause``."""
+    cycle = t.get_int("cycle", minimum=1)
+    day = t.get_int("day", minimum=1)
+    days = t.get_int("days", required=False, minimum=0)
+    hours = t.get_int("hours", required=False, minimum=0)
+    at = t.convert("at", parse_time, required=False)
+    restart = t.get_str("restart", required=False)
+    cause = t.get_str("cause", required=False)
+    if days is None and hours is None and not t.has("days") and not t.has("hours"):
+        t.error(None, "an interruption gives its length in 'days' or 'hours'")
+        return None
+    if cycle is None or day is None:
+        return None
+    try:
+        return interruption(
+            cycle, day, days=days or 0, hours=hours or 0, at=at, restart=restart, cause=cause, note=note
+        )
+    except ValueError as exc:
+        t.error(None, str(exc))
+        return None
+
+
 def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
@@ -266,7 +286,12 @@ def adjustment_toml(a: Adjustment) -> str:
     elif isinstance(a, Hold):
         lines += ['kind = "hold"', f"dose = {_toml_string(a.spec)}"]
     elif isinstance(a, Interruption):
-        lines += ['kind = "interrupt"', f"cycle = {a.cycle}", f"day = {a.day}", f"days = {a.days}"]
+        lines += ['kind = "interrupt"', f"cycle = {a.cycle}", f"day = {a.day}"]
+        lines += [f"days = {a.days}"] if a.days or not a.hours else []
+        lines += [f"hours = {a.hours}"] if a.hours else []
+        lines += [f'at = "{a.at:%H:%M}"'] if a.at is not None else []
+        lines += [f"restart = {_toml_string(a.restart)}"] if a.restart is not None else []
+        lines += [f"cause = {_toml_string(a.cause)}"] if a.cause is not None else []
     elif isinstance(a, DoseChange):
         lines += [
             'kind = "dose"',
@@ -305,15 +330,127 @@ def effective_choices(schedule: Schedule, plan: Plan) -> dict[str, str]:
     values = {c.id: c.default for c in schedule.choices.values() if c.default is not None}
     if plan.weight_kg is not None:
         for c in schedule.choices.values():
-            if c.weight_threshold_kg is not None:
-                values[c.id] = c.options[1] if plan.weight_kg < c.weight_threshold_kg else c.options[0]
+            band = c.band(plan.weight_kg)
+            if band is not None:
+                values[c.id] = band
     values.update(plan.choices)
+    return values
+
+
+def planned_cycles(schedule: Schedule, plan: Plan, choices: Mapping[str, str]) -> int:
+    """How many cycles are planned: the plan's number, else the most the choices allow.
+
+    A limit's ``default`` (inotuzumab before a transplant: 2 cycles) is planned when the plan
+    gives no number; :func:`check` refuses a number above a limit's ``most``.
+    """
+    if plan.cycles is not None:
+        return plan.cycles
+    count = schedule.total_cycles
+    for limit in schedule.limits:
+        if limit.applies(choices):
+            count = min(count, limit.default or limit.most)
+    return count
+
+
+def limit_notes(schedule: Schedule, plan: Plan) -> list[str]:
+    """The label's words for cycles planned beyond a limit's default (a third cycle before transplant)."""
+    choices = final_choices(schedule, plan)
+    planned = planned_cycles(schedule, plan, choices)
+    return [
+        limit.beyond_default
+        for limit in schedule.limits
+        if limit.applies(choices) and limit.beyond_default and limit.default and planned > limit.default
+    ]
+
+
+def final_choices(schedule: Schedule, plan: Plan) -> dict[str, str]:
+    """The choices in force after the plan's whole history (later choices win)."""
+    values = effective_choices(schedule, plan)
+    for a in plan.adjustments:
+        if isinstance(a, ChoiceChange):
+            values[a.id] = a.value
     return values
 
 
 def agent_times(schedule: Schedule, plan: Plan) -> dict[str, tuple[time, ...]]:
     """Each agent's times: the plan's where given, else the schedule's defaults."""
     return {a.id: plan.times.get(a.id, a.times) for a in schedule.agents.values()}
+
+
+def _small(schedule: Schedule, plan: Plan, choices: Mapping[str, str], threshold: float) -> str | None:
+    """Why the plan is for a patient under ``threshold`` kg, if it is (its weight or a weight band)."""
+    if plan.weight_kg is not None:
+        return f"a weight of {plan.weight_kg:g} kg" if plan.weight_kg < threshold else None
+    for c in schedule.choices.values():
+        if c.weight_threshold_kg == threshold and choices.get(c.id) == c.options[1]:
+            return f"the weight band '{c.options[1]}'"
+    return None
+
+
+def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, str], None]) -> None:
+    """The checks that keep a plan from misleading a patient (clinical review, 2026-11-30).
+
+    A small patient's adult/child choice is never assumed; an option refused for a weight or
+    by the schedule is refused with the label's reason; the number of cycles keeps to the
+    label's limits under the plan's choices; a choice without default is asked for as soon as
+    the plan reaches the cycles that need it.
+    """
+    choices = final_choices(schedule, plan)
+    given = dict(plan.choices) | {a.id: a.value for a in plan.adjustments if isinstance(a, ChoiceChange)}
+    for c in schedule.choices.values():
+        value = choices.get(c.id)
+        if c.required_below_kg is not None and c.id not in given:
+            why = _small(schedule, plan, choices, c.required_below_kg)
+            if why is not None:
+                bad(
+                    f"choices.{c.id}",
+                    f"with {why} (under {c.required_below_kg:g} kg) dosecal does not assume the "
+                    f"{c.label}: give --choice {c.id}={'|'.join(c.options)}",
+                )
+        if value is None:
+            continue
+        if value in c.refused:
+            bad(f"choices.{c.id}", f"{schedule.id} cannot be planned for '{value}': {c.refused[value]}")
+        least = c.minimum_kg.get(value)
+        if least is not None and plan.weight_kg is not None and plan.weight_kg < least:
+            bad(
+                f"choices.{c.id}",
+                f"'{value}' ({c.words(value)}) is not recommended under {least:g} kg; the plan gives "
+                f"{plan.weight_kg:g} kg (see 'dosecal show {schedule.id}')",
+            )
+    planned = planned_cycles(schedule, plan, choices)
+    for limit in schedule.limits:
+        if limit.applies(choices) and planned > limit.most:
+            when = ", ".join(f"{k}={v}" for k, v in limit.when.items())
+            bad(
+                "cycles",
+                f"with {when} at most {limit.most} cycles can be planned, not {planned}: {limit.reason}",
+            )
+    for key in sorted(schedule.choices_used(planned)):
+        choice = schedule.choices[key]
+        if choice.default is None and key not in choices:
+            bad(
+                f"choices.{key}",
+                f"{schedule.id} needs your care team's choice of {choice.label}: give "
+                f"--choice {key}={'|'.join(choice.options)} (or fewer --cycles)",
+            )
+    for c in schedule.choices.values():
+        if c.needed_over_cycles is not None and planned > c.needed_over_cycles and c.id not in choices:
+            bad(
+                f"choices.{c.id}",
+                f"{schedule.id} needs your care team's choice of {c.label} to plan more than "
+                f"{c.needed_over_cycles} cycles: give --choice {c.id}={'|'.join(c.options)} "
+                f"(or --cycles {c.needed_over_cycles})",
+            )
+    for d in schedule.daily:
+        missing = [k for k in d.when if k not in choices]
+        if missing and all(choices.get(k) == v for k, v in d.when.items() if k in choices):
+            for key in missing:
+                choice = schedule.choices[key]
+                how = (
+                    "--weight KG" if choice.weight_bands_kg else f"--choice {key}={'|'.join(choice.options)}"
+                )
+                bad(f"choices.{key}", f"{schedule.id} needs the {choice.label}: give {how}")
 
 
 def check(schedule: Schedule, plan: Plan) -> None:
@@ -357,19 +494,11 @@ def check(schedule: Schedule, plan: Plan) -> None:
             bad(f"choices.{key}", f"must be one of {', '.join(choice.options)}, not {value!r}")
     for c in schedule.choices.values():
         given = plan.choices.get(c.id)
-        if c.weight_threshold_kg is not None and plan.weight_kg is not None and given is not None:
-            band = c.options[1] if plan.weight_kg < c.weight_threshold_kg else c.options[0]
-            if given != band:
-                bad(f"choices.{c.id}", f"'{given}' contradicts the weight of {plan.weight_kg:g} kg ({band})")
-    planned = plan.cycles if plan.cycles is not None else schedule.total_cycles
-    for key in sorted(schedule.choices_used(planned)):
-        choice = schedule.choices[key]
-        if choice.default is None and key not in plan.choices:
-            bad(
-                f"choices.{key}",
-                f"{schedule.id} needs your care team's choice of {choice.label}: give "
-                f"--choice {key}={'|'.join(choice.options)} (or fewer --cycles)",
-            )
+        band = c.band(plan.weight_kg) if plan.weight_kg is not None else None
+        if band is not None and given is not None and given != band:
+            bad(f"choices.{c.id}", f"'{given}' contradicts the weight of {plan.weight_kg:g} kg ({band})")
+    if not problems:
+        _check_safety(schedule, plan, bad)
     if plan.cycles is not None:
         if not schedule.phases:
             bad("cycles", f"{schedule.id} has no cycles; use --until to set how far to plan")

@@ -58,6 +58,21 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Advice:
+    """One sentence a patient must know, with the sources it comes from.
+
+    Attributes:
+        text: the sentence, in patient words.
+        sources: keys of the sources.
+        warning: whether it is a warning sign to call the care team about at once.
+    """
+
+    text: str
+    sources: tuple[str, ...]
+    warning: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Agent:
     """A drug (or a procedure) named in a schedule.
 
@@ -70,6 +85,15 @@ class Agent:
         instructions: what the patient must do around each dose (food, swallowing whole).
         missed_dose: what the label says to do about a missed dose, if it says anything.
         sources: keys of the sources for the instructions.
+        advice: what a patient must know beyond the instructions (warning signs to call about,
+            food and drug rules), each sentence cited.
+        fast_before_minutes: no food for this long before each dose (nilotinib: 120).
+        fast_after_minutes: no food for this long after each dose (nilotinib: 60).
+        continues: a daily drug taken until the care team stops it, so the calendar's last day
+            is not the end of treatment.
+        supervised_starts: every start and restart of its infusion outside a hospital stay
+            needs a health care professional's supervision (or a hospital stay).
+        supervision_sources: keys of the sources for ``supervised_starts``.
     """
 
     id: str
@@ -80,6 +104,22 @@ class Agent:
     instructions: tuple[str, ...] = ()
     missed_dose: str | None = None
     sources: tuple[str, ...] = ()
+    advice: tuple[Advice, ...] = ()
+    fast_before_minutes: int = 0
+    fast_after_minutes: int = 0
+    continues: bool = False
+    supervised_starts: bool = False
+    supervision_sources: tuple[str, ...] = ()
+
+    @property
+    def oral(self) -> bool:
+        """Whether the patient takes it by mouth (and so needs a missed-dose rule)."""
+        return self.route.startswith("oral")
+
+    @property
+    def short_name(self) -> str:
+        """The name for titles: "Blinatumomab", not "Blinatumomab (Blincyto)"."""
+        return self.name.split(" (")[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +147,18 @@ class Daily:
             when ``open_ended``).
         open_ended: whether dosing continues until the plan's horizon.
         sources: keys of the sources for the frequency.
+        when: plan choices that must all hold for it to apply (``{"patient": "child"}``).
     """
 
     agent: str
     steps: tuple[DoseStep, ...]
     open_ended: bool
     sources: tuple[str, ...]
+    when: Mapping[str, str] = field(default_factory=dict)
+
+    def applies(self, choices: Mapping[str, str]) -> bool:
+        """Whether this dosing applies under the plan's ``choices`` (adult or child dosing)."""
+        return all(choices.get(k) == v for k, v in self.when.items())
 
     @property
     def start_day(self) -> int:
@@ -150,6 +196,7 @@ class CycleDose:
         minutes: how long the administration takes (1-hour infusion), for the calendar.
         window_days: allowed shift either way, where the label allows one (±2 days).
         window_note: the label's words about the window.
+        window_gap_days: the fewest days a dose may follow the previous one (inotuzumab: 6).
         observe_minutes: observation after the end of the administration.
         selector: the cycles and choices it applies to.
         sources: keys of the sources.
@@ -164,6 +211,7 @@ class CycleDose:
     window_days: int = 0
     window_note: str | None = None
     observe_minutes: int = 0
+    window_gap_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +224,10 @@ class Infusion:
         bag_changes: whether bag changes at the plan's bag interval are shown.
         selector: the cycles and choices it applies to.
         sources: keys of the sources.
+        restart_days: after an interruption, how many days the restart dose runs before the
+            scheduled dose resumes (blinatumomab: escalate "after 7 days").
+        toxicity_restart: the dose the label restarts at after a toxicity interruption.
+        restart_sources: keys of the sources for the restart rule.
     """
 
     agent: str
@@ -183,6 +235,9 @@ class Infusion:
     bag_changes: bool
     selector: Selector
     sources: tuple[str, ...]
+    restart_days: int = 0
+    toxicity_restart: str | None = None
+    restart_sources: tuple[str, ...] = ()
 
     @property
     def days(self) -> DayRange:
@@ -201,6 +256,7 @@ class Premedication:
         minutes_before: how long before, or ``None`` where the label only says "before"
             (the event then stands at the dose's time, and says so).
         restart: also given before the infusion restarts after an interruption.
+        restart_after_hours: the shortest interruption after which it is given again (4 h).
         dose: the dose as written.
         selector: the cycles and choices it applies to.
         sources: keys of the sources.
@@ -214,6 +270,7 @@ class Premedication:
     selector: Selector
     sources: tuple[str, ...]
     restart: bool = False
+    restart_after_hours: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +340,17 @@ class Choice:
         sources: keys of the sources for the options.
         weight_threshold_kg: for a body-weight band: a plan's weight below it selects the second
             option, at or above it the first.
+        option_labels: the words a reader sees for each option ("45 kg or more"), by option.
+        required_below_kg: a plan with a weight under this must make the choice explicitly (the
+            adult or child choice for a small patient), default or not.
+        minimum_kg: options refused for a plan weighing less, by option (the 7-day bag: 22 kg).
+        refused: options the schedule cannot plan, with the reason shown (a child dose the label
+            does not give).
+        needed_over_cycles: a choice without default needed as soon as more cycles than this
+            are planned (transplant, from the third inotuzumab cycle).
+        weight_bands_kg: for a choice of several weight bands, the limits between them in
+            ascending order; the options are the bands from the lightest up (dasatinib for
+            children: under 10, 10 to 20, 20 to 30, 30 to 45, 45 kg or more).
     """
 
     id: str
@@ -292,6 +360,66 @@ class Choice:
     sources: tuple[str, ...]
     note: str | None = None
     weight_threshold_kg: float | None = None
+    option_labels: Mapping[str, str] = field(default_factory=dict)
+    required_below_kg: float | None = None
+    minimum_kg: Mapping[str, float] = field(default_factory=dict)
+    refused: Mapping[str, str] = field(default_factory=dict)
+    needed_over_cycles: int | None = None
+    weight_bands_kg: tuple[float, ...] = ()
+
+    def band(self, weight_kg: float) -> str | None:
+        """The option a weight selects, for a weight band or a set of weight bands."""
+        if self.weight_threshold_kg is not None:
+            return self.options[1] if weight_kg < self.weight_threshold_kg else self.options[0]
+        if self.weight_bands_kg:
+            return self.options[sum(1 for limit in self.weight_bands_kg if weight_kg >= limit)]
+        return None
+
+    def words(self, option: str) -> str:
+        """The reader's words for ``option``."""
+        return self.option_labels.get(option, option)
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """An all-day note on a plan day for something the care team sets (D-ALBA's steroid).
+
+    Attributes:
+        day: the plan day.
+        title: the event's title.
+        text: what the patient reads.
+        sources: keys of the sources.
+    """
+
+    day: int
+    title: str
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CycleLimit:
+    """How many cycles a plan may have under some choices (inotuzumab without CR/CRi: 3).
+
+    Attributes:
+        when: plan choices that must all hold.
+        most: the most cycles allowed.
+        default: cycles planned when the plan does not say, if fewer than the schedule's all.
+        reason: the label's words, shown when a plan asks for more.
+        beyond_default: what the label says of a cycle past ``default`` (shown when planned).
+        sources: keys of the sources.
+    """
+
+    when: Mapping[str, str]
+    most: int
+    reason: str
+    sources: tuple[str, ...]
+    default: int | None = None
+    beyond_default: str | None = None
+
+    def applies(self, choices: Mapping[str, str]) -> bool:
+        """Whether the limit holds under ``choices``."""
+        return all(choices.get(k) == v for k, v in self.when.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +437,11 @@ class Schedule:
         phases: cyclic parts, in order.
         cycles_start_day: the plan day on which cycle 1 day 1 falls.
         choices: the choices a plan may make, by id.
-        notes: remarks for the reader (conflicts between sources, what the care team sets).
+        notes: remarks for pharmacists and nurses (conflicts between sources, label history,
+            how to record a change); shown by ``dosecal show``, never in a patient's output.
+        patient_notes: what a patient reads about the schedule as a whole, each cited.
+        limits: cycle limits that depend on choices.
+        reminders: all-day notes on plan days for what the care team sets.
         origin: where the definition came from (a path or ``built-in``), for messages.
     """
 
@@ -324,6 +456,9 @@ class Schedule:
     choices: Mapping[str, Choice]
     cycles_start_day: int = 1
     notes: tuple[str, ...] = ()
+    patient_notes: tuple[Advice, ...] = ()
+    limits: tuple[CycleLimit, ...] = ()
+    reminders: tuple[Reminder, ...] = ()
     origin: str = ""
 
     @property
@@ -335,6 +470,29 @@ class Schedule:
     def open_ended(self) -> bool:
         """Whether some part continues without end (a daily TKI), so a plan needs a horizon."""
         return any(d.open_ended for d in self.daily)
+
+    def cited(self) -> set[str]:
+        """Every source key that some fact, rule or sentence of the schedule cites."""
+        keys: set[str] = set()
+        for a in self.agents.values():
+            keys.update(a.sources, a.supervision_sources, *(x.sources for x in a.advice))
+        for c in self.choices.values():
+            keys.update(c.sources)
+        for d in self.daily:
+            keys.update(d.sources, *(step.sources for step in d.steps))
+        for phase in self.phases:
+            keys.update(phase.sources)
+            for rule in phase.rules:
+                keys.update(rule.sources)
+                if isinstance(rule, Infusion):
+                    keys.update(rule.restart_sources, *(step.sources for step in rule.steps))
+        for note in self.patient_notes:
+            keys.update(note.sources)
+        for limit in self.limits:
+            keys.update(limit.sources)
+        for reminder in self.reminders:
+            keys.update(reminder.sources)
+        return keys
 
     def choices_used(self, cycles: int) -> set[str]:
         """The choice ids that rules of the first ``cycles`` cycles depend on."""

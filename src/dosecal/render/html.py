@@ -17,7 +17,7 @@ from html import escape
 from dosecal import __version__
 from dosecal.dosing import FORMULA
 from dosecal.occurrence import Kind, Occurrence, Status
-from dosecal.plan import Plan
+from dosecal.plan import Plan, limit_notes
 from dosecal.render.layout import Layout
 from dosecal.schedule import Schedule
 from dosecal.words import say
@@ -54,6 +54,8 @@ p { margin: 1mm 0; }
 .patient.given { display: block; }
 .patient.given div { border: 0; padding: 0; color: var(--ink); font-size: 12pt; }
 .notice { border: 2px solid var(--ink); padding: 2mm 3mm; font-weight: bold; margin: 3mm 0; }
+.call { border: 3px solid var(--ink); padding: 1mm 3mm; margin: 3mm 0; break-inside: avoid; }
+.call h2 { margin-top: 1mm; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid var(--line); padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #eee; }
@@ -122,12 +124,11 @@ def _header(s: Schedule, p: Plan, layout: Layout) -> str:
         ("Time zone", p.timezone),
         ("Planned through", _date(layout.last)),
     ]
-    if s.phases:
-        count = p.cycles if p.cycles is not None else s.total_cycles
-        facts.append(("Cycles planned", f"{count} of at most {s.total_cycles}"))
+    if layout.planned is not None:
+        facts.append(("Cycles planned", f"{layout.planned} of at most {s.total_cycles}"))
     for key, value in sorted(layout.choices.items()):
-        label = s.choices[key].label
-        facts.append((label[:1].upper() + label[1:], value))
+        choice = s.choices[key]
+        facts.append((choice.label[:1].upper() + choice.label[1:], choice.words(value)))
     if p.weight_kg is not None:
         facts.append(("Weight", f"{p.weight_kg:g} kg"))
     if p.height_cm is not None:
@@ -343,7 +344,7 @@ def _changes(layout: Layout) -> str:
     if not layout.plan.adjustments:
         return ""
     items = "".join(
-        f"<li>{_e(a.describe())}" + (f" ({_e(a.note)})" if a.note else "") + "</li>"
+        f"<li>{_e(a.describe(layout.schedule))}" + (f" ({_e(a.note)})" if a.note else "") + "</li>"
         for a in layout.plan.adjustments
     )
     moved = sum(1 for o in layout.occurrences if o.moved_from is not None)
@@ -360,6 +361,19 @@ def _legend() -> str:
     return f'<section class="legend-box"><h2>Legend</h2><div class="legend">{items}</div></section>'
 
 
+def _when_to_call(s: Schedule) -> str:
+    """The warning signs of the plan's drugs: call the care team at once."""
+    items = "".join(
+        f"<li><strong>{_e(a.short_name)}</strong>: {_e(x.text)}</li>"
+        for a in s.agents.values()
+        for x in a.advice
+        if x.warning
+    )
+    if not items:
+        return ""
+    return f'<section class="call"><h2>{_e(say("heading.when_to_call"))}</h2><ul>{items}</ul></section>'
+
+
 def _instructions(layout: Layout) -> str:
     s = layout.schedule
     parts = []
@@ -367,6 +381,11 @@ def _instructions(layout: Layout) -> str:
         items = list(a.instructions)
         if a.missed_dose:
             items.append(say("note.missed", text=a.missed_dose))
+        elif a.oral:
+            items.append(say("note.missed_unknown"))
+        items += [x.text for x in a.advice if not x.warning]
+        if a.continues:
+            items.append(say("note.keep_taking", agent=a.short_name))
         if a.times_note:
             items.append(a.times_note)
         if items:
@@ -380,24 +399,22 @@ def _instructions(layout: Layout) -> str:
         }
     )
     if windows:
-        parts.append("<h3>Dose windows</h3><ul>")
+        parts.append(f"<h3>{_e(say('heading.dose_windows'))}</h3><ul>")
         parts += [f"<li>± {w} days: {_e(note)}</li>" for w, note in windows]
         parts.append("</ul>")
     if any("/m2" in (o.dose or "") for o in layout.occurrences):
         parts.append(
             f"<p>Doses per m² are computed with the {_e(FORMULA)} when height and weight are given.</p>"
         )
-    notes = "".join(f"<li>{_e(n)}</li>" for n in s.notes)
+    notes = [x.text for x in s.patient_notes] + limit_notes(s, layout.plan)
     if notes:
-        parts.append(f"<h3>Notes</h3><ul>{notes}</ul>")
+        parts.append(f"<h3>Notes</h3><ul>{''.join(f'<li>{_e(n)}</li>' for n in notes)}</ul>")
     return f'<section class="instructions"><h2>Instructions</h2>{"".join(parts)}</section>'
 
 
 def _sources(s: Schedule) -> str:
     items = "".join(
-        f"<li><strong>[{_e(src.key)}]</strong> {_e(src.title)}"
-        + (f' <a href="{_e(src.url)}">{_e(src.url)}</a>' if src.url else "")
-        + "</li>"
+        f"<li>{_e(src.title)}" + (f' <a href="{_e(src.url)}">{_e(src.url)}</a>' if src.url else "") + "</li>"
         for src in s.sources.values()
     )
     return f'<section class="sources"><h2>Sources</h2><ul>{items}</ul></section>'
@@ -416,7 +433,7 @@ def to_html(occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) -
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(schedule.title)}: treatment plan</title><style>{CSS}</style></head><body>"
-        f"{_header(schedule, plan, layout)}{_changes(layout)}{_overview(layout)}"
+        f"{_header(schedule, plan, layout)}{_when_to_call(schedule)}{_changes(layout)}{_overview(layout)}"
         f'<section class="months"><h2>Month by month</h2>{months}</section>'
         f"{_legend()}{_day_list(layout)}{_instructions(layout)}{_sources(schedule)}{footer}"
         "</body></html>\n"

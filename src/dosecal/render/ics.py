@@ -135,7 +135,7 @@ def to_ics(
     name = say("calendar.name", title=schedule.title)
     cal.add("name", name)
     cal.add("x-wr-calname", name)
-    keys = ", ".join(schedule.sources)
+    keys = "; ".join(src.title for src in schedule.sources.values())
     description = " ".join(
         (
             say(

@@ -9,7 +9,7 @@ from typing import Any
 
 from dosecal.expand import horizon
 from dosecal.occurrence import Occurrence
-from dosecal.plan import Plan, agent_times, effective_choices
+from dosecal.plan import Plan, agent_times, final_choices, planned_cycles
 from dosecal.schedule import Schedule
 from dosecal.words import say
 
@@ -38,26 +38,29 @@ def event_record(o: Occurrence) -> dict[str, Any]:
         "sequence": o.sequence,
         "notes": o.notes,
         "moved_from": o.moved_from.isoformat() if o.moved_from else None,
+        "window": {"earliest": o.window[0].isoformat(), "latest": o.window[1].isoformat()}
+        if o.window is not None
+        else None,
+        "supervised": o.supervised,
     }
 
 
 def plan_record(schedule: Schedule, plan: Plan) -> dict[str, Any]:
     """The plan as applied: explicit values and the schedule's defaults they fell back to."""
+    choices = final_choices(schedule, plan)
     return {
         "id": plan.plan_id(schedule),
         "start": plan.start.isoformat(),
         "timezone": plan.timezone,
         "until": horizon(schedule, plan).isoformat(),
-        "cycles": (plan.cycles if plan.cycles is not None else schedule.total_cycles)
-        if schedule.phases
-        else None,
+        "cycles": planned_cycles(schedule, plan, choices) if schedule.phases else None,
         "times": {
             agent: [t.strftime("%H:%M") for t in times]
             for agent, times in agent_times(schedule, plan).items()
             if times
         },
-        "choices": effective_choices(schedule, plan),
-        "adjustments": [a.describe() for a in plan.adjustments],
+        "choices": choices,
+        "adjustments": [a.describe(schedule) for a in plan.adjustments],
     }
 
 

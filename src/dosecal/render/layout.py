@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from dosecal.expand import cycle_slots, horizon
 from dosecal.occurrence import Kind, Occurrence, Status
-from dosecal.plan import Plan, effective_choices
+from dosecal.plan import Plan, final_choices, planned_cycles
 from dosecal.schedule import Schedule
 
 #: Kinds drawn as spans over days rather than as moments.
@@ -67,7 +67,8 @@ class Layout:
         self.occurrences = tuple(occurrences)
         self.schedule = schedule
         self.plan = plan
-        self.choices = effective_choices(schedule, plan)
+        self.choices = final_choices(schedule, plan)
+        self.planned = planned_cycles(schedule, plan, self.choices) if schedule.phases else None
         self.cycles = [(s.number, s.phase, s.first, s.last) for s in cycle_slots(schedule, plan)]
         ends = [
             o.end.date() if isinstance(o.end, datetime) else o.end - timedelta(days=1) for o in occurrences

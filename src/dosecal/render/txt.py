@@ -13,7 +13,7 @@ from itertools import groupby
 
 from dosecal.expand import horizon
 from dosecal.occurrence import Kind, Occurrence, Status
-from dosecal.plan import Plan, effective_choices
+from dosecal.plan import Plan, final_choices, limit_notes, planned_cycles
 from dosecal.render.layout import Layout
 from dosecal.schedule import Schedule
 from dosecal.words import say
@@ -54,26 +54,54 @@ def _until(o: Occurrence) -> str:
     return ""
 
 
+def reader_notes(schedule: Schedule, plan: Plan, indent: str) -> list[str]:
+    """What a patient must know, as text: when to call, each drug's rules, notes on the plan."""
+    lines: list[str] = []
+    warnings = [(a, x) for a in schedule.agents.values() for x in a.advice if x.warning]
+    if warnings:
+        lines += [say("heading.when_to_call")]
+        lines += [f"{indent}{a.short_name}: {x.text}" for a, x in warnings]
+        lines.append("")
+    rules = [a for a in schedule.agents.values() if a.instructions or a.missed_dose or a.advice or a.oral]
+    if rules:
+        lines.append(say("heading.instructions"))
+        for a in rules:
+            for text in a.instructions:
+                lines.append(f"{indent}{a.name}: {text}")
+            if a.missed_dose:
+                lines.append(f"{indent}{a.name}: {say('note.missed', text=a.missed_dose)}")
+            elif a.oral:
+                lines.append(f"{indent}{a.name}: {say('note.missed_unknown')}")
+            lines += [f"{indent}{a.name}: {x.text}" for x in a.advice if not x.warning]
+            if a.continues:
+                lines.append(f"{indent}{a.name}: {say('note.keep_taking', agent=a.short_name)}")
+    notes = [x.text for x in schedule.patient_notes] + limit_notes(schedule, plan)
+    if notes:
+        lines += ["", say("heading.notes")] + [f"{indent}{n}" for n in notes]
+    return lines
+
+
 def header(schedule: Schedule, plan: Plan) -> list[str]:
     """The lines that head every text rendering of a plan."""
     lines = [
         say("heading.plan", title=schedule.title, id=schedule.id),
         say("heading.start", start=_day(plan.start), zone=plan.timezone),
     ]
+    choices = final_choices(schedule, plan)
     if schedule.phases:
-        count = plan.cycles if plan.cycles is not None else schedule.total_cycles
-        lines.append(say("heading.cycles", count=count))
+        lines.append(say("heading.cycles", count=planned_cycles(schedule, plan, choices)))
     lines.append(say("heading.until", until=_day(horizon(schedule, plan))))
-    choices = effective_choices(schedule, plan)
     if choices:
-        text = "; ".join(f"{schedule.choices[k].label} = {v}" for k, v in sorted(choices.items()))
+        text = "; ".join(
+            f"{schedule.choices[k].label}: {schedule.choices[k].words(v)}" for k, v in sorted(choices.items())
+        )
         lines.append(say("heading.choices", choices=text))
     if plan.patient:
         lines.append(f"Patient: {plan.patient}")
     if plan.adjustments:
         lines += ["", say("heading.changes")]
         lines += [
-            f"  {i}. {a.describe()}" + (f" ({a.note})" if a.note else "")
+            f"  {i}. {a.describe(schedule)}" + (f" ({a.note})" if a.note else "")
             for i, a in enumerate(plan.adjustments, 1)
         ]
     lines += ["", say("notice")]
@@ -167,20 +195,10 @@ def to_txt(
             was = f"  ({say('was', date=_day(o.moved_from))})" if o.moved_from is not None else ""
             lines.append(f"{lead:<15}  {o.span_label:<10} {_time(o):<7}  {mark}{o.title}{_until(o)}{was}")
             first = False
-    agents = [a for a in schedule.agents.values() if a.instructions or a.missed_dose]
-    if agents:
-        lines += ["", say("heading.instructions")]
-        for a in agents:
-            for text in a.instructions:
-                lines.append(f"  {a.name}: {text}")
-            if a.missed_dose:
-                lines.append(f"  {a.name}: {say('note.missed', text=a.missed_dose)}")
-    if schedule.notes:
-        lines += ["", say("heading.notes")]
-        lines += [f"  {note}" for note in schedule.notes]
+    lines += ["", *reader_notes(schedule, plan, "  ")]
     lines += ["", say("heading.sources")]
     for s in schedule.sources.values():
-        lines.append(f"  [{s.key}] {s.title}" + (f" <{s.url}>" if s.url else ""))
+        lines.append(f"  {s.title}" + (f" <{s.url}>" if s.url else ""))
     lines += ["", f"Last checked against the sources: {schedule.last_checked.isoformat()}."]
     lines.append(say("notice"))
     return "\n".join(lines) + "\n"
