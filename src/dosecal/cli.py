@@ -183,8 +183,12 @@ def adjustment_options(func: Callable[P, R]) -> Callable[P, R]:
                      help="Start cycle N, and everything after it, DAYS later (or on DATE)."),
         click.option("--hold", "holds", metavar="[AGENT:]CnDd", multiple=True,
                      help="Hold the dose(s) of one day: C2D8, Dd for a plan day, AGENT:C2D8 if several agents dose."),
-        click.option("--interrupt", "interrupts", metavar="CnDd=DAYS", multiple=True,
-                     help="A continuous infusion stopped on CnDd for DAYS days (label rules apply)."),
+        click.option("--interrupt", "interrupts", metavar="CnDd[@HH:MM]=LENGTH[:restart=DOSE|:cause=toxicity]",
+                     multiple=True,
+                     help="A continuous infusion stopped on CnDd (at HH:MM, else its usual time) for LENGTH "
+                          "in days (3, 3d) or hours (6h). restart=DOSE (9, '9 mcg/day' or same) or "
+                          "cause=toxicity (the label's lower restart dose) sets the dose on restart; "
+                          "without either it shows as set by the care team."),
         click.option("--change-dose", "dose_changes", metavar="AGENT=DOSE@DATE", multiple=True,
                      help="From DATE on, AGENT is given at DOSE (e.g. ponatinib=15 mg@2027-04-01)."),
         click.option("--stop", metavar="DATE", help="Treatment stops on DATE: every later event is cancelled."),
