@@ -172,8 +172,10 @@ def test_toxicity_restart_under_45_kg_is_5_then_15_mcg_per_m2() -> None:
 
 
 def test_long_interruption_with_a_restart_dose_steps_up_after_7_days() -> None:
-    """Stopped Fri 2027-01-08 (C1D5, the 9 mcg step) for 10 days, restart at 9: cycle 2 starts Mon
-    2027-01-18 at 9 mcg/day, 28 mcg/day from Mon 2027-01-25; never a flat 28 (finding 2).
+    """A long interruption with a restart dose steps up after 7 days, never a flat 28 (finding 2).
+
+    Stopped Fri 2027-01-08 (C1D5, the 9 mcg step) for 10 days, restart at 9: cycle 2 starts Mon
+    2027-01-18 at 9 mcg/day, 28 mcg/day from Mon 2027-01-25.
     """
     occ = blin(parse_interruption("C1D5=10:restart=9"), cycles=2)
     assert spans(occ, 2) == [
@@ -186,8 +188,10 @@ def test_long_interruption_with_a_restart_dose_steps_up_after_7_days() -> None:
 
 
 def test_cycle_starts_from_cycle_3_and_restarts_are_supervised() -> None:
-    """Finding 9: "For all subsequent cycle starts and reinitiation ... supervision by a healthcare
-    professional or hospitalization is recommended." Cycles 1 and 2 start in hospital.
+    """Finding 9: later cycle starts and every restart outside hospital are marked supervised.
+
+    "For all subsequent cycle starts and reinitiation ... supervision by a healthcare professional
+    or hospitalization is recommended." Cycles 1 and 2 start in hospital.
     """
     occ = blin(Interruption(cycle=1, day=10, days=3, restart="same"))
     starts = {(o.label, o.start_date): o.supervised for o in live(occ, Kind.INFUSION)}
@@ -358,8 +362,10 @@ def test_fixed_dose_tkis_never_show_an_adult_dose_to_a_child(sid: str) -> None:
 
 
 def test_the_7_day_bag_is_refused_under_22_kg() -> None:
-    """Finding 10: the 7-day bag with preservative is "not recommended for use in patients weighing
-    less than 22 kg" (Health Canada 2018, ONA-BLIN).
+    """Finding 10: the 7-day bag is refused under 22 kg.
+
+    The bag with preservative is "not recommended for use in patients weighing less than 22 kg"
+    (Health Canada 2018, ONA-BLIN).
     """
     with pytest.raises(PlanError, match=r"'168' \(every 7 days\) is not recommended under 22 kg"):
         blin(weight_kg=20, choices={"patient": "child", "bag-hours": "168"})
@@ -384,8 +390,9 @@ def interruptions(draw: st.DrawFn) -> Interruption:
 
 @given(interruptions())
 def test_premedication_is_always_before_what_it_precedes(interruption: Interruption) -> None:
-    """Finding 13, as a property: no premedication at or after the start it precedes, and a
-    restart premedication only where an infusion restarts.
+    """Finding 13, as a property: no premedication at or after the start it precedes.
+
+    And a restart premedication only where an infusion restarts.
     """
     try:
         occ = blin(interruption)
