@@ -123,6 +123,17 @@ class Interruption:
         extra = "".join(f":{k}={v}" for k, v in (("restart", self.restart), ("cause", self.cause)) if v)
         return f"C{self.cycle}D{self.day}{when}={length}{extra}"
 
+    def _restart_dose(self, schedule: Schedule | None) -> str:
+        """The restart dose with its unit, taken from the cycle's infusion where only a number was given."""
+        if self.restart is None:
+            return ""
+        try:
+            phase = schedule.phase_of(self.cycle) if schedule is not None else None
+        except IndexError:
+            phase = None
+        steps = [step.dose for i in (phase.infusions if phase else ()) for step in i.steps]
+        return with_unit(self.restart, steps[0] if steps else "")
+
     def describe(self, schedule: Schedule | None = None) -> str:
         """The adjustment in words, for change logs."""
         where = say("cycle_day", cycle=self.cycle, day=self.day)
@@ -135,7 +146,7 @@ class Interruption:
         elif self.restart == SAME_DOSE:
             restart = say("restart.same")
         elif self.restart is not None:
-            restart = say("restart.dose", dose=self.restart)
+            restart = say("restart.dose", dose=self._restart_dose(schedule))
         else:
             restart = say("restart.care_team")
         return say("change.interrupt", where=where, length=length, restart=restart)
@@ -190,6 +201,15 @@ def _agent(schedule: Schedule | None, agent: str) -> str:
     """An agent's name for a reader."""
     known = schedule.agents.get(agent) if schedule is not None else None
     return known.short_name if known is not None else agent
+
+
+def with_unit(restart: str, scheduled: str) -> str:
+    """A restart dose given as a bare number takes the unit of the dose it replaces ("9" -> "9 mcg/day")."""
+    text = restart.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        m = re.match(r"^\s*\d+(?:\.\d+)?\s*([^\s(]+)", scheduled)
+        return f"{text} {m.group(1)}" if m else text
+    return text
 
 
 Adjustment = Delay | Hold | Interruption | DoseChange | Stop | ChoiceChange

@@ -486,13 +486,14 @@ def adjust(
     if not plan.timezone:
         zone = computer_zone() or "UTC"
         plan = plan.replace(timezone=zone)
-    expand(definitions.resolve(schedule), plan.replace(adjustments=(*plan.adjustments, *new)))
+    resolved = definitions.resolve(schedule)
+    expand(resolved, plan.replace(adjustments=(*plan.adjustments, *new)))
     text = plan_file.read_text(encoding="utf-8")
     addition = "".join("\n" + plans.adjustment_toml(a) for a in new)
     updated = text + ("" if text.endswith("\n") else "\n") + addition
     if plans.loads(updated, str(plan_file)).adjustments != (*plan.adjustments, *new):
         raise OutputError(f"{plan_file}: the adjustment would not read back the same; file left unchanged")
     for a in new:
-        click.echo(f"{'would record' if dry_run else 'recorded'}: {a.describe()}", err=True)
+        click.echo(f"{'would record' if dry_run else 'recorded'}: {a.describe(resolved)}", err=True)
     if not dry_run:
         write_atomic(plan_file, updated.encode("utf-8"))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,6 +28,7 @@ from dosecal.adjustments import (
     Hold,
     Interruption,
     Stop,
+    with_unit,
 )
 from dosecal.dosing import describe_dose
 from dosecal.errors import PlanError, Problem
@@ -663,7 +663,7 @@ class _Builder:
         elif i.restart == SAME_DOSE:
             dose = stopped
         elif i.restart is not None:
-            dose = _with_unit(i.restart, scheduled or "")
+            dose = with_unit(i.restart, scheduled or "")
         else:
             dose = None
         if dose is not None and dose == scheduled:
@@ -857,15 +857,6 @@ class _Builder:
             ),
             reminder=True,
         )
-
-
-def _with_unit(restart: str, scheduled: str) -> str:
-    """A restart dose given as a bare number takes the unit of the dose it replaces ("9" -> "9 mcg/day")."""
-    text = restart.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        m = re.match(r"^\s*\d+(?:\.\d+)?\s*([^\s(]+)", scheduled)
-        return f"{text} {m.group(1)}" if m else text
-    return text
 
 
 def _refuse(plan: Plan, index: int, message: str) -> PlanError:
