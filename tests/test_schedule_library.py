@@ -146,7 +146,9 @@ def test_blinatumomab_rr_child_premedication_only_in_cycle_1() -> None:
     The label says only "prior to" for children, so the calendar places it 30 minutes before the
     10:00 infusion and says the care team sets the time; never at the infusion's minute.
     """
-    occ = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=3, choices={"patient": "child"}))
+    occ = expand(
+        builtin("blinatumomab-rr"), plan("2027-01-04", cycles=3, weight_kg=30, choices={"patient": "child"})
+    )
     assert [(o.label, o.dose, o.start) for o in of(occ, Kind.PREMEDICATION)] == [
         ("C1D1", "5 mg/m2 (max 20 mg)", at("2027-01-04 09:30")),
         ("C1D8", "5 mg/m2 (max 20 mg)", at("2027-01-11 09:30")),

@@ -364,8 +364,17 @@ class _Reader:
             refused=refused,
             needed_over_cycles=needed,
             weight_bands_kg=tuple(bands),
+            weight_needed_for=tuple(self.options_of(t, "weight_needed_for", options)),
         )
         t.done()
+
+    def options_of(self, t: Table, key: str, options: tuple[str, ...]) -> list[str]:
+        """A list of some of the choice's options."""
+        listed = t.str_list(key)
+        for option in listed:
+            if option not in options:
+                t.error(key, f"'{option}' is not one of the options {', '.join(options)}")
+        return [o for o in listed if o in options]
 
     def option_map(self, t: Table, key: str, options: tuple[str, ...], kind: type[T]) -> dict[str, T]:
         """A table keyed by the choice's options (``option_labels``, ``minimum_kg``, ``refused``)."""

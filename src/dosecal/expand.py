@@ -212,6 +212,23 @@ class _Segment:
     restart: bool = False  # the dose here is the restart dose
 
 
+def _merged(segments: list[_Segment]) -> list[_Segment]:
+    """Join a step or resumed stretch to the one before when the dose does not change: no new bag."""
+    out: list[_Segment] = []
+    for seg in segments:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and seg.how in ("step", "resume")
+            and seg.dose == prev.dose
+            and seg.start == prev.end
+        ):
+            out[-1] = dataclasses.replace(prev, end=seg.end)
+        else:
+            out.append(seg)
+    return out
+
+
 class _Builder:
     """Holds what every occurrence of one plan version shares, and makes them."""
 
@@ -227,6 +244,7 @@ class _Builder:
         self.changes = changes
         self.ordinals: dict[tuple[str, Kind, int | None, int], int] = {}
         self.stopped_dose: dict[int, str | None] = {}  # cycle -> dose in force when it stopped
+        self.segment_log: dict[tuple[int, str], list[_Segment]] = {}  # (cycle, agent) -> stretches
 
     def ident(self, agent: str, kind: Kind, cycle: int | None, day: int) -> OccurrenceId:
         key = (agent, kind, cycle, day)
@@ -454,17 +472,31 @@ class _Builder:
         """
         phase, n = slot.phase, slot.number
         length = slot.interruption.length if slot.interruption is not None else timedelta(0)
-        planned: list[tuple[Premedication, datetime, int, bool]] = []  # rule, target, key, restart
+        planned: list[tuple[Premedication, datetime, int, str | None]] = []  # rule, target, key, why
+        resumes: list[tuple[datetime, int]] = []
         for pre in phase.premedications:
             if not pre.selector.applies(n, self.choices):
                 continue
             at = self.time_of(pre.before, slot)
+            segments = self.segment_log.get((n, pre.before))
             for day in pre.days:
-                target = clock.moment(day, at)
+                if segments is not None:
+                    # Before the bag that starts that day's dose, where the stretches put it; a step
+                    # that a restart dose replaced has none (the step back up gets one instead).
+                    found = [g.start for g in segments if g.key == day and g.how in ("start", "step")]
+                    if not found:
+                        continue
+                    target = found[0]
+                else:
+                    target = clock.moment(day, at)
                 if clock.keeps(target):
-                    planned.append((pre, target, day, day == 1 and slot.resumed is not None))
+                    planned.append((pre, target, day, "note.restart" if day == 1 and slot.resumed else None))
             if pre.restart and slot.continues and length >= timedelta(hours=pre.restart_after_hours):
-                planned += [(pre, moment, key, True) for moment, key in restarts]
+                planned += [(pre, moment, key, "note.restart") for moment, key in restarts]
+            if pre.restart and segments is not None:
+                # The label premedicates "prior to a step dose": the step back up after a restart dose.
+                resumes = [(g.start, g.key) for g in segments if g.how == "resume"]
+                planned += [(pre, moment, key, "note.before_resume") for moment, key in resumes]
         if slot.resumed is not None and slot.resumed_phase is not None and slot.start_at is not None:
             # The previous cycle's restart premedication, where this cycle has none of its own on day 1.
             own = {pre.before for pre, _, key, _ in planned if key == 1}
@@ -475,21 +507,21 @@ class _Builder:
                     and pre.selector.applies(n - 1, self.choices)
                     and slot.resumed.length >= timedelta(hours=pre.restart_after_hours)
                 ):
-                    planned.append((pre, slot.start_at, 1, True))
-        if restarts:
+                    planned.append((pre, slot.start_at, 1, "note.restart"))
+        if restarts or resumes:
             # A step that starts where the infusion restarts gets one premedication, not two.
-            merged: list[tuple[Premedication, datetime, int, bool]] = []
+            merged: list[tuple[Premedication, datetime, int, str | None]] = []
             for item in planned:
-                pre, target, key, restart = item
+                pre, target, key, why = item
                 twin = next(
                     (k for k, x in enumerate(merged) if x[0].before == pre.before and x[1] == target), None
                 )
                 if twin is None:
                     merged.append(item)
-                elif restart:
-                    merged[twin] = (*merged[twin][:3], True)
+                elif why is not None:
+                    merged[twin] = (*merged[twin][:3], why)
             planned = merged
-        for pre, target, key, restart in planned:
+        for pre, target, key, why in planned:
             minutes = pre.minutes_before or UNTIMED_PREMEDICATION_MINUTES
             start, end = self.point(shift(target, -minutes), min(POINT_MINUTES, minutes))
             dose = self.dose(pre.dose, pre.agent, target.date())
@@ -516,7 +548,7 @@ class _Builder:
                 end=end,
                 notes=self.notes(
                     timing,
-                    say("note.restart") if restart else None,
+                    say(why) if why else None,
                     sources=pre.sources,
                     when=target.date(),
                 ),
@@ -630,7 +662,7 @@ class _Builder:
             else:
                 self.stopped_dose[slot.number] = stopped
         if slot.interruption is not None and slot.continues and restarts:
-            return self.restart_dose(slot.interruption, inf, found, stopped, slot.restart_at)
+            return self.restart_dose(slot.interruption, inf, found, None, slot.restart_at)
         if slot.resumed is not None and slot.start_at is not None and found:
             before = self.stopped_dose.get(slot.number - 1)
             return self.restart_dose(slot.resumed, inf, found, before, slot.start_at)
@@ -641,19 +673,23 @@ class _Builder:
         i: Interruption,
         inf: Infusion,
         found: list[_Segment],
-        stopped: str | None,
+        before_stop: str | None,
         restart_at: datetime | None,
     ) -> list[_Segment]:
         """Give the stretch after a restart the restart dose: said, the label's after toxicity, or the care team's.
 
         It runs ``restart_days`` from the restart (the label: "escalate ... after 7 days"); then
-        the scheduled dose resumes with a new bag.
+        the scheduled dose resumes with a new bag. ``before_stop`` is the dose in force when a
+        long interruption ended the previous cycle (``same`` restarts the new cycle at it), or
+        ``None`` when the same cycle goes on (``same`` then lets the schedule go on).
         """
         if restart_at is None:
             return found
         k = next((x for x, seg in enumerate(found) if seg.start >= restart_at), None)
         if k is None:
             return found
+        if i.restart == SAME_DOSE and before_stop is None:
+            return found  # restarted as before in the same cycle: the schedule goes on
         scheduled = found[k].dose
         dose: str | None
         if i.cause == "toxicity":
@@ -661,13 +697,11 @@ class _Builder:
                 raise _Refused(f"{self.s.id} gives no restart dose after toxicity for {inf.agent}")
             dose = inf.toxicity_restart
         elif i.restart == SAME_DOSE:
-            dose = stopped
+            dose = before_stop
         elif i.restart is not None:
             dose = with_unit(i.restart, scheduled or "")
         else:
             dose = None
-        if dose is not None and dose == scheduled:
-            return found
         until = (
             local(restart_at.date() + timedelta(days=inf.restart_days), restart_at.time(), self.tz)
             if inf.restart_days
@@ -683,7 +717,7 @@ class _Builder:
                 out.append(_Segment(until, seg.end, seg.dose, "resume", key))
             else:
                 out.append(seg)
-        return out
+        return _merged(out)
 
     def infusion(
         self,
@@ -704,6 +738,7 @@ class _Builder:
             say("note.bag_interval", hours=hours, label=self.s.choices[BAG_CHOICE].label) if hours else None
         )
         found = self.segments(slot, clock, inf, restarts)
+        self.segment_log[(n, inf.agent)] = found
         resumed = slot.resumed is not None
         for seg in found:
             start, end = seg.start, seg.end
@@ -745,6 +780,7 @@ class _Builder:
                     ),
                     say("note.restarts") if restarting else None,
                     restart_note,
+                    say("note.resume") if seg.how == "resume" else None,
                     say("note.supervised") if supervised else None,
                     bags,
                     instructions,
@@ -778,7 +814,7 @@ class _Builder:
                 k += 1
             for moment, kind in changes:
                 title = {
-                    "step": say("title.bag_step", agent=agent, dose=dose),
+                    "step": say("title.bag_step" if seg.dose else "title.bag_new", agent=agent, dose=dose),
                     "resume": say("title.bag_step", agent=agent, dose=dose),
                     "restart": say("title.bag_restart", agent=agent),
                     "change": say("title.bag_change", agent=agent),
@@ -814,7 +850,7 @@ class _Builder:
         stopped = (
             slot.interruption is not None and stop is not None and restart is not None and bool(restarts)
         )
-        if stopped and slot.continues and stop is not None and restart is not None:
+        if stopped and stop is not None and restart is not None:
             # The moment the pump stops, with when it restarts: the rest of the cycle moves after it.
             at_moment, until = self.point(stop)
             yield self.made(
@@ -829,15 +865,18 @@ class _Builder:
                 start=at_moment,
                 end=until,
                 notes=self.notes(
-                    say("note.stopped", restart=f"{restart:%Y-%m-%d %H:%M} ({clock.label(restart.date())})"),
+                    say("note.stopped", restart=f"{restart:%Y-%m-%d %H:%M} ({clock.label(restart.date())})")
+                    if slot.continues
+                    else say("note.new_cycle", restart=f"{restart:%Y-%m-%d %H:%M}"),
                     sources=inf.sources + inf.restart_sources,
                     when=stop.date(),
                 ),
                 reminder=True,
             )
+            if not slot.continues:
+                return  # the cycle ends at the stop: its planned end no longer happens
         last_end = found[-1].end
         start, end = self.point(last_end)
-        cut = stopped and not slot.continues and restart is not None
         yield self.made(
             Kind.INFUSION_END,
             inf.agent,
@@ -845,16 +884,11 @@ class _Builder:
             n,
             key=inf.steps[-1].days.last + 1,
             day=clock.day_of(last_end.date()),
-            title=say("title.infusion_stopped" if cut else "title.infusion_end", agent=agent),
+            title=say("title.infusion_end", agent=agent),
             dose=None,
             start=start,
             end=end,
-            notes=self.notes(
-                say("note.new_cycle", restart=f"{restart:%Y-%m-%d %H:%M}") if cut and restart else None,
-                instructions,
-                sources=inf.sources,
-                when=last_end.date(),
-            ),
+            notes=self.notes(instructions, sources=inf.sources, when=last_end.date()),
             reminder=True,
         )
 

@@ -409,6 +409,12 @@ def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, str], None
                 )
         if value is None:
             continue
+        if value in c.weight_needed_for and plan.weight_kg is None:
+            bad(
+                f"choices.{c.id}",
+                f"a plan for '{value}' ({c.words(value)}) needs the weight: doses, premedication and "
+                "bags depend on it; give --weight KG (and --height CM for doses per m²)",
+            )
         if value in c.refused:
             bad(f"choices.{c.id}", f"{schedule.id} cannot be planned for '{value}': {c.refused[value]}")
         least = c.minimum_kg.get(value)
@@ -509,4 +515,4 @@ def check(schedule: Schedule, plan: Plan) -> None:
     if plan.reminder_minutes < 0:
         bad("reminder_minutes", "must be 0 or more")
     if problems:
-        raise PlanError(problems)
+        raise PlanError(list(dict.fromkeys(problems)))

@@ -351,6 +351,8 @@ class Choice:
         weight_bands_kg: for a choice of several weight bands, the limits between them in
             ascending order; the options are the bands from the lightest up (dasatinib for
             children: under 10, 10 to 20, 20 to 30, 30 to 45, 45 kg or more).
+        weight_needed_for: options that need the plan's weight (a child's doses and bags
+            depend on it, so no weight band is assumed).
     """
 
     id: str
@@ -366,6 +368,7 @@ class Choice:
     refused: Mapping[str, str] = field(default_factory=dict)
     needed_over_cycles: int | None = None
     weight_bands_kg: tuple[float, ...] = ()
+    weight_needed_for: tuple[str, ...] = ()
 
     def band(self, weight_kg: float) -> str | None:
         """The option a weight selects, for a weight band or a set of weight bands."""

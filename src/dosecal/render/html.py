@@ -153,10 +153,12 @@ def _timeline(layout: Layout) -> str:
     drawn = (Kind.DOSE, Kind.INFUSION)
     agents = list(dict.fromkeys(o.agent for o in layout.occurrences if o.agent and o.kind in drawn))
     s = layout.schedule
+    # What happens: a held dose or a span an interruption cancelled is not drawn as given.
+    planned = [o for o in layout.occurrences if o.status is Status.PLANNED]
     for agent in agents:
-        lanes.append((_short(s, agent), [o for o in layout.occurrences if o.agent == agent]))
+        lanes.append((_short(s, agent), [o for o in planned if o.agent == agent]))
     for kind, name in ((Kind.HOSPITAL, "Hospital"), (Kind.REST, "Treatment-free")):
-        mine = [o for o in layout.occurrences if o.kind is kind]
+        mine = [o for o in planned if o.kind is kind]
         if mine:
             lanes.append((name, mine))
     height = 34 + lane_h * len(lanes) + 22

@@ -79,7 +79,8 @@ class Layout:
         self.by_day: dict[date, list[Occurrence]] = defaultdict(list)
         self.covering: dict[date, list[Occurrence]] = defaultdict(list)
         for o in self.occurrences:
-            if o.kind in SPANS:
+            if o.kind in SPANS and o.status is Status.PLANNED:
+                # A cancelled span (a cycle an interruption ended) shades nothing; it is listed.
                 for day in o.dates:
                     self.covering[day].append(o)
             else:

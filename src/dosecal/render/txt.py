@@ -129,7 +129,12 @@ def timeline(layout: Layout, width: int, color: bool) -> list[str]:
         marks = {col(d) for o in mine if o.kind in (Kind.INFUSION, Kind.DOSE) for d in o.dates}
         lanes.append((name, kind, marks))
     for kind, name in ((Kind.HOSPITAL, "Hospital"), (Kind.REST, "Treatment-free")):
-        marks = {col(d) for o in layout.occurrences if o.kind is kind for d in o.dates}
+        marks = {
+            col(d)
+            for o in layout.occurrences
+            if o.kind is kind and o.status is Status.PLANNED
+            for d in o.dates
+        }
         if marks:
             lanes.append((name, kind, marks))
     months = [" "] * cols
