@@ -214,7 +214,7 @@ def test_toxicity_restart_during_the_9_mcg_step_runs_7_days_from_the_restart() -
 
 def test_a_child_plan_needs_the_weight() -> None:
     """Review defect: a child without a weight fell to the 45 kg band and adult doses."""
-    with pytest.raises(PlanError, match="a plan for 'child' .* needs the weight"):
+    with pytest.raises(PlanError, match=r"a plan for 'child' .* needs the weight"):
         blin(choices={"patient": "child"})
 
 
