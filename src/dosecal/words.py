@@ -26,6 +26,7 @@ ENGLISH: dict[str, str] = {
     "title.hospital": "Hospital stay",
     "title.rest": "Treatment-free days",
     "summary": "{title} ({label})",
+    "description": "{label} ({spelled}). {notes}",
     "title.cancelled": "CANCELLED: {title}",
     # Event notes
     "note.window": "Dose window: from {earliest} to {latest}. {words}",
