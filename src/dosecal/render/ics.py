@@ -66,7 +66,9 @@ def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool) -> Event:
     ev.add("summary", say("title.cancelled", title=o.summary) if cancelled else o.summary)
     if o.notes:
         # C2D8 is what nurses write; "cycle 2, day 8" is what a patient reads.
-        spelled = say("cycle_day", cycle=o.cycle, day=o.day) if o.cycle is not None else say("plan_day", day=o.day)
+        spelled = (
+            say("cycle_day", cycle=o.cycle, day=o.day) if o.cycle is not None else say("plan_day", day=o.day)
+        )
         ev.add("description", say("description", label=o.label, spelled=spelled, notes=o.notes))
     ev.add("sequence", o.sequence)
     ev.add("status", "CANCELLED" if cancelled else "CONFIRMED")
