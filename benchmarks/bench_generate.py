@@ -20,7 +20,7 @@ from dosecal.adjustments import Delay, Interruption, Stop
 from dosecal.definitions import resolve
 from dosecal.expand import expand
 from dosecal.plan import Plan
-from dosecal.render import render
+from dosecal.render import RenderOptions, render
 
 
 def median_seconds(func: Callable[[], object], repeat: int = 7) -> float:
@@ -66,9 +66,13 @@ def main() -> None:
         occ = expand(s, plan)
         base = median_seconds(lambda s=s, plan=plan: expand(s, plan))
         ratios = [
-            median_seconds(lambda fmt=fmt, occ=occ, s=s, plan=plan, kw=kw: render(fmt, occ, s, plan, **kw))
-            / base
-            for fmt, kw in (("ics", {}), ("ics", {"ics_times": "utc"}), ("json", {}), ("txt", {}))
+            median_seconds(lambda fmt=fmt, occ=occ, options=options: render(fmt, occ, options)) / base
+            for fmt, options in (
+                ("ics", RenderOptions()),
+                ("ics", RenderOptions(ics_times="utc")),
+                ("json", RenderOptions()),
+                ("txt", RenderOptions()),
+            )
         ]
         print(
             f"{label:<32}{len(occ):>7}{base * 1000:>11.1f}"

@@ -27,7 +27,7 @@ def main() -> None:
         plan = plans.load(plan_file)
         assert plan.schedule is not None
         schedule = definitions.resolve(plan.schedule)
-        pdf = to_pdf(expand(schedule, plan), schedule, plan)
+        pdf = to_pdf(expand(schedule, plan))
         pages = "2" if plan.schedule == "blinatumomab-rr" else "1"
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(tmp) / "plan.pdf"

@@ -255,8 +255,8 @@ def test_text_colour_is_ansi_and_the_plain_text_is_the_same() -> None:
 
     s, p = builtin("blinatumomab-rr"), plan("2027-01-04", cycles=2)
     occ = expand(s, p)
-    plain = to_txt(occ, s, p, width=80)
-    colour = to_txt(occ, s, p, width=80, color=True)
+    plain = to_txt(occ, width=80)
+    colour = to_txt(occ, width=80, color=True)
     assert "\x1b[" not in plain and "\x1b[34m" in colour
     assert _re.sub(r"\x1b\[\d+m", "", colour) == plain
 
@@ -268,7 +268,7 @@ def test_the_timeline_fits_the_terminal_width(width: int) -> None:
     from dosecal.render.txt import to_txt
 
     s, p = builtin("blinatumomab-rr"), plan("2027-01-04")
-    text = to_txt(expand(s, p), s, p, width=width)
+    text = to_txt(expand(s, p), width=width)
     overview = text.split("Course overview")[1].split("\n\n")[0].splitlines()[1:]
     assert overview and all(len(line) <= width for line in overview)
 

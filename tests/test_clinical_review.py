@@ -124,7 +124,7 @@ def test_restart_dose_nobody_gave_is_the_care_teams_in_every_output() -> None:
     assert "Your care team sets the dose when the infusion restarts." in (
         live(occ, Kind.INFUSION)[2].notes or ""
     )
-    for text in (to_txt(occ, s, p), to_ics(occ, s, p).decode(), to_html(occ, s, p), to_json(occ, s, p)):
+    for text in (to_txt(occ), to_ics(occ).decode(), to_html(occ), to_json(occ)):
         assert "dose set by your care team" in text
 
 
@@ -310,9 +310,9 @@ def test_a_third_cycle_before_transplant_shows_the_labels_condition() -> None:
     )
     occ = expand(s, p)
     condition = "may be considered for patients who, after 2 cycles, are not yet in complete remission"
-    assert condition in to_txt(occ, s, p) and condition in to_html(occ, s, p)
+    assert condition in to_txt(occ) and condition in to_html(occ)
     two = plan("2027-01-04", choices={"response": "no-cr", "transplant": "yes"})
-    assert condition not in to_txt(expand(s, two), s, two)
+    assert condition not in to_txt(expand(s, two))
 
 
 def test_day_8_and_15_windows_keep_6_days_after_the_previous_dose() -> None:
@@ -324,7 +324,7 @@ def test_day_8_and_15_windows_keep_6_days_after_the_previous_dose() -> None:
         ("C1D8", (d("2027-01-10"), d("2027-01-13"))),
         ("C1D15", (d("2027-01-17"), d("2027-01-20"))),
     ]
-    events = json.loads(to_json(occ, s, p))["events"]
+    events = json.loads(to_json(occ))["events"]
     windows = [e["window"] for e in events if e["kind"] == "dose"]
     assert windows == [
         None,
@@ -332,7 +332,7 @@ def test_day_8_and_15_windows_keep_6_days_after_the_previous_dose() -> None:
         {"earliest": "2027-01-17", "latest": "2027-01-20"},
     ]
     assert all(e["window"] is None for e in events if e["kind"] != "dose")
-    assert "Dose window: from 2027-01-17 to 2027-01-20." in to_ics(occ, s, p).decode().replace("\r\n ", "")
+    assert "Dose window: from 2027-01-17 to 2027-01-20." in to_ics(occ).decode().replace("\r\n ", "")
 
 
 # -- 3. children and small patients --------------------------------------------------------------
@@ -555,9 +555,9 @@ def test_patient_outputs_hold_no_command_syntax_choice_values_or_source_keys(sid
     )
     occ = expand(s, p)
     outputs = {
-        "txt": to_txt(occ, s, p),
-        "ics": to_ics(occ, s, p).decode().replace("\r\n ", ""),
-        "html": visible(to_html(occ, s, p)),
+        "txt": to_txt(occ),
+        "ics": to_ics(occ).decode().replace("\r\n ", ""),
+        "html": visible(to_html(occ)),
     }
     # Code-like values (45kg-or-more, no-cr, 10-to-20kg), and "cr" which is no English word.
     raw_values = {

@@ -15,8 +15,8 @@ from dosecal.render.json import to_json
 def test_rows_carry_the_json_fields() -> None:
     s, p = builtin("nilotinib"), plan("2027-01-04", until=d("2027-01-05"))
     occ = expand(s, p)
-    rows = list(csv.DictReader(io.StringIO(to_csv(occ, s, p))))
-    events = json.loads(to_json(occ, s, p))["events"]
+    rows = list(csv.DictReader(io.StringIO(to_csv(occ))))
+    events = json.loads(to_json(occ))["events"]
     assert len(rows) == len(events) == 4
     assert tuple(rows[0]) == COLUMNS
     assert rows[0]["start"] == events[0]["start"] == "2027-01-04T10:00:00-05:00"
@@ -40,6 +40,6 @@ def test_a_schedule_with_a_formula_in_its_text_is_neutralised_in_the_file() -> N
     s = builtin("dasatinib")
     evil = replace(s, agents={"dasatinib": replace(s.agents["dasatinib"], name="=cmd|' /C calc'!A0")})
     p = plan("2027-01-04", until=d("2027-01-04"))
-    text = to_csv(expand(evil, p), evil, p)
+    text = to_csv(expand(evil, p))
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["title"].startswith("'=cmd")

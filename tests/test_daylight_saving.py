@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import at, builtin, d, hhmm, plan
-from dosecal.expand import expand, local
+from dosecal.clock import local
+from dosecal.expand import expand
 from dosecal.occurrence import Kind
 
 

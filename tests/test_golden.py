@@ -27,7 +27,7 @@ GOLDEN_FORMATS = [f for f in FORMATS if f not in ("pdf", "html")]
 def test_output_matches_its_golden_file(golden: Callable[[str, bytes], None], sid: str, fmt: str) -> None:
     s = builtin(sid)
     p = plan("2027-01-04", "America/Toronto", choices=CHOICES.get(sid, {}))
-    data = render(fmt, expand(s, p), s, p)
+    data = render(fmt, expand(s, p))
     golden(f"{sid}.{fmt}", data)
 
 
@@ -35,8 +35,8 @@ def test_output_matches_its_golden_file(golden: Callable[[str, bytes], None], si
 def test_output_is_the_same_bytes_every_time(sid: str) -> None:
     s = builtin(sid)
     p = plan("2027-01-04", "Europe/London", choices=CHOICES.get(sid, {}))
-    first = [render(fmt, expand(s, p), s, p) for fmt in GOLDEN_FORMATS]
-    again = [render(fmt, expand(builtin(sid), p), builtin(sid), p) for fmt in GOLDEN_FORMATS]
+    first = [render(fmt, expand(s, p)) for fmt in GOLDEN_FORMATS]
+    again = [render(fmt, expand(builtin(sid), p)) for fmt in GOLDEN_FORMATS]
     assert first == again
 
 
@@ -44,4 +44,4 @@ def test_output_is_the_same_bytes_every_time(sid: str) -> None:
 def test_pdf_is_the_same_bytes_every_time(sid: str) -> None:
     s = builtin(sid)
     p = plan("2027-01-04", "Europe/London", choices=CHOICES.get(sid, {}), cycles=1 if s.phases else None)
-    assert render("pdf", expand(s, p), s, p) == render("pdf", expand(s, p), s, p)
+    assert render("pdf", expand(s, p)) == render("pdf", expand(s, p))

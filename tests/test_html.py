@@ -56,7 +56,7 @@ def parse(html: str) -> Cells:
 
 def test_every_month_spanned_has_a_grid() -> None:
     s, p = builtin("blinatumomab-rr"), plan("2027-01-04")
-    cells = parse(to_html(expand(s, p), s, p))
+    cells = parse(to_html(expand(s, p)))
     # 2027-01-04 to 2028-07-02 (end of C9): January 2027 to July 2028, 19 months.
     assert cells.months[0] == "2027-01" and cells.months[-1] == "2028-07"
     assert len(cells.months) == 19
@@ -67,7 +67,7 @@ def test_every_treatment_day_appears_in_its_grid_with_its_label(sid: str) -> Non
     s = builtin(sid)
     p = plan("2027-01-04", choices=CHOICES.get(sid, {}))
     occ = expand(s, p)
-    cells = parse(to_html(occ, s, p)).cells
+    cells = parse(to_html(occ)).cells
     for o in occ:
         if o.kind in (Kind.DOSE, Kind.INFUSION, Kind.BAG_CHANGE, Kind.PREMEDICATION):
             text = cells[o.start_date.isoformat()]
@@ -76,7 +76,7 @@ def test_every_treatment_day_appears_in_its_grid_with_its_label(sid: str) -> Non
 
 def test_cell_says_what_happens_that_day() -> None:
     s, p = builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1)
-    cells = parse(to_html(expand(s, p), s, p)).cells
+    cells = parse(to_html(expand(s, p))).cells
     c1d1 = cells["2027-01-04"]
     assert "C1D1" in c1d1 and "Hospital" in c1d1 and "09:00 Premedication" in c1d1
     assert "Infusion 9 mcg/day" in c1d1
@@ -87,7 +87,7 @@ def test_cell_says_what_happens_that_day() -> None:
 
 def test_overview_rows_match_the_cycles() -> None:
     s, p = builtin("inotuzumab"), plan("2027-01-04", cycles=3, choices={"response": "cr", "transplant": "no"})
-    html = to_html(expand(s, p), s, p)
+    html = to_html(expand(s, p))
     rows = re.findall(
         r"<tr><td>([^<]+)</td><td>(C\d+)</td><td class=\"d\">([^<]+)</td><td class=\"d\">([^<]+)</td>"
         r"<td>([^<]*)</td><td>([^<]*)</td>",
@@ -103,7 +103,7 @@ def test_overview_rows_match_the_cycles() -> None:
 def test_patient_text_is_escaped() -> None:
     s = builtin("dasatinib")
     p = plan("2027-01-04", until=d("2027-01-05"), patient='<script>alert(1)</script> & "Jo"')
-    html = to_html(expand(s, p), s, p)
+    html = to_html(expand(s, p))
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Jo&quot;" in html
 
@@ -111,7 +111,7 @@ def test_patient_text_is_escaped() -> None:
 def test_blank_lines_for_name_date_of_birth_and_record_number_without_a_label() -> None:
     s = builtin("dasatinib")
     p = plan("2027-01-04", until=d("2027-01-05"))
-    html = to_html(expand(s, p), s, p)
+    html = to_html(expand(s, p))
     assert (
         '<div class="patient"><div>Name</div><div>Date of birth</div><div>Record number</div></div>' in html
     )
@@ -119,7 +119,7 @@ def test_blank_lines_for_name_date_of_birth_and_record_number_without_a_label() 
 
 def test_self_contained_no_network_fetch() -> None:
     s, p = builtin("blinatumomab-rr"), plan("2027-01-04")
-    html = to_html(expand(s, p), s, p)
+    html = to_html(expand(s, p))
     assert not re.search(r"<(script|link|img|iframe)\b", html)
     assert "@import" not in html and "url(http" not in html
     assert not re.search(r'src="', html)
@@ -129,7 +129,7 @@ def test_notice_sources_instructions_windows_and_version() -> None:
     from dosecal import __version__
 
     s, p = builtin("inotuzumab"), plan("2027-01-04", cycles=1)
-    html = to_html(expand(s, p), s, p)
+    html = to_html(expand(s, p))
     assert "does not prescribe" in html
     # Sources by title and address; their keys belong in 'dosecal show', not a patient's plan.
     assert "Besponsa US prescribing information, Tables 1 and 2" in html
@@ -151,7 +151,7 @@ def test_adjusted_plan_shows_struck_dates_held_doses_and_the_change_log() -> Non
         choices={"response": "cr"},
         adjustments=(Delay(cycle=2, days=7, note="low counts"), Hold(cycle=1, day=15, agent="inotuzumab")),
     )
-    html = to_html(expand(s, p), s, p)
+    html = to_html(expand(s, p))
     log = html.split("<h2>Changes to the plan</h2>")[1].split("</section>")[0]
     assert "<li>Cycle 2 and everything after it delayed by 7 day(s) (low counts)</li>" in log
     assert "<li>Inotuzumab ozogamicin dose held on cycle 1, day 15</li>" in log

@@ -14,7 +14,7 @@ from dosecal.render.ics import to_ics
 def ics(sid: str, zone: str = "America/Toronto", **kw: object) -> bytes:
     s = builtin(sid)
     p = plan("2027-01-04", zone, **kw)
-    return to_ics(expand(s, p), s, p)
+    return to_ics(expand(s, p))
 
 
 def test_calendar_header_and_deterministic_stamp() -> None:
@@ -71,7 +71,7 @@ def test_no_patient_label_in_the_calendar() -> None:
 def test_utc_mode_has_no_tzid_and_no_vtimezone() -> None:
     s = builtin("dasatinib")
     p = plan("2027-01-04", "America/Toronto")
-    text = to_ics(expand(s, p), s, p, times="utc").decode()
+    text = to_ics(expand(s, p), times="utc").decode()
     assert "TZID" not in text and "VTIMEZONE" not in text
     assert "DTSTART:20270104T130000Z" in text  # 08:00 EST
 

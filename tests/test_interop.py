@@ -40,7 +40,7 @@ def _expected(schedule_id: str, start: str, zone: str) -> tuple[list[dict[str, A
     s = builtin(schedule_id)
     p = plan(start, zone, choices=CHOICES.get(schedule_id, {}))
     occurrences = expand(s, p)
-    events = json.loads(to_json(occurrences, s, p))["events"]
+    events = json.loads(to_json(occurrences))["events"]
     return events, (occurrences, s, p), p
 
 
@@ -56,10 +56,10 @@ _RENDERED: dict[tuple[int, str], bytes] = {}
 
 def _write(tmp_path: Path, args: Any, times: str) -> Path:
     """Write a case's .ics; each case is rendered once (args come from the cached _expected)."""
-    occurrences, s, p = args
+    occurrences, s, _ = args
     key = (id(args), times)
     if key not in _RENDERED:
-        _RENDERED[key] = to_ics(occurrences, s, p, times=times)  # type: ignore[arg-type]
+        _RENDERED[key] = to_ics(occurrences, times=times)  # type: ignore[arg-type]
     path = tmp_path / f"{s.id}-{times}.ics"
     path.write_bytes(_RENDERED[key])
     return path

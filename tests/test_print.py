@@ -80,7 +80,7 @@ def pages_text(pdf: Path) -> list[str]:
 def month_labels(sid: str) -> list[tuple[str, str, str]]:
     """For each month: its heading and the labels of its first and last planned days."""
     s, p = builtin(sid), CASES[sid]
-    layout = Layout(expand(s, p), s, p)
+    layout = Layout(expand(s, p))
     out = []
     for year, month in layout.months():
         days = [
@@ -100,7 +100,7 @@ def day_name(month: int) -> str:
 
 def render_html(sid: str, tmp_path: Path, extra: str = "") -> Path:
     s, p = builtin(sid), CASES[sid]
-    html = to_html(expand(s, p), s, p)
+    html = to_html(expand(s, p))
     path = tmp_path / f"{sid}.html"
     path.write_text(html.replace("</body>", extra + "</body>"), encoding="utf-8")
     return path
@@ -143,7 +143,7 @@ def test_chromium_prints_every_month_grid_on_one_page(sid: str, tmp_path: Path) 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_weasyprint_pdf_has_the_plans_dates_and_labels(paper: str, tmp_path: Path) -> None:
     s, p = builtin("inotuzumab"), CASES["inotuzumab"]
-    data = to_pdf(expand(s, p), s, p, paper=paper)  # type: ignore[arg-type]
+    data = to_pdf(expand(s, p), paper=paper)  # type: ignore[arg-type]
     assert data.startswith(b"%PDF-")
     pdf = tmp_path / "plan.pdf"
     pdf.write_bytes(data)
@@ -153,11 +153,11 @@ def test_weasyprint_pdf_has_the_plans_dates_and_labels(paper: str, tmp_path: Pat
     for needle in ("Mon 2027-01-04", "C1D15", "C2D1", "Sun 2027-03-21", "0.8 mg/m2 = 1.48 mg for BSA 1.84 m²",
                    "does not prescribe", "Besponsa US prescribing information, Tables 1 and 2"):  # fmt: skip
         assert needle in text, needle
-    assert data == to_pdf(expand(s, p), s, p, paper=paper)  # type: ignore[arg-type]
+    assert data == to_pdf(expand(s, p), paper=paper)  # type: ignore[arg-type]
 
 
 def test_patient_label_is_printed(tmp_path: Path) -> None:
     s, p = builtin("nilotinib"), CASES["nilotinib"]
     pdf = tmp_path / "n.pdf"
-    pdf.write_bytes(to_pdf(expand(s, p), s, p))
+    pdf.write_bytes(to_pdf(expand(s, p)))
     assert "Patient: Jean Exemple-Tremblay, MRN 0012345" in pages_text(pdf)[0]

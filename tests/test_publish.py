@@ -135,7 +135,7 @@ def server_events(storage: Path, collection: str) -> dict[str, tuple[int, str, s
 def expected(p: Any) -> dict[str, tuple[int, str, str]]:
     s = builtin("inotuzumab")
     out = {}
-    for uid, data in event_resources(expand(s, p), s, p).items():
+    for uid, data in event_resources(expand(s, p)).items():
         ev = Calendar.from_ical(data).walk("VEVENT")[0]
         out[uid] = (int(ev["SEQUENCE"]), str(ev["STATUS"]), ev["DTSTART"].to_ical().decode())
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from dosecal.course import Course
 from dosecal.definitions import load as load_schedule
 from dosecal.definitions import resolve as resolve_schedule
 from dosecal.expand import expand
@@ -16,6 +17,7 @@ from dosecal.plan import Plan
 from dosecal.schedule import Schedule
 
 __all__ = [
+    "Course",
     "Kind",
     "Occurrence",
     "OccurrenceId",

@@ -33,7 +33,7 @@ class Delay:
     to: date | None = None
     note: str | None = None
 
-    def describe(self, schedule: Schedule | None = None) -> str:
+    def describe(self, _schedule: Schedule | None = None) -> str:
         """The adjustment in words, for change logs."""
         if self.to is not None:
             return say("change.delay_to", cycle=self.cycle, date=self.to.isoformat())
@@ -175,7 +175,7 @@ class Stop:
     on: date
     note: str | None = None
 
-    def describe(self, schedule: Schedule | None = None) -> str:
+    def describe(self, _schedule: Schedule | None = None) -> str:
         """The adjustment in words, for change logs."""
         return say("change.stop", date=self.on.isoformat())
 

@@ -37,7 +37,7 @@ from dosecal.describe import describe
 from dosecal.errors import DosecalError, InputFileError, OutputError, PlanError, Problem
 from dosecal.expand import expand
 from dosecal.output import write_atomic
-from dosecal.render import FORMATS, render
+from dosecal.render import FORMATS, RenderOptions, render
 from dosecal.schedule import Schedule
 from dosecal.tomlfile import read_text
 
@@ -383,7 +383,7 @@ def generate(
     --plan file names one. Every output is written whole or not at all.
     """
     sched, plan = _plan(**plan_options)
-    occurrences = expand(sched, plan)
+    course = expand(sched, plan)
     targets = outputs or ("-",)
     terminal = sys.stdout.isatty()
     color = use_color(terminal, os.environ)
@@ -393,13 +393,13 @@ def generate(
             target,
             render(
                 _format_of(target, fmt),
-                occurrences,
-                sched,
-                plan,
-                ics_times="utc" if ics_times == "utc" else "zone",
-                paper="letter" if paper == "letter" else "a4",
-                width=width if target == "-" else 100,
-                color=color and target == "-",
+                course,
+                RenderOptions(
+                    ics_times="utc" if ics_times == "utc" else "zone",
+                    paper="letter" if paper == "letter" else "a4",
+                    width=width if target == "-" else 100,
+                    color=color and target == "-",
+                ),
             ),
         )
         for target in targets
@@ -410,7 +410,7 @@ def generate(
             sys.stdout.flush()
         else:
             write_atomic(Path(target), data)
-            click.echo(f"wrote {target} ({len(occurrences)} events)", err=True)
+            click.echo(f"wrote {target} ({len(course)} events)", err=True)
 
 
 @main.command(
@@ -436,7 +436,7 @@ def publish(url: str, timeout: int, **plan_options: Any) -> None:
     from dosecal.publish import publish as push
 
     sched, plan = _plan(**plan_options)
-    report = push(expand(sched, plan), sched, plan, url=url, timeout=timeout)
+    report = push(expand(sched, plan), url=url, timeout=timeout)
     click.echo(report.describe(), err=True)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from dosecal.clock import local
 from dosecal.words import say
 
 
@@ -167,3 +169,27 @@ class Occurrence:
     def start_date(self) -> date:
         """The local date the occurrence starts on."""
         return self.start.date() if isinstance(self.start, datetime) else self.start
+
+
+_KIND_ORDER = {
+    k: i
+    for i, k in enumerate(
+        (
+            Kind.HOSPITAL,
+            Kind.REST,
+            Kind.VISIT,
+            Kind.PREMEDICATION,
+            Kind.INFUSION,
+            Kind.BAG_CHANGE,
+            Kind.DOSE,
+            Kind.OBSERVATION,
+            Kind.INFUSION_END,
+        )
+    )
+}
+
+
+def sort_key(o: Occurrence, tz: ZoneInfo) -> tuple[datetime, int, str, str]:
+    """Order by start instant (all-day events at local midnight), then kind, agent, UID."""
+    start = o.start if isinstance(o.start, datetime) else local(o.start, time(0), tz)
+    return (start.astimezone(UTC), _KIND_ORDER[o.kind], o.agent or "", o.uid)

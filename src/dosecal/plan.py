@@ -8,7 +8,7 @@ the schedule before anything is expanded.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -352,24 +352,18 @@ def planned_cycles(schedule: Schedule, plan: Plan, choices: Mapping[str, str]) -
     return count
 
 
-def limit_notes(schedule: Schedule, plan: Plan) -> list[str]:
-    """The label's words for cycles planned beyond a limit's default (a third cycle before transplant)."""
-    choices = final_choices(schedule, plan)
-    planned = planned_cycles(schedule, plan, choices)
-    return [
-        limit.beyond_default
-        for limit in schedule.limits
-        if limit.applies(choices) and limit.beyond_default and limit.default and planned > limit.default
-    ]
-
-
-def final_choices(schedule: Schedule, plan: Plan) -> dict[str, str]:
-    """The choices in force after the plan's whole history (later choices win)."""
+def choices_after(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment]) -> dict[str, str]:
+    """The choices in force after ``adjustments`` (later choices win over the plan's)."""
     values = effective_choices(schedule, plan)
-    for a in plan.adjustments:
+    for a in adjustments:
         if isinstance(a, ChoiceChange):
             values[a.id] = a.value
     return values
+
+
+def final_choices(schedule: Schedule, plan: Plan) -> dict[str, str]:
+    """The choices in force after the plan's whole history."""
+    return choices_after(schedule, plan, plan.adjustments)
 
 
 def agent_times(schedule: Schedule, plan: Plan) -> dict[str, tuple[time, ...]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import netrc
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,9 @@ from urllib.parse import quote, urlsplit
 
 from icalendar import Calendar
 
+from dosecal.course import Course
 from dosecal.errors import DosecalError, MissingFeatureError
-from dosecal.occurrence import Occurrence
-from dosecal.plan import Plan
 from dosecal.render.ics import event_resources
-from dosecal.schedule import Schedule
 from dosecal.words import say
 
 INSTALL = "Publishing needs the caldav library: pip install 'dosecal[caldav]'."
@@ -100,9 +98,7 @@ def _href(collection: str, uid: str) -> str:
     return collection + quote(uid.split("@", 1)[0], safe="") + ".ics"
 
 
-def publish(
-    occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan, *, url: str, timeout: int = 30
-) -> Report:
+def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
     """Make the calendar collection at ``url`` hold exactly this plan's events.
 
     Raises:
@@ -123,8 +119,8 @@ def publish(
         raise PublishError(f"--url: '{url}' would send the password unencrypted; use https")
     collection = url if url.endswith("/") else url + "/"
     user, password = credentials(collection)
-    desired = event_resources(occurrences, schedule, plan)
-    prefix = plan.plan_id(schedule) + "."
+    desired = event_resources(course)
+    prefix = course.plan.plan_id(course.schedule) + "."
     done = 0
     total = len(desired)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
@@ -150,7 +146,9 @@ def publish(
         )
         status = client.propfind(collection, depth=0).status
         if status == 404:
-            name = say("calendar.name", title=schedule.title).replace("&", "&amp;").replace("<", "&lt;")
+            name = (
+                say("calendar.name", title=course.schedule.title).replace("&", "&amp;").replace("<", "&lt;")
+            )
             made = client.mkcalendar(collection, _MKCALENDAR.format(name=name)).status
             if made >= 300:
                 raise PublishError(f"{collection}: the server would not create the calendar (HTTP {made})")

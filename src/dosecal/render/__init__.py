@@ -1,48 +1,41 @@
-"""Renderers: sibling modules that turn the same occurrences into text or bytes, never printing."""
+"""Renderers: one module per format, each turning a Course into bytes, registered here.
+
+Every renderer has the same shape (:class:`~dosecal.render.base.Renderer`): a Course and
+:class:`~dosecal.render.base.RenderOptions` in, bytes out, never printing. A new format is one
+new module with a ``render`` function and one line in :data:`RENDERERS`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dosecal.course import Course
+from dosecal.render import csv, html, ics, json, pdf, txt
+from dosecal.render.base import Paper, Renderer, RenderOptions, TimeMode
 
-from dosecal.occurrence import Occurrence
-from dosecal.plan import Plan
-from dosecal.render.csv import to_csv
-from dosecal.render.html import to_html
-from dosecal.render.ics import TimeMode, to_ics
-from dosecal.render.json import to_json
-from dosecal.render.pdf import Paper, to_pdf
-from dosecal.render.txt import to_txt
-from dosecal.schedule import Schedule
+#: Every format, by the name --format and file extensions use.
+RENDERERS: dict[str, Renderer] = {
+    "ics": ics.render,
+    "html": html.render,
+    "pdf": pdf.render,
+    "txt": txt.render,
+    "csv": csv.render,
+    "json": json.render,
+}
 
-#: The formats ``render`` knows, as --format spells them and as file extensions.
-FORMATS = ("ics", "html", "pdf", "txt", "csv", "json")
+#: The formats, as --format spells them and as file extensions.
+FORMATS = tuple(RENDERERS)
 
 
-def render(
-    fmt: str,
-    occurrences: Sequence[Occurrence],
-    schedule: Schedule,
-    plan: Plan,
-    *,
-    ics_times: TimeMode = "zone",
-    paper: Paper = "a4",
-    width: int = 100,
-    color: bool = False,
-) -> bytes:
-    """Render ``occurrences`` in format ``fmt`` (one of :data:`FORMATS`) as bytes.
+def render(fmt: str, course: Course, options: RenderOptions | None = None) -> bytes:
+    """Render ``course`` in format ``fmt`` (one of :data:`FORMATS`).
 
-    ``ics_times`` is for ics, ``paper`` for pdf, ``width`` and ``color`` for txt.
+    Raises:
+        ValueError: for a format that is not registered.
     """
-    if fmt == "ics":
-        return to_ics(occurrences, schedule, plan, times=ics_times)
-    if fmt == "json":
-        return to_json(occurrences, schedule, plan).encode()
-    if fmt == "txt":
-        return to_txt(occurrences, schedule, plan, width=width, color=color).encode()
-    if fmt == "pdf":
-        return to_pdf(occurrences, schedule, plan, paper=paper)
-    if fmt == "html":
-        return to_html(occurrences, schedule, plan).encode()
-    if fmt == "csv":
-        return to_csv(occurrences, schedule, plan).encode()
-    raise ValueError(f"unknown format {fmt!r}")
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}") from None
+    return renderer(course, options or RenderOptions())
+
+
+__all__ = ["FORMATS", "RENDERERS", "Paper", "RenderOptions", "Renderer", "TimeMode", "render"]

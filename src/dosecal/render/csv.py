@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 
-from dosecal.occurrence import Occurrence
-from dosecal.plan import Plan
+from dosecal.course import Course
+from dosecal.render.base import RenderOptions
 from dosecal.render.json import event_record
-from dosecal.schedule import Schedule
 
 COLUMNS = (
     "uid", "kind", "agent", "phase", "cycle", "day", "label", "title", "dose",
@@ -31,14 +29,21 @@ def neutralise(value: object) -> object:
     return value
 
 
-def to_csv(occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) -> str:
-    """Render the events as CSV (RFC 4180: CRLF rows, quoted where needed), header first."""
-    del schedule, plan  # the rows are self-describing; headings belong to the printable plan
+def to_csv(course: Course) -> str:
+    """Render the events as CSV (RFC 4180: CRLF rows, quoted where needed), header first.
+
+    The rows are self-describing; headings belong to the printable plan.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for o in occurrences:
+    for o in course:
         record = event_record(o)
         row = ["true" if v is True else "false" if v is False else v for v in (record[c] for c in COLUMNS)]
         writer.writerow([neutralise("" if v is None else v) for v in row])
     return out.getvalue()
+
+
+def render(course: Course, _: RenderOptions) -> bytes:
+    """The CSV table (see :func:`to_csv`)."""
+    return to_csv(course).encode()

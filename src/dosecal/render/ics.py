@@ -14,21 +14,18 @@ they are written in UTC, which every client converts to the phone's zone.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
+from dosecal.course import Course
 from dosecal.occurrence import Occurrence, Status
 from dosecal.plan import Plan
+from dosecal.render.base import RenderOptions, TimeMode
 from dosecal.render.vtimezone import Observance, ZoneRule, build_rule
-from dosecal.schedule import Schedule
 from dosecal.words import say
 
 PRODID = "-//dosecal//dosecal//EN"
-
-TimeMode = Literal["zone", "utc"]
 
 
 def _observance(o: Observance, daylight: bool) -> TimezoneStandard | TimezoneDaylight:
@@ -84,7 +81,7 @@ def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool) -> Event:
     return ev
 
 
-def _calendar(schedule: Schedule, plan: Plan) -> Calendar:
+def _calendar() -> Calendar:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -93,20 +90,19 @@ def _calendar(schedule: Schedule, plan: Plan) -> Calendar:
     return cal
 
 
-def event_resources(
-    occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan, *, times: TimeMode = "zone"
-) -> dict[str, bytes]:
+def event_resources(course: Course, *, times: TimeMode = "zone") -> dict[str, bytes]:
     """One iCalendar object per event, by UID, as a CalDAV server stores them.
 
     Each carries its VTIMEZONE and an ``X-DOSECAL-HASH`` of its own content, so that a later
     publish can tell an unchanged event on the server from one that needs writing.
     """
-    instants = [t for o in occurrences for t in (o.start, o.end) if isinstance(t, datetime)]
+    plan = course.plan
+    instants = [t for o in course for t in (o.start, o.end) if isinstance(t, datetime)]
     rule = build_rule(plan.timezone, instants) if times == "zone" and instants else None
     stamp = plan.dtstamp()
     out: dict[str, bytes] = {}
-    for o in occurrences:
-        cal = _calendar(schedule, plan)
+    for o in course:
+        cal = _calendar()
         event = _event(o, plan, stamp, utc=rule is None)
         if rule is not None and isinstance(o.start, datetime):
             cal.add_component(vtimezone(rule))
@@ -117,25 +113,18 @@ def event_resources(
     return out
 
 
-def to_ics(
-    occurrences: Sequence[Occurrence],
-    schedule: Schedule,
-    plan: Plan,
-    *,
-    times: TimeMode = "zone",
-) -> bytes:
+def to_ics(course: Course, *, times: TimeMode = "zone") -> bytes:
     """Render a plan's occurrences as an iCalendar file (CRLF, folded at 75 octets).
 
     Args:
-        occurrences: what :func:`dosecal.expand.expand` returned.
-        schedule: for the calendar's name and description.
-        plan: for the zone, DTSTAMP and reminder lead time.
+        course: what :func:`dosecal.expand.expand` returned.
         times: ``"zone"`` for TZID plus VTIMEZONE (falling back to UTC when the zone has no
             single yearly rule over the plan), ``"utc"`` to write every time in UTC.
     """
-    instants = [t for o in occurrences for t in (o.start, o.end) if isinstance(t, datetime)]
+    schedule, plan = course.schedule, course.plan
+    instants = [t for o in course for t in (o.start, o.end) if isinstance(t, datetime)]
     rule = build_rule(plan.timezone, instants) if times == "zone" and instants else None
-    cal = _calendar(schedule, plan)
+    cal = _calendar()
     name = say("calendar.name", title=schedule.title)
     cal.add("name", name)
     cal.add("x-wr-calname", name)
@@ -157,6 +146,11 @@ def to_ics(
     if rule is not None:
         cal.add_component(vtimezone(rule))
     stamp = plan.dtstamp()
-    for o in occurrences:
+    for o in course:
         cal.add_component(_event(o, plan, stamp, utc=rule is None))
     return bytes(cal.to_ical())
+
+
+def render(course: Course, options: RenderOptions) -> bytes:
+    """The .ics file (see :func:`to_ics`)."""
+    return to_ics(course, times=options.ics_times)

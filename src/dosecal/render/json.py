@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from dosecal.expand import horizon
+from dosecal.course import Course
 from dosecal.occurrence import Occurrence
-from dosecal.plan import Plan, agent_times, final_choices, planned_cycles
-from dosecal.schedule import Schedule
+from dosecal.plan import agent_times
+from dosecal.render.base import RenderOptions
 from dosecal.words import say
 
 
@@ -45,15 +44,15 @@ def event_record(o: Occurrence) -> dict[str, Any]:
     }
 
 
-def plan_record(schedule: Schedule, plan: Plan) -> dict[str, Any]:
+def plan_record(course: Course) -> dict[str, Any]:
     """The plan as applied: explicit values and the schedule's defaults they fell back to."""
-    choices = final_choices(schedule, plan)
+    schedule, plan, choices = course.schedule, course.plan, dict(course.choices)
     return {
         "id": plan.plan_id(schedule),
         "start": plan.start.isoformat(),
         "timezone": plan.timezone,
-        "until": horizon(schedule, plan).isoformat(),
-        "cycles": planned_cycles(schedule, plan, choices) if schedule.phases else None,
+        "until": course.horizon.isoformat(),
+        "cycles": course.planned_cycles,
         "times": {
             agent: [t.strftime("%H:%M") for t in times]
             for agent, times in agent_times(schedule, plan).items()
@@ -64,8 +63,9 @@ def plan_record(schedule: Schedule, plan: Plan) -> dict[str, Any]:
     }
 
 
-def to_json(occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) -> str:
+def to_json(course: Course) -> str:
     """Render the plan as JSON text, keys in contract order, ending with a newline."""
+    schedule = course.schedule
     doc = {
         "schedule": {
             "id": schedule.id,
@@ -74,8 +74,13 @@ def to_json(occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) -
             "last_checked": schedule.last_checked.isoformat(),
             "sources": [{"key": s.key, "title": s.title, "url": s.url} for s in schedule.sources.values()],
         },
-        "plan": plan_record(schedule, plan),
+        "plan": plan_record(course),
         "notice": say("notice"),
-        "events": [event_record(o) for o in occurrences],
+        "events": [event_record(o) for o in course],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(course: Course, _: RenderOptions) -> bytes:
+    """The JSON document (see :func:`to_json`)."""
+    return to_json(course).encode()

@@ -6,14 +6,11 @@ Computed from the same occurrences as the calendar, so the paper and the phone n
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dosecal.expand import cycle_slots, horizon
+from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
-from dosecal.plan import Plan, final_choices, planned_cycles
-from dosecal.schedule import Schedule
 
 #: Kinds drawn as spans over days rather than as moments.
 SPANS = (Kind.INFUSION, Kind.HOSPITAL, Kind.REST)
@@ -63,18 +60,20 @@ def span_days(o: Occurrence) -> list[int]:
 class Layout:
     """A plan's occurrences arranged by cycle, by day and by month."""
 
-    def __init__(self, occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan) -> None:
-        self.occurrences = tuple(occurrences)
-        self.schedule = schedule
-        self.plan = plan
-        self.choices = final_choices(schedule, plan)
-        self.planned = planned_cycles(schedule, plan, self.choices) if schedule.phases else None
-        self.cycles = [(s.number, s.phase, s.first, s.last) for s in cycle_slots(schedule, plan)]
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.occurrences = course.occurrences
+        self.schedule = course.schedule
+        self.plan = plan = course.plan
+        self.choices = course.choices
+        self.planned = course.planned_cycles
+        self.cycles = [(s.number, s.phase, s.first, s.last) for s in course.slots]
         ends = [
-            o.end.date() if isinstance(o.end, datetime) else o.end - timedelta(days=1) for o in occurrences
+            o.end.date() if isinstance(o.end, datetime) else o.end - timedelta(days=1)
+            for o in self.occurrences
         ]
         self.first = plan.start
-        self.last = max([horizon(schedule, plan), *ends])
+        self.last = max([course.horizon, *ends])
         self.dosing_agents = {o.agent for o in self.occurrences if o.kind is Kind.DOSE and o.agent}
         self.by_day: dict[date, list[Occurrence]] = defaultdict(list)
         self.covering: dict[date, list[Occurrence]] = defaultdict(list)

@@ -7,16 +7,12 @@ fetched while rendering: the plan is self-contained.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
+from dosecal.course import Course
 from dosecal.errors import MissingFeatureError
-from dosecal.occurrence import Occurrence
-from dosecal.plan import Plan
+from dosecal.render.base import Paper, RenderOptions
 from dosecal.render.html import to_html
-from dosecal.schedule import Schedule
-
-Paper = Literal["a4", "letter"]
 
 INSTALL = (
     "PDF output needs WeasyPrint: pip install 'dosecal[pdf]'; it also needs the Pango library "
@@ -25,13 +21,11 @@ INSTALL = (
 )
 
 
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _no_fetch(url: str, *_args: Any, **_kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"dosecal plans are self-contained; refusing to fetch {url}")
 
 
-def to_pdf(
-    occurrences: Sequence[Occurrence], schedule: Schedule, plan: Plan, *, paper: Paper = "a4"
-) -> bytes:
+def to_pdf(course: Course, *, paper: Paper = "a4") -> bytes:
     """Render the printable plan as PDF bytes on A4 or US Letter paper.
 
     Raises:
@@ -41,6 +35,11 @@ def to_pdf(
         from weasyprint import CSS, HTML
     except (ImportError, OSError):
         raise MissingFeatureError(INSTALL) from None
-    html = HTML(string=to_html(occurrences, schedule, plan), url_fetcher=_no_fetch)
+    html = HTML(string=to_html(course), url_fetcher=_no_fetch)
     size = CSS(string="@page { size: A4; }" if paper == "a4" else "@page { size: letter; }")
     return bytes(html.write_pdf(stylesheets=[size]))
+
+
+def render(course: Course, options: RenderOptions) -> bytes:
+    """The printable plan as PDF (see :func:`to_pdf`)."""
+    return to_pdf(course, paper=options.paper)

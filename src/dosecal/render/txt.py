@@ -7,15 +7,13 @@ has its own character too, so nothing depends on colour.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from dosecal.expand import horizon
+from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
-from dosecal.plan import Plan, final_choices, limit_notes, planned_cycles
+from dosecal.render.base import RenderOptions
 from dosecal.render.layout import Layout
-from dosecal.schedule import Schedule
 from dosecal.words import say
 
 _ANSI = {"bold": "1", "dim": "2", "blue": "34", "yellow": "33", "cyan": "36", "green": "32"}
@@ -54,8 +52,9 @@ def _until(o: Occurrence) -> str:
     return ""
 
 
-def reader_notes(schedule: Schedule, plan: Plan, indent: str) -> list[str]:
+def reader_notes(course: Course, indent: str) -> list[str]:
     """What a patient must know, as text: when to call, each drug's rules, notes on the plan."""
+    schedule = course.schedule
     lines: list[str] = []
     warnings = [(a, x) for a in schedule.agents.values() for x in a.advice if x.warning]
     if warnings:
@@ -75,22 +74,23 @@ def reader_notes(schedule: Schedule, plan: Plan, indent: str) -> list[str]:
             lines += [f"{indent}{a.name}: {x.text}" for x in a.advice if not x.warning]
             if a.continues:
                 lines.append(f"{indent}{a.name}: {say('note.keep_taking', agent=a.short_name)}")
-    notes = [x.text for x in schedule.patient_notes] + limit_notes(schedule, plan)
+    notes = [x.text for x in schedule.patient_notes] + list(course.beyond_limits())
     if notes:
         lines += ["", say("heading.notes")] + [f"{indent}{n}" for n in notes]
     return lines
 
 
-def header(schedule: Schedule, plan: Plan) -> list[str]:
+def header(course: Course) -> list[str]:
     """The lines that head every text rendering of a plan."""
+    schedule, plan = course.schedule, course.plan
     lines = [
         say("heading.plan", title=schedule.title, id=schedule.id),
         say("heading.start", start=_day(plan.start), zone=plan.timezone),
     ]
-    choices = final_choices(schedule, plan)
-    if schedule.phases:
-        lines.append(say("heading.cycles", count=planned_cycles(schedule, plan, choices)))
-    lines.append(say("heading.until", until=_day(horizon(schedule, plan))))
+    choices = course.choices
+    if course.planned_cycles is not None:
+        lines.append(say("heading.cycles", count=course.planned_cycles))
+    lines.append(say("heading.until", until=_day(course.horizon)))
     if choices:
         text = "; ".join(
             f"{schedule.choices[k].label}: {schedule.choices[k].words(v)}" for k, v in sorted(choices.items())
@@ -170,9 +170,7 @@ def timeline(layout: Layout, width: int, color: bool) -> list[str]:
 
 
 def to_txt(
-    occurrences: Sequence[Occurrence],
-    schedule: Schedule,
-    plan: Plan,
+    course: Course,
     *,
     width: int = 100,
     color: bool = False,
@@ -180,17 +178,16 @@ def to_txt(
     """Render the plan: header, course timeline, every event by day, instructions and sources.
 
     Args:
-        occurrences: what :func:`dosecal.expand.expand` returned.
-        schedule: for headings, instructions and sources.
-        plan: for the header.
+        course: what :func:`dosecal.expand.expand` returned.
         width: the columns the timeline may use (the terminal's width).
         color: whether to add ANSI colours (never for files).
     """
-    lines = header(schedule, plan)
+    schedule = course.schedule
+    lines = header(course)
     lines.append("")
-    lines += timeline(Layout(occurrences, schedule, plan), width, color)
+    lines += timeline(Layout(course), width, color)
     lines.append("")
-    for day, group in groupby(occurrences, key=lambda o: o.start_date):
+    for day, group in groupby(course, key=lambda o: o.start_date):
         first = True
         for o in group:
             lead = _day(day) if first else ""
@@ -200,10 +197,15 @@ def to_txt(
             was = f"  ({say('was', date=_day(o.moved_from))})" if o.moved_from is not None else ""
             lines.append(f"{lead:<15}  {o.span_label:<10} {_time(o):<7}  {mark}{o.title}{_until(o)}{was}")
             first = False
-    lines += ["", *reader_notes(schedule, plan, "  ")]
+    lines += ["", *reader_notes(course, "  ")]
     lines += ["", say("heading.sources")]
     for s in schedule.sources.values():
         lines.append(f"  {s.title}" + (f" <{s.url}>" if s.url else ""))
     lines += ["", f"Last checked against the sources: {schedule.last_checked.isoformat()}."]
     lines.append(say("notice"))
     return "\n".join(lines) + "\n"
+
+
+def render(course: Course, options: RenderOptions) -> bytes:
+    """The text plan (see :func:`to_txt`)."""
+    return to_txt(course, width=options.width, color=options.color).encode()

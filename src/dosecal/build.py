@@ -1,0 +1,441 @@
+"""Building occurrences: daily doses, cycle doses, premedication, stays and rest, with their words.
+
+A :class:`Builder` holds what every occurrence of one version of a plan shares (the schedule,
+the plan, the choices in force, the dose changes) and makes the occurrences of daily dosing
+and of each cycle; continuous infusions are built in :mod:`dosecal.infusion`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time, timedelta
+
+from dosecal.adjustments import DoseChange
+from dosecal.clock import clocks_change, local, shift
+from dosecal.cycles import CycleClock, CycleSlot, Refused, clock_of
+from dosecal.dosing import describe_dose
+from dosecal.infusion import Segment, infusion_events
+from dosecal.occurrence import Kind, Occurrence, OccurrenceId
+from dosecal.plan import Plan, agent_times
+from dosecal.schedule import CycleDose, Daily, Phase, Premedication, Schedule
+from dosecal.words import say
+
+#: Where a premedication's label says only "before" (no offset), the calendar places it this many
+#: minutes before the dose and says that the care team sets the time. A display choice of
+#: dosecal's, not a clinical number: it keeps the premedication visibly before the infusion.
+UNTIMED_PREMEDICATION_MINUTES = 30
+
+#: How long a point event (an oral dose, a bag change) lasts in a calendar; display only.
+POINT_MINUTES = 15
+
+
+class Builder:
+    """Holds what every occurrence of one plan version shares, and makes them."""
+
+    def __init__(
+        self, schedule: Schedule, plan: Plan, choices: dict[str, str], changes: Sequence[DoseChange]
+    ) -> None:
+        self.s = schedule
+        self.plan = plan
+        self.tz = plan.tz
+        self.plan_id = plan.plan_id(schedule)
+        self.times = agent_times(schedule, plan)
+        self.choices = choices
+        self.changes = changes
+        self.ordinals: dict[tuple[str, Kind, int | None, int], int] = {}
+        self.stopped_dose: dict[int, str | None] = {}  # cycle -> dose in force when it stopped
+        self.segment_log: dict[tuple[int, str], list[Segment]] = {}  # (cycle, agent) -> stretches
+
+    def ident(self, agent: str, kind: Kind, cycle: int | None, day: int) -> OccurrenceId:
+        """The identity of the next occurrence of this kind on this day (ordinals count repeats)."""
+        key = (agent, kind, cycle, day)
+        self.ordinals[key] = self.ordinals.get(key, 0) + 1
+        return OccurrenceId(self.plan_id, agent, kind, cycle, day, self.ordinals[key])
+
+    def dose(self, written: str | None, agent: str | None = None, on: date | None = None) -> str:
+        """The dose in force (a later dose change wins), with the amount for this body size."""
+        if written is None:
+            return say("dose.care_team")
+        for change in self.changes:
+            if agent == change.agent and on is not None and on >= change.start:
+                written = change.dose
+        return describe_dose(written, self.plan.height_cm, self.plan.weight_kg)
+
+    def name(self, agent: str) -> str:
+        """The short name for titles: "Blinatumomab", not "Blinatumomab (Blincyto)"."""
+        return self.s.agents[agent].short_name
+
+    def notes(self, *parts: str | None, sources: tuple[str, ...] = (), when: date | None = None) -> str:
+        """An event's notes: its parts, a clock-change warning, its sources and the notice."""
+        lines = [p for p in parts if p]
+        if when is not None and clocks_change(when, self.tz):
+            lines.append(say("note.dst", zone=self.plan.timezone))
+        if sources:
+            titles = [self.s.sources[k].title for k in dict.fromkeys(sources) if k in self.s.sources]
+            lines.append(say("note.sources", keys="; ".join(titles)))
+        lines.append(say("notice"))
+        return "\n".join(lines)
+
+    def agent_notes(self, agent: str) -> tuple[str | None, str | None]:
+        """An agent's instructions and missed-dose rule as notes."""
+        a = self.s.agents[agent]
+        instructions = say("note.instructions", text=" ".join(a.instructions)) if a.instructions else None
+        if a.missed_dose:
+            missed: str | None = say("note.missed", text=a.missed_dose)
+        else:
+            missed = say("note.missed_unknown") if a.oral else None
+        return instructions, missed
+
+    def advice(self, agent: str) -> tuple[str | None, tuple[str, ...]]:
+        """The agent's warning signs and rules as one note, with their sources."""
+        a = self.s.agents[agent]
+        if not a.advice:
+            return None, ()
+        warnings = [x.text for x in a.advice if x.warning]
+        rules = [x.text for x in a.advice if not x.warning]
+        parts = []
+        if warnings:
+            parts.append(say("note.warnings", text=" ".join(warnings)))
+        parts += rules
+        return "\n".join(parts), tuple(k for x in a.advice for k in x.sources)
+
+    def made(
+        self,
+        kind: Kind,
+        agent: str | None,
+        phase: Phase | None,
+        cycle: int | None,
+        *,
+        key: int,
+        day: int,
+        title: str,
+        dose: str | None,
+        start: date | datetime,
+        end: date | datetime,
+        notes: str,
+        reminder: bool = False,
+        busy: bool = True,
+        window: tuple[date, date] | None = None,
+        supervised: bool = False,
+    ) -> Occurrence:
+        """An occurrence whose identity is (agent, kind, cycle, ``key``) and whose label day is ``day``.
+
+        ``key`` is the day the schedule gives the event; ``day`` is where it falls after an
+        interruption moved the rest of the cycle, so the UID survives the move.
+        """
+        return Occurrence(
+            id=self.ident(agent or "course", kind, cycle, key),
+            kind=kind,
+            agent=agent,
+            phase=phase.name if phase is not None else None,
+            cycle=cycle,
+            day=day,
+            title=title,
+            dose=dose,
+            start=start,
+            end=end,
+            notes=notes,
+            reminder=reminder,
+            busy=busy,
+            window=window,
+            supervised=supervised,
+        )
+
+    def point(self, moment: datetime, minutes: int = POINT_MINUTES) -> tuple[datetime, datetime]:
+        """The start and end of an event at ``moment`` lasting ``minutes`` of elapsed time."""
+        return moment, shift(moment, minutes)
+
+    # -- daily dosing --------------------------------------------------------------------
+
+    def daily(self, d: Daily, last: date) -> Iterator[Occurrence]:
+        """Every dose of a daily drug up to ``last``, at each of its times."""
+        if not d.applies(self.choices):
+            return
+        a = self.s.agents[d.agent]
+        instructions, missed = self.agent_notes(d.agent)
+        advice, advice_sources = self.advice(d.agent)
+        for step in d.steps:
+            final = None if (d.open_ended and step is d.steps[-1]) else step.days.last
+            n = step.days.first
+            while final is None or n <= final:
+                day = self.plan.start + timedelta(days=n - 1)
+                if day > last:
+                    break
+                dose = self.dose(step.dose, d.agent, day)
+                ends = d.open_ended and a.continues and day == last
+                for at in self.times[d.agent]:
+                    start, end = self.point(local(day, at, self.tz))
+                    if a.fast_before_minutes or a.fast_after_minutes:
+                        title = say(
+                            "title.daily_fasting",
+                            agent=self.name(d.agent),
+                            dose=dose,
+                            since=f"{shift(start, -a.fast_before_minutes):%H:%M}",
+                            until=f"{shift(start, a.fast_after_minutes):%H:%M}",
+                        )
+                    else:
+                        title = say("title.daily", agent=self.name(d.agent), dose=dose)
+                    yield self.made(
+                        Kind.DOSE,
+                        d.agent,
+                        None,
+                        None,
+                        key=n,
+                        day=n,
+                        title=title,
+                        dose=dose,
+                        start=start,
+                        end=end,
+                        notes=self.notes(
+                            say("note.continues", agent=self.name(d.agent)) if ends else None,
+                            instructions,
+                            missed,
+                            advice,
+                            sources=step.sources + d.sources + a.sources + advice_sources,
+                            when=day,
+                        ),
+                        reminder=True,
+                    )
+                n += 1
+
+    # -- cycles --------------------------------------------------------------------------
+
+    def time_of(self, agent: str, slot: CycleSlot) -> time:
+        """An agent's time in this cycle: a restart's time for the infusion it restarts."""
+        if slot.start_at is not None and any(i.agent == agent for i in slot.phase.infusions):
+            return slot.start_at.time()
+        return self.times[agent][0]
+
+    def cycle(self, slot: CycleSlot) -> Iterator[Occurrence]:
+        """Everything in one cycle: stays, rest, doses, infusions and premedication.
+
+        Raises:
+            Refused: when the cycle's interruption falls where no infusion runs.
+        """
+        phase, n, clock = slot.phase, slot.number, clock_of(slot, self.tz)
+        hospital: set[date] = set()
+        for stay in phase.stays:
+            start = clock.on(stay.days.first)
+            if stay.selector.applies(n, self.choices) and clock.keeps(local(start, time(0), self.tz)):
+                first = stay.days.first
+                hospital.update(start + timedelta(days=k) for k in range(stay.days.days))
+                yield self.made(
+                    Kind.HOSPITAL,
+                    None,
+                    phase,
+                    n,
+                    key=first,
+                    day=clock.day_of(start),
+                    title=say("title.hospital"),
+                    dose=None,
+                    start=start,
+                    end=start + timedelta(days=stay.days.days),
+                    notes=self.notes(sources=stay.sources),
+                )
+        r = phase.rest_with(self.choices)
+        infused = [i.agent for i in phase.infusions]
+        if r is not None:
+            # The rest begins on the day the infusion ends, wherever an interruption moved it.
+            at = self.time_of(infused[0], slot) if infused else time(0)
+            begins = clock.moment(r.first, at)
+            if clock.keeps(begins):
+                yield self.made(
+                    Kind.REST,
+                    None,
+                    phase,
+                    n,
+                    key=r.first,
+                    day=clock.day_of(begins.date()),
+                    title=say("title.rest"),
+                    dose=None,
+                    start=begins.date(),
+                    end=slot.last + timedelta(days=1),
+                    notes=self.notes(sources=phase.sources),
+                    busy=False,
+                )
+        rules = [rule for rule in phase.doses if rule.selector.applies(n, self.choices)]
+        for rule in rules:
+            given = sorted(
+                clock.moment(day, self.times[rule.agent][0]).date()
+                for other in rules
+                if other.agent == rule.agent
+                for day in other.days
+            )
+            yield from self.cycle_dose(phase, clock, rule, given)
+        restarts: list[tuple[datetime, int]] = []
+        for infusion in phase.infusions:
+            if infusion.selector.applies(n, self.choices):
+                yield from infusion_events(self, slot, clock, infusion, restarts, hospital)
+        interrupted = slot.interruption
+        if interrupted is not None and not restarts:
+            raise Refused(f"no infusion runs on C{n}D{interrupted.day} to interrupt")
+        yield from self.premedications(slot, clock, restarts)
+
+    def premedications(
+        self, slot: CycleSlot, clock: CycleClock, restarts: list[tuple[datetime, int]]
+    ) -> Iterator[Occurrence]:
+        """Premedication before doses, steps and restarts, always before the time it precedes.
+
+        A restart after an interruption of at least ``restart_after_hours`` gets the premedication
+        at the restart, never on the day the infusion stopped; a new cycle started by a long
+        interruption has one premedication on its first day, noted as the restart's.
+        """
+        phase, n = slot.phase, slot.number
+        length = slot.interruption.length if slot.interruption is not None else timedelta(0)
+        planned: list[tuple[Premedication, datetime, int, str | None]] = []  # rule, target, key, why
+        resumes: list[tuple[datetime, int]] = []
+        for pre in phase.premedications:
+            if not pre.selector.applies(n, self.choices):
+                continue
+            at = self.time_of(pre.before, slot)
+            segments = self.segment_log.get((n, pre.before))
+            for day in pre.days:
+                if segments is not None:
+                    # Before the bag that starts that day's dose, where the stretches put it; a step
+                    # that a restart dose replaced has none (the step back up gets one instead).
+                    found = [g.start for g in segments if g.key == day and g.how in ("start", "step")]
+                    if not found:
+                        continue
+                    target = found[0]
+                else:
+                    target = clock.moment(day, at)
+                if clock.keeps(target):
+                    planned.append((pre, target, day, "note.restart" if day == 1 and slot.resumed else None))
+            if pre.restart and slot.continues and length >= timedelta(hours=pre.restart_after_hours):
+                planned += [(pre, moment, key, "note.restart") for moment, key in restarts]
+            if pre.restart and segments is not None:
+                # The label premedicates "prior to a step dose": the step back up after a restart dose.
+                resumes = [(g.start, g.key) for g in segments if g.how == "resume"]
+                planned += [(pre, moment, key, "note.before_resume") for moment, key in resumes]
+        if slot.resumed is not None and slot.resumed_phase is not None and slot.start_at is not None:
+            # The previous cycle's restart premedication, where this cycle has none of its own on day 1.
+            own = {pre.before for pre, _, key, _ in planned if key == 1}
+            for pre in slot.resumed_phase.premedications:
+                if (
+                    pre.restart
+                    and pre.before not in own
+                    and pre.selector.applies(n - 1, self.choices)
+                    and slot.resumed.length >= timedelta(hours=pre.restart_after_hours)
+                ):
+                    planned.append((pre, slot.start_at, 1, "note.restart"))
+        if restarts or resumes:
+            # A step that starts where the infusion restarts gets one premedication, not two.
+            merged: list[tuple[Premedication, datetime, int, str | None]] = []
+            for item in planned:
+                pre, target, key, why = item
+                twin = next(
+                    (k for k, x in enumerate(merged) if x[0].before == pre.before and x[1] == target), None
+                )
+                if twin is None:
+                    merged.append(item)
+                elif why is not None:
+                    merged[twin] = (*merged[twin][:3], why)
+            planned = merged
+        for pre, target, key, why in planned:
+            minutes = pre.minutes_before or UNTIMED_PREMEDICATION_MINUTES
+            start, end = self.point(shift(target, -minutes), min(POINT_MINUTES, minutes))
+            dose = self.dose(pre.dose, pre.agent, target.date())
+            timing = (
+                say("note.premedication", minutes=pre.minutes_before, before=self.name(pre.before))
+                if pre.minutes_before
+                else say("note.premedication_before", before=self.name(pre.before))
+            )
+            yield self.made(
+                Kind.PREMEDICATION,
+                pre.agent,
+                phase,
+                n,
+                key=key,
+                day=clock.day_of(target.date()),
+                title=say(
+                    "title.premedication",
+                    agent=self.name(pre.agent),
+                    dose=dose,
+                    before=self.name(pre.before).lower(),
+                ),
+                dose=dose,
+                start=start,
+                end=end,
+                notes=self.notes(
+                    timing,
+                    say(why) if why else None,
+                    sources=pre.sources,
+                    when=target.date(),
+                ),
+                reminder=True,
+            )
+
+    def cycle_dose(
+        self, phase: Phase, clock: CycleClock, dose: CycleDose, given: list[date]
+    ) -> Iterator[Occurrence]:
+        """Single administrations, each with its window where the label allows one.
+
+        The window is the label's ± days, starting no earlier than the minimum gap after the
+        previous planned dose of the same agent (inotuzumab: "maintain a minimum of 6 days
+        between doses").
+        """
+        instructions, missed = self.agent_notes(dose.agent)
+        advice, advice_sources = self.advice(dose.agent)
+        n = clock.n
+        at = self.times[dose.agent][0]
+        for day in dose.days:
+            moment = clock.moment(day, at)
+            if not clock.keeps(moment):
+                continue
+            on = moment.date()
+            start, end = self.point(moment, dose.minutes)
+            window: tuple[date, date] | None = None
+            window_note = None
+            if dose.window_days:
+                earliest = on - timedelta(days=dose.window_days)
+                before = [g for g in given if g < on]
+                if before and dose.window_gap_days:
+                    earliest = max(earliest, before[-1] + timedelta(days=dose.window_gap_days))
+                window = (earliest, on + timedelta(days=dose.window_days))
+                window_note = say(
+                    "note.window",
+                    earliest=f"{window[0]:%Y-%m-%d}",
+                    latest=f"{window[1]:%Y-%m-%d}",
+                    words=dose.window_note,
+                )
+            amount = self.dose(dose.dose, dose.agent, on)
+            yield self.made(
+                Kind.DOSE,
+                dose.agent,
+                phase,
+                n,
+                key=day,
+                day=clock.day_of(on),
+                title=say("title.dose", agent=self.name(dose.agent), dose=amount),
+                dose=amount,
+                start=start,
+                end=end,
+                notes=self.notes(
+                    window_note,
+                    instructions,
+                    missed,
+                    advice,
+                    sources=dose.sources + self.s.agents[dose.agent].sources + advice_sources,
+                    when=on,
+                ),
+                reminder=True,
+                window=window,
+            )
+            if dose.observe_minutes:
+                yield self.made(
+                    Kind.OBSERVATION,
+                    dose.agent,
+                    phase,
+                    n,
+                    key=day,
+                    day=clock.day_of(on),
+                    title=say("title.observation", agent=self.name(dose.agent).lower()),
+                    dose=None,
+                    start=end,
+                    end=shift(end, dose.observe_minutes),
+                    notes=self.notes(
+                        say("note.observation", minutes=dose.observe_minutes), sources=dose.sources
+                    ),
+                )
+
+    # -- continuous infusions ------------------------------------------------------------

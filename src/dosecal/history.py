@@ -1,0 +1,170 @@
+"""Applying adjustments and the plan's history: holds, stops, and SEQUENCE across versions.
+
+The plan is expanded once without adjustments and once more after each of them, in the order
+recorded; an event's SEQUENCE counts the steps that changed it, and an event a step removed
+stays, cancelled, under its UID.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dosecal.adjustments import Adjustment, ChoiceChange, DoseChange, Hold, Interruption, Stop
+from dosecal.build import Builder
+from dosecal.clock import local
+from dosecal.cycles import Refused, plan_horizon, plan_slots, refuse
+from dosecal.occurrence import Kind, Occurrence, Status, sort_key
+from dosecal.plan import Plan, choices_after
+from dosecal.schedule import Schedule
+
+
+def hold(plan: Plan, index: int, hold: Hold, found: list[Occurrence]) -> None:
+    """Cancel the held dose in ``found``, with the premedication before it and the observation after.
+
+    Raises:
+        PlanError: when there is no single dose to hold that day.
+    """
+    doses = [
+        k
+        for k, o in enumerate(found)
+        if o.kind is Kind.DOSE
+        and o.cycle == hold.cycle
+        and o.day == hold.day
+        and hold.agent in (None, o.agent)
+    ]
+    if not doses:
+        rest = any(
+            o.kind is Kind.REST and o.cycle == hold.cycle and o.day <= hold.day < o.day + len(o.dates)
+            for o in found
+        )
+        reason = "it is a treatment-free day" if rest else "there is no single dose that day"
+        raise refuse(plan, index, f"no dose to hold on {hold.spec}: {reason}")
+    agents = {found[k].agent for k in doses}
+    if len(agents) > 1:
+        names = ", ".join(sorted(a or "" for a in agents))
+        raise refuse(plan, index, f"several agents dose on {hold.spec} ({names}); write AGENT:{hold.spec}")
+    held = {found[k].agent for k in doses}
+    for k, o in enumerate(found):
+        # The dose goes, and with it the premedication before it and the observation after it.
+        same_day = o.cycle == hold.cycle and o.day == hold.day
+        if k in doses or (same_day and o.kind is Kind.OBSERVATION and o.agent in held):
+            found[k] = dataclasses.replace(o, status=Status.CANCELLED)
+        elif same_day and o.kind is Kind.PREMEDICATION:
+            others = [x for x in found if x.cycle == o.cycle and x.day == o.day and x.kind is Kind.DOSE]
+            if all(x.status is Status.CANCELLED or x.agent in held for x in others):
+                found[k] = dataclasses.replace(o, status=Status.CANCELLED)
+
+
+def apply_stop(stop: Stop, found: list[Occurrence], tz: ZoneInfo) -> None:
+    """Cancel everything from the stop date on in ``found``; cut spans that run past it."""
+    cutoff = local(stop.on, time(0), tz)
+    for k, o in enumerate(found):
+        if o.start_date >= stop.on:
+            found[k] = dataclasses.replace(found[k], status=Status.CANCELLED)
+        elif isinstance(o.end, datetime) and o.end > cutoff:
+            found[k] = dataclasses.replace(o, end=cutoff)
+        elif not isinstance(o.end, datetime) and o.end > stop.on:
+            found[k] = dataclasses.replace(o, end=stop.on)
+
+
+def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment]) -> list[Occurrence]:
+    """The plan with the first few adjustments of its history applied."""
+    choices = choices_after(schedule, plan, adjustments)
+    for i, a in enumerate(adjustments, 1):
+        if isinstance(a, ChoiceChange):
+            choice = schedule.choices.get(a.id)
+            if choice is None or a.value not in choice.options:
+                options = "|".join(choice.options) if choice else ", ".join(schedule.choices) or "none"
+                raise refuse(plan, i, f"'{a.id}={a.value}' is not a choice of {schedule.id} ({options})")
+        if isinstance(a, DoseChange) and a.agent not in schedule.agents:
+            raise refuse(plan, i, f"'{a.agent}' is not an agent of {schedule.id}")
+    b = Builder(schedule, plan, choices, [a for a in adjustments if isinstance(a, DoseChange)])
+    slots = plan_slots(schedule, plan, adjustments, choices)
+    last = plan_horizon(schedule, plan, slots)
+    found: list[Occurrence] = []
+    for d in schedule.daily:
+        found.extend(b.daily(d, last))
+    for r in schedule.reminders:
+        on = plan.start + timedelta(days=r.day - 1)
+        if on <= last:
+            found.append(
+                b.made(
+                    Kind.VISIT,
+                    None,
+                    None,
+                    None,
+                    key=r.day,
+                    day=r.day,
+                    title=r.title,
+                    dose=None,
+                    start=on,
+                    end=on + timedelta(days=1),
+                    notes=b.notes(r.text, sources=r.sources),
+                    busy=False,
+                )
+            )
+    for slot in slots:
+        if slot.first > last:
+            break
+        try:
+            found.extend(o for o in b.cycle(slot) if o.start_date <= last)
+        except Refused as exc:
+            index = next(
+                i
+                for i, a in enumerate(adjustments, 1)
+                if isinstance(a, Interruption) and a.cycle == slot.number
+            )
+            raise refuse(plan, index, str(exc)) from None
+    for i, a in enumerate(adjustments, 1):
+        if isinstance(a, Hold):
+            hold(plan, i, a, found)
+        elif isinstance(a, Stop):
+            apply_stop(a, found, b.tz)
+    found.sort(key=lambda o: sort_key(o, b.tz))
+    return found
+
+
+def changes_of(o: Occurrence) -> tuple[object, ...]:
+    """What of an occurrence counts as a change for its SEQUENCE."""
+    return (o.start, o.end, o.status, o.title, o.dose, o.notes)
+
+
+def history(schedule: Schedule, plan: Plan) -> tuple[Occurrence, ...]:
+    """Every occurrence of ``plan``, after each step of its history in turn, sorted by start.
+
+    An event's SEQUENCE is the number of steps that changed it; an event that a step removed is
+    kept, cancelled, with its UID; ``moved_from`` is its date before any adjustment.
+    """
+    versions = [expand_once(schedule, plan, plan.adjustments[:k]) for k in range(len(plan.adjustments) + 1)]
+    sequence: dict[str, int] = {}
+    seen: dict[str, Occurrence] = {}
+    previous: dict[str, Occurrence] = {}
+    for k, version in enumerate(versions):
+        current = {o.uid: o for o in version}
+        if k:
+            for uid, o in current.items():
+                before = previous.get(uid) or seen.get(uid)
+                if before is not None and changes_of(before) != changes_of(o):
+                    sequence[uid] = sequence.get(uid, 0) + 1
+            for uid in previous.keys() - current.keys():
+                sequence[uid] = sequence.get(uid, 0) + 1
+        seen.update(current)
+        previous = current
+    original = {o.uid: o.start_date for o in versions[0]}
+    out = []
+    for uid, o in seen.items():
+        if uid not in previous:
+            o = dataclasses.replace(o, status=Status.CANCELLED)
+        was = original.get(uid)
+        out.append(
+            dataclasses.replace(
+                o,
+                sequence=sequence.get(uid, 0),
+                moved_from=was if was is not None and was != o.start_date else None,
+            )
+        )
+    out.sort(key=lambda o: sort_key(o, plan.tz))
+    return tuple(out)

@@ -1,0 +1,39 @@
+"""What every renderer shares: the options it may read, and its one function's shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from dosecal.course import Course
+
+#: How an .ics writes times: with their zone (TZID and VTIMEZONE) or in UTC.
+TimeMode = Literal["zone", "utc"]
+
+#: The paper a PDF is laid out on.
+Paper = Literal["a4", "letter"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """How to render, beyond the course itself; each renderer reads only what concerns it.
+
+    Attributes:
+        ics_times: for ics: times with their zone, or in UTC.
+        paper: for pdf: A4 or US Letter.
+        width: for txt: the columns the timeline may use.
+        color: for txt: ANSI colours (on a terminal only).
+    """
+
+    ics_times: TimeMode = "zone"
+    paper: Paper = "a4"
+    width: int = 100
+    color: bool = False
+
+
+class Renderer(Protocol):
+    """A format: a course and options in, the file's bytes out; no printing, no files."""
+
+    def __call__(self, course: Course, options: RenderOptions, /) -> bytes:
+        """The file's bytes for ``course``."""
+        ...
