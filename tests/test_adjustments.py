@@ -8,6 +8,7 @@ on restart).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -194,7 +195,9 @@ def test_a_delay_never_changes_anything_before_its_cycle_and_keeps_every_uid(
     s = builtin("blinatumomab-rr")
     p = plan(start.isoformat(), cycles=5)
     before = {o.uid: o for o in expand(s, p)}
-    after = {o.uid: o for o in expand(s, p.replace(adjustments=(Delay(cycle=cycle, days=days),)))}
+    after = {
+        o.uid: o for o in expand(s, dataclasses.replace(p, adjustments=(Delay(cycle=cycle, days=days),)))
+    }
     assert before.keys() == after.keys()
     for uid, o in before.items():
         if o.cycle is not None and o.cycle < cycle:

@@ -22,7 +22,8 @@ from dosecal.definitions import builtin_ids
 from dosecal.errors import PlanError
 from dosecal.expand import expand
 from dosecal.occurrence import Kind, Occurrence, Status
-from dosecal.plan import Plan, adjustment_toml, loads
+from dosecal.plan import Plan
+from dosecal.planfile import adjustment_toml, loads
 from dosecal.render.html import to_html
 from dosecal.render.ics import to_ics
 from dosecal.render.json import to_json

@@ -8,6 +8,7 @@ clean one.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from click.testing import Result
 from icalendar import Calendar
 
 from conftest import builtin, plan
-from dosecal import plan as plans
+from dosecal import planfile as plans
 from dosecal.expand import expand
 from dosecal.publish import credentials
 from dosecal.render.ics import event_resources
@@ -177,7 +178,7 @@ def test_publish_version_1_then_2_leaves_exactly_version_2(
     assert cli("adjust", str(plan_file), "--delay", "2=7", "--hold", "inotuzumab:C3D8").exit_code == 0
     second = cli("publish", "--plan", str(plan_file), "--url", url)
     assert second.exit_code == 0, second.output
-    v2 = V1.replace(adjustments=plans.load(plan_file).adjustments)
+    v2 = dataclasses.replace(V1, adjustments=plans.load(plan_file).adjustments)
     stored = server_events(storage, "treatment")
     assert stored == expected(v2)
     assert len(stored) == 30  # the same events, none doubled

@@ -7,6 +7,7 @@ the held or removed events present with STATUS:CANCELLED.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from dosecal.expand import expand
 from dosecal.render.ics import to_ics
 
 V1 = plan("2027-01-04", "Europe/London", cycles=3, choices={"response": "no-cr", "transplant": "no"})
-V2 = V1.replace(adjustments=(Delay(cycle=2, days=7), Hold(cycle=3, day=8, agent="inotuzumab")))
+V2 = dataclasses.replace(V1, adjustments=(Delay(cycle=2, days=7), Hold(cycle=3, day=8, agent="inotuzumab")))
 
 
 def write(tmp_path: Path, name: str, p: Any) -> Path:

@@ -8,35 +8,24 @@ usage errors (exit 2) and the contract says bad input is exit 1.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import functools
 import os
 import shutil
 import sys
 import tomllib
 from collections.abc import Callable, Mapping
-from datetime import date
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
 
-from dosecal import __version__, definitions
-from dosecal import plan as plans
-from dosecal.adjustments import (
-    Adjustment,
-    ChoiceChange,
-    Stop,
-    parse_delay,
-    parse_dose_change,
-    parse_hold,
-    parse_interruption,
-)
+from dosecal import __version__, definitions, planfile
 from dosecal.describe import describe
-from dosecal.errors import DosecalError, InputFileError, OutputError, PlanError, Problem
+from dosecal.errors import DosecalError, InputFileError, PlanError, Problem
 from dosecal.expand import expand
 from dosecal.output import write_atomic
+from dosecal.overrides import Overrides, bad, plan_for, record, with_zone
+from dosecal.plan import Plan
 from dosecal.render import FORMATS, RenderOptions, render
 from dosecal.schedule import Schedule
 from dosecal.tomlfile import read_text
@@ -63,44 +52,9 @@ def _errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _bad(option: str, message: str) -> PlanError:
-    return PlanError([Problem(option, "", message)])
-
-
-def _parse_date(option: str, value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _bad(option, f"'{value}' is not a date written YYYY-MM-DD (e.g. 2027-01-04)") from None
-
-
-def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values:
-        key, sep, rest = value.partition("=")
-        if not sep or not key.strip() or not rest.strip():
-            raise _bad(option, f"'{value}' must be written NAME=VALUE")
-        out[key.strip()] = rest.strip()
-    return out
-
-
-def computer_zone() -> str | None:
-    """The IANA name of this computer's zone, from TZ, /etc/localtime or /etc/timezone."""
-    candidates: list[str] = []
-    if tz := os.environ.get("TZ"):
-        candidates.append(tz.lstrip(":"))
-    with contextlib.suppress(OSError):
-        link = str(Path("/etc/localtime").readlink())
-        if "zoneinfo/" in link:
-            candidates.append(link.split("zoneinfo/", 1)[1])
-    with contextlib.suppress(OSError):
-        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
-    for name in candidates:
-        try:
-            return plans.check_zone(name)
-        except ValueError:
-            continue
-    return None
+def _overrides(schedule: str | None, plan_file: Path | None, **options: Any) -> tuple[Schedule, Plan]:
+    """The schedule and plan the plan options describe (see :func:`dosecal.overrides.plan_for`)."""
+    return plan_for(schedule, plan_file, Overrides(**options))
 
 
 def use_color(terminal: bool, environ: Mapping[str, str]) -> bool:
@@ -161,13 +115,10 @@ def check(files: tuple[Path, ...]) -> None:
             if is_definition:
                 definitions.loads(text, str(path))
             else:
-                plan = plans.loads(text, str(path))
+                plan = planfile.loads(text, str(path))
                 if plan.schedule is None:
                     raise PlanError([Problem(str(path), "schedule", "a plan file must name its schedule")])
-                name: str = plan.schedule
-                if not plan.timezone:
-                    plan = plan.replace(timezone="UTC")  # the zone is the computer's: not a file error
-                expand(definitions.resolve(name), plan)  # checks the adjustments too
+                expand(definitions.resolve(plan.schedule), with_zone(plan))  # checks the adjustments too
         except InputFileError as exc:
             problems.extend(exc.problems)
             continue
@@ -198,32 +149,6 @@ def adjustment_options(func: Callable[P, R]) -> Callable[P, R]:
     return func
 
 
-def _adjustments(
-    delays: tuple[str, ...],
-    holds: tuple[str, ...],
-    interrupts: tuple[str, ...],
-    dose_changes: tuple[str, ...],
-    stop: str | None,
-    note: str | None = None,
-) -> list[Adjustment]:
-    """The adjustments given as options, in a fixed order: delays, holds, interruptions, doses, stop."""
-    found: list[Adjustment] = []
-    for option, values, parse in (
-        ("--delay", delays, parse_delay),
-        ("--hold", holds, parse_hold),
-        ("--interrupt", interrupts, parse_interruption),
-        ("--change-dose", dose_changes, parse_dose_change),
-    ):
-        for value in values:
-            try:
-                found.append(dataclasses.replace(parse(value), note=note))
-            except ValueError as exc:
-                raise _bad(option, str(exc)) from None
-    if stop is not None:
-        found.append(Stop(on=_parse_date("--stop", stop), note=note))
-    return found
-
-
 def _format_of(path: str, fmt: str | None) -> str:
     if fmt is not None:
         return fmt
@@ -232,7 +157,7 @@ def _format_of(path: str, fmt: str | None) -> str:
     ext = Path(path).suffix.lower().lstrip(".")
     if ext in FORMATS:
         return ext
-    raise _bad(
+    raise bad(
         "-o", f"cannot tell the format of '{path}' from its extension; give --format {'|'.join(FORMATS)}"
     )
 
@@ -263,81 +188,6 @@ def plan_options(func: Callable[P, R]) -> Callable[P, R]:
     for option in reversed(options):
         func = option(func)
     return adjustment_options(func)
-
-
-def _plan(
-    schedule: str | None,
-    start: str | None,
-    plan_file: Path | None,
-    tz: str | None,
-    times: tuple[str, ...],
-    choices: tuple[str, ...],
-    until: str | None,
-    cycles: int | None,
-    patient: str | None,
-    weight: str | None,
-    height: str | None,
-    reminder: int | None,
-    delays: tuple[str, ...],
-    holds: tuple[str, ...],
-    interrupts: tuple[str, ...],
-    dose_changes: tuple[str, ...],
-    stop: str | None,
-) -> tuple[Schedule, plans.Plan]:
-    """The schedule and plan that the plan options describe (options over the plan file)."""
-    base = plans.load(plan_file) if plan_file is not None else None
-    name = schedule or (base.schedule if base else None)
-    if name is None:
-        raise _bad("SCHEDULE", "name a schedule (see 'dosecal list') or give a --plan file that names one")
-    sched = definitions.resolve(name)
-    if base is None:
-        if start is None:
-            raise _bad("--start", "give the plan's day 1 with --start YYYY-MM-DD (or a --plan file)")
-        base = plans.Plan(start=_parse_date("--start", start), timezone="")
-    plan = base
-    if start is not None:
-        plan = plan.replace(start=_parse_date("--start", start))
-    if tz is not None:
-        try:
-            plan = plan.replace(timezone=plans.check_zone(tz))
-        except ValueError as exc:
-            raise _bad("--tz", str(exc)) from None
-    elif not plan.timezone:
-        zone = computer_zone()
-        if zone is None:
-            raise _bad("--tz", "cannot tell this computer's time zone; give --tz Area/City")
-        plan = plan.replace(timezone=zone)
-    if times:
-        parsed = {}
-        for agent, value in _pairs("--time", times).items():
-            try:
-                parsed[agent] = plans.parse_times(value)
-            except ValueError as exc:
-                raise _bad("--time", f"{agent}: {exc}") from None
-        plan = plan.replace(times={**plan.times, **parsed})
-    if choices:
-        plan = plan.replace(choices={**plan.choices, **_pairs("--choice", choices)})
-    if until is not None:
-        plan = plan.replace(until=_parse_date("--until", until))
-    if cycles is not None:
-        if cycles < 1:
-            raise _bad("--cycles", f"must be 1 or more, not {cycles}")
-        plan = plan.replace(cycles=cycles)
-    if patient is not None:
-        plan = plan.replace(patient=patient)
-    if reminder is not None:
-        plan = plan.replace(reminder_minutes=reminder)
-    measures = (("--weight", weight, "kg", "weight_kg"), ("--height", height, "cm", "height_cm"))
-    for option, given, unit, field in measures:
-        if given is not None:
-            try:
-                plan = plan.replace(**{field: plans.parse_measure(given, unit)})
-            except ValueError as exc:
-                raise _bad(option, str(exc)) from None
-    extra = _adjustments(delays, holds, interrupts, dose_changes, stop)
-    if extra:
-        plan = plan.replace(adjustments=(*plan.adjustments, *extra))
-    return sched, plan
 
 
 @main.command(
@@ -382,8 +232,7 @@ def generate(
     SCHEDULE is a built-in id or a path to a .toml definition; it may be left out when the
     --plan file names one. Every output is written whole or not at all.
     """
-    sched, plan = _plan(**plan_options)
-    course = expand(sched, plan)
+    course = expand(*_overrides(**plan_options))
     targets = outputs or ("-",)
     terminal = sys.stdout.isatty()
     color = use_color(terminal, os.environ)
@@ -435,8 +284,7 @@ def publish(url: str, timeout: int, **plan_options: Any) -> None:
     """
     from dosecal.publish import publish as push
 
-    sched, plan = _plan(**plan_options)
-    report = push(expand(sched, plan), url=url, timeout=timeout)
+    report = push(expand(*_overrides(**plan_options)), url=url, timeout=timeout)
     click.echo(report.describe(), err=True)
 
 
@@ -472,28 +320,17 @@ def adjust(
     their UIDs with a higher SEQUENCE. An adjustment that contradicts the plan (a cycle that
     does not exist, a hold on a treatment-free day) is refused and the file is not touched.
     """
-    plan = plans.load(plan_file)
-    if plan.schedule is None:
-        raise PlanError([Problem(str(plan_file), "schedule", "a plan file must name its schedule")])
-    schedule: str = plan.schedule
-    new = _adjustments(delays, holds, interrupts, dose_changes, stop, note)
-    new += [ChoiceChange(id=k, value=v, note=note) for k, v in _pairs("--choice", choices).items()]
-    if not new:
-        raise _bad(
-            "adjust",
-            "give at least one adjustment (--delay, --hold, --interrupt, --change-dose, --stop, --choice)",
-        )
-    if not plan.timezone:
-        zone = computer_zone() or "UTC"
-        plan = plan.replace(timezone=zone)
-    resolved = definitions.resolve(schedule)
-    expand(resolved, plan.replace(adjustments=(*plan.adjustments, *new)))
-    text = plan_file.read_text(encoding="utf-8")
-    addition = "".join("\n" + plans.adjustment_toml(a) for a in new)
-    updated = text + ("" if text.endswith("\n") else "\n") + addition
-    if plans.loads(updated, str(plan_file)).adjustments != (*plan.adjustments, *new):
-        raise OutputError(f"{plan_file}: the adjustment would not read back the same; file left unchanged")
-    for a in new:
-        click.echo(f"{'would record' if dry_run else 'recorded'}: {a.describe(resolved)}", err=True)
+    given = Overrides(
+        delays=delays,
+        holds=holds,
+        interrupts=interrupts,
+        dose_changes=dose_changes,
+        stop=stop,
+        choices=choices,
+        note=note,
+    )
+    change = record(plan_file, given)
+    for line in change.describe():
+        click.echo(f"{'would record' if dry_run else 'recorded'}: {line}", err=True)
     if not dry_run:
-        write_atomic(plan_file, updated.encode("utf-8"))
+        write_atomic(plan_file, change.text.encode("utf-8"))

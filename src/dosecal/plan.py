@@ -1,34 +1,25 @@
-"""The Plan: one patient's use of a schedule (start, zone, times, choices), and its TOML file.
+"""The Plan: one patient's use of a schedule (start, zone, times, choices, adjustments).
 
-A plan is kept in a small file so that the same calendar can be generated again later, byte
-for byte. Command-line options override the file; :func:`check` verifies the result against
-the schedule before anything is expanded.
+:func:`check` verifies a plan against its schedule before anything is expanded, including the
+rules that keep a plan from misleading a patient; the choices in force and the number of
+cycles planned are computed here once. Plan files are read and written by
+:mod:`dosecal.planfile`; command-line options meet them in :mod:`dosecal.overrides`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dosecal.adjustments import (
     Adjustment,
     ChoiceChange,
-    Delay,
-    DoseChange,
-    Hold,
-    Interruption,
-    Stop,
-    interruption,
-    parse_hold,
 )
-from dosecal.errors import InputFileError, PlanError, Problem
+from dosecal.errors import PlanError, Problem
 from dosecal.occurrence import slug
 from dosecal.schedule import Schedule
-from dosecal.tomlfile import Table, TomlFile, describe, parse_time, read_text
 
 #: Days planned for a schedule that never ends (a daily TKI) when no --until is given.
 DEFAULT_HORIZON_DAYS = 90
@@ -90,10 +81,6 @@ class Plan:
             return self.stamp.astimezone(UTC)
         return datetime.combine(self.start, time(0), UTC)
 
-    def replace(self, **changes: object) -> Plan:
-        """A copy with some fields changed (options overriding a plan file)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-
 
 def check_zone(name: str) -> str:
     """Return ``name`` if it is an IANA zone this computer knows, else raise ValueError."""
@@ -108,221 +95,6 @@ def check_zone(name: str) -> str:
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise ValueError(f"'{name}' is not an IANA time zone such as America/Toronto{hint}") from None
     return name
-
-
-def parse_times(value: object) -> tuple[time, ...]:
-    """Times for one agent: ``"08:00"``, ``"10:00,22:00"`` or an array of such strings."""
-    if isinstance(value, str):
-        parts: list[object] = [p.strip() for p in value.split(",")]
-    elif isinstance(value, list):
-        parts = list(value)
-    else:
-        raise ValueError(f"must be a time HH:MM or a list of times, not {describe(value)}")
-    times = tuple(sorted(parse_time(p) for p in parts))
-    if len(set(times)) != len(times):
-        raise ValueError("lists the same time twice")
-    return times
-
-
-def loads(text: str, file: str) -> Plan:
-    """Read a plan file's text; ``file`` labels the messages.
-
-    Raises:
-        PlanError: with every problem found.
-    """
-    source = TomlFile(file, text)
-    root = source.parse()
-    if root is None:
-        raise PlanError(source.problems)
-    plan = _read(root, file)
-    if source.problems or plan is None:
-        raise PlanError(source.problems)
-    return plan
-
-
-def load(path: Path) -> Plan:
-    """Read a plan file (see :func:`loads`)."""
-    try:
-        text = read_text(path)
-    except InputFileError as exc:
-        raise PlanError(exc.problems) from None
-    return loads(text, str(path))
-
-
-def _read(root: Table, file: str) -> Plan | None:
-    start = root.get_date("start")
-    zone = root.convert("timezone", lambda v: check_zone(str(v)), required=False)
-    until = root.get_date("until", required=False)
-    cycles = root.get_int("cycles", required=False, minimum=1)
-    ident = root.get_str("id", required=False)
-    stamp_raw = root.raw("stamp")
-    stamp: datetime | None = None
-    if stamp_raw is not None:
-        if isinstance(stamp_raw, datetime) and stamp_raw.tzinfo is not None:
-            stamp = stamp_raw
-        else:
-            root.error("stamp", "must be a date-time with an offset, e.g. 2027-01-01T00:00:00Z")
-    reminder = root.get_int("reminder_minutes", required=False, default=DEFAULT_REMINDER_MINUTES)
-    patient = root.get_str("patient", required=False)
-    weight = root.convert("weight_kg", _positive("kg"), required=False)
-    height = root.convert("height_cm", _positive("cm"), required=False)
-    schedule = root.get_str("schedule", required=False)
-    times: dict[str, tuple[time, ...]] = {}
-    t = root.table("times")
-    if t is not None:
-        for key in list(t.data):
-            value = t.convert(key, parse_times)
-            if value is not None:
-                times[key] = value
-    choices: dict[str, str] = {}
-    c = root.table("choices")
-    if c is not None:
-        for key in list(c.data):
-            raw = c.raw(key)
-            if isinstance(raw, bool) or not isinstance(raw, str | int):
-                c.error(key, f"must be a string or a number, not {describe(raw)}")
-            else:
-                choices[key] = str(raw)
-    adjustments = [a for a in (_adjustment(t) for t in root.tables("adjustments")) if a is not None]
-    root.done()
-    if start is None:
-        return None
-    return Plan(
-        start=start,
-        timezone=zone or "",
-        times=times,
-        choices=choices,
-        cycles=cycles,
-        until=until,
-        id=ident,
-        stamp=stamp,
-        reminder_minutes=reminder if reminder is not None else DEFAULT_REMINDER_MINUTES,
-        patient=patient,
-        weight_kg=weight,
-        height_cm=height,
-        schedule=schedule,
-        adjustments=tuple(adjustments),
-        origin=file,
-    )
-
-
-_KINDS = ("delay", "hold", "interrupt", "dose", "stop", "choice")
-
-
-def _adjustment(t: Table) -> Adjustment | None:
-    """One ``[[adjustments]]`` table; its ``kind`` says which fields it has."""
-    kind = t.get_str("kind")
-    note = t.get_str("note", required=False)
-    made: Adjustment | None = None
-    if kind == "delay":
-        cycle = t.get_int("cycle", minimum=1)
-        days = t.get_int("days", required=False, minimum=1)
-        to = t.get_date("to", required=False)
-        if (days is None) == (to is None):
-            t.error(None, "a delay gives either 'days' or 'to' (a date)")
-        elif cycle is not None:
-            made = Delay(cycle=cycle, days=days, to=to, note=note)
-    elif kind == "hold":
-        spec = t.convert("dose", parse_hold)
-        if spec is not None:
-            made = Hold(day=spec.day, cycle=spec.cycle, agent=spec.agent, note=note)
-    elif kind == "interrupt":
-        made = _interruption(t, note)
-    elif kind == "dose":
-        agent = t.get_str("agent")
-        start = t.get_date("from")
-        dose = t.get_str("dose")
-        if agent and start and dose:
-            made = DoseChange(agent=agent, start=start, dose=dose, note=note)
-    elif kind == "stop":
-        on = t.get_date("on")
-        if on is not None:
-            made = Stop(on=on, note=note)
-    elif kind == "choice":
-        ident = t.get_str("id")
-        value = t.get_str("value")
-        if ident and value:
-            made = ChoiceChange(id=ident, value=value, note=note)
-    elif kind is not None:
-        t.error("kind", f"must be one of {', '.join(_KINDS)}, not {kind!r}")
-        t.skip_rest()
-    t.done()
-    return made
-
-
-def _interruption(t: Table, note: str | None) -> Interruption | None:
-    """``cycle``, ``day``, ``days`` and/or ``hours``, optional ``at``, ``restart`` or ``cause``."""
-    cycle = t.get_int("cycle", minimum=1)
-    day = t.get_int("day", minimum=1)
-    days = t.get_int("days", required=False, minimum=0)
-    hours = t.get_int("hours", required=False, minimum=0)
-    at = t.convert("at", parse_time, required=False)
-    restart = t.get_str("restart", required=False)
-    cause = t.get_str("cause", required=False)
-    if days is None and hours is None and not t.has("days") and not t.has("hours"):
-        t.error(None, "an interruption gives its length in 'days' or 'hours'")
-        return None
-    if cycle is None or day is None:
-        return None
-    try:
-        return interruption(
-            cycle, day, days=days or 0, hours=hours or 0, at=at, restart=restart, cause=cause, note=note
-        )
-    except ValueError as exc:
-        t.error(None, str(exc))
-        return None
-
-
-def _toml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def adjustment_toml(a: Adjustment) -> str:
-    """The ``[[adjustments]]`` table that records ``a`` in a plan file."""
-    lines = ["[[adjustments]]"]
-    if isinstance(a, Delay):
-        lines += ['kind = "delay"', f"cycle = {a.cycle}"]
-        lines.append(f"days = {a.days}" if a.days is not None else f"to = {a.to}")
-    elif isinstance(a, Hold):
-        lines += ['kind = "hold"', f"dose = {_toml_string(a.spec)}"]
-    elif isinstance(a, Interruption):
-        lines += ['kind = "interrupt"', f"cycle = {a.cycle}", f"day = {a.day}"]
-        lines += [f"days = {a.days}"] if a.days or not a.hours else []
-        lines += [f"hours = {a.hours}"] if a.hours else []
-        lines += [f'at = "{a.at:%H:%M}"'] if a.at is not None else []
-        lines += [f"restart = {_toml_string(a.restart)}"] if a.restart is not None else []
-        lines += [f"cause = {_toml_string(a.cause)}"] if a.cause is not None else []
-    elif isinstance(a, DoseChange):
-        lines += [
-            'kind = "dose"',
-            f"agent = {_toml_string(a.agent)}",
-            f"from = {a.start}",
-            f"dose = {_toml_string(a.dose)}",
-        ]
-    elif isinstance(a, Stop):
-        lines += ['kind = "stop"', f"on = {a.on}"]
-    else:
-        lines += ['kind = "choice"', f"id = {_toml_string(a.id)}", f"value = {_toml_string(a.value)}"]
-    if a.note:
-        lines.append(f"note = {_toml_string(a.note)}")
-    return "\n".join(lines) + "\n"
-
-
-def _positive(unit: str) -> Callable[[object], float]:
-    def parse(value: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1000:
-            raise ValueError(f"must be a positive number of {unit}, not {describe(value)}")
-        return float(value)
-
-    return parse
-
-
-def parse_measure(value: str, unit: str) -> float:
-    """A body measure given on the command line ("62.5"), in ``unit``."""
-    try:
-        return _positive(unit)(float(value.strip().removesuffix(unit).strip()))
-    except ValueError:
-        raise ValueError(f"must be a positive number of {unit}, not {value!r}") from None
 
 
 def effective_choices(schedule: Schedule, plan: Plan) -> dict[str, str]:

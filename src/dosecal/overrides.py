@@ -1,0 +1,294 @@
+"""Where command-line options meet plan files: one typed set of overrides, one rule for the zone.
+
+Every command that makes or changes a plan (generate, publish, check, adjust) goes through
+:func:`plan_for` or :func:`with_zone`, so that a value given as an option always wins over the
+plan file, is checked the same way, and a missing time zone is handled the same way: the
+computer's zone, or an error that says how to give one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dosecal import definitions, planfile
+from dosecal.adjustments import (
+    Adjustment,
+    ChoiceChange,
+    Stop,
+    parse_delay,
+    parse_dose_change,
+    parse_hold,
+    parse_interruption,
+)
+from dosecal.errors import OutputError, PlanError, Problem
+from dosecal.expand import expand
+from dosecal.plan import Plan, check_zone
+from dosecal.schedule import Schedule
+from dosecal.tomlfile import read_text
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Values given on the command line, as typed there; each wins over the plan file.
+
+    Attributes:
+        start: day 1, ``YYYY-MM-DD``.
+        tz: an IANA zone.
+        times: ``AGENT=HH:MM`` or ``AGENT=HH:MM,HH:MM``.
+        choices: ``ID=VALUE``.
+        until: the last day, ``YYYY-MM-DD``.
+        cycles: how many cycles.
+        patient: a label for printable plans.
+        weight: body weight in kg (``62.5``).
+        height: height in cm.
+        reminder: minutes before a dose that reminders fire.
+        delays, holds, interrupts, dose_changes: adjustments in their command-line spelling.
+        stop: the date treatment stops.
+        note: the reason recorded with the adjustments.
+    """
+
+    start: str | None = None
+    tz: str | None = None
+    times: Sequence[str] = ()
+    choices: Sequence[str] = ()
+    until: str | None = None
+    cycles: int | None = None
+    patient: str | None = None
+    weight: str | None = None
+    height: str | None = None
+    reminder: int | None = None
+    delays: Sequence[str] = ()
+    holds: Sequence[str] = ()
+    interrupts: Sequence[str] = ()
+    dose_changes: Sequence[str] = ()
+    stop: str | None = None
+    note: str | None = None
+
+    def adjustments(self) -> list[Adjustment]:
+        """The adjustments given, in a fixed order: delays, holds, interruptions, doses, stop.
+
+        Raises:
+            PlanError: naming the option whose value is wrong.
+        """
+        found: list[Adjustment] = []
+        parsers: tuple[tuple[str, Sequence[str], Callable[[str], Adjustment]], ...] = (
+            ("--delay", self.delays, parse_delay),
+            ("--hold", self.holds, parse_hold),
+            ("--interrupt", self.interrupts, parse_interruption),
+            ("--change-dose", self.dose_changes, parse_dose_change),
+        )
+        for option, values, parse in parsers:
+            for value in values:
+                try:
+                    found.append(dataclasses.replace(parse(value), note=self.note))
+                except ValueError as exc:
+                    raise bad(option, str(exc)) from None
+        if self.stop is not None:
+            found.append(Stop(on=parse_date("--stop", self.stop), note=self.note))
+        return found
+
+    def later_choices(self) -> list[ChoiceChange]:
+        """The choices given, as choices made later in the plan's history (``dosecal adjust``)."""
+        return [
+            ChoiceChange(id=k, value=v, note=self.note) for k, v in pairs("--choice", self.choices).items()
+        ]
+
+
+def bad(option: str, message: str) -> PlanError:
+    """A mistake in the value of a command-line option."""
+    return PlanError([Problem(option, "", message)])
+
+
+def parse_date(option: str, value: str) -> date:
+    """A date written ``YYYY-MM-DD``.
+
+    Raises:
+        PlanError: naming the option.
+    """
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise bad(option, f"'{value}' is not a date written YYYY-MM-DD (e.g. 2027-01-04)") from None
+
+
+def pairs(option: str, values: Sequence[str]) -> dict[str, str]:
+    """``NAME=VALUE`` values, by name; a later one wins.
+
+    Raises:
+        PlanError: naming the option.
+    """
+    out: dict[str, str] = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip() or not rest.strip():
+            raise bad(option, f"'{value}' must be written NAME=VALUE")
+        out[key.strip()] = rest.strip()
+    return out
+
+
+def computer_zone() -> str | None:
+    """The IANA name of this computer's zone, from TZ, /etc/localtime or /etc/timezone."""
+    candidates: list[str] = []
+    if tz := os.environ.get("TZ"):
+        candidates.append(tz.lstrip(":"))
+    with contextlib.suppress(OSError):
+        link = str(Path("/etc/localtime").readlink())
+        if "zoneinfo/" in link:
+            candidates.append(link.split("zoneinfo/", 1)[1])
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    for name in candidates:
+        try:
+            return check_zone(name)
+        except ValueError:
+            continue
+    return None
+
+
+def with_zone(plan: Plan) -> Plan:
+    """The plan with a time zone: its own, else the computer's.
+
+    The one rule for a plan without a zone, whatever the command.
+
+    Raises:
+        PlanError: when neither the plan nor the computer says which zone.
+    """
+    if plan.timezone:
+        return plan
+    zone = computer_zone()
+    if zone is None:
+        raise PlanError(
+            [
+                Problem(
+                    plan.origin,
+                    "timezone",
+                    "no time zone, and this computer's cannot be told: give --tz Area/City or "
+                    "'timezone' in the plan file",
+                )
+            ]
+        )
+    return dataclasses.replace(plan, timezone=zone)
+
+
+def apply(plan: Plan, given: Overrides) -> Plan:
+    """``plan`` with every value ``given`` put over it, checked, then with its zone.
+
+    Raises:
+        PlanError: naming the option whose value is wrong.
+    """
+    if given.start is not None:
+        plan = dataclasses.replace(plan, start=parse_date("--start", given.start))
+    if given.tz is not None:
+        try:
+            plan = dataclasses.replace(plan, timezone=check_zone(given.tz))
+        except ValueError as exc:
+            raise bad("--tz", str(exc)) from None
+    if given.times:
+        parsed = {}
+        for agent, value in pairs("--time", given.times).items():
+            try:
+                parsed[agent] = planfile.parse_times(value)
+            except ValueError as exc:
+                raise bad("--time", f"{agent}: {exc}") from None
+        plan = dataclasses.replace(plan, times={**plan.times, **parsed})
+    if given.choices:
+        plan = dataclasses.replace(plan, choices={**plan.choices, **pairs("--choice", given.choices)})
+    if given.until is not None:
+        plan = dataclasses.replace(plan, until=parse_date("--until", given.until))
+    if given.cycles is not None:
+        if given.cycles < 1:
+            raise bad("--cycles", f"must be 1 or more, not {given.cycles}")
+        plan = dataclasses.replace(plan, cycles=given.cycles)
+    if given.patient is not None:
+        plan = dataclasses.replace(plan, patient=given.patient)
+    if given.reminder is not None:
+        plan = dataclasses.replace(plan, reminder_minutes=given.reminder)
+    try:
+        if given.weight is not None:
+            plan = dataclasses.replace(plan, weight_kg=planfile.parse_measure(given.weight, "kg"))
+    except ValueError as exc:
+        raise bad("--weight", str(exc)) from None
+    try:
+        if given.height is not None:
+            plan = dataclasses.replace(plan, height_cm=planfile.parse_measure(given.height, "cm"))
+    except ValueError as exc:
+        raise bad("--height", str(exc)) from None
+    extra = given.adjustments()
+    if extra:
+        plan = dataclasses.replace(plan, adjustments=(*plan.adjustments, *extra))
+    return with_zone(plan)
+
+
+def plan_for(schedule: str | None, plan_file: Path | None, given: Overrides) -> tuple[Schedule, Plan]:
+    """The schedule and plan that a schedule name, a plan file and options describe together.
+
+    Raises:
+        PlanError: when no schedule is named, no start is given, or a value is wrong.
+        UnknownScheduleError, DefinitionError: when the schedule cannot be loaded.
+    """
+    base = planfile.load(plan_file) if plan_file is not None else None
+    name = schedule or (base.schedule if base else None)
+    if name is None:
+        raise bad("SCHEDULE", "name a schedule (see 'dosecal list') or give a --plan file that names one")
+    resolved = definitions.resolve(name)
+    if base is None:
+        if given.start is None:
+            raise bad("--start", "give the plan's day 1 with --start YYYY-MM-DD (or a --plan file)")
+        base = Plan(start=parse_date("--start", given.start), timezone="")
+    return resolved, apply(base, given)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """Adjustments checked against a plan file, and the file's text with them appended.
+
+    Attributes:
+        schedule: the plan's schedule, for the words of the change.
+        adjustments: what is added, in order.
+        text: the plan file's new text: the old text untouched, then one table per adjustment.
+    """
+
+    schedule: Schedule
+    adjustments: tuple[Adjustment, ...]
+    text: str
+
+    def describe(self) -> list[str]:
+        """Each adjustment in words."""
+        return [a.describe(self.schedule) for a in self.adjustments]
+
+
+def record(plan_file: Path, given: Overrides) -> Recorded:
+    """The adjustments ``given``, checked against the plan in ``plan_file``, ready to append.
+
+    The plan is expanded with them first, so that a contradiction (a cycle that does not
+    exist, a hold on a treatment-free day) is refused before anything is written.
+
+    Raises:
+        PlanError: when no adjustment is given, the file names no schedule, or one contradicts it.
+        OutputError: when the new text would not read back the same.
+    """
+    plan = planfile.load(plan_file)
+    name = plan.schedule
+    if name is None:
+        raise PlanError([Problem(str(plan_file), "schedule", "a plan file must name its schedule")])
+    new = (*given.adjustments(), *given.later_choices())
+    if not new:
+        raise bad(
+            "adjust",
+            "give at least one adjustment (--delay, --hold, --interrupt, --change-dose, --stop, --choice)",
+        )
+    plan = with_zone(plan)
+    schedule = definitions.resolve(name)
+    expand(schedule, dataclasses.replace(plan, adjustments=(*plan.adjustments, *new)))
+    text = read_text(plan_file)
+    addition = "".join("\n" + planfile.adjustment_toml(a) for a in new)
+    updated = text + ("" if text.endswith("\n") else "\n") + addition
+    if planfile.loads(updated, str(plan_file)).adjustments != (*plan.adjustments, *new):
+        raise OutputError(f"{plan_file}: the adjustment would not read back the same; file left unchanged")
+    return Recorded(schedule, new, updated)
