@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -24,7 +26,46 @@ INTEROP = Path(__file__).parent / "interop"
 
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("deterministic", max_examples=60, deadline=None, derandomize=True)
+# The fast inner loop (README, "Development"): the same properties, fewer examples each.
+settings.register_profile("dev", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")
+
+
+def _importable(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+    except (ImportError, OSError):  # WeasyPrint raises OSError without Pango
+        return False
+    return True
+
+
+#: Whether each tool-marked group of tests can run here.
+AVAILABLE: dict[str, Callable[[], bool]] = {
+    "node": lambda: bool(shutil.which("node") and shutil.which("npm")),
+    "chromium": lambda: bool(shutil.which("chromium") or shutil.which("chromium-browser")),
+    "poppler": lambda: bool(shutil.which("pdftotext") and shutil.which("pdfinfo")),
+    "weasyprint": lambda: _importable("weasyprint"),
+    "caldav": lambda: _importable("caldav") and _importable("radicale"),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ical.js tests, then deselect tests whose tool is missing (fail instead in CI)."""
+    for item in items:
+        if {"icaljs", "icaljs_many"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.node)
+    if os.environ.get("DOSECAL_REQUIRE_ALL"):
+        return
+    missing = {
+        name
+        for name, check in AVAILABLE.items()
+        if any(item.get_closest_marker(name) for item in items) and not check()
+    }
+    if not missing:
+        return
+    keep = [item for item in items if not any(item.get_closest_marker(name) for name in missing)]
+    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+    items[:] = keep
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

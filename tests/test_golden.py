@@ -41,6 +41,7 @@ def test_output_is_the_same_bytes_every_time(sid: str) -> None:
 
 
 @pytest.mark.parametrize("sid", ["blinatumomab-rr", "inotuzumab", "dasatinib"])
+@pytest.mark.weasyprint
 def test_pdf_is_the_same_bytes_every_time(sid: str) -> None:
     s = builtin(sid)
     p = plan("2027-01-04", "Europe/London", choices=CHOICES.get(sid, {}), cycles=1 if s.phases else None)

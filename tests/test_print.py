@@ -107,6 +107,7 @@ def render_html(sid: str, tmp_path: Path, extra: str = "") -> Path:
 
 
 @pytest.mark.parametrize("sid", sorted(CASES))
+@pytest.mark.chromium
 def test_chromium_lays_it_out_without_overflow_on_a4_width(sid: str, tmp_path: Path) -> None:
     path = render_html(sid, tmp_path, MEASURE)
     out = subprocess.run(
@@ -122,6 +123,8 @@ def test_chromium_lays_it_out_without_overflow_on_a4_width(sid: str, tmp_path: P
 
 
 @pytest.mark.parametrize("sid", sorted(CASES))
+@pytest.mark.chromium
+@pytest.mark.poppler
 def test_chromium_prints_every_month_grid_on_one_page(sid: str, tmp_path: Path) -> None:
     path = render_html(sid, tmp_path)
     pdf = tmp_path / f"{sid}.pdf"
@@ -141,6 +144,8 @@ def test_chromium_prints_every_month_grid_on_one_page(sid: str, tmp_path: Path) 
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
+@pytest.mark.weasyprint
+@pytest.mark.poppler
 def test_weasyprint_pdf_has_the_plans_dates_and_labels(paper: str, tmp_path: Path) -> None:
     s, p = builtin("inotuzumab"), CASES["inotuzumab"]
     data = to_pdf(expand(s, p), paper=paper)  # type: ignore[arg-type]
@@ -156,6 +161,8 @@ def test_weasyprint_pdf_has_the_plans_dates_and_labels(paper: str, tmp_path: Pat
     assert data == to_pdf(expand(s, p), paper=paper)  # type: ignore[arg-type]
 
 
+@pytest.mark.weasyprint
+@pytest.mark.poppler
 def test_patient_label_is_printed(tmp_path: Path) -> None:
     s, p = builtin("nilotinib"), CASES["nilotinib"]
     pdf = tmp_path / "n.pdf"

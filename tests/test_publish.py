@@ -28,6 +28,8 @@ from dosecal.expand import expand
 from dosecal.publish import credentials
 from dosecal.render.ics import event_resources
 
+pytestmark = pytest.mark.caldav
+
 USER, PASSWORD = "alice", "s3cret"
 
 

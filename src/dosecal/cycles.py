@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from dosecal.adjustments import Adjustment, Delay, Interruption
 from dosecal.clock import local, shift
-from dosecal.errors import PlanError, Problem
+from dosecal.errors import DosecalError, PlanError, Problem
 from dosecal.plan import DEFAULT_HORIZON_DAYS, Plan, agent_times, planned_cycles
 from dosecal.schedule import Phase, Schedule
 
@@ -112,8 +112,12 @@ class CycleClock:
         return f"C{self.n}D{self.day_of(when)}"
 
 
-class Refused(Exception):
-    """An adjustment that contradicts the plan; turned into a PlanError naming it."""
+class Refused(DosecalError):
+    """An adjustment that contradicts the plan, found deep in a cycle.
+
+    Always caught where the plan's history is applied and turned into a PlanError that names
+    the adjustment; it never reaches the command line by itself.
+    """
 
 
 def clock_of(slot: CycleSlot, tz: ZoneInfo) -> CycleClock:

@@ -1,6 +1,7 @@
 """The iCalendar renderer: one VEVENT per occurrence, deterministic to the byte.
 
-Following ../shared/ics-interop.md: METHOD:PUBLISH, a fixed PRODID, NAME and X-WR-CALNAME,
+What makes a file import cleanly in Google, Apple, Outlook and Thunderbird (docs/calendar.md):
+METHOD:PUBLISH, a fixed PRODID, NAME and X-WR-CALNAME,
 DTSTAMP from the plan (never the clock), UIDs from occurrence identities, all-day spans with
 an exclusive DTEND, a DISPLAY reminder on each dose, and no RRULE: every dose is its own
 event, because RRULE cannot say "days 1-28 of a 42-day cycle" in a way every client reads,

@@ -1,4 +1,4 @@
-"""The JSON renderer: the contract in ../shared/design.md, for other programs."""
+"""The JSON renderer: the document for other programs described in docs/json.md."""
 
 from __future__ import annotations
 

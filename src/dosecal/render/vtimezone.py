@@ -2,7 +2,7 @@
 
 icalendar's own ``add_missing_timezones()`` writes RDATE lists; Outlook ignores RDATE, and
 ical.js and vobject were seen to place doses after a March change an hour late with them
-(../shared/ics-interop.md, B3/B4). So the zone's transitions over the plan's years are read
+(docs/calendar.md). So the zone's transitions over the plan's years are read
 from zoneinfo, reduced to one yearly rule per direction ("second Sunday of March at 02:00"),
 and the rule is checked against zoneinfo at every instant the calendar uses. When no such
 rule reproduces the zone exactly, :func:`build_rule` says so and the calendar falls back to
