@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import TYPE_CHECKING
 
-from dosecal.words import say
+from dosecal.words import Cap, Content, Msg, msg
 
 if TYPE_CHECKING:
     from dosecal.schedule import Schedule
@@ -33,11 +33,11 @@ class Delay:
     to: date | None = None
     note: str | None = None
 
-    def describe(self, _schedule: Schedule | None = None) -> str:
+    def describe(self, _schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs."""
         if self.to is not None:
-            return say("change.delay_to", cycle=self.cycle, date=self.to.isoformat())
-        return say("change.delay", cycle=self.cycle, days=self.days)
+            return msg("change.delay_to", cycle=self.cycle, date=self.to.isoformat())
+        return msg("change.delay", cycle=self.cycle, days=self.days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +55,16 @@ class Hold:
         where = f"C{self.cycle}D{self.day}" if self.cycle is not None else f"D{self.day}"
         return f"{self.agent}:{where}" if self.agent else where
 
-    def describe(self, schedule: Schedule | None = None) -> str:
+    def describe(self, schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs."""
         where = (
-            say("cycle_day", cycle=self.cycle, day=self.day)
+            msg("cycle_day", cycle=self.cycle, day=self.day)
             if self.cycle is not None
-            else say("plan_day", day=self.day)
+            else msg("plan_day", day=self.day)
         )
         if self.agent is None:
-            return say("change.hold", where=where)
-        return say("change.hold_agent", agent=_agent(schedule, self.agent), where=where)
+            return msg("change.hold", where=where)
+        return msg("change.hold_agent", agent=_agent(schedule, self.agent), where=where)
 
 
 #: The restart spellings that are not a dose: the care team restarts at the dose given before
@@ -134,22 +134,22 @@ class Interruption:
         steps = [step.dose for i in (phase.infusions if phase else ()) for step in i.steps]
         return with_unit(self.restart, steps[0] if steps else "")
 
-    def describe(self, schedule: Schedule | None = None) -> str:
+    def describe(self, schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs."""
-        where = say("cycle_day", cycle=self.cycle, day=self.day)
+        where = msg("cycle_day", cycle=self.cycle, day=self.day)
         if self.at is not None:
-            where = say("at_time", where=where, time=f"{self.at:%H:%M}")
+            where = msg("at_time", where=where, time=f"{self.at:%H:%M}")
         hours = self.days * 24 + self.hours
-        length = say("length.days", days=self.days) if not self.hours else say("length.hours", hours=hours)
+        length = msg("length.days", days=self.days) if not self.hours else msg("length.hours", hours=hours)
         if self.cause == "toxicity":
-            restart = say("restart.toxicity")
+            restart = msg("restart.toxicity")
         elif self.restart == SAME_DOSE:
-            restart = say("restart.same")
+            restart = msg("restart.same")
         elif self.restart is not None:
-            restart = say("restart.dose", dose=self._restart_dose(schedule))
+            restart = msg("restart.dose", dose=Content(self._restart_dose(schedule)))
         else:
-            restart = say("restart.care_team")
-        return say("change.interrupt", where=where, length=length, restart=restart)
+            restart = msg("restart.care_team")
+        return msg("change.interrupt", where=where, length=length, restart=restart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +161,9 @@ class DoseChange:
     dose: str
     note: str | None = None
 
-    def describe(self, schedule: Schedule | None = None) -> str:
+    def describe(self, schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs."""
-        return say(
+        return msg(
             "change.dose", agent=_agent(schedule, self.agent), dose=self.dose, date=self.start.isoformat()
         )
 
@@ -175,9 +175,9 @@ class Stop:
     on: date
     note: str | None = None
 
-    def describe(self, _schedule: Schedule | None = None) -> str:
+    def describe(self, _schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs."""
-        return say("change.stop", date=self.on.isoformat())
+        return msg("change.stop", date=self.on.isoformat())
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,19 +188,18 @@ class ChoiceChange:
     value: str
     note: str | None = None
 
-    def describe(self, schedule: Schedule | None = None) -> str:
+    def describe(self, schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs: the schedule's words for the choice and value."""
         choice = schedule.choices.get(self.id) if schedule is not None else None
         if choice is None:
-            return say("change.choice", label=self.id, value=self.value)
-        label = choice.label[:1].upper() + choice.label[1:]
-        return say("change.choice", label=label, value=choice.words(self.value))
+            return msg("change.choice", label=self.id, value=self.value)
+        return msg("change.choice", label=Cap(Content(choice.label)), value=Content(choice.words(self.value)))
 
 
-def _agent(schedule: Schedule | None, agent: str) -> str:
+def _agent(schedule: Schedule | None, agent: str) -> Content:
     """An agent's name for a reader."""
     known = schedule.agents.get(agent) if schedule is not None else None
-    return known.short_name if known is not None else agent
+    return Content(known.short_name if known is not None else agent)
 
 
 def with_unit(restart: str, scheduled: str) -> str:

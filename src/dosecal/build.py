@@ -18,7 +18,7 @@ from dosecal.infusion import Segment, infusion_events
 from dosecal.occurrence import Kind, Occurrence, OccurrenceId
 from dosecal.plan import Plan, agent_times
 from dosecal.schedule import CycleDose, Daily, Phase, Premedication, Schedule
-from dosecal.words import say
+from dosecal.words import Content, Seq, Text, Value, msg
 
 #: Where a premedication's label says only "before" (no offset), the calendar places it this many
 #: minutes before the dose and says that the care team sets the time. A display choice of
@@ -52,52 +52,58 @@ class Builder:
         self.ordinals[key] = self.ordinals.get(key, 0) + 1
         return OccurrenceId(self.plan_id, agent, kind, cycle, day, self.ordinals[key])
 
-    def dose(self, written: str | None, agent: str | None = None, on: date | None = None) -> str:
+    def dose(self, written: str | None, agent: str | None = None, on: date | None = None) -> Text:
         """The dose in force (a later dose change wins), with the amount for this body size."""
         if written is None:
-            return say("dose.care_team")
+            return msg("dose.care_team")
         for change in self.changes:
             if agent == change.agent and on is not None and on >= change.start:
                 written = change.dose
         return describe_dose(written, self.plan.height_cm, self.plan.weight_kg)
 
-    def name(self, agent: str) -> str:
+    def name(self, agent: str, *, lower: bool = False) -> Content:
         """The short name for titles: "Blinatumomab", not "Blinatumomab (Blincyto)"."""
-        return self.s.agents[agent].short_name
+        name = self.s.agents[agent].short_name
+        return Content(name.lower() if lower else name)
 
-    def notes(self, *parts: str | None, sources: tuple[str, ...] = (), when: date | None = None) -> str:
+    def notes(
+        self, *parts: Value, sources: tuple[str, ...] = (), when: date | None = None
+    ) -> tuple[Value, ...]:
         """An event's notes: its parts, a clock-change warning, its sources and the notice."""
         lines = [p for p in parts if p]
         if when is not None and clocks_change(when, self.tz):
-            lines.append(say("note.dst", zone=self.plan.timezone))
+            lines.append(msg("note.dst", zone=self.plan.timezone))
         if sources:
-            titles = [self.s.sources[k].title for k in dict.fromkeys(sources) if k in self.s.sources]
-            lines.append(say("note.sources", keys="; ".join(titles)))
-        lines.append(say("notice"))
-        return "\n".join(lines)
+            titles = tuple(
+                Content(self.s.sources[k].title) for k in dict.fromkeys(sources) if k in self.s.sources
+            )
+            lines.append(msg("note.sources", keys=Seq(titles, "; ")))
+        lines.append(msg("notice"))
+        return tuple(lines)
 
-    def agent_notes(self, agent: str) -> tuple[str | None, str | None]:
+    def agent_notes(self, agent: str) -> tuple[Value, Value]:
         """An agent's instructions and missed-dose rule as notes."""
         a = self.s.agents[agent]
-        instructions = say("note.instructions", text=" ".join(a.instructions)) if a.instructions else None
+        instructions = (
+            msg("note.instructions", text=Seq(tuple(Content(x) for x in a.instructions)))
+            if a.instructions
+            else None
+        )
         if a.missed_dose:
-            missed: str | None = say("note.missed", text=a.missed_dose)
+            missed: Value = msg("note.missed", text=Content(a.missed_dose))
         else:
-            missed = say("note.missed_unknown") if a.oral else None
+            missed = msg("note.missed_unknown") if a.oral else None
         return instructions, missed
 
-    def advice(self, agent: str) -> tuple[str | None, tuple[str, ...]]:
+    def advice(self, agent: str) -> tuple[Value, tuple[str, ...]]:
         """The agent's warning signs and rules as one note, with their sources."""
         a = self.s.agents[agent]
         if not a.advice:
             return None, ()
-        warnings = [x.text for x in a.advice if x.warning]
-        rules = [x.text for x in a.advice if not x.warning]
-        parts = []
-        if warnings:
-            parts.append(say("note.warnings", text=" ".join(warnings)))
-        parts += rules
-        return "\n".join(parts), tuple(k for x in a.advice for k in x.sources)
+        warnings = tuple(Content(x.text) for x in a.advice if x.warning)
+        rules = tuple(Content(x.text) for x in a.advice if not x.warning)
+        parts: tuple[Value, ...] = ((msg("note.warnings", text=Seq(warnings)),) if warnings else ()) + rules
+        return Seq(parts, "\n"), tuple(k for x in a.advice for k in x.sources)
 
     def made(
         self,
@@ -108,11 +114,11 @@ class Builder:
         *,
         key: int,
         day: int,
-        title: str,
-        dose: str | None,
+        title: Text,
+        dose: Text | None,
         start: date | datetime,
         end: date | datetime,
-        notes: str,
+        notes: tuple[Value, ...],
         reminder: bool = False,
         busy: bool = True,
         window: tuple[date, date] | None = None,
@@ -130,11 +136,11 @@ class Builder:
             phase=phase.name if phase is not None else None,
             cycle=cycle,
             day=day,
-            title=title,
-            dose=dose,
+            title_text=title,
+            dose_text=dose,
             start=start,
             end=end,
-            notes=notes,
+            note_parts=notes,
             reminder=reminder,
             busy=busy,
             window=window,
@@ -166,7 +172,7 @@ class Builder:
                 for at in self.times[d.agent]:
                     start, end = self.point(local(day, at, self.tz))
                     if a.fast_before_minutes or a.fast_after_minutes:
-                        title = say(
+                        title = msg(
                             "title.daily_fasting",
                             agent=self.name(d.agent),
                             dose=dose,
@@ -174,7 +180,7 @@ class Builder:
                             until=f"{shift(start, a.fast_after_minutes):%H:%M}",
                         )
                     else:
-                        title = say("title.daily", agent=self.name(d.agent), dose=dose)
+                        title = msg("title.daily", agent=self.name(d.agent), dose=dose)
                     yield self.made(
                         Kind.DOSE,
                         d.agent,
@@ -187,7 +193,7 @@ class Builder:
                         start=start,
                         end=end,
                         notes=self.notes(
-                            say("note.continues", agent=self.name(d.agent)) if ends else None,
+                            msg("note.continues", agent=self.name(d.agent)) if ends else None,
                             instructions,
                             missed,
                             advice,
@@ -226,7 +232,7 @@ class Builder:
                     n,
                     key=first,
                     day=clock.day_of(start),
-                    title=say("title.hospital"),
+                    title=msg("title.hospital"),
                     dose=None,
                     start=start,
                     end=start + timedelta(days=stay.days.days),
@@ -246,7 +252,7 @@ class Builder:
                     n,
                     key=r.first,
                     day=clock.day_of(begins.date()),
-                    title=say("title.rest"),
+                    title=msg("title.rest"),
                     dose=None,
                     start=begins.date(),
                     end=slot.last + timedelta(days=1),
@@ -336,9 +342,9 @@ class Builder:
             start, end = self.point(shift(target, -minutes), min(POINT_MINUTES, minutes))
             dose = self.dose(pre.dose, pre.agent, target.date())
             timing = (
-                say("note.premedication", minutes=pre.minutes_before, before=self.name(pre.before))
+                msg("note.premedication", minutes=pre.minutes_before, before=self.name(pre.before))
                 if pre.minutes_before
-                else say("note.premedication_before", before=self.name(pre.before))
+                else msg("note.premedication_before", before=self.name(pre.before))
             )
             yield self.made(
                 Kind.PREMEDICATION,
@@ -347,18 +353,18 @@ class Builder:
                 n,
                 key=key,
                 day=clock.day_of(target.date()),
-                title=say(
+                title=msg(
                     "title.premedication",
                     agent=self.name(pre.agent),
                     dose=dose,
-                    before=self.name(pre.before).lower(),
+                    before=self.name(pre.before, lower=True),
                 ),
                 dose=dose,
                 start=start,
                 end=end,
                 notes=self.notes(
                     timing,
-                    say(why) if why else None,
+                    msg(why) if why else None,
                     sources=pre.sources,
                     when=target.date(),
                 ),
@@ -392,11 +398,11 @@ class Builder:
                 if before and dose.window_gap_days:
                     earliest = max(earliest, before[-1] + timedelta(days=dose.window_gap_days))
                 window = (earliest, on + timedelta(days=dose.window_days))
-                window_note = say(
+                window_note = msg(
                     "note.window",
                     earliest=f"{window[0]:%Y-%m-%d}",
                     latest=f"{window[1]:%Y-%m-%d}",
-                    words=dose.window_note,
+                    words=Content(dose.window_note or ""),
                 )
             amount = self.dose(dose.dose, dose.agent, on)
             yield self.made(
@@ -406,7 +412,7 @@ class Builder:
                 n,
                 key=day,
                 day=clock.day_of(on),
-                title=say("title.dose", agent=self.name(dose.agent), dose=amount),
+                title=msg("title.dose", agent=self.name(dose.agent), dose=amount),
                 dose=amount,
                 start=start,
                 end=end,
@@ -429,12 +435,12 @@ class Builder:
                     n,
                     key=day,
                     day=clock.day_of(on),
-                    title=say("title.observation", agent=self.name(dose.agent).lower()),
+                    title=msg("title.observation", agent=self.name(dose.agent, lower=True)),
                     dose=None,
                     start=end,
                     end=shift(end, dose.observe_minutes),
                     notes=self.notes(
-                        say("note.observation", minutes=dose.observe_minutes), sources=dose.sources
+                        msg("note.observation", minutes=dose.observe_minutes), sources=dose.sources
                     ),
                 )
 

@@ -19,6 +19,7 @@ from dosecal.clock import local, shift
 from dosecal.errors import DosecalError, PlanError, Problem
 from dosecal.plan import DEFAULT_HORIZON_DAYS, Plan, agent_times, planned_cycles
 from dosecal.schedule import Phase, Schedule
+from dosecal.words import Msg, msg
 
 #: The longest interruption after which a continuous-infusion cycle goes on (blinatumomab
 #: label, MIMS-HK / SKYSCAPE-BLIN / HCP-ADJUST: "If the interruption ... is no longer than 7 days,
@@ -107,9 +108,9 @@ class CycleClock:
         """The cycle day number of a date."""
         return (when - self.first).days + 1
 
-    def label(self, when: date) -> str:
+    def label(self, when: date) -> Msg:
         """The cycle/day label of a date: ``C1D10``."""
-        return f"C{self.n}D{self.day_of(when)}"
+        return msg("label.cycle_day", cycle=self.n, day=self.day_of(when))
 
 
 class Refused(DosecalError):

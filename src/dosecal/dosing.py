@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 
+from dosecal.words import ENGLISH, Content, Msg, Text, msg
+
 #: How the body surface area is computed, as printed beside every computed dose.
 FORMULA = "Mosteller: BSA (m²) = √(height cm × weight kg / 3600)"
 
@@ -29,6 +31,19 @@ def _number(value: float) -> str:
     return text or "0"
 
 
+def _amount(dose: str, bsa: float) -> tuple[str, str, bool] | None:
+    """The number, unit and whether capped that a per-m² dose gives for ``bsa``."""
+    m = _PER_M2.match(dose)
+    if m is None:
+        return None
+    unit = m.group("unit") + (m.group("per") or "")
+    amount = float(m.group("amount")) * bsa
+    cap = m.group("max")
+    if cap is not None and m.group("max_unit") == m.group("unit") and amount > float(cap):
+        return _number(float(cap)), unit, True
+    return _number(amount), unit, False
+
+
 def per_m2_amount(dose: str, bsa: float) -> str | None:
     """The amount a per-m² dose gives for ``bsa`` (capped), or ``None`` if ``dose`` is not per m².
 
@@ -39,23 +54,21 @@ def per_m2_amount(dose: str, bsa: float) -> str | None:
     >>> per_m2_amount("0.8 mg/m2", 1.8)
     '1.44 mg'
     """
-    m = _PER_M2.match(dose)
-    if m is None:
-        return None
-    per = m.group("per") or ""
-    amount = float(m.group("amount")) * bsa
-    cap = m.group("max")
-    if cap is not None and m.group("max_unit") == m.group("unit") and amount > float(cap):
-        return f"{_number(float(cap))} {m.group('unit')}{per} (capped)"
-    return f"{_number(amount)} {m.group('unit')}{per}"
+    found = _amount(dose, bsa)
+    return ENGLISH.text(_amount_text(found)) if found is not None else None
 
 
-def describe_dose(dose: str, height_cm: float | None, weight_kg: float | None) -> str:
+def _amount_text(found: tuple[str, str, bool]) -> Msg:
+    number, unit, capped = found
+    return msg("amount.capped" if capped else "amount", number=number, unit=Content(unit))
+
+
+def describe_dose(dose: str, height_cm: float | None, weight_kg: float | None) -> Text:
     """``dose`` as written, with the computed amount beside it when the body size is known."""
     if height_cm is None or weight_kg is None:
-        return dose
+        return Content(dose)
     bsa = mosteller(height_cm, weight_kg)
-    amount = per_m2_amount(dose, bsa)
-    if amount is None:
-        return dose
-    return f"{dose} = {amount} for BSA {bsa:.2f} m²"
+    found = _amount(dose, bsa)
+    if found is None:
+        return Content(dose)
+    return msg("dose.computed", written=Content(dose), amount=_amount_text(found), bsa=f"{bsa:.2f}")

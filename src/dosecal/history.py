@@ -19,6 +19,7 @@ from dosecal.cycles import Refused, plan_horizon, plan_slots, refuse
 from dosecal.occurrence import Kind, Occurrence, Status, sort_key
 from dosecal.plan import Plan, choices_after
 from dosecal.schedule import Schedule
+from dosecal.words import Content
 
 
 def hold(plan: Plan, index: int, hold: Hold, found: list[Occurrence]) -> None:
@@ -98,11 +99,11 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
                     None,
                     key=r.day,
                     day=r.day,
-                    title=r.title,
+                    title=Content(r.title),
                     dose=None,
                     start=on,
                     end=on + timedelta(days=1),
-                    notes=b.notes(r.text, sources=r.sources),
+                    notes=b.notes(Content(r.text), sources=r.sources),
                     busy=False,
                 )
             )
@@ -129,7 +130,7 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
 
 def changes_of(o: Occurrence) -> tuple[object, ...]:
     """What of an occurrence counts as a change for its SEQUENCE."""
-    return (o.start, o.end, o.status, o.title, o.dose, o.notes)
+    return (o.start, o.end, o.status, o.title_text, o.dose_text, o.note_parts)
 
 
 def history(schedule: Schedule, plan: Plan) -> tuple[Occurrence, ...]:

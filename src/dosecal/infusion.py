@@ -19,7 +19,7 @@ from dosecal.clock import local, shift
 from dosecal.cycles import CycleClock, CycleSlot, Refused
 from dosecal.occurrence import Kind, Occurrence
 from dosecal.schedule import BAG_CHOICE, Infusion
-from dosecal.words import say
+from dosecal.words import msg
 
 if TYPE_CHECKING:
     from dosecal.build import Builder
@@ -160,7 +160,7 @@ def infusion_events(
     instructions, _ = b.agent_notes(inf.agent)
     advice, advice_sources = b.advice(inf.agent)
     hours = int(b.choices[BAG_CHOICE]) if inf.bag_changes else 0
-    bags = say("note.bag_interval", hours=hours, label=b.s.choices[BAG_CHOICE].label) if hours else None
+    bags = msg("note.bag_interval", hours=hours, label=b.s.choices[BAG_CHOICE].label) if hours else None
     found = segments(b, slot, clock, inf, restarts)
     b.segment_log[(n, inf.agent)] = found
     resumed = slot.resumed is not None
@@ -170,17 +170,17 @@ def infusion_events(
         restarting = seg.how == "restart" or (resumed and seg.how == "start")
         supervised = a.supervised_starts and seg.how in ("start", "restart") and start.date() not in hospital
         title = (
-            say("title.infusion_restart", agent=agent, dose=dose)
+            msg("title.infusion_restart", agent=agent, dose=dose)
             if restarting
-            else say("title.infusion", agent=agent, dose=dose)
+            else msg("title.infusion", agent=agent, dose=dose)
         )
         if supervised:
-            title = say("title.supervised", title=title)
+            title = msg("title.supervised", title=title)
         restart_note = None
         if seg.restart and seg.dose is None:
-            restart_note = say("note.restart_care_team")
+            restart_note = msg("note.restart_care_team")
         elif seg.restart:
-            restart_note = say("note.restart_dose", dose=dose, days=inf.restart_days)
+            restart_note = msg("note.restart_dose", dose=dose, days=inf.restart_days)
         yield b.made(
             Kind.INFUSION,
             inf.agent,
@@ -193,17 +193,17 @@ def infusion_events(
             start=start,
             end=end,
             notes=b.notes(
-                say(
+                msg(
                     "note.infusion",
                     agent=agent,
                     dose=dose,
-                    start=f"{start:%Y-%m-%d %H:%M} ({clock.label(start.date())})",
-                    end=f"{end:%Y-%m-%d %H:%M} ({clock.label(end.date())})",
+                    start=msg("moment", when=f"{start:%Y-%m-%d %H:%M}", label=clock.label(start.date())),
+                    end=msg("moment", when=f"{end:%Y-%m-%d %H:%M}", label=clock.label(end.date())),
                 ),
-                say("note.restarts") if restarting else None,
+                msg("note.restarts") if restarting else None,
                 restart_note,
-                say("note.resume") if seg.how == "resume" else None,
-                say("note.supervised") if supervised else None,
+                msg("note.resume") if seg.how == "resume" else None,
+                msg("note.supervised") if supervised else None,
                 bags,
                 instructions,
                 advice,
@@ -236,10 +236,10 @@ def infusion_events(
             k += 1
         for moment, kind in changes:
             title = {
-                "step": say("title.bag_step" if seg.dose else "title.bag_new", agent=agent, dose=dose),
-                "resume": say("title.bag_step", agent=agent, dose=dose),
-                "restart": say("title.bag_restart", agent=agent),
-                "change": say("title.bag_change", agent=agent),
+                "step": msg("title.bag_step" if seg.dose else "title.bag_new", agent=agent, dose=dose),
+                "resume": msg("title.bag_step", agent=agent, dose=dose),
+                "restart": msg("title.bag_restart", agent=agent),
+                "change": msg("title.bag_change", agent=agent),
             }[kind]
             at_moment, until = b.point(moment)
             key = clock.day_of(moment.date())
@@ -280,14 +280,19 @@ def infusion_events(
             n,
             key=slot.interruption.day if slot.interruption is not None else 0,
             day=clock.day_of(stop.date()),
-            title=say("title.infusion_stopped", agent=agent),
+            title=msg("title.infusion_stopped", agent=agent),
             dose=None,
             start=at_moment,
             end=until,
             notes=b.notes(
-                say("note.stopped", restart=f"{restart:%Y-%m-%d %H:%M} ({clock.label(restart.date())})")
+                msg(
+                    "note.stopped",
+                    restart=msg(
+                        "moment", when=f"{restart:%Y-%m-%d %H:%M}", label=clock.label(restart.date())
+                    ),
+                )
                 if slot.continues
-                else say("note.new_cycle", restart=f"{restart:%Y-%m-%d %H:%M}"),
+                else msg("note.new_cycle", restart=f"{restart:%Y-%m-%d %H:%M}"),
                 sources=inf.sources + inf.restart_sources,
                 when=stop.date(),
             ),
@@ -304,7 +309,7 @@ def infusion_events(
         n,
         key=inf.steps[-1].days.last + 1,
         day=clock.day_of(last_end.date()),
-        title=say("title.infusion_end", agent=agent),
+        title=msg("title.infusion_end", agent=agent),
         dose=None,
         start=start,
         end=end,

@@ -9,7 +9,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from dosecal.clock import local
-from dosecal.words import say
+from dosecal.words import ENGLISH, Msg, Text, Value, msg
 
 
 class Kind(StrEnum):
@@ -86,11 +86,11 @@ class Occurrence:
         phase: the phase name, or ``None`` outside cycles.
         cycle: the cycle number, or ``None``.
         day: the cycle day (or plan day for daily dosing).
-        title: the one-line summary a patient reads.
-        dose: the dose as written, if any.
+        title_text: the one-line summary a patient reads, as a message.
+        dose_text: the dose as written (with the amount for the body size), if any.
         start: a ``date`` for all-day events, else an aware ``datetime`` in the plan's zone.
         end: exclusive end of the same type (an all-day span of days 1-28 ends on day 29).
-        notes: the longer text: instructions, windows, sources.
+        note_parts: the longer text, a line each: instructions, windows, sources, the notice.
         status: planned or cancelled.
         sequence: the iCalendar SEQUENCE, raised when an adjustment changes the event.
         reminder: whether a calendar reminder belongs on it (doses, infusion starts).
@@ -107,11 +107,11 @@ class Occurrence:
     phase: str | None
     cycle: int | None
     day: int
-    title: str
-    dose: str | None
+    title_text: Text
+    dose_text: Text | None
     start: date | datetime
     end: date | datetime
-    notes: str | None = None
+    note_parts: tuple[Value, ...] = ()
     status: Status = Status.PLANNED
     sequence: int = 0
     reminder: bool = False
@@ -131,11 +131,31 @@ class Occurrence:
         return not isinstance(self.start, datetime)
 
     @property
-    def label(self) -> str:
+    def title(self) -> str:
+        """The title in English (renderers use :attr:`title_text` in the reader's language)."""
+        return ENGLISH.text(self.title_text)
+
+    @property
+    def dose(self) -> str | None:
+        """The dose in English, if any."""
+        return ENGLISH.text(self.dose_text) if self.dose_text is not None else None
+
+    @property
+    def notes(self) -> str | None:
+        """The notes in English, a line each."""
+        return ENGLISH.lines(self.note_parts) if self.note_parts else None
+
+    @property
+    def label_text(self) -> Msg:
         """The cycle/day label nurses write (``C2D8``), or ``Day 12`` outside cycles."""
         if self.cycle is None:
-            return f"Day {self.day}"
-        return f"C{self.cycle}D{self.day}"
+            return msg("label.plan_day", day=self.day)
+        return msg("label.cycle_day", cycle=self.cycle, day=self.day)
+
+    @property
+    def label(self) -> str:
+        """The label in English: ``C2D8``."""
+        return ENGLISH.text(self.label_text)
 
     @property
     def end_date(self) -> date:
@@ -153,17 +173,29 @@ class Occurrence:
         return tuple(self.start_date + timedelta(days=i) for i in range(count))
 
     @property
-    def span_label(self) -> str:
-        """The label of the days it covers: ``C1D1–9`` for a span, else :attr:`label`."""
+    def span_label_text(self) -> Msg:
+        """The label of the days it covers: ``C1D1–9`` for a span, else :attr:`label_text`."""
         last = self.day + len(self.dates) - 1
         if last == self.day:
-            return self.label
-        return f"C{self.cycle}D{self.day}–{last}" if self.cycle is not None else f"Days {self.day}–{last}"
+            return self.label_text
+        if self.cycle is None:
+            return msg("label.plan_days", first=self.day, last=last)
+        return msg("label.cycle_days", cycle=self.cycle, first=self.day, last=last)
+
+    @property
+    def span_label(self) -> str:
+        """The span's label in English."""
+        return ENGLISH.text(self.span_label_text)
+
+    @property
+    def summary_text(self) -> Msg:
+        """The one line a calendar shows: title and days, ``Hospital stay (C1D1–9)``."""
+        return msg("summary", title=self.title_text, label=self.span_label_text)
 
     @property
     def summary(self) -> str:
-        """The one line a calendar shows: title and days, ``Hospital stay (C1D1–9)``."""
-        return say("summary", title=self.title, label=self.span_label)
+        """The summary in English."""
+        return ENGLISH.text(self.summary_text)
 
     @property
     def start_date(self) -> date:

@@ -31,6 +31,7 @@ from dosecal.expand import expand
 from dosecal.plan import Plan, check_zone
 from dosecal.schedule import Schedule
 from dosecal.tomlfile import read_text
+from dosecal.words import ENGLISH
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +261,7 @@ class Recorded:
 
     def describe(self) -> list[str]:
         """Each adjustment in words."""
-        return [a.describe(self.schedule) for a in self.adjustments]
+        return [ENGLISH.text(a.describe(self.schedule)) for a in self.adjustments]
 
 
 def record(plan_file: Path, given: Overrides) -> Recorded:

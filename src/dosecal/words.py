@@ -1,123 +1,215 @@
-"""Every sentence a patient or nurse reads, kept apart from the logic for review and translation.
+"""Words: messages as facts, and the language that turns them into what a reader sees.
 
-Titles, notices and headings are templates filled with ``str.format``; code asks for them by
-key through :func:`say`. A clinician can review this one file, and a translation is a second
-table with the same keys (Canadian French is next).
+The core never writes English. It builds :class:`Msg` values (a message id from
+:mod:`dosecal.catalogue` and the values to fill it with) and :class:`Content` values (text
+from a schedule definition: a drug's name, an instruction, a dose as written). A
+:class:`Language` renders them: it looks each message up in its gettext catalogue (English
+is the catalogue's own text), fills in the values rendered the same way, and writes dates
+with Babel's locale data. :class:`PseudoLanguage` transforms every word it renders, so that a
+test can see that nothing reached an output without passing through here.
 """
 
 from __future__ import annotations
 
-ENGLISH: dict[str, str] = {
-    # Event titles
-    "title.daily": "{agent} {dose}",
-    "title.daily_fasting": "{agent} {dose} (no food {since}–{until})",
-    "title.supervised": "{title}: supervised start",
-    "title.dose": "{agent} {dose}",
-    "title.infusion": "{agent} infusion {dose}",
-    "title.infusion_restart": "{agent} infusion restarts, {dose}",
-    "title.bag_change": "{agent} bag change",
-    "title.bag_step": "{agent} new bag: dose changes to {dose}",
-    "title.bag_restart": "{agent} infusion restarts: new bag",
-    "title.bag_new": "{agent} new bag: {dose}",
-    "title.infusion_end": "{agent} infusion ends",
-    "title.infusion_stopped": "{agent} infusion stopped",
-    "title.premedication": "{agent} {dose} before {before}",
-    "title.observation": "Observation after {agent}",
-    "title.hospital": "Hospital stay",
-    "title.rest": "Treatment-free days",
-    "summary": "{title} ({label})",
-    "description": "{label} ({spelled}). {notes}",
-    "title.cancelled": "CANCELLED: {title}",
-    # Event notes
-    "note.window": "Dose window: from {earliest} to {latest}. {words}",
-    "note.warnings": "Call your care team at once if you have: {text}",
-    "note.continues": (
-        "The calendar ends here, but the treatment does not: keep taking {agent} every day "
-        "unless your care team tells you to stop."
-    ),
-    "note.restarts": "The infusion restarts after an interruption.",
-    "note.stopped": "The infusion is interrupted here and restarts on {restart}; everything after it moves.",
-    "note.new_cycle": (
-        "The interruption is longer than 7 days: this cycle ends here and a new cycle starts when "
-        "the infusion restarts on {restart}."
-    ),
-    "note.restart_care_team": "Your care team sets the dose when the infusion restarts.",
-    "note.restart_dose": (
-        "Restart dose {dose}; after {days} days the usual dose resumes if the reaction does not "
-        "come back. Your care team decides."
-    ),
-    "note.supervised": (
-        "A health care professional should supervise this start, or you stay in hospital, as the "
-        "label recommends for cycle starts and restarts."
-    ),
-    "dose.care_team": "dose set by your care team",
-    "note.missed": "Missed dose: {text}",
-    "note.missed_unknown": (
-        "Missed dose: the sources dosecal checked give no rule; ask your care team or pharmacist what to do."
-    ),
-    "note.instructions": "Instructions: {text}",
-    "note.infusion": (
-        "Continuous infusion of {agent} at {dose} from {start} to {end}. The pump runs day and night."
-    ),
-    "note.bag_interval": "Bag changes every {hours} hours ({label}).",
-    "note.observation": "Stay to be observed for at least {minutes} minutes after the infusion ends.",
-    "note.premedication": "{minutes} minutes before {before}.",
-    "note.restart": "Given again because the infusion restarts after an interruption.",
-    "note.before_resume": "Given before the dose steps back up after the restart.",
-    "note.resume": ("The usual dose resumes here if the reaction has not come back; your care team decides."),
-    "note.premedication_before": "Before {before}; the label gives no exact time: your care team sets it.",
-    "note.sources": "Sources: {keys}.",
-    "note.schedule": "Schedule: {title} ({id}).",
-    "note.dst": "Clocks change today in {zone}; the time shown is local time after the change.",
-    # Notices and headings
-    "notice": (
-        "dosecal shows a schedule; it does not prescribe. Follow your care team's "
-        "instructions: they may change these dates, doses and times."
-    ),
-    "notice.reminders": (
-        "Reminders: some calendar apps (Google Calendar) drop the reminders in this file; "
-        "turn on default notifications for this calendar in your app."
-    ),
-    "calendar.name": "{title} (dosecal)",
-    "calendar.description": "{title}, starting {start}. {notice}",
-    "heading.plan": "{title} ({id})",
-    "heading.start": "Day 1: {start} · time zone {zone}",
-    "heading.cycles": "{count} cycle(s) planned",
-    "heading.until": "Planned through {until}",
-    "heading.choices": "Choices: {choices}",
-    "heading.sources": "Sources",
-    "heading.instructions": "Instructions",
-    "heading.notes": "Notes",
-    "heading.changes": "Changes to the plan",
-    "heading.when_to_call": "When to call your care team at once",
-    "heading.dose_windows": "Dose windows",
-    "note.keep_taking": "Keep taking {agent} after the last day of this calendar unless your care team tells you to stop.",
-    "changes.summary": "{moved} event(s) moved from their first planned date; {cancelled} cancelled or held.",
-    "change.delay": "Cycle {cycle} and everything after it delayed by {days} day(s)",
-    "change.delay_to": "Cycle {cycle} and everything after it moved to start on {date}",
-    "change.hold": "Dose held on {where}",
-    "change.hold_agent": "{agent} dose held on {where}",
-    "change.interrupt": "Infusion stopped on {where} for {length}; {restart}",
-    "change.dose": "{agent} dose changed to {dose} from {date}",
-    "change.stop": "Treatment stopped on {date}",
-    "change.choice": "{label}: {value}",
-    "cycle_day": "cycle {cycle}, day {day}",
-    "plan_day": "day {day}",
-    "at_time": "{where} at {time}",
-    "length.days": "{days} day(s)",
-    "length.hours": "{hours} hour(s)",
-    "restart.toxicity": "restarted at the label's lower dose after a reaction",
-    "restart.same": "restarted at the same dose",
-    "restart.dose": "restarted at {dose}",
-    "restart.care_team": "the dose on restart is set by the care team",
-    "held": "HELD",
-    "cancelled": "CANCELLED",
-    "was": "was {date}",
-    "all_day": "all day",
-    "until_time": "until {time}",
-}
+import gettext
+import string
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from babel.dates import format_date
+
+from dosecal.catalogue import CATALOGUE
+
+#: The gettext domain of dosecal's catalogues (locale/<lang>/LC_MESSAGES/dosecal.mo).
+DOMAIN = "dosecal"
+
+#: The gettext context under which schedule content (names, instructions, doses) is translated.
+CONTENT = "schedule"
 
 
-def say(key: str, /, **values: object) -> str:
-    """The English text for ``key`` with ``values`` filled in."""
-    return ENGLISH[key].format(**values)
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Text a schedule definition gives (a drug's name, an instruction, a dose as written).
+
+    Attributes:
+        text: the text in the definition's language (English for the built-ins).
+    """
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """A message by id, with the values that fill it; a fact until a language renders it.
+
+    Attributes:
+        key: the message id in :data:`dosecal.catalogue.CATALOGUE`.
+        values: the template's fields and their values, in order.
+    """
+
+    key: str
+    values: tuple[tuple[str, Value], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    """Several values read one after the other (a list of sources, of instructions).
+
+    Attributes:
+        items: the values.
+        sep: what goes between them.
+    """
+
+    items: tuple[Value, ...]
+    sep: str = " "
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """A value rendered with its first letter in capitals (a label that starts a line)."""
+
+    value: Value
+
+
+#: What a message's field may hold: another message, schedule content, several of them, a
+#: date, or data (numbers, clock times, zone names) that reads the same in every language.
+Value = Msg | Content | Seq | Cap | date | int | float | str | None
+
+#: What an event's title, dose or notes are made of.
+Text = Msg | Content
+
+
+def msg(key: str, /, **values: Value) -> Msg:
+    """The message ``key`` with ``values``."""
+    return Msg(key, tuple(values.items()))
+
+
+class Language:
+    """Renders messages, schedule content and dates for one reader's language.
+
+    Args:
+        code: the language code (``en``).
+        translations: the gettext catalogue; for English, the catalogue's own text.
+        locale: the Babel locale for dates and numbers.
+    """
+
+    def __init__(self, code: str, translations: gettext.NullTranslations, locale: str) -> None:
+        self.code = code
+        self.translations = translations
+        self.locale = locale
+
+    def template(self, key: str) -> str:
+        """The template of message ``key`` in this language."""
+        return self.translations.pgettext(key, CATALOGUE[key])
+
+    def content(self, text: str) -> str:
+        """Schedule content in this language (unchanged where the catalogue has no translation)."""
+        return self.translations.pgettext(CONTENT, text)
+
+    def text(self, value: Value) -> str:
+        """Any value as a reader sees it."""
+        if isinstance(value, Msg):
+            return self.template(value.key).format(**{k: self.text(v) for k, v in value.values})
+        if isinstance(value, Content):
+            return self.content(value.text)
+        if isinstance(value, Cap):
+            text = self.text(value.value)
+            return text[:1].upper() + text[1:]
+        if isinstance(value, Seq):
+            return value.sep.join(self.text(v) for v in value.items)
+        if isinstance(value, date):
+            return self.date(value)
+        if value is None:
+            return ""
+        return str(value)
+
+    def say(self, key: str, /, **values: Value) -> str:
+        """Message ``key`` filled with ``values``, rendered."""
+        return self.text(msg(key, **values))
+
+    def lines(self, parts: tuple[Value, ...]) -> str:
+        """Several values, one a line."""
+        return "\n".join(self.text(p) for p in parts)
+
+    def weekday(self, day: date) -> str:
+        """The abbreviated weekday: "Mon"."""
+        return format_date(day, "EEE", locale=self.locale)
+
+    def month(self, day: date, *, year: bool = False) -> str:
+        """The abbreviated month, with the year if asked: "Jan", "Jan 2027"."""
+        return format_date(day, "MMM y" if year else "MMM", locale=self.locale)
+
+    def date(self, day: date) -> str:
+        """A date as printed plans and notes write it: "Mon 2027-01-04"."""
+        return self.template("date").format(weekday=self.weekday(day), iso=day.isoformat())
+
+
+_ACCENTS = str.maketrans("aeiouyAEIOUYcnCN", "áéíóúýÁÉÍÓÚÝçñÇÑ")
+
+
+def pseudo(text: str) -> str:
+    """``text`` accented and bracketed, its ``{fields}`` kept: "⟦Hóspítál stáý⟧"."""
+    out = []
+    for literal, field, spec, conversion in string.Formatter().parse(text):
+        out.append(literal.translate(_ACCENTS))
+        if field is not None:
+            out.append(
+                "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            )
+    return "⟦" + "".join(out) + "⟧"
+
+
+class PseudoLanguage(Language):
+    """A language in which every word is visibly transformed, to find words that bypass it."""
+
+    def __init__(self) -> None:
+        super().__init__("en-XA", gettext.NullTranslations(), "en")
+
+    def template(self, key: str) -> str:
+        """The English template, transformed."""
+        return pseudo(super().template(key))
+
+    def content(self, text: str) -> str:
+        """Schedule content, transformed."""
+        return pseudo(text)
+
+    def weekday(self, day: date) -> str:
+        """The weekday, transformed."""
+        return pseudo(super().weekday(day))
+
+    def month(self, day: date, *, year: bool = False) -> str:
+        """The month, transformed."""
+        return pseudo(super().month(day, year=year))
+
+
+#: English: the catalogue's own text, dates in the en locale.
+ENGLISH = Language("en", gettext.NullTranslations(), "en")
+
+
+def locale_dir() -> Path:
+    """Where compiled catalogues are installed: dosecal/locale/<lang>/LC_MESSAGES/dosecal.mo."""
+    return Path(str(resources.files("dosecal"))) / "locale"
+
+
+@cache
+def language(code: str) -> Language:
+    """The language ``code``: English, or one whose compiled catalogue ships with dosecal.
+
+    Raises:
+        ValueError: for a language without a catalogue.
+    """
+    if code == "en":
+        return ENGLISH
+    try:
+        translations = gettext.translation(DOMAIN, locale_dir(), [code])
+    except OSError:
+        raise ValueError(f"no catalogue for language '{code}'") from None
+    return Language(code, translations, code.replace("-", "_"))
+
+
+def say(key: str, /, **values: Value) -> str:
+    """Message ``key`` in English: for logs and messages that are not a patient's output."""
+    return ENGLISH.say(key, **values)

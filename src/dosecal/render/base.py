@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from dosecal.course import Course
+from dosecal.words import ENGLISH, Language
 
 #: How an .ics writes times: with their zone (TZID and VTIMEZONE) or in UTC.
 TimeMode = Literal["zone", "utc"]
@@ -23,12 +24,14 @@ class RenderOptions:
         paper: for pdf: A4 or US Letter.
         width: for txt: the columns the timeline may use.
         color: for txt: ANSI colours (on a terminal only).
+        lang: the language of everything a reader sees.
     """
 
     ics_times: TimeMode = "zone"
     paper: Paper = "a4"
     width: int = 100
     color: bool = False
+    lang: Language = ENGLISH
 
 
 class Renderer(Protocol):

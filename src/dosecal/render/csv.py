@@ -13,6 +13,7 @@ import io
 from dosecal.course import Course
 from dosecal.render.base import RenderOptions
 from dosecal.render.json import event_record
+from dosecal.words import ENGLISH, Language
 
 COLUMNS = (
     "uid", "kind", "agent", "phase", "cycle", "day", "label", "title", "dose",
@@ -29,7 +30,7 @@ def neutralise(value: object) -> object:
     return value
 
 
-def to_csv(course: Course) -> str:
+def to_csv(course: Course, *, lang: Language = ENGLISH) -> str:
     """Render the events as CSV (RFC 4180: CRLF rows, quoted where needed), header first.
 
     The rows are self-describing; headings belong to the printable plan.
@@ -38,12 +39,12 @@ def to_csv(course: Course) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for o in course:
-        record = event_record(o)
+        record = event_record(o, lang)
         row = ["true" if v is True else "false" if v is False else v for v in (record[c] for c in COLUMNS)]
         writer.writerow([neutralise("" if v is None else v) for v in row])
     return out.getvalue()
 
 
-def render(course: Course, _: RenderOptions) -> bytes:
+def render(course: Course, options: RenderOptions) -> bytes:
     """The CSV table (see :func:`to_csv`)."""
-    return to_csv(course).encode()
+    return to_csv(course, lang=options.lang).encode()

@@ -24,7 +24,7 @@ from dosecal.occurrence import Occurrence, Status
 from dosecal.plan import Plan
 from dosecal.render.base import RenderOptions, TimeMode
 from dosecal.render.vtimezone import Observance, ZoneRule, build_rule
-from dosecal.words import say
+from dosecal.words import ENGLISH, Content, Language, Seq, msg
 
 PRODID = "-//dosecal//dosecal//EN"
 
@@ -50,7 +50,7 @@ def vtimezone(rule: ZoneRule) -> Timezone:
     return tz
 
 
-def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool) -> Event:
+def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool, lang: Language) -> Event:
     ev = Event()
     ev.add("uid", o.uid)
     ev.add("dtstamp", stamp)
@@ -61,13 +61,17 @@ def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool) -> Event:
         ev.add("dtstart", o.start)
         ev.add("dtend", o.end)
     cancelled = o.status is Status.CANCELLED
-    ev.add("summary", say("title.cancelled", title=o.summary) if cancelled else o.summary)
-    if o.notes:
+    summary = lang.text(o.summary_text)
+    ev.add("summary", lang.say("title.cancelled", title=summary) if cancelled else summary)
+    if o.note_parts:
         # C2D8 is what nurses write; "cycle 2, day 8" is what a patient reads.
         spelled = (
-            say("cycle_day", cycle=o.cycle, day=o.day) if o.cycle is not None else say("plan_day", day=o.day)
+            msg("cycle_day", cycle=o.cycle, day=o.day) if o.cycle is not None else msg("plan_day", day=o.day)
         )
-        ev.add("description", say("description", label=o.label, spelled=spelled, notes=o.notes))
+        ev.add(
+            "description",
+            lang.say("description", label=o.label_text, spelled=spelled, notes=lang.lines(o.note_parts)),
+        )
     ev.add("sequence", o.sequence)
     ev.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     ev.add("transp", "OPAQUE" if o.busy else "TRANSPARENT")
@@ -76,7 +80,7 @@ def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool) -> Event:
     if o.reminder and not cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", o.summary)
+        alarm.add("description", summary)
         alarm.add("trigger", timedelta(minutes=-plan.reminder_minutes))
         ev.add_component(alarm)
     return ev
@@ -91,7 +95,9 @@ def _calendar() -> Calendar:
     return cal
 
 
-def event_resources(course: Course, *, times: TimeMode = "zone") -> dict[str, bytes]:
+def event_resources(
+    course: Course, *, times: TimeMode = "zone", lang: Language = ENGLISH
+) -> dict[str, bytes]:
     """One iCalendar object per event, by UID, as a CalDAV server stores them.
 
     Each carries its VTIMEZONE and an ``X-DOSECAL-HASH`` of its own content, so that a later
@@ -104,7 +110,7 @@ def event_resources(course: Course, *, times: TimeMode = "zone") -> dict[str, by
     out: dict[str, bytes] = {}
     for o in course:
         cal = _calendar()
-        event = _event(o, plan, stamp, utc=rule is None)
+        event = _event(o, plan, stamp, utc=rule is None, lang=lang)
         if rule is not None and isinstance(o.start, datetime):
             cal.add_component(vtimezone(rule))
         cal.add_component(event)
@@ -114,32 +120,33 @@ def event_resources(course: Course, *, times: TimeMode = "zone") -> dict[str, by
     return out
 
 
-def to_ics(course: Course, *, times: TimeMode = "zone") -> bytes:
+def to_ics(course: Course, *, times: TimeMode = "zone", lang: Language = ENGLISH) -> bytes:
     """Render a plan's occurrences as an iCalendar file (CRLF, folded at 75 octets).
 
     Args:
         course: what :func:`dosecal.expand.expand` returned.
         times: ``"zone"`` for TZID plus VTIMEZONE (falling back to UTC when the zone has no
             single yearly rule over the plan), ``"utc"`` to write every time in UTC.
+        lang: the language of titles, notes and the calendar's name.
     """
     schedule, plan = course.schedule, course.plan
     instants = [t for o in course for t in (o.start, o.end) if isinstance(t, datetime)]
     rule = build_rule(plan.timezone, instants) if times == "zone" and instants else None
     cal = _calendar()
-    name = say("calendar.name", title=schedule.title)
+    name = lang.say("calendar.name", title=Content(schedule.title))
     cal.add("name", name)
     cal.add("x-wr-calname", name)
-    keys = "; ".join(src.title for src in schedule.sources.values())
+    keys = Seq(tuple(Content(src.title) for src in schedule.sources.values()), "; ")
     description = " ".join(
         (
-            say(
+            lang.say(
                 "calendar.description",
-                title=schedule.title,
+                title=Content(schedule.title),
                 start=plan.start.isoformat(),
-                notice=say("notice"),
+                notice=msg("notice"),
             ),
-            say("note.sources", keys=keys),
-            say("notice.reminders"),
+            lang.say("note.sources", keys=keys),
+            lang.say("notice.reminders"),
         )
     )
     cal.add("description", description)
@@ -148,10 +155,10 @@ def to_ics(course: Course, *, times: TimeMode = "zone") -> bytes:
         cal.add_component(vtimezone(rule))
     stamp = plan.dtstamp()
     for o in course:
-        cal.add_component(_event(o, plan, stamp, utc=rule is None))
+        cal.add_component(_event(o, plan, stamp, utc=rule is None, lang=lang))
     return bytes(cal.to_ical())
 
 
 def render(course: Course, options: RenderOptions) -> bytes:
     """The .ics file (see :func:`to_ics`)."""
-    return to_ics(course, times=options.ics_times)
+    return to_ics(course, times=options.ics_times, lang=options.lang)

@@ -10,7 +10,7 @@ from dosecal.course import Course
 from dosecal.occurrence import Occurrence
 from dosecal.plan import agent_times
 from dosecal.render.base import RenderOptions
-from dosecal.words import say
+from dosecal.words import ENGLISH, Language
 
 
 def _when(value: date | datetime) -> str:
@@ -18,7 +18,7 @@ def _when(value: date | datetime) -> str:
     return value.isoformat()
 
 
-def event_record(o: Occurrence) -> dict[str, Any]:
+def event_record(o: Occurrence, lang: Language = ENGLISH) -> dict[str, Any]:
     """One event as the JSON contract describes it (plus ``label`` and ``sequence``)."""
     return {
         "uid": o.uid,
@@ -28,14 +28,14 @@ def event_record(o: Occurrence) -> dict[str, Any]:
         "cycle": o.cycle,
         "day": o.day,
         "label": o.label,
-        "title": o.summary,
-        "dose": o.dose,
+        "title": lang.text(o.summary_text),
+        "dose": lang.text(o.dose_text) if o.dose_text is not None else None,
         "all_day": o.all_day,
         "start": _when(o.start),
         "end": _when(o.end),
         "status": o.status.value,
         "sequence": o.sequence,
-        "notes": o.notes,
+        "notes": lang.lines(o.note_parts) if o.note_parts else None,
         "moved_from": o.moved_from.isoformat() if o.moved_from else None,
         "window": {"earliest": o.window[0].isoformat(), "latest": o.window[1].isoformat()}
         if o.window is not None
@@ -44,7 +44,7 @@ def event_record(o: Occurrence) -> dict[str, Any]:
     }
 
 
-def plan_record(course: Course) -> dict[str, Any]:
+def plan_record(course: Course, lang: Language = ENGLISH) -> dict[str, Any]:
     """The plan as applied: explicit values and the schedule's defaults they fell back to."""
     schedule, plan, choices = course.schedule, course.plan, dict(course.choices)
     return {
@@ -59,11 +59,11 @@ def plan_record(course: Course) -> dict[str, Any]:
             if times
         },
         "choices": choices,
-        "adjustments": [a.describe(schedule) for a in plan.adjustments],
+        "adjustments": [lang.text(a.describe(schedule)) for a in plan.adjustments],
     }
 
 
-def to_json(course: Course) -> str:
+def to_json(course: Course, *, lang: Language = ENGLISH) -> str:
     """Render the plan as JSON text, keys in contract order, ending with a newline."""
     schedule = course.schedule
     doc = {
@@ -74,13 +74,13 @@ def to_json(course: Course) -> str:
             "last_checked": schedule.last_checked.isoformat(),
             "sources": [{"key": s.key, "title": s.title, "url": s.url} for s in schedule.sources.values()],
         },
-        "plan": plan_record(course),
-        "notice": say("notice"),
-        "events": [event_record(o) for o in course],
+        "plan": plan_record(course, lang),
+        "notice": lang.say("notice"),
+        "events": [event_record(o, lang) for o in course],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def render(course: Course, _: RenderOptions) -> bytes:
+def render(course: Course, options: RenderOptions) -> bytes:
     """The JSON document (see :func:`to_json`)."""
-    return to_json(course).encode()
+    return to_json(course, lang=options.lang).encode()
