@@ -21,6 +21,7 @@ from dosecal.expand import expand
 from dosecal.render.html import to_html
 from dosecal.render.layout import Layout
 from dosecal.render.pdf import to_pdf
+from dosecal.words import ENGLISH
 
 CASES = {
     "blinatumomab-rr": plan("2027-01-04"),
@@ -88,7 +89,13 @@ def month_labels(sid: str) -> list[tuple[str, str, str]]:
                                                                  date(year + (month == 12), month % 12 + 1, 1).toordinal()))
             if layout.first <= day <= layout.last and layout.label(day)
         ]  # fmt: skip
-        out.append((f"{day_name(month)} {year}", layout.label(days[0]), layout.label(days[-1])))
+        out.append(
+            (
+                f"{day_name(month)} {year}",
+                ENGLISH.text(layout.label(days[0])),
+                ENGLISH.text(layout.label(days[-1])),
+            )
+        )
     return out
 
 

@@ -14,6 +14,7 @@ from dosecal.dosing import describe_dose, mosteller, per_m2_amount
 from dosecal.errors import PlanError
 from dosecal.expand import expand
 from dosecal.occurrence import Kind, Occurrence
+from dosecal.words import ENGLISH
 
 REQUIRED = [
     "imatinib",
@@ -164,8 +165,8 @@ def test_mosteller_and_caps_worked_by_hand() -> None:
     assert per_m2_amount("5 mcg/m2/day (max 9 mcg/day)", 1.9) == "9 mcg/day (capped)"  # 9.5 > 9
     assert per_m2_amount("5 mg/m2 (max 20 mg)", 1.0) == "5 mg"
     assert per_m2_amount("28 mcg/day", 2.0) is None
-    assert describe_dose("0.8 mg/m2", 180, 80) == "0.8 mg/m2 = 1.6 mg for BSA 2.00 m²"
-    assert describe_dose("0.8 mg/m2", None, 80) == "0.8 mg/m2"
+    assert ENGLISH.text(describe_dose("0.8 mg/m2", 180, 80)) == "0.8 mg/m2 = 1.6 mg for BSA 2.00 m²"
+    assert ENGLISH.text(describe_dose("0.8 mg/m2", None, 80)) == "0.8 mg/m2"
 
 
 # PFIZER-MI-BESP: cycle 1 may be 28 days instead of 21; later cycles 28 days; days 1, 8, 15.

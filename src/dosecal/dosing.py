@@ -12,9 +12,6 @@ import re
 
 from dosecal.words import ENGLISH, Content, Msg, Text, msg
 
-#: How the body surface area is computed, as printed beside every computed dose.
-FORMULA = "Mosteller: BSA (m²) = √(height cm × weight kg / 3600)"
-
 _PER_M2 = re.compile(
     r"^\s*(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>mg|mcg|g)/m2(?P<per>/day)?"
     r"(?:\s*\(max\s+(?P<max>\d+(?:\.\d+)?)\s*(?P<max_unit>mg|mcg|g)(?:/day)?\))?\s*$"

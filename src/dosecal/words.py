@@ -142,6 +142,10 @@ class Language:
         """The abbreviated month, with the year if asked: "Jan", "Jan 2027"."""
         return format_date(day, "MMM y" if year else "MMM", locale=self.locale)
 
+    def month_name(self, day: date) -> str:
+        """The month in full, with the year: "January 2027"."""
+        return format_date(day, "MMMM y", locale=self.locale)
+
     def date(self, day: date) -> str:
         """A date as printed plans and notes write it: "Mon 2027-01-04"."""
         return self.template("date").format(weekday=self.weekday(day), iso=day.isoformat())
@@ -183,6 +187,10 @@ class PseudoLanguage(Language):
     def month(self, day: date, *, year: bool = False) -> str:
         """The month, transformed."""
         return pseudo(super().month(day, year=year))
+
+    def month_name(self, day: date) -> str:
+        """The month in full, transformed."""
+        return pseudo(super().month_name(day))
 
 
 #: English: the catalogue's own text, dates in the en locale.

@@ -15,25 +15,24 @@ from html import escape
 
 from dosecal import __version__
 from dosecal.course import Course
-from dosecal.dosing import FORMULA
 from dosecal.occurrence import Kind, Occurrence, Status
 from dosecal.plan import Plan
 from dosecal.render.base import RenderOptions
 from dosecal.render.layout import Layout
 from dosecal.schedule import Schedule
-from dosecal.words import say
+from dosecal.words import ENGLISH, Cap, Content, Language, Msg, Value, msg
 
-#: Symbol, short word and CSS class for each kind; the legend is built from this table.
+#: Symbol, legend message and CSS class for each kind; the legend is built from this table.
 MARKS: dict[Kind, tuple[str, str, str]] = {
-    Kind.DOSE: ("●", "Dose", "dose"),
-    Kind.INFUSION: ("▬", "Infusion running", "infusion"),
-    Kind.BAG_CHANGE: ("◆", "Bag change", "bag"),
-    Kind.PREMEDICATION: ("▲", "Premedication", "premed"),
-    Kind.OBSERVATION: ("○", "Observation", "observe"),
-    Kind.HOSPITAL: ("H", "Hospital stay", "hospital"),
-    Kind.REST: ("·", "Treatment-free", "rest"),
-    Kind.INFUSION_END: ("■", "Infusion ends", "end"),
-    Kind.VISIT: ("✚", "Visit", "visit"),
+    Kind.DOSE: ("●", "mark.dose", "dose"),
+    Kind.INFUSION: ("▬", "mark.infusion", "infusion"),
+    Kind.BAG_CHANGE: ("◆", "mark.bag", "bag"),
+    Kind.PREMEDICATION: ("▲", "mark.premedication", "premed"),
+    Kind.OBSERVATION: ("○", "mark.observation", "observe"),
+    Kind.HOSPITAL: ("H", "mark.hospital", "hospital"),
+    Kind.REST: ("·", "mark.rest", "rest"),
+    Kind.INFUSION_END: ("■", "mark.end", "end"),
+    Kind.VISIT: ("✚", "mark.visit", "visit"),
 }
 
 CSS = """
@@ -106,47 +105,61 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _date(d: date) -> str:
-    return f"{d:%a} {d.isoformat()}"
+def _time(o: Occurrence, lang: Language) -> str:
+    return f"{o.start:%H:%M}" if isinstance(o.start, datetime) else lang.say("all_day")
 
 
-def _time(o: Occurrence) -> str:
-    return f"{o.start:%H:%M}" if isinstance(o.start, datetime) else say("all_day")
-
-
-def _short(s: Schedule, agent: str) -> str:
+def _short(s: Schedule, agent: str, lang: Language) -> str:
     """The first word of an agent's name, for narrow places: "Inotuzumab", "Blinatumomab"."""
-    return s.agents[agent].name.split(" (")[0].split(",")[0].split()[0]
+    return lang.content(s.agents[agent].short_name).split(",")[0].split()[0]
+
+
+def _written(o: Occurrence) -> Value:
+    """The dose as written, without the computed amount (which the day list shows)."""
+    dose = o.dose_text
+    if isinstance(dose, Msg) and dose.key == "dose.computed":
+        return dict(dose.values)["written"]
+    return dose
 
 
 def _header(s: Schedule, p: Plan, layout: Layout) -> str:
-    facts = [
-        ("Start (day 1)", _date(p.start)),
-        ("Time zone", p.timezone),
-        ("Planned through", _date(layout.last)),
+    lang = layout.lang
+    facts: list[tuple[Value, Value]] = [
+        (msg("fact.start"), p.start),
+        (msg("fact.zone"), p.timezone),
+        (msg("fact.until"), layout.last),
     ]
     if layout.planned is not None:
-        facts.append(("Cycles planned", f"{layout.planned} of at most {s.total_cycles}"))
+        facts.append(
+            (msg("fact.cycles"), msg("fact.cycles_value", count=layout.planned, most=s.total_cycles))
+        )
     for key, value in sorted(layout.choices.items()):
         choice = s.choices[key]
-        facts.append((choice.label[:1].upper() + choice.label[1:], choice.words(value)))
+        facts.append((Cap(Content(choice.label)), Content(choice.words(value))))
     if p.weight_kg is not None:
-        facts.append(("Weight", f"{p.weight_kg:g} kg"))
+        facts.append((msg("fact.weight"), msg("fact.kg", value=f"{p.weight_kg:g}")))
     if p.height_cm is not None:
-        facts.append(("Height", f"{p.height_cm:g} cm"))
-    dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+        facts.append((msg("fact.height"), msg("fact.cm", value=f"{p.height_cm:g}")))
+    dl = "".join(f"<dt>{_e(lang.text(k))}</dt><dd>{_e(lang.text(v))}</dd>" for k, v in facts)
     if p.patient:
-        patient = f'<div class="patient given"><div>Patient: <strong>{_e(p.patient)}</strong></div></div>'
+        patient = (
+            f'<div class="patient given"><div>{_e(lang.say("fact.patient"))} '
+            f"<strong>{_e(p.patient)}</strong></div></div>"
+        )
     else:
-        patient = '<div class="patient"><div>Name</div><div>Date of birth</div><div>Record number</div></div>'
+        blanks = "".join(
+            f"<div>{_e(lang.say(key))}</div>" for key in ("blank.name", "blank.dob", "blank.record")
+        )
+        patient = f'<div class="patient">{blanks}</div>'
     return (
-        f'<header><h1>{_e(s.title)}</h1><p class="indication">{_e(s.indication)}</p>'
-        f'{patient}<dl class="facts">{dl}</dl><p class="notice">{_e(say("notice"))}</p></header>'
+        f'<header><h1>{_e(lang.content(s.title))}</h1><p class="indication">{_e(lang.content(s.indication))}</p>'
+        f'{patient}<dl class="facts">{dl}</dl><p class="notice">{_e(lang.say("notice"))}</p></header>'
     )
 
 
 def _timeline(layout: Layout) -> str:
     """An SVG swimlane of the whole course: one lane per agent, hospital and rest."""
+    lang = layout.lang
     first, last = layout.first, layout.last
     total = (last - first).days + 1
     left, width, lane_h = 190, 800, 34
@@ -157,11 +170,11 @@ def _timeline(layout: Layout) -> str:
     # What happens: a held dose or a span an interruption cancelled is not drawn as given.
     planned = [o for o in layout.occurrences if o.status is Status.PLANNED]
     for agent in agents:
-        lanes.append((_short(s, agent), [o for o in planned if o.agent == agent]))
-    for kind, name in ((Kind.HOSPITAL, "Hospital"), (Kind.REST, "Treatment-free")):
+        lanes.append((_short(s, agent, lang), [o for o in planned if o.agent == agent]))
+    for kind, key in ((Kind.HOSPITAL, "lane.hospital"), (Kind.REST, "lane.rest")):
         mine = [o for o in planned if o.kind is kind]
         if mine:
-            lanes.append((name, mine))
+            lanes.append((lang.say(key), mine))
     height = 34 + lane_h * len(lanes) + 22
 
     def x(d: date) -> float:
@@ -170,7 +183,7 @@ def _timeline(layout: Layout) -> str:
     parts = [
         (
             f'<svg class="timeline" viewBox="0 0 1000 {height}" role="img" '
-            f'aria-label="Timeline of the course from {first} to {last}">'
+            f'aria-label="{_e(lang.say("timeline.label", first=first.isoformat(), last=last.isoformat()))}">'
         ),
         (
             "<defs>"
@@ -192,7 +205,8 @@ def _timeline(layout: Layout) -> str:
         )
         if (len(layout.months()) <= 13 or month % 2 == 1) and xm < left + width - 60:
             parts.append(
-                f'<text x="{xm + 2:.1f}" y="17" font-size="15" fill="#333">{calendar.month_abbr[month]} {year}</text>'
+                f'<text x="{xm + 2:.1f}" y="17" font-size="15" fill="#333">'
+                f"{_e(lang.month(date(year, month, 1), year=True))}</text>"
             )
     for i, (name, items) in enumerate(lanes):
         y = 28 + i * lane_h
@@ -209,12 +223,12 @@ def _timeline(layout: Layout) -> str:
                 w = max(x(end) - x0, 1.5)
                 parts.append(
                     f'<rect x="{x0:.1f}" y="{y + 3}" width="{w:.1f}" height="{lane_h - 6}" fill="{fill}" '
-                    f'stroke="#333" stroke-width="0.6"><title>{_e(o.summary)}</title></rect>'
+                    f'stroke="#333" stroke-width="0.6"><title>{_e(lang.text(o.summary_text))}</title></rect>'
                 )
             elif o.kind is Kind.DOSE:
                 parts.append(
                     f'<rect x="{x0:.1f}" y="{y + 5}" width="{max(width / total * 0.8, 1):.2f}" height="{lane_h - 10}" '
-                    f'fill="#0072B2"><title>{_e(o.summary)}</title></rect>'
+                    f'fill="#0072B2"><title>{_e(lang.text(o.summary_text))}</title></rect>'
                 )
     # Cycle boundaries and numbers.
     for n, _, cfirst, _ in layout.cycles:
@@ -222,36 +236,60 @@ def _timeline(layout: Layout) -> str:
         parts.append(
             f'<line x1="{xc:.1f}" y1="22" x2="{xc:.1f}" y2="{height - 18}" stroke="#111" stroke-width="1.5"/>'
         )
-        parts.append(f'<text x="{xc + 2:.1f}" y="{height - 3}" font-size="15" font-weight="bold">C{n}</text>')
+        parts.append(
+            f'<text x="{xc + 2:.1f}" y="{height - 3}" font-size="15" font-weight="bold">'
+            f"{_e(lang.say('label.cycle', cycle=n))}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _overview(layout: Layout) -> str:
+    lang = layout.lang
     rows = layout.rows()
     body = ""
     if rows:
+        heads = (
+            "col.phase",
+            "col.cycle",
+            "col.day1",
+            "col.last",
+            "col.treatment",
+            "col.rest",
+            "col.hospital",
+        )
         body = (
-            "<table><thead><tr><th>Phase</th><th>Cycle</th><th>Day 1</th><th>Last day</th>"
-            "<th>Treatment days</th><th>Treatment-free</th><th>Hospital</th></tr></thead><tbody>"
+            "<table><thead><tr>"
+            + "".join(f"<th>{_e(lang.say(h))}</th>" for h in heads)
+            + "</tr></thead><tbody>"
             + "".join(
-                f'<tr><td>{_e(r.phase)}</td><td>C{r.number}</td><td class="d">{_e(_date(r.first))}</td>'
-                f'<td class="d">{_e(_date(r.last))}</td><td>{_e(r.treatment)}</td><td>{_e(r.rest)}</td>'
-                f"<td>{_e(r.hospital)}</td></tr>"
+                f"<tr><td>{_e(lang.content(r.phase))}</td><td>{_e(lang.say('label.cycle', cycle=r.number))}</td>"
+                f'<td class="d">{_e(lang.date(r.first))}</td>'
+                f'<td class="d">{_e(lang.date(r.last))}</td><td>{_e(lang.text(r.treatment))}</td>'
+                f"<td>{_e(lang.text(r.rest))}</td><td>{_e(lang.text(r.hospital))}</td></tr>"
                 for r in rows
             )
             + "</tbody></table>"
         )
     daily = [
-        f"<li>{_e(layout.schedule.agents[d.agent].name)}: every day from day {d.start_day} "
-        f"({_e(_date(layout.plan.start + timedelta(days=d.start_day - 1)))})"
-        + (", no set end" if d.open_ended else f" to day {d.steps[-1].days.last}")
+        "<li>"
+        + _e(
+            lang.say(
+                "overview.daily_open" if d.open_ended else "overview.daily_until",
+                agent=Content(layout.schedule.agents[d.agent].name),
+                day=d.start_day,
+                date=layout.plan.start + timedelta(days=d.start_day - 1),
+                last=d.steps[-1].days.last,
+            )
+        )
         + "</li>"
         for d in layout.schedule.daily
+        if d.applies(layout.choices)
     ]
     daily_html = f"<ul>{''.join(daily)}</ul>" if daily else ""
     return (
-        f'<section class="overview"><h2>Course overview</h2>{_timeline(layout)}{daily_html}{body}</section>'
+        f'<section class="overview"><h2>{_e(lang.say("heading.course_overview"))}</h2>'
+        f"{_timeline(layout)}{daily_html}{body}</section>"
     )
 
 
@@ -262,39 +300,40 @@ def _mark(o: Occurrence, text: str) -> str:
 
 
 def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
+    lang = layout.lang
     classes = []
     lines = []
     for o in layout.covering.get(day, []):
         cls = MARKS[o.kind][2]
         classes.append(cls)
         if o.start_date == day:
-            written = (o.dose or "").split(" = ")[0]
             short = {
-                Kind.INFUSION: f"Infusion {written}",
-                Kind.HOSPITAL: "Hospital",
-                Kind.REST: "Treatment-free",
+                Kind.INFUSION: msg("cell.infusion", dose=_written(o)),
+                Kind.HOSPITAL: msg("cell.hospital"),
+                Kind.REST: msg("cell.rest"),
             }
-            lines.append(_mark(o, short[o.kind]))
+            lines.append(_mark(o, lang.text(short[o.kind])))
     for o in layout.by_day.get(day, []):
         # With one dosing agent its name is in the title; cells only need time and dose.
-        name = _short(layout.schedule, o.agent) if o.agent and len(layout.dosing_agents) > 1 else ""
-        written = (o.dose or "").split(" = ")[0]  # the computed amount is in the day list
+        name = _short(layout.schedule, o.agent, lang) if o.agent and len(layout.dosing_agents) > 1 else ""
+        written = lang.text(_written(o))  # the computed amount is in the day list
         written = _KEEP_UNIT.sub("\\1\u00a0\\2", written)  # "400 mg" never breaks between lines
         word = {
             Kind.DOSE: f"{name} {written}".strip(),
-            Kind.BAG_CHANGE: "Bag change",
-            Kind.PREMEDICATION: "Premedication",
-            Kind.OBSERVATION: "Observation",
-            Kind.INFUSION_END: "Infusion ends",
-            Kind.VISIT: o.title,
+            Kind.BAG_CHANGE: lang.say("cell.bag"),
+            Kind.PREMEDICATION: lang.say("cell.premedication"),
+            Kind.OBSERVATION: lang.say("cell.observation"),
+            Kind.INFUSION_END: lang.say("cell.end"),
+            Kind.VISIT: lang.text(o.title_text),
         }[o.kind]
-        lines.append(_mark(o, f"{_time(o)} {word}"))
+        lines.append(_mark(o, f"{_time(o, lang)} {word}"))
     return " ".join(dict.fromkeys(classes)), lines
 
 
 def _month(layout: Layout, year: int, month: int) -> str:
+    lang = layout.lang
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    head = "".join(f"<th>{calendar.day_abbr[i]}</th>" for i in range(7))
+    head = "".join(f"<th>{_e(lang.weekday(d))}</th>" for d in weeks[0])
     rows = []
     for week in weeks:
         cells = []
@@ -304,41 +343,49 @@ def _month(layout: Layout, year: int, month: int) -> str:
                 continue
             inside = layout.first <= day <= layout.last
             classes, lines = _cell_events(layout, day) if inside else ("", [])
-            label = layout.label(day) if inside else ""
-            lab = f'<span class="lab">{_e(label)}</span>' if label else ""
-            if inside and layout.schedule.daily and layout.schedule.phases and not label.startswith("Day"):
-                lab += f'<span class="pday">Day {(day - layout.plan.start).days + 1}</span>'
+            label = layout.label(day) if inside else None
+            lab = f'<span class="lab">{_e(lang.text(label))}</span>' if label else ""
+            if (
+                inside
+                and layout.schedule.daily
+                and layout.schedule.phases
+                and label
+                and label.key != "label.plan_day"
+            ):
+                pday = lang.say("label.plan_day", day=(day - layout.plan.start).days + 1)
+                lab += f'<span class="pday">{_e(pday)}</span>'
             cells.append(
                 f'<td class="{classes}" data-date="{day.isoformat()}">{lab}<span class="num">{day.day}</span>'
                 f"{''.join(lines)}</td>"
             )
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f'<div class="monthbox"><h3>{calendar.month_name[month]} {year}</h3>'
+        f'<div class="monthbox"><h3>{_e(lang.month_name(date(year, month, 1)))}</h3>'
         f'<table class="month" data-month="{year}-{month:02d}">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
 def _day_list(layout: Layout) -> str:
+    lang = layout.lang
     rows = []
     for o in layout.occurrences:
         cls = ' class="cancelled"' if o.status is Status.CANCELLED else ""
-        when = _e(_date(o.start_date))
+        when = _e(lang.date(o.start_date))
         if o.moved_from is not None:
-            when = f'<s class="was">{_e(_date(o.moved_from))}</s><br>{when}'
-        what = _mark(o, o.title)
+            when = f'<s class="was">{_e(lang.date(o.moved_from))}</s><br>{when}'
+        what = _mark(o, lang.text(o.title_text))
         if o.status is Status.CANCELLED:
-            what = f'<strong class="flag">{_e(say("held") if o.kind is Kind.DOSE else say("cancelled"))}</strong> {what}'
+            flag = lang.say("held") if o.kind is Kind.DOSE else lang.say("cancelled")
+            what = f'<strong class="flag">{_e(flag)}</strong> {what}'
         rows.append(
-            f'<tr{cls}><td class="date">{when}</td><td class="lab">{_e(o.span_label)}</td>'
-            f'<td class="time">{_e(_time(o))}</td><td>{what}</td></tr>'
+            f'<tr{cls}><td class="date">{when}</td><td class="lab">{_e(lang.text(o.span_label_text))}</td>'
+            f'<td class="time">{_e(_time(o, lang))}</td><td>{what}</td></tr>'
         )
+    heads = "".join(f"<th>{_e(lang.say(h))}</th>" for h in ("col.date", "col.day", "col.time", "col.what"))
     return (
-        '<section class="days"><h2>Day by day</h2><table class="days"><thead><tr><th>Date</th>'
-        "<th>Day</th><th>Time</th><th>What</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table></section>"
+        f'<section class="days"><h2>{_e(lang.say("heading.day_by_day"))}</h2><table class="days"><thead><tr>'
+        f"{heads}</tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>"
     )
 
 
@@ -346,53 +393,62 @@ def _changes(layout: Layout) -> str:
     """The plan's history: every adjustment in the order it was recorded, with its reason."""
     if not layout.plan.adjustments:
         return ""
+    lang = layout.lang
     items = "".join(
-        f"<li>{_e(a.describe(layout.schedule))}" + (f" ({_e(a.note)})" if a.note else "") + "</li>"
+        f"<li>{_e(lang.text(a.describe(layout.schedule)))}" + (f" ({_e(a.note)})" if a.note else "") + "</li>"
         for a in layout.plan.adjustments
     )
     moved = sum(1 for o in layout.occurrences if o.moved_from is not None)
     held = sum(1 for o in layout.occurrences if o.status is Status.CANCELLED)
-    summary = say("changes.summary", moved=moved, cancelled=held)
-    return f'<section class="changes"><h2>{_e(say("heading.changes"))}</h2><ol>{items}</ol><p>{_e(summary)}</p></section>'
-
-
-def _legend() -> str:
-    items = "".join(
-        f'<div class="k-{cls}"><span class="sym">{sym}</span>{_e(word)}</div>'
-        for sym, word, cls in MARKS.values()
+    summary = lang.say("changes.summary", moved=moved, cancelled=held)
+    return (
+        f'<section class="changes"><h2>{_e(lang.say("heading.changes"))}</h2><ol>{items}</ol>'
+        f"<p>{_e(summary)}</p></section>"
     )
-    return f'<section class="legend-box"><h2>Legend</h2><div class="legend">{items}</div></section>'
 
 
-def _when_to_call(s: Schedule) -> str:
+def _legend(lang: Language) -> str:
+    items = "".join(
+        f'<div class="k-{cls}"><span class="sym">{sym}</span>{_e(lang.say(key))}</div>'
+        for sym, key, cls in MARKS.values()
+    )
+    return (
+        f'<section class="legend-box"><h2>{_e(lang.say("heading.legend"))}</h2>'
+        f'<div class="legend">{items}</div></section>'
+    )
+
+
+def _when_to_call(s: Schedule, lang: Language) -> str:
     """The warning signs of the plan's drugs: call the care team at once."""
     items = "".join(
-        f"<li><strong>{_e(a.short_name)}</strong>: {_e(x.text)}</li>"
+        f"<li><strong>{_e(lang.content(a.short_name))}</strong>: {_e(lang.content(x.text))}</li>"
         for a in s.agents.values()
         for x in a.advice
         if x.warning
     )
     if not items:
         return ""
-    return f'<section class="call"><h2>{_e(say("heading.when_to_call"))}</h2><ul>{items}</ul></section>'
+    return f'<section class="call"><h2>{_e(lang.say("heading.when_to_call"))}</h2><ul>{items}</ul></section>'
 
 
 def _instructions(layout: Layout) -> str:
+    lang = layout.lang
     s = layout.schedule
     parts = []
     for a in s.agents.values():
-        items = list(a.instructions)
+        items: list[Value] = [Content(x) for x in a.instructions]
         if a.missed_dose:
-            items.append(say("note.missed", text=a.missed_dose))
+            items.append(msg("note.missed", text=Content(a.missed_dose)))
         elif a.oral:
-            items.append(say("note.missed_unknown"))
-        items += [x.text for x in a.advice if not x.warning]
+            items.append(msg("note.missed_unknown"))
+        items += [Content(x.text) for x in a.advice if not x.warning]
         if a.continues:
-            items.append(say("note.keep_taking", agent=a.short_name))
+            items.append(msg("note.keep_taking", agent=Content(a.short_name)))
         if a.times_note:
-            items.append(a.times_note)
+            items.append(Content(a.times_note))
         if items:
-            parts.append(f"<h3>{_e(a.name)}</h3><ul>{''.join(f'<li>{_e(i)}</li>' for i in items)}</ul>")
+            listed = "".join(f"<li>{_e(lang.text(i))}</li>" for i in items)
+            parts.append(f"<h3>{_e(lang.content(a.name))}</h3><ul>{listed}</ul>")
     windows = sorted(
         {
             (dose.window_days, dose.window_note)
@@ -402,48 +458,55 @@ def _instructions(layout: Layout) -> str:
         }
     )
     if windows:
-        parts.append(f"<h3>{_e(say('heading.dose_windows'))}</h3><ul>")
-        parts += [f"<li>± {w} days: {_e(note)}</li>" for w, note in windows]
+        parts.append(f"<h3>{_e(lang.say('heading.dose_windows'))}</h3><ul>")
+        parts += [
+            f"<li>{_e(lang.say('window.line', days=w, note=Content(note or '')))}</li>" for w, note in windows
+        ]
         parts.append("</ul>")
     if any("/m2" in (o.dose or "") for o in layout.occurrences):
-        parts.append(
-            f"<p>Doses per m² are computed with the {_e(FORMULA)} when height and weight are given.</p>"
-        )
+        parts.append(f"<p>{_e(lang.say('note.per_m2', formula=msg('formula.mosteller')))}</p>")
     notes = [x.text for x in s.patient_notes] + list(layout.course.beyond_limits())
     if notes:
-        parts.append(f"<h3>Notes</h3><ul>{''.join(f'<li>{_e(n)}</li>' for n in notes)}</ul>")
-    return f'<section class="instructions"><h2>Instructions</h2>{"".join(parts)}</section>'
+        listed = "".join(f"<li>{_e(lang.content(n))}</li>" for n in notes)
+        parts.append(f"<h3>{_e(lang.say('heading.notes'))}</h3><ul>{listed}</ul>")
+    return f'<section class="instructions"><h2>{_e(lang.say("heading.instructions"))}</h2>{"".join(parts)}</section>'
 
 
-def _sources(s: Schedule) -> str:
+def _sources(s: Schedule, lang: Language) -> str:
     items = "".join(
-        f"<li>{_e(src.title)}" + (f' <a href="{_e(src.url)}">{_e(src.url)}</a>' if src.url else "") + "</li>"
+        f"<li>{_e(lang.content(src.title))}"
+        + (f' <a href="{_e(src.url)}">{_e(src.url)}</a>' if src.url else "")
+        + "</li>"
         for src in s.sources.values()
     )
-    return f'<section class="sources"><h2>Sources</h2><ul>{items}</ul></section>'
+    return f'<section class="sources"><h2>{_e(lang.say("heading.sources"))}</h2><ul>{items}</ul></section>'
 
 
-def to_html(course: Course) -> str:
-    """Render the printable plan as a complete, self-contained HTML document."""
-    layout = Layout(course)
+def to_html(course: Course, *, lang: Language = ENGLISH) -> str:
+    """Render the printable plan as a complete, self-contained HTML document in ``lang``."""
+    layout = Layout(course, lang)
     schedule, plan = course.schedule, course.plan
     months = "".join(_month(layout, y, m) for y, m in layout.months())
-    footer = (
-        f"<footer>Generated by dosecal {_e(__version__)} from the schedule '{_e(schedule.id)}' "
-        f"(last checked against its sources {schedule.last_checked.isoformat()}), plan "
-        f"'{_e(plan.plan_id(schedule))}', times in {_e(plan.timezone)}. {_e(say('notice'))}</footer>"
+    generated = lang.say(
+        "footer",
+        version=__version__,
+        schedule=schedule.id,
+        checked=schedule.last_checked.isoformat(),
+        plan=plan.plan_id(schedule),
+        zone=plan.timezone,
+        notice=msg("notice"),
     )
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{_e(lang.code)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(schedule.title)}: treatment plan</title><style>{CSS}</style></head><body>"
-        f"{_header(schedule, plan, layout)}{_when_to_call(schedule)}{_changes(layout)}{_overview(layout)}"
-        f'<section class="months"><h2>Month by month</h2>{months}</section>'
-        f"{_legend()}{_day_list(layout)}{_instructions(layout)}{_sources(schedule)}{footer}"
-        "</body></html>\n"
+        f"<title>{_e(lang.say('html.title', title=Content(schedule.title)))}</title><style>{CSS}</style></head><body>"
+        f"{_header(schedule, plan, layout)}{_when_to_call(schedule, lang)}{_changes(layout)}{_overview(layout)}"
+        f'<section class="months"><h2>{_e(lang.say("heading.months"))}</h2>{months}</section>'
+        f"{_legend(lang)}{_day_list(layout)}{_instructions(layout)}{_sources(schedule, lang)}"
+        f"<footer>{_e(generated)}</footer></body></html>\n"
     )
 
 
-def render(course: Course, _: RenderOptions) -> bytes:
+def render(course: Course, options: RenderOptions) -> bytes:
     """The printable plan (see :func:`to_html`)."""
-    return to_html(course).encode()
+    return to_html(course, lang=options.lang).encode()

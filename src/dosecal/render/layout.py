@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
+from dosecal.words import ENGLISH, Language, Msg, msg
 
 #: Kinds drawn as spans over days rather than as moments.
 SPANS = (Kind.INFUSION, Kind.HOSPITAL, Kind.REST)
@@ -25,31 +26,31 @@ class CycleRow:
         phase: the phase name.
         first: day 1's date.
         last: the last day's date (rest included).
-        treatment: infusion or dose days, in label words ("D1–28", "D1, 8, 15").
-        rest: the treatment-free days ("D29–42"), or "".
-        hospital: the hospital days ("D1–9"), or "".
+        treatment: infusion or dose days, in label words ("D1–28", "D1, 8, 15"), or ``None``.
+        rest: the treatment-free days ("D29–42"), or ``None``.
+        hospital: the hospital days ("D1–9"), or ``None``.
     """
 
     number: int
     phase: str
     first: date
     last: date
-    treatment: str
-    rest: str
-    hospital: str
+    treatment: Msg | None
+    rest: Msg | None
+    hospital: Msg | None
 
 
-def _days_text(days: list[int]) -> str:
+def _days_text(days: list[int]) -> Msg | None:
     """``[1, 2, 3, 8]`` as ``D1–3, 8``."""
     if not days:
-        return ""
+        return None
     runs: list[tuple[int, int]] = []
     for day in sorted(set(days)):
         if runs and day == runs[-1][1] + 1:
             runs[-1] = (runs[-1][0], day)
         else:
             runs.append((day, day))
-    return "D" + ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
+    return msg("label.days", runs=", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs))
 
 
 def span_days(o: Occurrence) -> list[int]:
@@ -60,8 +61,9 @@ def span_days(o: Occurrence) -> list[int]:
 class Layout:
     """A plan's occurrences arranged by cycle, by day and by month."""
 
-    def __init__(self, course: Course) -> None:
+    def __init__(self, course: Course, lang: Language = ENGLISH) -> None:
         self.course = course
+        self.lang = lang
         self.occurrences = course.occurrences
         self.schedule = course.schedule
         self.plan = plan = course.plan
@@ -85,14 +87,14 @@ class Layout:
             else:
                 self.by_day[o.start_date].append(o)
 
-    def label(self, day: date) -> str:
-        """``C2D8`` for a day inside a cycle, ``Day 12`` for a plan day outside cycles, or ""."""
+    def label(self, day: date) -> Msg | None:
+        """``C2D8`` for a day inside a cycle, ``Day 12`` for a plan day outside cycles, or ``None``."""
         for n, _, first, last in self.cycles:
             if first <= day <= last:
-                return f"C{n}D{(day - first).days + 1}"
+                return msg("label.cycle_day", cycle=n, day=(day - first).days + 1)
         if self.schedule.daily and day >= self.plan.start:
-            return f"Day {(day - self.plan.start).days + 1}"
-        return ""
+            return msg("label.plan_day", day=(day - self.plan.start).days + 1)
+        return None
 
     def rows(self) -> list[CycleRow]:
         """One overview row per planned cycle, read from the occurrences of that cycle."""

@@ -14,7 +14,7 @@ from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
 from dosecal.render.base import RenderOptions
 from dosecal.render.layout import Layout
-from dosecal.words import say
+from dosecal.words import ENGLISH, Content, Language, Seq, Value, msg
 
 _ANSI = {"bold": "1", "dim": "2", "blue": "34", "yellow": "33", "cyan": "36", "green": "32"}
 #: Lane characters: full, partial.
@@ -31,84 +31,90 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"\x1b[{_ANSI[style]}m{text}\x1b[0m" if color and text.strip() else text
 
 
-def _day(d: date) -> str:
-    return f"{d:%a} {d.isoformat()}"
-
-
-def _time(o: Occurrence) -> str:
+def _time(o: Occurrence, lang: Language) -> str:
     if not isinstance(o.start, datetime):
-        return say("all_day")
+        return lang.say("all_day")
     return f"{o.start:%H:%M}"
 
 
-def _until(o: Occurrence) -> str:
+def _until(o: Occurrence, lang: Language) -> str:
     """Where a span ends, when it does not end the same day."""
     if isinstance(o.end, datetime) and isinstance(o.start, datetime):
         if o.end.date() != o.start.date() and (o.end - o.start) > timedelta(hours=1):
-            return f"  → {_day(o.end.date())} {o.end:%H:%M}"
+            return "  " + lang.say("arrow", end=f"{lang.date(o.end.date())} {o.end:%H:%M}")
         return ""
     if isinstance(o.end, date) and (o.end - o.start_date).days > 1:
-        return f"  → {_day(o.end - timedelta(days=1))}"
+        return "  " + lang.say("arrow", end=o.end - timedelta(days=1))
     return ""
 
 
-def reader_notes(course: Course, indent: str) -> list[str]:
+def reader_notes(course: Course, indent: str, lang: Language = ENGLISH) -> list[str]:
     """What a patient must know, as text: when to call, each drug's rules, notes on the plan."""
     schedule = course.schedule
     lines: list[str] = []
+
+    def line(agent: str, text: Value) -> str:
+        return indent + lang.say("line.agent", agent=Content(agent), text=text)
+
     warnings = [(a, x) for a in schedule.agents.values() for x in a.advice if x.warning]
     if warnings:
-        lines += [say("heading.when_to_call")]
-        lines += [f"{indent}{a.short_name}: {x.text}" for a, x in warnings]
+        lines += [lang.say("heading.when_to_call")]
+        lines += [line(a.short_name, Content(x.text)) for a, x in warnings]
         lines.append("")
     rules = [a for a in schedule.agents.values() if a.instructions or a.missed_dose or a.advice or a.oral]
     if rules:
-        lines.append(say("heading.instructions"))
+        lines.append(lang.say("heading.instructions"))
         for a in rules:
-            for text in a.instructions:
-                lines.append(f"{indent}{a.name}: {text}")
+            lines += [line(a.name, Content(text)) for text in a.instructions]
             if a.missed_dose:
-                lines.append(f"{indent}{a.name}: {say('note.missed', text=a.missed_dose)}")
+                lines.append(line(a.name, msg("note.missed", text=Content(a.missed_dose))))
             elif a.oral:
-                lines.append(f"{indent}{a.name}: {say('note.missed_unknown')}")
-            lines += [f"{indent}{a.name}: {x.text}" for x in a.advice if not x.warning]
+                lines.append(line(a.name, msg("note.missed_unknown")))
+            lines += [line(a.name, Content(x.text)) for x in a.advice if not x.warning]
             if a.continues:
-                lines.append(f"{indent}{a.name}: {say('note.keep_taking', agent=a.short_name)}")
-    notes = [x.text for x in schedule.patient_notes] + list(course.beyond_limits())
+                lines.append(line(a.name, msg("note.keep_taking", agent=Content(a.short_name))))
+    notes = [lang.content(x.text) for x in schedule.patient_notes] + [
+        lang.content(t) for t in course.beyond_limits()
+    ]
     if notes:
-        lines += ["", say("heading.notes")] + [f"{indent}{n}" for n in notes]
+        lines += ["", lang.say("heading.notes")] + [f"{indent}{n}" for n in notes]
     return lines
 
 
-def header(course: Course) -> list[str]:
+def header(course: Course, lang: Language = ENGLISH) -> list[str]:
     """The lines that head every text rendering of a plan."""
     schedule, plan = course.schedule, course.plan
     lines = [
-        say("heading.plan", title=schedule.title, id=schedule.id),
-        say("heading.start", start=_day(plan.start), zone=plan.timezone),
+        lang.say("heading.plan", title=Content(schedule.title), id=schedule.id),
+        lang.say("heading.start", start=plan.start, zone=plan.timezone),
     ]
     choices = course.choices
     if course.planned_cycles is not None:
-        lines.append(say("heading.cycles", count=course.planned_cycles))
-    lines.append(say("heading.until", until=_day(course.horizon)))
+        lines.append(lang.say("heading.cycles", count=course.planned_cycles))
+    lines.append(lang.say("heading.until", until=course.horizon))
     if choices:
-        text = "; ".join(
-            f"{schedule.choices[k].label}: {schedule.choices[k].words(v)}" for k, v in sorted(choices.items())
+        listed = tuple(
+            msg(
+                "choice",
+                label=Content(schedule.choices[k].label),
+                value=Content(schedule.choices[k].words(v)),
+            )
+            for k, v in sorted(choices.items())
         )
-        lines.append(say("heading.choices", choices=text))
+        lines.append(lang.say("heading.choices", choices=Seq(listed, "; ")))
     if plan.patient:
-        lines.append(f"Patient: {plan.patient}")
+        lines.append(lang.say("heading.patient", patient=plan.patient))
     if plan.adjustments:
-        lines += ["", say("heading.changes")]
+        lines += ["", lang.say("heading.changes")]
         lines += [
-            f"  {i}. {a.describe(schedule)}" + (f" ({a.note})" if a.note else "")
+            f"  {i}. {lang.text(a.describe(schedule))}" + (f" ({a.note})" if a.note else "")
             for i, a in enumerate(plan.adjustments, 1)
         ]
-    lines += ["", say("notice")]
+    lines += ["", lang.say("notice")]
     return lines
 
 
-def timeline(layout: Layout, width: int, color: bool) -> list[str]:
+def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) -> list[str]:
     """The course as lanes of characters, one column per few days, fitting ``width``."""
     total = (layout.last - layout.first).days + 1
     cols = max(width - _LABEL - 1, 10)
@@ -123,12 +129,12 @@ def timeline(layout: Layout, width: int, color: bool) -> list[str]:
         dict.fromkeys(o.agent for o in layout.occurrences if o.agent and o.kind in (Kind.DOSE, Kind.INFUSION))
     )
     for agent in agents:
-        name = layout.schedule.agents[agent].name.split(" (")[0].split()[0]
+        name = lang.content(layout.schedule.agents[agent].short_name).split()[0]
         mine = [o for o in layout.occurrences if o.agent == agent and o.status is Status.PLANNED]
         kind = Kind.INFUSION if any(o.kind is Kind.INFUSION for o in mine) else Kind.DOSE
         marks = {col(d) for o in mine if o.kind in (Kind.INFUSION, Kind.DOSE) for d in o.dates}
         lanes.append((name, kind, marks))
-    for kind, name in ((Kind.HOSPITAL, "Hospital"), (Kind.REST, "Treatment-free")):
+    for kind, key in ((Kind.HOSPITAL, "lane.hospital"), (Kind.REST, "lane.rest")):
         marks = {
             col(d)
             for o in layout.occurrences
@@ -136,14 +142,15 @@ def timeline(layout: Layout, width: int, color: bool) -> list[str]:
             for d in o.dates
         }
         if marks:
-            lanes.append((name, kind, marks))
+            lanes.append((lang.say(key), kind, marks))
     months = [" "] * cols
     for year, month in layout.months():
         c = col(max(date(year, month, 1), layout.first))
-        text = date(year, month, 1).strftime("%b %Y" if month == 1 or c == 0 else "%b")
+        text = lang.month(date(year, month, 1), year=month == 1 or c == 0)
         if all(ch == " " for ch in months[max(c - 1, 0) : c + len(text) + 1]):
             months[c : c + len(text)] = list(text)
-    out = [_paint(f"Course overview (one column = {per} day{'s' if per > 1 else ''})", "bold", color)]
+    title = lang.say("heading.overview", count=per) if per > 1 else lang.say("heading.overview_one")
+    out = [_paint(title, "bold", color)]
     out.append(" " * (_LABEL + 1) + "".join(months).rstrip())
     for name, kind, marks in lanes:
         char, style = _LANES[kind]
@@ -153,18 +160,20 @@ def timeline(layout: Layout, width: int, color: bool) -> list[str]:
         axis = [" "] * cols
         for n, _, first, _ in layout.cycles:
             c = col(first)
-            text = f"C{n}"
+            text = lang.say("label.cycle", cycle=n)
             if all(ch == " " for ch in axis[max(c - 1, 0) : c + len(text)]):
                 axis[c : c + len(text)] = list(text)
-        out.append(f"{'Cycles':<{_LABEL}} " + "".join(axis).rstrip())
+        out.append(f"{lang.say('lane.cycles'):<{_LABEL}} " + "".join(axis).rstrip())
         out.append("")
         rows = layout.rows()
-        wide = min(max(len(r.phase) for r in rows), 34)
-        for r in rows:
+        phases = [lang.content(r.phase) for r in rows]
+        wide = min(max(len(p) for p in phases), 34)
+        for r, phase in zip(rows, phases, strict=True):
+            cycle = lang.say("label.cycle", cycle=r.number)
             out.append(
-                f"C{r.number:<3}{r.phase[:wide]:<{wide}}  {_day(r.first)} – {_day(r.last)}  "
-                f"treatment {r.treatment or '-'}; treatment-free {r.rest or '-'}"
-                + (f"; hospital {r.hospital}" if r.hospital else "")
+                f"{cycle:<4}{phase[:wide]:<{wide}}  {lang.date(r.first)} – {lang.date(r.last)}  "
+                + lang.say("overview.row", treatment=r.treatment or "-", rest=r.rest or "-")
+                + (lang.say("overview.hospital", hospital=r.hospital) if r.hospital else "")
             )
     return out
 
@@ -174,6 +183,7 @@ def to_txt(
     *,
     width: int = 100,
     color: bool = False,
+    lang: Language = ENGLISH,
 ) -> str:
     """Render the plan: header, course timeline, every event by day, instructions and sources.
 
@@ -181,31 +191,34 @@ def to_txt(
         course: what :func:`dosecal.expand.expand` returned.
         width: the columns the timeline may use (the terminal's width).
         color: whether to add ANSI colours (never for files).
+        lang: the language of everything it says.
     """
     schedule = course.schedule
-    lines = header(course)
+    lines = header(course, lang)
     lines.append("")
-    lines += timeline(Layout(course), width, color)
+    lines += timeline(Layout(course), width, color, lang)
     lines.append("")
     for day, group in groupby(course, key=lambda o: o.start_date):
         first = True
         for o in group:
-            lead = _day(day) if first else ""
+            lead = lang.date(day) if first else ""
             mark = ""
             if o.status is Status.CANCELLED:
-                mark = say("held" if o.kind is Kind.DOSE else "cancelled") + " "
-            was = f"  ({say('was', date=_day(o.moved_from))})" if o.moved_from is not None else ""
-            lines.append(f"{lead:<15}  {o.span_label:<10} {_time(o):<7}  {mark}{o.title}{_until(o)}{was}")
+                mark = lang.say("held" if o.kind is Kind.DOSE else "cancelled") + " "
+            was = f"  ({lang.say('was', date=o.moved_from)})" if o.moved_from is not None else ""
+            label = lang.text(o.span_label_text)
+            title = lang.text(o.title_text)
+            lines.append(f"{lead:<15}  {label:<10} {_time(o, lang):<7}  {mark}{title}{_until(o, lang)}{was}")
             first = False
-    lines += ["", *reader_notes(course, "  ")]
-    lines += ["", say("heading.sources")]
+    lines += ["", *reader_notes(course, "  ", lang)]
+    lines += ["", lang.say("heading.sources")]
     for s in schedule.sources.values():
-        lines.append(f"  {s.title}" + (f" <{s.url}>" if s.url else ""))
-    lines += ["", f"Last checked against the sources: {schedule.last_checked.isoformat()}."]
-    lines.append(say("notice"))
+        lines.append(f"  {lang.content(s.title)}" + (f" <{s.url}>" if s.url else ""))
+    lines += ["", lang.say("heading.last_checked", date=schedule.last_checked.isoformat())]
+    lines.append(lang.say("notice"))
     return "\n".join(lines) + "\n"
 
 
 def render(course: Course, options: RenderOptions) -> bytes:
     """The text plan (see :func:`to_txt`)."""
-    return to_txt(course, width=options.width, color=options.color).encode()
+    return to_txt(course, width=options.width, color=options.color, lang=options.lang).encode()
