@@ -166,7 +166,6 @@ CATALOGUE: dict[str, str] = dict(
             "Before {before}; the label gives no exact time: your care team sets it.",
         ),
         N_("note.sources", "Sources: {keys}."),
-        N_("note.schedule", "Schedule: {title} ({id})."),
         N_("note.dst", "Clocks change today in {zone}; the time shown is local time after the change."),
         # Notices and headings
         N_(
@@ -219,6 +218,5 @@ CATALOGUE: dict[str, str] = dict(
         N_("cancelled", "CANCELLED"),
         N_("was", "was {date}"),
         N_("all_day", "all day"),
-        N_("until_time", "until {time}"),
     )
 )
