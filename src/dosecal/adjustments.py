@@ -218,11 +218,11 @@ def parse_hold(spec: str) -> Hold:
     """``C2D8``, ``inotuzumab:C1D8``, ``D12`` or ``dasatinib:D12``."""
     m = _CYCLE_DAY.match(spec.strip())
     if m is None:
-        raise ValueError(f"'{spec}' is not a dose: write CnDd (C2D8), Dd for a plan day (D12), or AGENT:CnDd")
+        raise ValueError(msg("error.adjustments.spec_dose_write_cndd", spec=spec))
     cycle = int(m.group("cycle")) if m.group("cycle") else None
     day = int(m.group("day"))
     if day < 1 or (cycle is not None and cycle < 1):
-        raise ValueError(f"'{spec}': cycles and days are counted from 1")
+        raise ValueError(msg("error.adjustments.spec_cycles_and_days", spec=spec))
     return Hold(day=day, cycle=cycle, agent=m.group("agent").lower() if m.group("agent") else None)
 
 
@@ -230,16 +230,16 @@ def parse_delay(spec: str) -> Delay:
     """``2=7`` (cycle 2, seven days later) or ``2=2027-03-08`` (cycle 2 to start that day)."""
     cycle, sep, value = spec.partition("=")
     if not sep or not cycle.strip().isdigit() or int(cycle) < 1:
-        raise ValueError(f"'{spec}' must be written CYCLE=DAYS (2=7) or CYCLE=DATE (2=2027-03-08)")
+        raise ValueError(msg("error.adjustments.spec_must_written_cycle", spec=spec))
     value = value.strip()
     if value.isdigit():
         if int(value) < 1:
-            raise ValueError(f"'{spec}': a delay is at least 1 day")
+            raise ValueError(msg("error.adjustments.spec_delay_at_least", spec=spec))
         return Delay(cycle=int(cycle), days=int(value))
     try:
         return Delay(cycle=int(cycle), to=date.fromisoformat(value))
     except ValueError:
-        raise ValueError(f"'{spec}': '{value}' is neither a number of days nor a date YYYY-MM-DD") from None
+        raise ValueError(msg("error.adjustments.spec_value_neither_number", spec=spec, value=value)) from None
 
 
 _INTERRUPT = re.compile(
@@ -259,21 +259,20 @@ def parse_interruption(spec: str) -> Interruption:
         head = f"{head}:{options.pop(0)}"
     m = _INTERRUPT.match(head.replace(" ", ""))
     if m is None:
-        raise ValueError(
-            f"'{spec}' must be written CnDd=LENGTH with LENGTH in days (3 or 3d) or hours (6h), "
-            "optionally CnDd@HH:MM=LENGTH, e.g. C1D10=3 or C1D10@14:00=6h"
-        )
+        raise ValueError(msg("error.adjustments.spec_must_written_cndd", spec=spec))
     cycle, day, amount = int(m.group("cycle")), int(m.group("day")), int(m.group("length"))
     if cycle < 1 or day < 1 or amount < 1:
-        raise ValueError(f"'{spec}': cycles, days and the interruption's length are at least 1")
+        raise ValueError(msg("error.adjustments.spec_cycles_days_and", spec=spec))
     at: time | None = None
     if m.group("at") is not None:
         try:
             at = time.fromisoformat(m.group("at").strip())
         except ValueError:
-            raise ValueError(f"'{spec}': '{m.group('at')}' is not a time HH:MM") from None
+            raise ValueError(
+                msg("error.adjustments.spec_group_time_hh", spec=spec, group=m.group("at"))
+            ) from None
         if len(m.group("at").strip()) != 5 or at.second:
-            raise ValueError(f"'{spec}': '{m.group('at')}' is not a time HH:MM")
+            raise ValueError(msg("error.adjustments.spec_group_time_hh", spec=spec, group=m.group("at")))
     hours = amount if m.group("unit").lower() == "h" else 0
     days = 0 if hours else amount
     extra: dict[str, str] = {}
@@ -281,9 +280,7 @@ def parse_interruption(spec: str) -> Interruption:
         key, sep, value = option.partition("=")
         key, value = key.strip().lower(), value.strip()
         if not sep or key not in ("restart", "cause") or not value or key in extra:
-            raise ValueError(
-                f"'{spec}': after the length write :restart=DOSE or :cause=toxicity, not ':{option}'"
-            )
+            raise ValueError(msg("error.adjustments.spec_after_length_write", spec=spec, option=option))
         extra[key] = value
     return interruption(cycle, day, days=days, hours=hours, at=at, **extra)
 
@@ -305,13 +302,15 @@ def interruption(
         ValueError: naming what is wrong.
     """
     if days < 0 or hours < 0 or days + hours == 0:
-        raise ValueError("an interruption lasts at least 1 hour")
+        raise ValueError(msg("error.adjustments.interruption_lasts_at_least"))
     if cause is not None and cause not in CAUSES:
-        raise ValueError(f"cause must be one of {', '.join(CAUSES)}, not {cause!r}")
+        raise ValueError(
+            msg("error.adjustments.cause_must_one_join", join=", ".join(CAUSES), cause=repr(cause))
+        )
     if cause is not None and restart is not None:
-        raise ValueError("give the restart dose or the cause, not both")
+        raise ValueError(msg("error.adjustments.give_restart_dose_or"))
     if restart is not None and restart != SAME_DOSE and not re.match(r"^\d+(\.\d+)?(\s*\S.*)?$", restart):
-        raise ValueError(f"restart must be a dose such as 9 or '9 mcg/day', or 'same', not {restart!r}")
+        raise ValueError(msg("error.adjustments.restart_must_dose_such", restart=repr(restart)))
     return Interruption(cycle, day, days=days, hours=hours, at=at, restart=restart, cause=cause, note=note)
 
 
@@ -320,9 +319,9 @@ def parse_dose_change(spec: str) -> DoseChange:
     agent, sep, rest = spec.partition("=")
     dose, at, when = rest.rpartition("@")
     if not sep or not at or not agent.strip() or not dose.strip():
-        raise ValueError(f"'{spec}' must be written AGENT=DOSE@DATE, e.g. ponatinib=15 mg@2027-04-01")
+        raise ValueError(msg("error.adjustments.spec_must_written_agent", spec=spec))
     try:
         start = date.fromisoformat(when.strip())
     except ValueError:
-        raise ValueError(f"'{spec}': '{when}' is not a date YYYY-MM-DD") from None
+        raise ValueError(msg("error.adjustments.spec_when_date_yyyy", spec=spec, when=when)) from None
     return DoseChange(agent=agent.strip(), start=start, dose=dose.strip())

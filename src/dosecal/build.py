@@ -274,7 +274,7 @@ class Builder:
                 yield from infusion_events(self, slot, clock, infusion, restarts, hospital)
         interrupted = slot.interruption
         if interrupted is not None and not restarts:
-            raise Refused(f"no infusion runs on C{n}D{interrupted.day} to interrupt")
+            raise Refused(msg("error.build.no_infusion_runs_on", n=n, day=interrupted.day))
         yield from self.premedications(slot, clock, restarts)
 
     def premedications(

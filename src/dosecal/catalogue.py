@@ -218,5 +218,350 @@ CATALOGUE: dict[str, str] = dict(
         N_("cancelled", "CANCELLED"),
         N_("was", "was {date}"),
         N_("all_day", "all day"),
+        # Messages for the user of the command line and the library: what is wrong with an input.
+        N_("error.did_you_mean", " (did you mean '{name}'?)"),
+        N_("error.plan.small_weight", "a weight of {kg} kg"),
+        N_("error.plan.small_band", "the weight band '{band}'"),
+        N_("error.publish.install", "Publishing needs the caldav library: pip install 'dosecal[caldav]'."),
+        N_(
+            "error.publish.credentials",
+            "the server refused the credentials (set {user} and {password}, or a netrc entry)",
+        ),
+        N_(
+            "error.pdf.install",
+            "PDF output needs WeasyPrint: pip install 'dosecal[pdf]'; it also needs the Pango library "
+            "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0; macOS: brew install pango). "
+            "Or write --format html and print it from a browser.",
+        ),
+        N_("error.words.no_catalogue", "no catalogue for language '{code}'"),
+        N_("cli.wrote", "wrote {target} ({count} events)"),
+        N_("cli.recorded", "recorded: {change}"),
+        N_("cli.would_record", "would record: {change}"),
+        N_(
+            "error.definitions.name_built_in_schedule",
+            "'{name}' is not a built-in schedule or a .toml file.{hint} See 'dosecal list'.",
+        ),
+        N_("error.definitions.day_first_does_exist", "day {first} does not exist: days are counted from 1"),
+        N_(
+            "error.definitions.range_first_last_empty",
+            "the range {first}-{last} is empty: it ends before it starts",
+        ),
+        N_("error.definitions.must_list_at_least", "must list at least one day"),
+        N_("error.definitions.lists_day_dup_more", "lists day {dup} more than once"),
+        N_(
+            "error.definitions.must_day_or_range",
+            'must be a day or a range of days such as "1-28", not {describe}',
+        ),
+        N_(
+            "error.definitions.missing_required_key_key",
+            "missing required key '{key}': every clinical fact cites one",
+        ),
+        N_("error.definitions.agent_agent_needs_times", "agent '{agent}' needs 'times': {why}"),
+        N_("error.definitions.unknown_agent_name_suggest", "unknown agent '{name}'{suggest}"),
+        N_(
+            "error.definitions.schedule_needs_at_least",
+            "a schedule needs at least one [[daily]] or [[phases]] table",
+        ),
+        N_(
+            "error.definitions.bag_changes_need_choices",
+            "bag changes need a [choices.{BAG_CHOICE}] with the bag intervals",
+        ),
+        N_("error.definitions.limit_says_under_which", "a limit says under which choices it holds"),
+        N_(
+            "error.definitions.most_more_than_total",
+            "{most} is more than the {total} cycles the schedule has",
+        ),
+        N_("error.definitions.default_more_than_most", "{default} is more than the most, {most}"),
+        N_(
+            "error.definitions.agent_id_key_must",
+            "agent id '{key}' must be lowercase letters, digits and hyphens",
+        ),
+        N_("error.definitions.default_one_options_join", "'{default}' is not one of the options {join}"),
+        N_("error.definitions.must_positive_number_kg", "must be a positive number of kg, not {describe}"),
+        N_(
+            "error.definitions.only_choice_without_default",
+            "only a choice without a default can be needed from a cycle on",
+        ),
+        N_("error.definitions.unknown_choice_key_suggest", "unknown choice '{key}'{suggest}"),
+        N_(
+            "error.definitions.options_key_must_whole", "the options of '{key}' must be whole numbers of days"
+        ),
+        N_(
+            "error.definitions.with_cycle_length_chosen",
+            'with a cycle length chosen in the plan, write the rest as "N-end"',
+        ),
+        N_(
+            "error.definitions.rest_period_must_end",
+            "the rest period must end on the cycle's last day, day {length}",
+        ),
+        N_(
+            "error.definitions.dose_window_needs_label",
+            "a dose window needs the label's words in 'window_note'",
+        ),
+        N_(
+            "error.definitions.minimum_gap_between_doses",
+            "a minimum gap between doses goes with a dose window ('window_days')",
+        ),
+        N_(
+            "error.definitions.only_premedication_given_on",
+            "only a premedication given on restart ('restart = true') has it",
+        ),
+        N_("error.definitions.day_late_outside_length", "day {late} is outside the {length}-day cycle"),
+        N_("error.definitions.day_clash_falls_in", "day {clash} falls in the rest period {rest}"),
+        N_("error.definitions.name_no_such_definition", "{name}: no such definition file"),
+        N_("error.definitions.unknown_source_k_hint", "unknown source '{k}'{hint}; list it under [sources]"),
+        N_(
+            "error.definitions.cycle_outside_in_this",
+            "cycle {outside} is not in this phase, which has cycles {start}-{value}",
+        ),
+        N_("error.definitions.must_list_at_least2", "must list at least one source"),
+        N_(
+            "error.definitions.ident_must_lowercase_letters",
+            "'{ident}' must be lowercase letters, digits and hyphens",
+        ),
+        N_("error.definitions.lists_same_time_twice", "lists the same time twice"),
+        N_(
+            "error.definitions.must_positive_kg_limits",
+            "must be positive kg limits in ascending order, not {describe}",
+        ),
+        N_("error.definitions.option_one_options_join", "'{option}' is not one of the options {join}"),
+        N_(
+            "error.definitions.missing_required_key_steps",
+            "missing required key 'steps' (at least one dose step)",
+        ),
+        N_(
+            "error.definitions.must_start_on_day",
+            "must start on day {value}, the day after the previous step ends (steps are consecutive, without gaps or overlaps)",
+        ),
+        N_("error.definitions.give_length_or_length", "give 'length' or 'length_choice', not both"),
+        N_("error.definitions.day_first_outside_length", "day {first} is outside the {length}-day cycle"),
+        N_(
+            "error.definitions.day_day_has_no",
+            "day {day} has no dose or infusion start of '{before}' for the premedication to precede",
+        ),
+        N_(
+            "error.definitions.kind_i_agent_also",
+            "{kind}[{i}] of '{agent}' is also on day {shared} of the same cycle; limit one of them with 'cycles' or 'when'",
+        ),
+        N_("error.definitions.bag_intervals_are_whole", "bag intervals are whole hours, not {option}"),
+        N_(
+            "error.definitions.weight_band_has_two",
+            "a weight band has two options: at or above the threshold, then below it",
+        ),
+        N_(
+            "error.definitions.len_weight_limits_make",
+            "{len} weight limits make {value} bands: list that many options",
+        ),
+        N_("error.definitions.must_positive_number_describe", "must be a positive number, not {describe}"),
+        N_(
+            "error.definitions.only_last_step_may",
+            "only the last step may be open-ended; give 'days' instead",
+        ),
+        N_("error.definitions.must_one_join_describe", "must be one of {join}, not {describe}"),
+        N_("error.definitions.time_value_exc", "time {value}: {exc}"),
+        N_("error.definitions.must_non_empty_string", "must be a non-empty string, not {describe}"),
+        N_("error.plan.name_iana_time_zone", "'{name}' is not an IANA time zone such as America/Toronto"),
+        N_("error.plan.no_time_zone_give", "no time zone: give one with --tz or 'timezone' in the plan file"),
+        N_("error.plan.until_before_start_date", "{until} is before the start date {start}"),
+        N_("error.plan.must_or_more", "must be 0 or more"),
+        N_(
+            "error.plan.name_iana_time_zone2",
+            "'{name}' is not an IANA time zone such as America/Toronto{hint}",
+        ),
+        N_(
+            "error.plan.plan_for_value_words",
+            "a plan for '{value}' ({words}) needs the weight: doses, premedication and bags depend on it; give --weight KG (and --height CM for doses per m²)",
+        ),
+        N_("error.plan.id_cannot_planned_for", "{id} cannot be planned for '{value}': {refused}"),
+        N_(
+            "error.plan.value_words_recommended_under",
+            "'{value}' ({words}) is not recommended under {least} kg; the plan gives {weight_kg} kg (see 'dosecal show {id}')",
+        ),
+        N_(
+            "error.plan.with_when_at_most",
+            "with {when} at most {most} cycles can be planned, not {planned}: {reason}",
+        ),
+        N_(
+            "error.plan.id_needs_your_care",
+            "{id} needs your care team's choice of {label}: give --choice {key}={join} (or fewer --cycles)",
+        ),
+        N_(
+            "error.plan.id_needs_your_care2",
+            "{id} needs your care team's choice of {label} to plan more than {needed_over_cycles} cycles: give --choice {id2}={join} (or --cycles {needed_over_cycles2})",
+        ),
+        N_(
+            "error.plan.agent_agent_id_agents",
+            "'{agent}' is not an agent of {id} (agents with times: {names})",
+        ),
+        N_("error.plan.id_has_no_choice", "{id} has no choice '{key}' (choices: {offered})"),
+        N_(
+            "error.plan.given_contradicts_weight_weight",
+            "'{given}' contradicts the weight of {weight_kg} kg ({band})",
+        ),
+        N_("error.plan.id_has_no_cycles", "{id} has no cycles; use --until to set how far to plan"),
+        N_(
+            "error.plan.with_why_under_required",
+            "with {why} (under {required_below_kg} kg) dosecal does not assume the {label}: give --choice {id}={join}",
+        ),
+        N_("error.plan.id_needs_label_give", "{id} needs the {label}: give {how}"),
+        N_("error.plan.agent_given_at_time", "'{agent}' is given at the time of another agent, not its own"),
+        N_("error.plan.must_one_join_value", "must be one of {join}, not {value}"),
+        N_("error.plan.id_has_at_most", "{id} has at most {total_cycles} cycles, not {cycles}"),
+        N_(
+            "error.plan.name_scheduled_len_time",
+            "{name} is scheduled {len} time(s) a day; give {len2} time(s), e.g. {agent}={want}",
+        ),
+        N_("error.planfile.lists_same_time_twice", "lists the same time twice"),
+        N_(
+            "error.planfile.interruption_gives_its_length",
+            "an interruption gives its length in 'days' or 'hours'",
+        ),
+        N_("error.planfile.must_time_hh_mm", "must be a time HH:MM or a list of times, not {describe}"),
+        N_(
+            "error.planfile.must_date_time_with",
+            "must be a date-time with an offset, e.g. 2027-01-01T00:00:00Z",
+        ),
+        N_("error.planfile.delay_gives_either_days", "a delay gives either 'days' or 'to' (a date)"),
+        N_("error.planfile.must_positive_number_unit", "must be a positive number of {unit}, not {describe}"),
+        N_("error.planfile.must_positive_number_unit2", "must be a positive number of {unit}, not {value}"),
+        N_("error.planfile.must_string_or_number", "must be a string or a number, not {describe}"),
+        N_("error.planfile.must_one_join_kind", "must be one of {join}, not {kind}"),
+        N_(
+            "error.overrides.name_schedule_see_dosecal",
+            "name a schedule (see 'dosecal list') or give a --plan file that names one",
+        ),
+        N_(
+            "error.overrides.give_at_least_one",
+            "give at least one adjustment (--delay, --hold, --interrupt, --change-dose, --stop, --choice)",
+        ),
+        N_(
+            "error.overrides.plan_file_adjustment_would",
+            "{plan_file}: the adjustment would not read back the same; file left unchanged",
+        ),
+        N_(
+            "error.overrides.value_date_written_yyyy",
+            "'{value}' is not a date written YYYY-MM-DD (e.g. 2027-01-04)",
+        ),
+        N_("error.overrides.value_must_written_name", "'{value}' must be written NAME=VALUE"),
+        N_("error.overrides.must_or_more_cycles", "must be 1 or more, not {cycles}"),
+        N_(
+            "error.overrides.give_plan_s_day",
+            "give the plan's day 1 with --start YYYY-MM-DD (or a --plan file)",
+        ),
+        N_(
+            "error.overrides.no_time_zone_and",
+            "no time zone, and this computer's cannot be told: give --tz Area/City or 'timezone' in the plan file",
+        ),
+        N_("error.overrides.plan_file_must_name", "a plan file must name its schedule"),
+        N_("error.overrides.agent_exc", "{agent}: {exc}"),
+        N_(
+            "error.adjustments.spec_dose_write_cndd",
+            "'{spec}' is not a dose: write CnDd (C2D8), Dd for a plan day (D12), or AGENT:CnDd",
+        ),
+        N_("error.adjustments.spec_cycles_and_days", "'{spec}': cycles and days are counted from 1"),
+        N_(
+            "error.adjustments.spec_must_written_cycle",
+            "'{spec}' must be written CYCLE=DAYS (2=7) or CYCLE=DATE (2=2027-03-08)",
+        ),
+        N_(
+            "error.adjustments.spec_must_written_cndd",
+            "'{spec}' must be written CnDd=LENGTH with LENGTH in days (3 or 3d) or hours (6h), optionally CnDd@HH:MM=LENGTH, e.g. C1D10=3 or C1D10@14:00=6h",
+        ),
+        N_(
+            "error.adjustments.spec_cycles_days_and",
+            "'{spec}': cycles, days and the interruption's length are at least 1",
+        ),
+        N_("error.adjustments.interruption_lasts_at_least", "an interruption lasts at least 1 hour"),
+        N_("error.adjustments.cause_must_one_join", "cause must be one of {join}, not {cause}"),
+        N_("error.adjustments.give_restart_dose_or", "give the restart dose or the cause, not both"),
+        N_(
+            "error.adjustments.restart_must_dose_such",
+            "restart must be a dose such as 9 or '9 mcg/day', or 'same', not {restart}",
+        ),
+        N_(
+            "error.adjustments.spec_must_written_agent",
+            "'{spec}' must be written AGENT=DOSE@DATE, e.g. ponatinib=15 mg@2027-04-01",
+        ),
+        N_("error.adjustments.spec_delay_at_least", "'{spec}': a delay is at least 1 day"),
+        N_(
+            "error.adjustments.spec_value_neither_number",
+            "'{spec}': '{value}' is neither a number of days nor a date YYYY-MM-DD",
+        ),
+        N_("error.adjustments.spec_group_time_hh", "'{spec}': '{group}' is not a time HH:MM"),
+        N_(
+            "error.adjustments.spec_after_length_write",
+            "'{spec}': after the length write :restart=DOSE or :cause=toxicity, not ':{option}'",
+        ),
+        N_("error.adjustments.spec_when_date_yyyy", "'{spec}': '{when}' is not a date YYYY-MM-DD"),
+        N_("error.cycles.cycle_cycle_in_plan", "cycle {cycle} is not in the plan, which has {len} cycle(s)"),
+        N_("error.cycles.cycle_n_already_has", "cycle {n} already has an interruption; record one per cycle"),
+        N_("error.cycles.c_n_d_day", "C{n}D{day} is not a day of the {length}-day cycle"),
+        N_("error.cycles.no_infusion_runs_on", "no infusion runs on C{n}D{day} to interrupt"),
+        N_(
+            "error.cycles.cycle_n_cannot_start",
+            "cycle {n} cannot start on {to}: it is due on {first} at the earliest",
+        ),
+        N_("error.history.no_dose_hold_on", "no dose to hold on {spec}: {reason}"),
+        N_(
+            "error.history.several_agents_dose_on",
+            "several agents dose on {spec} ({names}); write AGENT:{spec2}",
+        ),
+        N_("error.history.agent_agent_id", "'{agent}' is not an agent of {id}"),
+        N_("error.history.id_value_choice_id", "'{id}={value}' is not a choice of {id2} ({options})"),
+        N_("error.build.no_infusion_runs_on", "no infusion runs on C{n}D{day} to interrupt"),
+        N_("error.infusion.id_gives_no_restart", "{id} gives no restart dose after toxicity for {agent}"),
+        N_("error.tomlfile.must_date_written_yyyy", "must be a date written YYYY-MM-DD, not {describe}"),
+        N_("error.tomlfile.must_time_written_hh", "must be a time written HH:MM, not {describe}"),
+        N_("error.tomlfile.must_time_written_hh2", "must be a time written HH:MM (24-hour), not {value}"),
+        N_("error.tomlfile.value_time_day", "{value} is not a time of day (00:00 to 23:59)"),
+        N_("error.tomlfile.must_label_describe", "must be {label}, not {describe}"),
+        N_("error.tomlfile.must_empty", "must not be empty"),
+        N_("error.tomlfile.must_at_least_minimum", "must be at least {minimum}, not {value}"),
+        N_("error.tomlfile.must_string_or_array", "must be a string or an array of strings, not {describe}"),
+        N_("error.tomlfile.must_table_describe", "must be a table, not {describe}"),
+        N_("error.tomlfile.must_array_tables_key", "must be an array of tables ([[{key}]]), not {describe}"),
+        N_("error.tomlfile.missing_required_key_key", "missing required key '{key}'"),
+        N_("error.tomlfile.unknown_key", "unknown key"),
+        N_("error.tomlfile.cannot_read_file_reason", "cannot read the file: {reason}"),
+        N_("error.tomlfile.valid_toml_msg", "not valid TOML: {msg}"),
+        N_("error.output.path_cannot_write_value", "{path}: cannot write: {value}"),
+        N_(
+            "error.publish.url_url_http_s",
+            "--url: '{url}' is not an http(s) address of a calendar collection",
+        ),
+        N_(
+            "error.publish.url_url_would_send",
+            "--url: '{url}' would send the password unencrypted; use https",
+        ),
+        N_(
+            "error.publish.collection_step_failed_after",
+            "{collection}: {step} failed after {done} of {total} event(s): {reason}. Run the same command again to finish; nothing is left half-written.",
+        ),
+        N_("error.publish.path_cannot_read_netrc", "{path}: cannot read the netrc file: {exc}"),
+        N_(
+            "error.publish.collection_server_would_create",
+            "{collection}: the server would not create the calendar (HTTP {made})",
+        ),
+        N_(
+            "error.publish.collection_server_refused_credentials",
+            "{collection}: the server refused the credentials (set {USER_ENV} and {PASSWORD_ENV}, or a netrc entry)",
+        ),
+        N_(
+            "error.publish.collection_server_would_delete",
+            "{collection}: the server would not delete {uid} (HTTP {status})",
+        ),
+        N_(
+            "error.publish.collection_calendar_server_lets",
+            "{collection}: not a calendar the server lets us use (HTTP {status})",
+        ),
+        N_(
+            "error.publish.collection_server_refused_uid",
+            "{collection}: the server refused {uid} (HTTP {status})",
+        ),
+        N_(
+            "error.cli.cannot_tell_format_path",
+            "cannot tell the format of '{path}' from its extension; give --format {join}",
+        ),
+        N_("error.cli.plan_file_must_name", "a plan file must name its schedule"),
     )
 )

@@ -29,6 +29,7 @@ from dosecal.plan import Plan
 from dosecal.render import FORMATS, RenderOptions, render
 from dosecal.schedule import Schedule
 from dosecal.tomlfile import read_text
+from dosecal.words import msg, say
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -117,7 +118,7 @@ def check(files: tuple[Path, ...]) -> None:
             else:
                 plan = planfile.loads(text, str(path))
                 if plan.schedule is None:
-                    raise PlanError([Problem(str(path), "schedule", "a plan file must name its schedule")])
+                    raise PlanError([Problem(str(path), "schedule", msg("error.cli.plan_file_must_name"))])
                 expand(definitions.resolve(plan.schedule), with_zone(plan))  # checks the adjustments too
         except InputFileError as exc:
             problems.extend(exc.problems)
@@ -157,9 +158,7 @@ def _format_of(path: str, fmt: str | None) -> str:
     ext = Path(path).suffix.lower().lstrip(".")
     if ext in FORMATS:
         return ext
-    raise bad(
-        "-o", f"cannot tell the format of '{path}' from its extension; give --format {'|'.join(FORMATS)}"
-    )
+    raise bad("-o", msg("error.cli.cannot_tell_format_path", path=path, join="|".join(FORMATS)))
 
 
 def plan_options(func: Callable[P, R]) -> Callable[P, R]:
@@ -259,7 +258,7 @@ def generate(
             sys.stdout.flush()
         else:
             write_atomic(Path(target), data)
-            click.echo(f"wrote {target} ({len(course)} events)", err=True)
+            click.echo(say("cli.wrote", target=target, count=len(course)), err=True)
 
 
 @main.command(
@@ -331,6 +330,6 @@ def adjust(
     )
     change = record(plan_file, given)
     for line in change.describe():
-        click.echo(f"{'would record' if dry_run else 'recorded'}: {line}", err=True)
+        click.echo(say("cli.would_record" if dry_run else "cli.recorded", change=line), err=True)
     if not dry_run:
         write_atomic(plan_file, change.text.encode("utf-8"))

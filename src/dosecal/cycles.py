@@ -19,7 +19,7 @@ from dosecal.clock import local, shift
 from dosecal.errors import DosecalError, PlanError, Problem
 from dosecal.plan import DEFAULT_HORIZON_DAYS, Plan, agent_times, planned_cycles
 from dosecal.schedule import Phase, Schedule
-from dosecal.words import Msg, msg
+from dosecal.words import Msg, Value, msg
 
 #: The longest interruption after which a continuous-infusion cycle goes on (blinatumomab
 #: label, MIMS-HK / SKYSCAPE-BLIN / HCP-ADJUST: "If the interruption ... is no longer than 7 days,
@@ -136,7 +136,7 @@ def extension(i: Interruption) -> int:
     return i.days + math.ceil(i.hours / 24)
 
 
-def refuse(plan: Plan, index: int, message: str) -> PlanError:
+def refuse(plan: Plan, index: int, message: Value) -> PlanError:
     """The error for adjustment ``index`` (1-based) of ``plan``."""
     return PlanError([Problem(plan.origin, f"adjustments[{index}]", message)])
 
@@ -156,7 +156,7 @@ def plan_slots(
     numbered = numbered[:planned]
     for i, a in enumerate(adjustments, 1):
         if isinstance(a, Delay | Interruption) and not 1 <= a.cycle <= len(numbered):
-            raise refuse(plan, i, f"cycle {a.cycle} is not in the plan, which has {len(numbered)} cycle(s)")
+            raise refuse(plan, i, msg("error.cycles.cycle_cycle_in_plan", cycle=a.cycle, len=len(numbered)))
     times = agent_times(schedule, plan)
     out: list[CycleSlot] = []
     first = plan.start + timedelta(days=schedule.cycles_start_day - 1)
@@ -171,7 +171,14 @@ def plan_slots(
                 elif a.to is not None:
                     if a.to < first:
                         raise refuse(
-                            plan, i, f"cycle {n} cannot start on {a.to}: it is due on {first} at the earliest"
+                            plan,
+                            i,
+                            msg(
+                                "error.cycles.cycle_n_cannot_start",
+                                n=n,
+                                to=a.to.isoformat(),
+                                first=first.isoformat(),
+                            ),
                         )
                     first = a.to
         length = phase.length_with(choices)
@@ -189,11 +196,11 @@ def plan_slots(
         if stops:
             i, interruption = stops[-1]
             if len(stops) > 1:
-                raise refuse(plan, i, f"cycle {n} already has an interruption; record one per cycle")
+                raise refuse(plan, i, msg("error.cycles.cycle_n_already_has", n=n))
             if not 1 <= interruption.day <= length:
-                raise refuse(plan, i, f"C{n}D{interruption.day} is not a day of the {length}-day cycle")
+                raise refuse(plan, i, msg("error.cycles.c_n_d_day", n=n, day=interruption.day, length=length))
             if not phase.infusions:
-                raise refuse(plan, i, f"no infusion runs on C{n}D{interruption.day} to interrupt")
+                raise refuse(plan, i, msg("error.cycles.no_infusion_runs_on", n=n, day=interruption.day))
             agent = phase.infusions[0].agent
             usual = slot.start_at.time() if slot.start_at is not None else times[agent][0]
             stop_at = local(first + timedelta(days=interruption.day - 1), interruption.at or usual, plan.tz)

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dosecal.errors import DefinitionError, InputFileError, UnknownScheduleError
+from dosecal.errors import DefinitionError, InputFileError, UnknownScheduleError, reason
 from dosecal.schedule import (
     BAG_CHOICE,
     Advice,
@@ -35,6 +35,7 @@ from dosecal.schedule import (
     Stay,
 )
 from dosecal.tomlfile import KeyPath, Table, TomlFile, describe, parse_time, read_text
+from dosecal.words import Value, msg
 
 T = TypeVar("T", str, float)
 
@@ -50,11 +51,11 @@ def parse_range(value: object) -> DayRange:
         first = int(m.group(1))
         last = int(m.group(2)) if m.group(2) else first
     else:
-        raise ValueError(f'must be a day or a range of days such as "1-28", not {describe(value)}')
+        raise ValueError(msg("error.definitions.must_day_or_range", describe=describe(value)))
     if first < 1:
-        raise ValueError(f"day {first} does not exist: days are counted from 1")
+        raise ValueError(msg("error.definitions.day_first_does_exist", first=first))
     if last < first:
-        raise ValueError(f"the range {first}-{last} is empty: it ends before it starts")
+        raise ValueError(msg("error.definitions.range_first_last_empty", first=first, last=last))
     return DayRange(first, last)
 
 
@@ -68,13 +69,13 @@ def parse_days(value: object) -> tuple[int, ...]:
     else:
         parts = [value]
     if not parts:
-        raise ValueError("must list at least one day")
+        raise ValueError(msg("error.definitions.must_list_at_least"))
     days: list[int] = []
     for part in parts:
         days.extend(parse_range(part))
     if len(set(days)) != len(days):
         dup = sorted({d for d in days if days.count(d) > 1})
-        raise ValueError(f"lists day {dup[0]} more than once")
+        raise ValueError(msg("error.definitions.lists_day_dup_more", dup=dup[0]))
     return tuple(sorted(days))
 
 
@@ -94,11 +95,11 @@ class _Reader:
         """Read ``source``; every clinical fact must name at least one known source."""
         keys = table.str_list(key)
         if not keys and required and key not in table.data:
-            table.error(None, f"missing required key '{key}': every clinical fact cites one")
+            table.error(None, msg("error.definitions.missing_required_key_key", key=key))
         for k in keys:
             if k not in self.sources:
                 hint = _suggest(k, self.sources)
-                table.error(key, f"unknown source '{k}'{hint}; list it under [sources]")
+                table.error(key, msg("error.definitions.unknown_source_k_hint", k=k, hint=hint))
         return tuple(keys)
 
     def advice(self, owner: Table, key: str) -> tuple[Advice, ...]:
@@ -122,9 +123,23 @@ class _Reader:
                 value = sub.raw(key)
                 choice = self.choices.get(key)
                 if choice is None:
-                    sub.error(key, f"unknown choice '{key}'{_suggest(key, self.choices)}")
+                    sub.error(
+                        key,
+                        msg(
+                            "error.definitions.unknown_choice_key_suggest",
+                            key=key,
+                            suggest=_suggest(key, self.choices),
+                        ),
+                    )
                 elif not isinstance(value, str) or value not in choice.options:
-                    sub.error(key, f"must be one of {', '.join(choice.options)}, not {describe(value)}")
+                    sub.error(
+                        key,
+                        msg(
+                            "error.definitions.must_one_join_describe",
+                            join=", ".join(choice.options),
+                            describe=describe(value),
+                        ),
+                    )
                 else:
                     when[key] = value
         return when
@@ -132,12 +147,19 @@ class _Reader:
     def needs_times(self, table: Table, agent: str | None, why: str) -> None:
         """An agent dosed at a time must have one (unless its times were already reported)."""
         if agent is not None and not self.agents[agent].times and agent not in self.bad_times:
-            table.error("agent", f"agent '{agent}' needs 'times': {why}")
+            table.error("agent", msg("error.definitions.agent_agent_needs_times", agent=agent, why=why))
 
     def agent_ref(self, table: Table, key: str = "agent") -> str | None:
         name = table.get_str(key)
         if name is not None and name not in self.agents:
-            table.error(key, f"unknown agent '{name}'{_suggest(name, self.agents)}")
+            table.error(
+                key,
+                msg(
+                    "error.definitions.unknown_agent_name_suggest",
+                    name=name,
+                    suggest=_suggest(name, self.agents),
+                ),
+            )
             return None
         return name
 
@@ -154,8 +176,12 @@ class _Reader:
             if outside:
                 table.error(
                     "cycles",
-                    f"cycle {outside[0]} is not in this phase, which has cycles "
-                    f"{phase_cycles.start}-{phase_cycles.stop - 1}",
+                    msg(
+                        "error.definitions.cycle_outside_in_this",
+                        outside=outside[0],
+                        start=phase_cycles.start,
+                        value=phase_cycles.stop - 1,
+                    ),
                 )
             cycles = frozenset(listed)
         return Selector(cycles, self.when(table))
@@ -170,7 +196,7 @@ class _Reader:
                 self.sources[key] = Source(key, t.get_str("title") or "", t.get_str("url", required=False))
                 t.done()
             if not self.sources:
-                src.error(None, "must list at least one source")
+                src.error(None, msg("error.definitions.must_list_at_least2"))
         ags = root.table("agents", required=True)
         if ags is not None:
             for key, t in ags.items():
@@ -189,9 +215,9 @@ class _Reader:
                 phases.append(phase)
                 first_cycle += phase.cycles
         if not dailies and not phases and not root.has("daily") and not root.has("phases"):
-            root.error(None, "a schedule needs at least one [[daily]] or [[phases]] table")
+            root.error(None, msg("error.definitions.schedule_needs_at_least"))
         if any(i.bag_changes for p in phases for i in p.infusions) and BAG_CHOICE not in self.choices:
-            root.error("choices", f"bag changes need a [choices.{BAG_CHOICE}] with the bag intervals")
+            root.error("choices", msg("error.definitions.bag_changes_need_choices", BAG_CHOICE=BAG_CHOICE))
 
         limits = [x for x in (self.read_limit(t, first_cycle - 1) for t in root.tables("limits")) if x]
         patient_notes = self.advice(root, "patient_notes")
@@ -204,7 +230,7 @@ class _Reader:
         if meta is not None:
             ident = meta.get_str("id")
             if ident is not None and not _ID.match(ident):
-                meta.error("id", f"'{ident}' must be lowercase letters, digits and hyphens")
+                meta.error("id", msg("error.definitions.ident_must_lowercase_letters", ident=ident))
             title = meta.get_str("title")
             indication = meta.get_str("indication")
             last_checked = meta.get_date("last_checked")
@@ -253,11 +279,11 @@ class _Reader:
         beyond = t.get_str("beyond_default", required=False)
         cite = self.cite(t)
         if not t.has("when"):
-            t.error("when", "a limit says under which choices it holds")
+            t.error("when", msg("error.definitions.limit_says_under_which"))
         if most is not None and most > total:
-            t.error("most", f"{most} is more than the {total} cycles the schedule has")
+            t.error("most", msg("error.definitions.most_more_than_total", most=most, total=total))
         if default is not None and most is not None and default > most:
-            t.error("default", f"{default} is more than the most, {most}")
+            t.error("default", msg("error.definitions.default_more_than_most", default=default, most=most))
         t.done()
         if most is None or reason is None:
             return None
@@ -265,7 +291,7 @@ class _Reader:
 
     def read_agent(self, key: str, t: Table) -> None:
         if not _ID.match(key):
-            t.error(None, f"agent id '{key}' must be lowercase letters, digits and hyphens")
+            t.error(None, msg("error.definitions.agent_id_key_must", key=key))
         times: list[Any] = []
         raw = t.raw("times")
         if raw is not None:
@@ -274,10 +300,10 @@ class _Reader:
                 try:
                     times.append(parse_time(value))
                 except ValueError as exc:
-                    t.error("times", f"time {i + 1}: {exc}")
+                    t.error("times", msg("error.definitions.time_value_exc", value=i + 1, exc=reason(exc)))
                     self.bad_times.add(key)
             if len(set(times)) != len(times):
-                t.error("times", "lists the same time twice")
+                t.error("times", msg("error.definitions.lists_same_time_twice"))
         self.agents[key] = Agent(
             id=key,
             name=t.get_str("name") or key,
@@ -303,18 +329,24 @@ class _Reader:
         options = tuple(t.str_list("options", required=True))
         default = t.get_str("default", required=False)
         if default is not None and options and default not in options:
-            t.error("default", f"'{default}' is not one of the options {', '.join(options)}")
+            t.error(
+                "default",
+                msg("error.definitions.default_one_options_join", default=default, join=", ".join(options)),
+            )
         if key == BAG_CHOICE:
             for option in options:
                 if not option.isdigit() or int(option) < 1:
-                    t.error("options", f"bag intervals are whole hours, not {option!r}")
+                    t.error("options", msg("error.definitions.bag_intervals_are_whole", option=repr(option)))
         threshold = t.raw("weight_threshold_kg")
         if threshold is not None:
             if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0:
-                t.error("weight_threshold_kg", f"must be a positive number of kg, not {describe(threshold)}")
+                t.error(
+                    "weight_threshold_kg",
+                    msg("error.definitions.must_positive_number_kg", describe=describe(threshold)),
+                )
                 threshold = None
             elif len(options) != 2:
-                t.error("options", "a weight band has two options: at or above the threshold, then below it")
+                t.error("options", msg("error.definitions.weight_band_has_two"))
         labels = self.option_map(t, "option_labels", options, str)
         minimum = self.option_map(t, "minimum_kg", options, float)
         refused = self.option_map(t, "refused", options, str)
@@ -322,7 +354,10 @@ class _Reader:
         if below is not None and (
             isinstance(below, bool) or not isinstance(below, int | float) or below <= 0
         ):
-            t.error("required_below_kg", f"must be a positive number of kg, not {describe(below)}")
+            t.error(
+                "required_below_kg",
+                msg("error.definitions.must_positive_number_kg", describe=describe(below)),
+            )
             below = None
         bands: list[float] = []
         raw_bands = t.raw("weight_bands_kg")
@@ -338,18 +373,22 @@ class _Reader:
             ):
                 t.error(
                     "weight_bands_kg",
-                    f"must be positive kg limits in ascending order, not {describe(raw_bands)}",
+                    msg("error.definitions.must_positive_kg_limits", describe=describe(raw_bands)),
                 )
             elif len(options) != len(raw_bands) + 1:
                 t.error(
                     "options",
-                    f"{len(raw_bands)} weight limits make {len(raw_bands) + 1} bands: list that many options",
+                    msg(
+                        "error.definitions.len_weight_limits_make",
+                        len=len(raw_bands),
+                        value=len(raw_bands) + 1,
+                    ),
                 )
             else:
                 bands = [float(b) for b in raw_bands]
         needed = t.get_int("needed_over_cycles", required=False, minimum=1)
         if needed is not None and default is not None:
-            t.error("needed_over_cycles", "only a choice without a default can be needed from a cycle on")
+            t.error("needed_over_cycles", msg("error.definitions.only_choice_without_default"))
         self.choices[key] = Choice(
             id=key,
             label=t.get_str("label") or key,
@@ -373,7 +412,10 @@ class _Reader:
         listed = t.str_list(key)
         for option in listed:
             if option not in options:
-                t.error(key, f"'{option}' is not one of the options {', '.join(options)}")
+                t.error(
+                    key,
+                    msg("error.definitions.option_one_options_join", option=option, join=", ".join(options)),
+                )
         return [o for o in listed if o in options]
 
     def option_map(self, t: Table, key: str, options: tuple[str, ...], kind: type[T]) -> dict[str, T]:
@@ -385,13 +427,18 @@ class _Reader:
         for option in list(sub.data):
             value = sub.raw(option)
             if option not in options:
-                sub.error(option, f"'{option}' is not one of the options {', '.join(options)}")
+                sub.error(
+                    option,
+                    msg("error.definitions.option_one_options_join", option=option, join=", ".join(options)),
+                )
             elif kind is float and (
                 isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
             ):
-                sub.error(option, f"must be a positive number, not {describe(value)}")
+                sub.error(
+                    option, msg("error.definitions.must_positive_number_describe", describe=describe(value))
+                )
             elif kind is str and (not isinstance(value, str) or not value.strip()):
-                sub.error(option, f"must be a non-empty string, not {describe(value)}")
+                sub.error(option, msg("error.definitions.must_non_empty_string", describe=describe(value)))
             else:
                 found[option] = kind(value)
         return found
@@ -401,14 +448,14 @@ class _Reader:
         tables = list(owner.tables("steps"))
         if not tables:
             if not owner.has("steps"):
-                owner.error(None, "missing required key 'steps' (at least one dose step)")
+                owner.error(None, msg("error.definitions.missing_required_key_steps"))
             return ()
         for i, t in enumerate(tables):
             if daily and not t.has("days") and t.has("from_day"):
                 first = t.get_int("from_day", minimum=1)
                 days = DayRange(first, first) if first else None
                 if i != len(tables) - 1:
-                    t.error("from_day", "only the last step may be open-ended; give 'days' instead")
+                    t.error("from_day", msg("error.definitions.only_last_step_may"))
             else:
                 days = t.convert("days", parse_range)
             dose = t.get_str("dose")
@@ -419,8 +466,7 @@ class _Reader:
             if steps and days.first != steps[-1].days.last + 1:
                 t.error(
                     "days",
-                    f"must start on day {steps[-1].days.last + 1}, the day after the previous step "
-                    f"ends (steps are consecutive, without gaps or overlaps)",
+                    msg("error.definitions.must_start_on_day", value=steps[-1].days.last + 1),
                 )
             steps.append(DoseStep(days, dose, cite))
         return tuple(steps)
@@ -445,7 +491,7 @@ class _Reader:
         if length_choice is not None:
             length = self.length_options(t, length_choice)
             if t.has("length"):
-                t.error("length", "give 'length' or 'length_choice', not both")
+                t.error("length", msg("error.definitions.give_length_or_length"))
         else:
             length = t.get_int("length", minimum=1)
         rest_raw = t.raw("rest")
@@ -507,10 +553,17 @@ class _Reader:
         """The shortest cycle length a length choice allows, or ``None`` after a problem."""
         choice = self.choices.get(key)
         if choice is None:
-            t.error("length_choice", f"unknown choice '{key}'{_suggest(key, self.choices)}")
+            t.error(
+                "length_choice",
+                msg(
+                    "error.definitions.unknown_choice_key_suggest",
+                    key=key,
+                    suggest=_suggest(key, self.choices),
+                ),
+            )
             return None
         if not all(o.isdigit() and int(o) > 0 for o in choice.options):
-            t.error("length_choice", f"the options of '{key}' must be whole numbers of days")
+            t.error("length_choice", msg("error.definitions.options_key_must_whole", key=key))
             return None
         return min(int(o) for o in choice.options)
 
@@ -524,11 +577,11 @@ class _Reader:
                 t.error("rest", str(exc))
                 return None
             if first > length:
-                t.error("rest", f"day {first} is outside the {length}-day cycle")
+                t.error("rest", msg("error.definitions.day_first_outside_length", first=first, length=length))
                 return None
             return DayRange(first, length)
         if not fixed:
-            t.error("rest", 'with a cycle length chosen in the plan, write the rest as "N-end"')
+            t.error("rest", msg("error.definitions.with_cycle_length_chosen"))
             return None
         try:
             rest = parse_range(raw)
@@ -536,7 +589,7 @@ class _Reader:
             t.error("rest", str(exc))
             return None
         if rest.last != length:
-            t.error("rest", f"the rest period must end on the cycle's last day, day {length}")
+            t.error("rest", msg("error.definitions.rest_period_must_end", length=length))
             return None
         return rest
 
@@ -550,11 +603,11 @@ class _Reader:
         window = t.get_int("window_days", required=False, default=0) or 0
         window_note = t.get_str("window_note", required=False)
         if window and not window_note:
-            t.error("window_note", "a dose window needs the label's words in 'window_note'")
+            t.error("window_note", msg("error.definitions.dose_window_needs_label"))
         observe = t.get_int("observe_minutes", required=False, default=0) or 0
         gap = t.get_int("window_gap_days", required=False, default=0) or 0
         if gap and not window:
-            t.error("window_gap_days", "a minimum gap between doses goes with a dose window ('window_days')")
+            t.error("window_gap_days", msg("error.definitions.minimum_gap_between_doses"))
         sel = self.selector(t, cycles)
         cite = self.cite(t)
         t.done()
@@ -600,7 +653,7 @@ class _Reader:
         restart = t.get_bool("restart")
         after_hours = t.get_int("restart_after_hours", required=restart, minimum=0) or 0
         if t.has("restart_after_hours") and not restart:
-            t.error("restart_after_hours", "only a premedication given on restart ('restart = true') has it")
+            t.error("restart_after_hours", msg("error.definitions.only_premedication_given_on"))
         days = t.convert("days", parse_days, required=not restart) if t.has("days") or not restart else ()
         if days is not None:
             in_cycle.days(t, "days", days)
@@ -617,7 +670,7 @@ class _Reader:
             if day not in starts:
                 t.error(
                     "days",
-                    f"day {day} has no dose or infusion start of '{before}' for the premedication to precede",
+                    msg("error.definitions.day_day_has_no", day=day, before=before),
                 )
                 break
         return Premedication(agent, before, days, minutes, dose, sel, cite, restart, after_hours)
@@ -632,7 +685,7 @@ class _DayCheck:
     def days(self, t: Table, key: str | KeyPath, days: Iterable[int]) -> None:
         late = [day for day in days if day > self.length]
         if late:
-            t.error(key, f"day {late[0]} is outside the {self.length}-day cycle")
+            t.error(key, msg("error.definitions.day_late_outside_length", late=late[0], length=self.length))
 
     def range(self, t: Table, key: str | KeyPath, days: DayRange) -> None:
         self.days(t, key, (days.last,))
@@ -664,20 +717,25 @@ def _check_clashes(
             if shared and _could_meet(rule.selector, other.selector):
                 t.error(
                     (kind, j, "days" if kind == "doses" else "steps"),
-                    f"{kind}[{i}] of '{rule.agent}' is also on day {shared[0]} of the same cycle; "
-                    "limit one of them with 'cycles' or 'when'",
+                    msg(
+                        "error.definitions.kind_i_agent_also",
+                        kind=kind,
+                        i=i,
+                        agent=rule.agent,
+                        shared=shared[0],
+                    ),
                 )
         clash = [d for d in days if rest is not None and d in rest]
         if clash:
             t.error(
                 (kind, i, "days" if kind == "doses" else "steps"),
-                f"day {clash[0]} falls in the rest period {rest}",
+                msg("error.definitions.day_clash_falls_in", clash=clash[0], rest=str(rest)),
             )
 
 
-def _suggest(name: str, known: Mapping[str, object]) -> str:
+def _suggest(name: str, known: Mapping[str, object]) -> Value:
     close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return msg("error.did_you_mean", name=close[0]) if close else ""
 
 
 def loads(text: str, file: str) -> Schedule:
@@ -729,10 +787,8 @@ def resolve(name: str) -> Schedule:
     path = Path(name)
     if path.suffix == ".toml" or path.exists() or "/" in name:
         if not path.is_file():
-            raise UnknownScheduleError(f"{name}: no such definition file")
+            raise UnknownScheduleError(msg("error.definitions.name_no_such_definition", name=name))
         return load(path)
     close = difflib.get_close_matches(name, ids, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise UnknownScheduleError(
-        f"'{name}' is not a built-in schedule or a .toml file.{hint} See 'dosecal list'."
-    )
+    raise UnknownScheduleError(msg("error.definitions.name_built_in_schedule", name=name, hint=hint))

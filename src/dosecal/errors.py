@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dosecal.words import ENGLISH, Msg, Value
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -18,12 +20,13 @@ class Problem:
 
     file: str
     key: str
-    message: str
+    message: Value
     line: int | None = None
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        text = ENGLISH.text(self.message)
+        return f"{where}: {self.key}: {text}" if self.key else f"{where}: {text}"
 
 
 class DosecalError(Exception):
@@ -62,3 +65,8 @@ class OutputError(DosecalError):
 
 class MissingFeatureError(DosecalError):
     """A format needs an optional dependency that is not installed; the message says how to add it."""
+
+
+def reason(exc: BaseException) -> Value:
+    """What an exception says, kept as a message where it is one (to render in any language)."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], str | Msg) else str(exc)

@@ -19,7 +19,7 @@ from dosecal.cycles import Refused, plan_horizon, plan_slots, refuse
 from dosecal.occurrence import Kind, Occurrence, Status, sort_key
 from dosecal.plan import Plan, choices_after
 from dosecal.schedule import Schedule
-from dosecal.words import Content
+from dosecal.words import Content, msg
 
 
 def hold(plan: Plan, index: int, hold: Hold, found: list[Occurrence]) -> None:
@@ -42,11 +42,15 @@ def hold(plan: Plan, index: int, hold: Hold, found: list[Occurrence]) -> None:
             for o in found
         )
         reason = "it is a treatment-free day" if rest else "there is no single dose that day"
-        raise refuse(plan, index, f"no dose to hold on {hold.spec}: {reason}")
+        raise refuse(plan, index, msg("error.history.no_dose_hold_on", spec=hold.spec, reason=reason))
     agents = {found[k].agent for k in doses}
     if len(agents) > 1:
         names = ", ".join(sorted(a or "" for a in agents))
-        raise refuse(plan, index, f"several agents dose on {hold.spec} ({names}); write AGENT:{hold.spec}")
+        raise refuse(
+            plan,
+            index,
+            msg("error.history.several_agents_dose_on", spec=hold.spec, names=names, spec2=hold.spec),
+        )
     held = {found[k].agent for k in doses}
     for k, o in enumerate(found):
         # The dose goes, and with it the premedication before it and the observation after it.
@@ -79,9 +83,19 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
             choice = schedule.choices.get(a.id)
             if choice is None or a.value not in choice.options:
                 options = "|".join(choice.options) if choice else ", ".join(schedule.choices) or "none"
-                raise refuse(plan, i, f"'{a.id}={a.value}' is not a choice of {schedule.id} ({options})")
+                raise refuse(
+                    plan,
+                    i,
+                    msg(
+                        "error.history.id_value_choice_id",
+                        id=a.id,
+                        value=a.value,
+                        id2=schedule.id,
+                        options=options,
+                    ),
+                )
         if isinstance(a, DoseChange) and a.agent not in schedule.agents:
-            raise refuse(plan, i, f"'{a.agent}' is not an agent of {schedule.id}")
+            raise refuse(plan, i, msg("error.history.agent_agent_id", agent=a.agent, id=schedule.id))
     b = Builder(schedule, plan, choices, [a for a in adjustments if isinstance(a, DoseChange)])
     slots = plan_slots(schedule, plan, adjustments, choices)
     last = plan_horizon(schedule, plan, slots)

@@ -119,7 +119,7 @@ def restart_dose(
     dose: str | None
     if i.cause == "toxicity":
         if inf.toxicity_restart is None:
-            raise Refused(f"{b.s.id} gives no restart dose after toxicity for {inf.agent}")
+            raise Refused(msg("error.infusion.id_gives_no_restart", id=b.s.id, agent=inf.agent))
         dose = inf.toxicity_restart
     elif i.restart == SAME_DOSE:
         dose = before_stop

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from dosecal.errors import OutputError
+from dosecal.words import msg
 
 
 def _umask_mode() -> int:
@@ -29,7 +30,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         mode = path.stat().st_mode & 0o7777 if path.exists() else _umask_mode()
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(
+            msg("error.output.path_cannot_write_value", path=str(path), value=exc.strerror or str(exc))
+        ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -39,4 +42,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         Path(tmp).replace(path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(
+            msg("error.output.path_cannot_write_value", path=str(path), value=exc.strerror or str(exc))
+        ) from None

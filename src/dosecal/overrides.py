@@ -26,12 +26,12 @@ from dosecal.adjustments import (
     parse_hold,
     parse_interruption,
 )
-from dosecal.errors import OutputError, PlanError, Problem
+from dosecal.errors import OutputError, PlanError, Problem, reason
 from dosecal.expand import expand
 from dosecal.plan import Plan, check_zone
 from dosecal.schedule import Schedule
 from dosecal.tomlfile import read_text
-from dosecal.words import ENGLISH
+from dosecal.words import ENGLISH, Value, msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ class Overrides:
         ]
 
 
-def bad(option: str, message: str) -> PlanError:
+def bad(option: str, message: Value) -> PlanError:
     """A mistake in the value of a command-line option."""
     return PlanError([Problem(option, "", message)])
 
@@ -115,7 +115,7 @@ def parse_date(option: str, value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise bad(option, f"'{value}' is not a date written YYYY-MM-DD (e.g. 2027-01-04)") from None
+        raise bad(option, msg("error.overrides.value_date_written_yyyy", value=value)) from None
 
 
 def pairs(option: str, values: Sequence[str]) -> dict[str, str]:
@@ -128,7 +128,7 @@ def pairs(option: str, values: Sequence[str]) -> dict[str, str]:
     for value in values:
         key, sep, rest = value.partition("=")
         if not sep or not key.strip() or not rest.strip():
-            raise bad(option, f"'{value}' must be written NAME=VALUE")
+            raise bad(option, msg("error.overrides.value_must_written_name", value=value))
         out[key.strip()] = rest.strip()
     return out
 
@@ -169,8 +169,7 @@ def with_zone(plan: Plan) -> Plan:
                 Problem(
                     plan.origin,
                     "timezone",
-                    "no time zone, and this computer's cannot be told: give --tz Area/City or "
-                    "'timezone' in the plan file",
+                    msg("error.overrides.no_time_zone_and"),
                 )
             ]
         )
@@ -196,7 +195,7 @@ def apply(plan: Plan, given: Overrides) -> Plan:
             try:
                 parsed[agent] = planfile.parse_times(value)
             except ValueError as exc:
-                raise bad("--time", f"{agent}: {exc}") from None
+                raise bad("--time", msg("error.overrides.agent_exc", agent=agent, exc=reason(exc))) from None
         plan = dataclasses.replace(plan, times={**plan.times, **parsed})
     if given.choices:
         plan = dataclasses.replace(plan, choices={**plan.choices, **pairs("--choice", given.choices)})
@@ -204,7 +203,7 @@ def apply(plan: Plan, given: Overrides) -> Plan:
         plan = dataclasses.replace(plan, until=parse_date("--until", given.until))
     if given.cycles is not None:
         if given.cycles < 1:
-            raise bad("--cycles", f"must be 1 or more, not {given.cycles}")
+            raise bad("--cycles", msg("error.overrides.must_or_more_cycles", cycles=given.cycles))
         plan = dataclasses.replace(plan, cycles=given.cycles)
     if given.patient is not None:
         plan = dataclasses.replace(plan, patient=given.patient)
@@ -236,11 +235,11 @@ def plan_for(schedule: str | None, plan_file: Path | None, given: Overrides) -> 
     base = planfile.load(plan_file) if plan_file is not None else None
     name = schedule or (base.schedule if base else None)
     if name is None:
-        raise bad("SCHEDULE", "name a schedule (see 'dosecal list') or give a --plan file that names one")
+        raise bad("SCHEDULE", msg("error.overrides.name_schedule_see_dosecal"))
     resolved = definitions.resolve(name)
     if base is None:
         if given.start is None:
-            raise bad("--start", "give the plan's day 1 with --start YYYY-MM-DD (or a --plan file)")
+            raise bad("--start", msg("error.overrides.give_plan_s_day"))
         base = Plan(start=parse_date("--start", given.start), timezone="")
     return resolved, apply(base, given)
 
@@ -277,12 +276,12 @@ def record(plan_file: Path, given: Overrides) -> Recorded:
     plan = planfile.load(plan_file)
     name = plan.schedule
     if name is None:
-        raise PlanError([Problem(str(plan_file), "schedule", "a plan file must name its schedule")])
+        raise PlanError([Problem(str(plan_file), "schedule", msg("error.overrides.plan_file_must_name"))])
     new = (*given.adjustments(), *given.later_choices())
     if not new:
         raise bad(
             "adjust",
-            "give at least one adjustment (--delay, --hold, --interrupt, --change-dose, --stop, --choice)",
+            msg("error.overrides.give_at_least_one"),
         )
     plan = with_zone(plan)
     schedule = definitions.resolve(name)
@@ -291,5 +290,5 @@ def record(plan_file: Path, given: Overrides) -> Recorded:
     addition = "".join("\n" + planfile.adjustment_toml(a) for a in new)
     updated = text + ("" if text.endswith("\n") else "\n") + addition
     if planfile.loads(updated, str(plan_file)).adjustments != (*plan.adjustments, *new):
-        raise OutputError(f"{plan_file}: the adjustment would not read back the same; file left unchanged")
+        raise OutputError(msg("error.overrides.plan_file_adjustment_would", plan_file=str(plan_file)))
     return Recorded(schedule, new, updated)

@@ -20,6 +20,7 @@ from dosecal.adjustments import (
 from dosecal.errors import PlanError, Problem
 from dosecal.occurrence import slug
 from dosecal.schedule import Schedule
+from dosecal.words import Msg, Value, msg
 
 #: Days planned for a schedule that never ends (a daily TKI) when no --until is given.
 DEFAULT_HORIZON_DAYS = 90
@@ -85,15 +86,15 @@ class Plan:
 def check_zone(name: str) -> str:
     """Return ``name`` if it is an IANA zone this computer knows, else raise ValueError."""
     if not name or name.startswith("/") or ".." in name:
-        raise ValueError(f"'{name}' is not an IANA time zone such as America/Toronto")
+        raise ValueError(msg("error.plan.name_iana_time_zone", name=name))
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         import difflib
 
         close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ValueError(f"'{name}' is not an IANA time zone such as America/Toronto{hint}") from None
+        hint: Value = msg("error.did_you_mean", name=close[0]) if close else ""
+        raise ValueError(msg("error.plan.name_iana_time_zone2", name=name, hint=hint)) from None
     return name
 
 
@@ -143,17 +144,19 @@ def agent_times(schedule: Schedule, plan: Plan) -> dict[str, tuple[time, ...]]:
     return {a.id: plan.times.get(a.id, a.times) for a in schedule.agents.values()}
 
 
-def _small(schedule: Schedule, plan: Plan, choices: Mapping[str, str], threshold: float) -> str | None:
+def _small(schedule: Schedule, plan: Plan, choices: Mapping[str, str], threshold: float) -> Msg | None:
     """Why the plan is for a patient under ``threshold`` kg, if it is (its weight or a weight band)."""
     if plan.weight_kg is not None:
-        return f"a weight of {plan.weight_kg:g} kg" if plan.weight_kg < threshold else None
+        return (
+            msg("error.plan.small_weight", kg=f"{plan.weight_kg:g}") if plan.weight_kg < threshold else None
+        )
     for c in schedule.choices.values():
         if c.weight_threshold_kg == threshold and choices.get(c.id) == c.options[1]:
-            return f"the weight band '{c.options[1]}'"
+            return msg("error.plan.small_band", band=c.options[1])
     return None
 
 
-def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, str], None]) -> None:
+def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, Value], None]) -> None:
     """The checks that keep a plan from misleading a patient (clinical review, 2026-11-30).
 
     A small patient's adult/child choice is never assumed; an option refused for a weight or
@@ -170,25 +173,41 @@ def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, str], None
             if why is not None:
                 bad(
                     f"choices.{c.id}",
-                    f"with {why} (under {c.required_below_kg:g} kg) dosecal does not assume the "
-                    f"{c.label}: give --choice {c.id}={'|'.join(c.options)}",
+                    msg(
+                        "error.plan.with_why_under_required",
+                        why=why,
+                        required_below_kg=f"{c.required_below_kg:g}",
+                        label=c.label,
+                        id=c.id,
+                        join="|".join(c.options),
+                    ),
                 )
         if value is None:
             continue
         if value in c.weight_needed_for and plan.weight_kg is None:
             bad(
                 f"choices.{c.id}",
-                f"a plan for '{value}' ({c.words(value)}) needs the weight: doses, premedication and "
-                "bags depend on it; give --weight KG (and --height CM for doses per m²)",
+                msg("error.plan.plan_for_value_words", value=value, words=c.words(value)),
             )
         if value in c.refused:
-            bad(f"choices.{c.id}", f"{schedule.id} cannot be planned for '{value}': {c.refused[value]}")
+            bad(
+                f"choices.{c.id}",
+                msg(
+                    "error.plan.id_cannot_planned_for", id=schedule.id, value=value, refused=c.refused[value]
+                ),
+            )
         least = c.minimum_kg.get(value)
         if least is not None and plan.weight_kg is not None and plan.weight_kg < least:
             bad(
                 f"choices.{c.id}",
-                f"'{value}' ({c.words(value)}) is not recommended under {least:g} kg; the plan gives "
-                f"{plan.weight_kg:g} kg (see 'dosecal show {schedule.id}')",
+                msg(
+                    "error.plan.value_words_recommended_under",
+                    value=value,
+                    words=c.words(value),
+                    least=f"{least:g}",
+                    weight_kg=f"{plan.weight_kg:g}",
+                    id=schedule.id,
+                ),
             )
     planned = planned_cycles(schedule, plan, choices)
     for limit in schedule.limits:
@@ -196,23 +215,40 @@ def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, str], None
             when = ", ".join(f"{k}={v}" for k, v in limit.when.items())
             bad(
                 "cycles",
-                f"with {when} at most {limit.most} cycles can be planned, not {planned}: {limit.reason}",
+                msg(
+                    "error.plan.with_when_at_most",
+                    when=when,
+                    most=limit.most,
+                    planned=planned,
+                    reason=limit.reason,
+                ),
             )
     for key in sorted(schedule.choices_used(planned)):
         choice = schedule.choices[key]
         if choice.default is None and key not in choices:
             bad(
                 f"choices.{key}",
-                f"{schedule.id} needs your care team's choice of {choice.label}: give "
-                f"--choice {key}={'|'.join(choice.options)} (or fewer --cycles)",
+                msg(
+                    "error.plan.id_needs_your_care",
+                    id=schedule.id,
+                    label=choice.label,
+                    key=key,
+                    join="|".join(choice.options),
+                ),
             )
     for c in schedule.choices.values():
         if c.needed_over_cycles is not None and planned > c.needed_over_cycles and c.id not in choices:
             bad(
                 f"choices.{c.id}",
-                f"{schedule.id} needs your care team's choice of {c.label} to plan more than "
-                f"{c.needed_over_cycles} cycles: give --choice {c.id}={'|'.join(c.options)} "
-                f"(or --cycles {c.needed_over_cycles})",
+                msg(
+                    "error.plan.id_needs_your_care2",
+                    id=schedule.id,
+                    label=c.label,
+                    needed_over_cycles=c.needed_over_cycles,
+                    id2=c.id,
+                    join="|".join(c.options),
+                    needed_over_cycles2=c.needed_over_cycles,
+                ),
             )
     for d in schedule.daily:
         missing = [k for k in d.when if k not in choices]
@@ -222,7 +258,10 @@ def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, str], None
                 how = (
                     "--weight KG" if choice.weight_bands_kg else f"--choice {key}={'|'.join(choice.options)}"
                 )
-                bad(f"choices.{key}", f"{schedule.id} needs the {choice.label}: give {how}")
+                bad(
+                    f"choices.{key}",
+                    msg("error.plan.id_needs_label_give", id=schedule.id, label=choice.label, how=how),
+                )
 
 
 def check(schedule: Schedule, plan: Plan) -> None:
@@ -233,11 +272,11 @@ def check(schedule: Schedule, plan: Plan) -> None:
     """
     problems: list[Problem] = []
 
-    def bad(key: str, message: str) -> None:
+    def bad(key: str, message: Value) -> None:
         problems.append(Problem(plan.origin, key, message))
 
     if not plan.timezone:
-        bad("timezone", "no time zone: give one with --tz or 'timezone' in the plan file")
+        bad("timezone", msg("error.plan.no_time_zone_give"))
     else:
         try:
             check_zone(plan.timezone)
@@ -247,38 +286,75 @@ def check(schedule: Schedule, plan: Plan) -> None:
         known = schedule.agents.get(agent)
         if known is None:
             names = ", ".join(a for a, x in schedule.agents.items() if x.times)
-            bad(f"times.{agent}", f"'{agent}' is not an agent of {schedule.id} (agents with times: {names})")
+            bad(
+                f"times.{agent}",
+                msg("error.plan.agent_agent_id_agents", agent=agent, id=schedule.id, names=names),
+            )
         elif not known.times:
-            bad(f"times.{agent}", f"'{agent}' is given at the time of another agent, not its own")
+            bad(f"times.{agent}", msg("error.plan.agent_given_at_time", agent=agent))
         elif len(times) != len(known.times):
             want = ",".join(t.strftime("%H:%M") for t in known.times)
             bad(
                 f"times.{agent}",
-                f"{known.name} is scheduled {len(known.times)} time(s) a day; give "
-                f"{len(known.times)} time(s), e.g. {agent}={want}",
+                msg(
+                    "error.plan.name_scheduled_len_time",
+                    name=known.name,
+                    len=len(known.times),
+                    len2=len(known.times),
+                    agent=agent,
+                    want=want,
+                ),
             )
     for key, value in plan.choices.items():
         choice = schedule.choices.get(key)
         if choice is None:
             offered = ", ".join(schedule.choices) or "none"
-            bad(f"choices.{key}", f"{schedule.id} has no choice '{key}' (choices: {offered})")
+            bad(
+                f"choices.{key}", msg("error.plan.id_has_no_choice", id=schedule.id, key=key, offered=offered)
+            )
         elif value not in choice.options:
-            bad(f"choices.{key}", f"must be one of {', '.join(choice.options)}, not {value!r}")
+            bad(
+                f"choices.{key}",
+                msg("error.plan.must_one_join_value", join=", ".join(choice.options), value=repr(value)),
+            )
     for c in schedule.choices.values():
         given = plan.choices.get(c.id)
         band = c.band(plan.weight_kg) if plan.weight_kg is not None else None
         if band is not None and given is not None and given != band:
-            bad(f"choices.{c.id}", f"'{given}' contradicts the weight of {plan.weight_kg:g} kg ({band})")
+            bad(
+                f"choices.{c.id}",
+                msg(
+                    "error.plan.given_contradicts_weight_weight",
+                    given=given,
+                    weight_kg=f"{plan.weight_kg:g}",
+                    band=band,
+                ),
+            )
     if not problems:
         _check_safety(schedule, plan, bad)
     if plan.cycles is not None:
         if not schedule.phases:
-            bad("cycles", f"{schedule.id} has no cycles; use --until to set how far to plan")
+            bad("cycles", msg("error.plan.id_has_no_cycles", id=schedule.id))
         elif plan.cycles > schedule.total_cycles:
-            bad("cycles", f"{schedule.id} has at most {schedule.total_cycles} cycles, not {plan.cycles}")
+            bad(
+                "cycles",
+                msg(
+                    "error.plan.id_has_at_most",
+                    id=schedule.id,
+                    total_cycles=schedule.total_cycles,
+                    cycles=plan.cycles,
+                ),
+            )
     if plan.until is not None and plan.until < plan.start:
-        bad("until", f"{plan.until} is before the start date {plan.start}")
+        bad(
+            "until",
+            msg(
+                "error.plan.until_before_start_date",
+                until=plan.until.isoformat(),
+                start=plan.start.isoformat(),
+            ),
+        )
     if plan.reminder_minutes < 0:
-        bad("reminder_minutes", "must be 0 or more")
+        bad("reminder_minutes", msg("error.plan.must_or_more"))
     if problems:
         raise PlanError(list(dict.fromkeys(problems)))

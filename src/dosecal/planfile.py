@@ -24,6 +24,7 @@ from dosecal.adjustments import (
 from dosecal.errors import InputFileError, PlanError
 from dosecal.plan import DEFAULT_REMINDER_MINUTES, Plan, check_zone
 from dosecal.tomlfile import Table, TomlFile, describe, parse_time, read_text
+from dosecal.words import msg
 
 
 def parse_times(value: object) -> tuple[time, ...]:
@@ -33,10 +34,10 @@ def parse_times(value: object) -> tuple[time, ...]:
     elif isinstance(value, list):
         parts = list(value)
     else:
-        raise ValueError(f"must be a time HH:MM or a list of times, not {describe(value)}")
+        raise ValueError(msg("error.planfile.must_time_hh_mm", describe=describe(value)))
     times = tuple(sorted(parse_time(p) for p in parts))
     if len(set(times)) != len(times):
-        raise ValueError("lists the same time twice")
+        raise ValueError(msg("error.planfile.lists_same_time_twice"))
     return times
 
 
@@ -77,7 +78,7 @@ def _read(root: Table, file: str) -> Plan | None:
         if isinstance(stamp_raw, datetime) and stamp_raw.tzinfo is not None:
             stamp = stamp_raw
         else:
-            root.error("stamp", "must be a date-time with an offset, e.g. 2027-01-01T00:00:00Z")
+            root.error("stamp", msg("error.planfile.must_date_time_with"))
     reminder = root.get_int("reminder_minutes", required=False, default=DEFAULT_REMINDER_MINUTES)
     patient = root.get_str("patient", required=False)
     weight = root.convert("weight_kg", _positive("kg"), required=False)
@@ -96,7 +97,7 @@ def _read(root: Table, file: str) -> Plan | None:
         for key in list(c.data):
             raw = c.raw(key)
             if isinstance(raw, bool) or not isinstance(raw, str | int):
-                c.error(key, f"must be a string or a number, not {describe(raw)}")
+                c.error(key, msg("error.planfile.must_string_or_number", describe=describe(raw)))
             else:
                 choices[key] = str(raw)
     adjustments = [a for a in (_adjustment(t) for t in root.tables("adjustments")) if a is not None]
@@ -135,7 +136,7 @@ def _adjustment(t: Table) -> Adjustment | None:
         days = t.get_int("days", required=False, minimum=1)
         to = t.get_date("to", required=False)
         if (days is None) == (to is None):
-            t.error(None, "a delay gives either 'days' or 'to' (a date)")
+            t.error(None, msg("error.planfile.delay_gives_either_days"))
         elif cycle is not None:
             made = Delay(cycle=cycle, days=days, to=to, note=note)
     elif kind == "hold":
@@ -160,7 +161,7 @@ def _adjustment(t: Table) -> Adjustment | None:
         if ident and value:
             made = ChoiceChange(id=ident, value=value, note=note)
     elif kind is not None:
-        t.error("kind", f"must be one of {', '.join(_KINDS)}, not {kind!r}")
+        t.error("kind", msg("error.planfile.must_one_join_kind", join=", ".join(_KINDS), kind=repr(kind)))
         t.skip_rest()
     t.done()
     return made
@@ -176,7 +177,7 @@ def _interruption(t: Table, note: str | None) -> Interruption | None:
     restart = t.get_str("restart", required=False)
     cause = t.get_str("cause", required=False)
     if days is None and hours is None and not t.has("days") and not t.has("hours"):
-        t.error(None, "an interruption gives its length in 'days' or 'hours'")
+        t.error(None, msg("error.planfile.interruption_gives_its_length"))
         return None
     if cycle is None or day is None:
         return None
@@ -227,7 +228,9 @@ def adjustment_toml(a: Adjustment) -> str:
 def _positive(unit: str) -> Callable[[object], float]:
     def parse(value: object) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1000:
-            raise ValueError(f"must be a positive number of {unit}, not {describe(value)}")
+            raise ValueError(
+                msg("error.planfile.must_positive_number_unit", unit=unit, describe=describe(value))
+            )
         return float(value)
 
     return parse
@@ -238,4 +241,6 @@ def parse_measure(value: str, unit: str) -> float:
     try:
         return _positive(unit)(float(value.strip().removesuffix(unit).strip()))
     except ValueError:
-        raise ValueError(f"must be a positive number of {unit}, not {value!r}") from None
+        raise ValueError(
+            msg("error.planfile.must_positive_number_unit2", unit=unit, value=repr(value))
+        ) from None

@@ -21,11 +21,11 @@ from urllib.parse import quote, urlsplit
 from icalendar import Calendar
 
 from dosecal.course import Course
-from dosecal.errors import DosecalError, MissingFeatureError
+from dosecal.errors import DosecalError, MissingFeatureError, reason
 from dosecal.render.ics import event_resources
-from dosecal.words import say
+from dosecal.words import msg, say
 
-INSTALL = "Publishing needs the caldav library: pip install 'dosecal[caldav]'."
+INSTALL = msg("error.publish.install")
 USER_ENV = "DOSECAL_CALDAV_USERNAME"
 PASSWORD_ENV = "DOSECAL_CALDAV_PASSWORD"
 
@@ -78,7 +78,7 @@ def credentials(url: str, environ: Mapping[str, str] = os.environ) -> tuple[str 
     except FileNotFoundError:
         found = None
     except (netrc.NetrcParseError, OSError) as exc:
-        raise PublishError(f"{path}: cannot read the netrc file: {exc}") from None
+        raise PublishError(msg("error.publish.path_cannot_read_netrc", path=path, exc=reason(exc))) from None
     if found is None:
         return user, password
     login, _, secret = found
@@ -114,9 +114,9 @@ def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
         raise MissingFeatureError(INSTALL) from None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PublishError(f"--url: '{url}' is not an http(s) address of a calendar collection")
+        raise PublishError(msg("error.publish.url_url_http_s", url=url))
     if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise PublishError(f"--url: '{url}' would send the password unencrypted; use https")
+        raise PublishError(msg("error.publish.url_url_would_send", url=url))
     collection = url if url.endswith("/") else url + "/"
     user, password = credentials(collection)
     desired = event_resources(course)
@@ -128,12 +128,16 @@ def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
     def failed(step: str, exc: BaseException) -> PublishError:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "401" in reason or "Unauthorized" in reason:
-            reason = (
-                f"the server refused the credentials (set {USER_ENV} and {PASSWORD_ENV}, or a netrc entry)"
-            )
+            reason = str(msg("error.publish.credentials", user=USER_ENV, password=PASSWORD_ENV))
         return PublishError(
-            f"{collection}: {step} failed after {done} of {total} event(s): {reason}. "
-            "Run the same command again to finish; nothing is left half-written."
+            msg(
+                "error.publish.collection_step_failed_after",
+                collection=collection,
+                step=step,
+                done=done,
+                total=total,
+                reason=reason,
+            )
         )
 
     try:
@@ -151,14 +155,22 @@ def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
             )
             made = client.mkcalendar(collection, _MKCALENDAR.format(name=name)).status
             if made >= 300:
-                raise PublishError(f"{collection}: the server would not create the calendar (HTTP {made})")
+                raise PublishError(
+                    msg("error.publish.collection_server_would_create", collection=collection, made=made)
+                )
         elif status == 401:
             raise PublishError(
-                f"{collection}: the server refused the credentials (set {USER_ENV} and {PASSWORD_ENV}, "
-                "or a netrc entry)"
+                msg(
+                    "error.publish.collection_server_refused_credentials",
+                    collection=collection,
+                    USER_ENV=USER_ENV,
+                    PASSWORD_ENV=PASSWORD_ENV,
+                )
             )
         elif status >= 300:
-            raise PublishError(f"{collection}: not a calendar the server lets us use (HTTP {status})")
+            raise PublishError(
+                msg("error.publish.collection_calendar_server_lets", collection=collection, status=status)
+            )
         calendar = DavCalendar(client=client, url=collection)
         existing: dict[str, tuple[str, str | None]] = {}
         found: Any = calendar.search(event=True)
@@ -181,14 +193,26 @@ def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
                     href, data.decode("utf-8"), {"Content-Type": "text/calendar; charset=utf-8"}
                 )
                 if response.status >= 300:
-                    raise PublishError(f"{collection}: the server refused {uid} (HTTP {response.status})")
+                    raise PublishError(
+                        msg(
+                            "error.publish.collection_server_refused_uid",
+                            collection=collection,
+                            uid=uid,
+                            status=response.status,
+                        )
+                    )
                 counts["updated" if uid in existing else "created"] += 1
             done += 1
         for uid in sorted(existing.keys() - desired.keys()):
             response = client.delete(existing[uid][0])
             if response.status >= 300 and response.status != 404:
                 raise PublishError(
-                    f"{collection}: the server would not delete {uid} (HTTP {response.status})"
+                    msg(
+                        "error.publish.collection_server_would_delete",
+                        collection=collection,
+                        uid=uid,
+                        status=response.status,
+                    )
                 )
             counts["removed"] += 1
     except DosecalError:

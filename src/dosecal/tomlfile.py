@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dosecal.errors import InputFileError, Problem
+from dosecal.words import Value, msg
 
 T = TypeVar("T")
 
@@ -106,7 +107,9 @@ def read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputFileError([Problem(str(path), "", f"cannot read the file: {reason}")]) from None
+        raise InputFileError(
+            [Problem(str(path), "", msg("error.tomlfile.cannot_read_file_reason", reason=reason))]
+        ) from None
 
 
 @dataclass
@@ -117,7 +120,7 @@ class TomlFile:
     text: str
     problems: list[Problem] = field(default_factory=list)
 
-    def error(self, path: KeyPath, message: str) -> None:
+    def error(self, path: KeyPath, message: Value) -> None:
         """Record a problem at ``path``; reading goes on so that all problems are reported."""
         self.problems.append(Problem(self.file, format_path(path), message, find_line(self.text, path)))
 
@@ -126,11 +129,11 @@ class TomlFile:
         try:
             data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
-            msg = str(exc)
-            m = _TOML_POSITION.search(msg)
+            text = str(exc)
+            m = _TOML_POSITION.search(text)
             line = int(m.group(1)) if m else None
-            msg = _TOML_POSITION.sub("", msg).strip()
-            self.problems.append(Problem(self.file, "", f"not valid TOML: {msg}", line))
+            text = _TOML_POSITION.sub("", text).strip()
+            self.problems.append(Problem(self.file, "", msg("error.tomlfile.valid_toml_msg", msg=text), line))
             return None
         return Table(self, data, ())
 
@@ -147,7 +150,7 @@ class Table:
         self.path = path
         self._taken: set[str] = set()
 
-    def error(self, key: str | int | KeyPath | None, message: str) -> None:
+    def error(self, key: str | int | KeyPath | None, message: Value) -> None:
         """Record a problem at this table's ``key``, a path below it, or the table itself."""
         below: KeyPath = () if key is None else key if isinstance(key, tuple) else (key,)
         self.source.error((*self.path, *below), message)
@@ -164,7 +167,7 @@ class Table:
         self._taken.add(key)
         if key not in self.data:
             if required:
-                self.error(None, f"missing required key '{key}'")
+                self.error(None, msg("error.tomlfile.missing_required_key_key", key=key))
             return _MISSING
         return self.data[key]
 
@@ -173,7 +176,7 @@ class Table:
         if value is _MISSING:
             return default
         if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-            self.error(key, f"must be {label}, not {describe(value)}")
+            self.error(key, msg("error.tomlfile.must_label_describe", label=label, describe=describe(value)))
             return default
         return value
 
@@ -181,7 +184,7 @@ class Table:
         """A non-empty string."""
         value = self._typed(key, str, "a string", required, default)
         if isinstance(value, str) and not value.strip() and value is not default:
-            self.error(key, "must not be empty")
+            self.error(key, msg("error.tomlfile.must_empty"))
             return default
         return value  # type: ignore[no-any-return]
 
@@ -191,7 +194,7 @@ class Table:
         """An integer of at least ``minimum``."""
         value = self._typed(key, int, "a whole number", required, default)
         if isinstance(value, int) and value is not default and value < minimum:
-            self.error(key, f"must be at least {minimum}, not {value}")
+            self.error(key, msg("error.tomlfile.must_at_least_minimum", minimum=minimum, value=value))
             return default
         return value  # type: ignore[no-any-return]
 
@@ -211,7 +214,7 @@ class Table:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        self.error(key, f"must be a date written YYYY-MM-DD, not {describe(value)}")
+        self.error(key, msg("error.tomlfile.must_date_written_yyyy", describe=describe(value)))
         return None
 
     def str_list(self, key: str, *, required: bool = False) -> list[str]:
@@ -222,7 +225,7 @@ class Table:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            self.error(key, f"must be a string or an array of strings, not {describe(value)}")
+            self.error(key, msg("error.tomlfile.must_string_or_array", describe=describe(value)))
             return []
         return list(value)
 
@@ -232,7 +235,7 @@ class Table:
         if value is _MISSING:
             return None
         if not isinstance(value, dict):
-            self.error(key, f"must be a table, not {describe(value)}")
+            self.error(key, msg("error.tomlfile.must_table_describe", describe=describe(value)))
             return None
         return Table(self.source, value, (*self.path, key))
 
@@ -242,7 +245,7 @@ class Table:
         if value is _MISSING:
             return
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.error(key, f"must be an array of tables ([[{key}]]), not {describe(value)}")
+            self.error(key, msg("error.tomlfile.must_array_tables_key", key=key, describe=describe(value)))
             return
         for i, item in enumerate(value, start=1):
             yield Table(self.source, item, (*self.path, key, i))
@@ -274,7 +277,7 @@ class Table:
         """Report every key that was never taken: in a medical file a typo must not pass."""
         for key in self.data:
             if key not in self._taken:
-                self.error(key, "unknown key")
+                self.error(key, msg("error.tomlfile.unknown_key"))
 
 
 def describe(value: object) -> str:
@@ -299,11 +302,11 @@ def parse_time(value: object) -> time:
     if isinstance(value, time):
         return value.replace(second=0, microsecond=0)
     if not isinstance(value, str):
-        raise ValueError(f"must be a time written HH:MM, not {describe(value)}")
+        raise ValueError(msg("error.tomlfile.must_time_written_hh", describe=describe(value)))
     m = _TIME.match(value.strip())
     if not m:
-        raise ValueError(f"must be a time written HH:MM (24-hour), not {value!r}")
+        raise ValueError(msg("error.tomlfile.must_time_written_hh2", value=repr(value)))
     hour, minute = int(m.group(1)), int(m.group(2))
     if hour > 23 or minute > 59:
-        raise ValueError(f"{value!r} is not a time of day (00:00 to 23:59)")
+        raise ValueError(msg("error.tomlfile.value_time_day", value=repr(value)))
     return time(hour, minute)

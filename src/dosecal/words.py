@@ -53,6 +53,10 @@ class Msg:
     key: str
     values: tuple[tuple[str, Value], ...] = ()
 
+    def __str__(self) -> str:
+        """The message in English, where a plain string is wanted (logs, exceptions' text)."""
+        return ENGLISH.text(self)
+
 
 @dataclass(frozen=True, slots=True)
 class Seq:
@@ -214,7 +218,7 @@ def language(code: str) -> Language:
     try:
         translations = gettext.translation(DOMAIN, locale_dir(), [code])
     except OSError:
-        raise ValueError(f"no catalogue for language '{code}'") from None
+        raise ValueError(msg("error.words.no_catalogue", code=code)) from None
     return Language(code, translations, code.replace("-", "_"))
 
 

@@ -13,12 +13,9 @@ from dosecal.course import Course
 from dosecal.errors import MissingFeatureError
 from dosecal.render.base import Paper, RenderOptions
 from dosecal.render.html import to_html
+from dosecal.words import msg
 
-INSTALL = (
-    "PDF output needs WeasyPrint: pip install 'dosecal[pdf]'; it also needs the Pango library "
-    "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0; macOS: brew install pango). "
-    "Or write --format html and print it from a browser."
-)
+INSTALL = msg("error.pdf.install")
 
 
 def _no_fetch(url: str, *_args: Any, **_kwargs: Any) -> dict[str, Any]:
