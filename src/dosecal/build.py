@@ -11,22 +11,15 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 
 from dosecal.adjustments import DoseChange
-from dosecal.clock import clocks_change, local, shift
+from dosecal.clock import POINT_MINUTES, clocks_change, local, shift
 from dosecal.cycles import CycleClock, CycleSlot, Refused, clock_of
 from dosecal.dosing import describe_dose
 from dosecal.infusion import Segment, infusion_events
 from dosecal.occurrence import Kind, Occurrence, OccurrenceId
 from dosecal.plan import Plan, agent_times
-from dosecal.schedule import CycleDose, Daily, Phase, Premedication, Schedule
+from dosecal.premedication import premedication_events
+from dosecal.schedule import CycleDose, Daily, Phase, Schedule
 from dosecal.words import Content, Seq, Text, Value, msg
-
-#: Where a premedication's label says only "before" (no offset), the calendar places it this many
-#: minutes before the dose and says that the care team sets the time. A display choice of
-#: dosecal's, not a clinical number: it keeps the premedication visibly before the infusion.
-UNTIMED_PREMEDICATION_MINUTES = 30
-
-#: How long a point event (an oral dose, a bag change) lasts in a calendar; display only.
-POINT_MINUTES = 15
 
 
 class Builder:
@@ -275,101 +268,7 @@ class Builder:
         interrupted = slot.interruption
         if interrupted is not None and not restarts:
             raise Refused(msg("error.build.no_infusion_runs_on", n=n, day=interrupted.day))
-        yield from self.premedications(slot, clock, restarts)
-
-    def premedications(
-        self, slot: CycleSlot, clock: CycleClock, restarts: list[tuple[datetime, int]]
-    ) -> Iterator[Occurrence]:
-        """Premedication before doses, steps and restarts, always before the time it precedes.
-
-        A restart after an interruption of at least ``restart_after_hours`` gets the premedication
-        at the restart, never on the day the infusion stopped; a new cycle started by a long
-        interruption has one premedication on its first day, noted as the restart's.
-        """
-        phase, n = slot.phase, slot.number
-        length = slot.interruption.length if slot.interruption is not None else timedelta(0)
-        planned: list[tuple[Premedication, datetime, int, str | None]] = []  # rule, target, key, why
-        resumes: list[tuple[datetime, int]] = []
-        for pre in phase.premedications:
-            if not pre.selector.applies(n, self.choices):
-                continue
-            at = self.time_of(pre.before, slot)
-            segments = self.segment_log.get((n, pre.before))
-            for day in pre.days:
-                if segments is not None:
-                    # Before the bag that starts that day's dose, where the stretches put it; a step
-                    # that a restart dose replaced has none (the step back up gets one instead).
-                    found = [g.start for g in segments if g.key == day and g.how in ("start", "step")]
-                    if not found:
-                        continue
-                    target = found[0]
-                else:
-                    target = clock.moment(day, at)
-                if clock.keeps(target):
-                    planned.append((pre, target, day, "note.restart" if day == 1 and slot.resumed else None))
-            if pre.restart and slot.continues and length >= timedelta(hours=pre.restart_after_hours):
-                planned += [(pre, moment, key, "note.restart") for moment, key in restarts]
-            if pre.restart and segments is not None:
-                # The label premedicates "prior to a step dose": the step back up after a restart dose.
-                resumes = [(g.start, g.key) for g in segments if g.how == "resume"]
-                planned += [(pre, moment, key, "note.before_resume") for moment, key in resumes]
-        if slot.resumed is not None and slot.resumed_phase is not None and slot.start_at is not None:
-            # The previous cycle's restart premedication, where this cycle has none of its own on day 1.
-            own = {pre.before for pre, _, key, _ in planned if key == 1}
-            for pre in slot.resumed_phase.premedications:
-                if (
-                    pre.restart
-                    and pre.before not in own
-                    and pre.selector.applies(n - 1, self.choices)
-                    and slot.resumed.length >= timedelta(hours=pre.restart_after_hours)
-                ):
-                    planned.append((pre, slot.start_at, 1, "note.restart"))
-        if restarts or resumes:
-            # A step that starts where the infusion restarts gets one premedication, not two.
-            merged: list[tuple[Premedication, datetime, int, str | None]] = []
-            for item in planned:
-                pre, target, key, why = item
-                twin = next(
-                    (k for k, x in enumerate(merged) if x[0].before == pre.before and x[1] == target), None
-                )
-                if twin is None:
-                    merged.append(item)
-                elif why is not None:
-                    merged[twin] = (*merged[twin][:3], why)
-            planned = merged
-        for pre, target, key, why in planned:
-            minutes = pre.minutes_before or UNTIMED_PREMEDICATION_MINUTES
-            start, end = self.point(shift(target, -minutes), min(POINT_MINUTES, minutes))
-            dose = self.dose(pre.dose, pre.agent, target.date())
-            timing = (
-                msg("note.premedication", minutes=pre.minutes_before, before=self.name(pre.before))
-                if pre.minutes_before
-                else msg("note.premedication_before", before=self.name(pre.before))
-            )
-            yield self.made(
-                Kind.PREMEDICATION,
-                pre.agent,
-                phase,
-                n,
-                key=key,
-                day=clock.day_of(target.date()),
-                title=msg(
-                    "title.premedication",
-                    agent=self.name(pre.agent),
-                    dose=dose,
-                    before=self.name(pre.before, lower=True),
-                ),
-                dose=dose,
-                start=start,
-                end=end,
-                notes=self.notes(
-                    timing,
-                    msg(why) if why else None,
-                    sources=pre.sources,
-                    when=target.date(),
-                ),
-                reminder=True,
-            )
+        yield from premedication_events(self, slot, clock, restarts)
 
     def cycle_dose(
         self, phase: Phase, clock: CycleClock, dose: CycleDose, given: list[date]

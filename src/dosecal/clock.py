@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+#: How long a point event (an oral dose, a bag change) lasts in a calendar; display only.
+POINT_MINUTES = 15
+
 
 def local(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The aware local datetime of wall-clock time ``at`` on ``day``.

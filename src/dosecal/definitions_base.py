@@ -178,6 +178,6 @@ class ReaderBase:
 
 
 def suggest(name: str, known: Mapping[str, object]) -> Value:
-    """" (did you mean ...?)" for the closest known name, or nothing."""
+    """The hint "(did you mean ...?)" for the closest known name, or nothing."""
     close = difflib.get_close_matches(name, list(known), n=1)
     return msg("error.did_you_mean", name=close[0]) if close else ""
