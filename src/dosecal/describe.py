@@ -1,162 +1,231 @@
-"""A schedule definition in words, for ``dosecal show``: what a pharmacist reviews."""
+"""A schedule definition in words, for ``dosecal show``: what a pharmacist reviews.
+
+Every line is a catalogue message (``show.*``) filled with the definition's facts, its source
+keys in brackets, so that a reviewer can check each fact against the source it cites.
+"""
 
 from __future__ import annotations
 
 from dosecal.schedule import CycleDose, Infusion, Phase, Premedication, Schedule, Selector, Stay
+from dosecal.words import ENGLISH, Content, Language, Seq, Value, msg
 
 
 def _cite(keys: tuple[str, ...]) -> str:
     return f"  [{', '.join(keys)}]" if keys else ""
 
 
-def _days(days: tuple[int, ...]) -> str:
-    return ("day " if len(days) == 1 else "days ") + ", ".join(str(d) for d in days)
+def _days(days: tuple[int, ...]) -> Value:
+    listed = ", ".join(str(d) for d in days)
+    return msg("show.day" if len(days) == 1 else "show.days", days=listed)
 
 
-def _scope(sel: Selector) -> str:
-    parts = []
+def _scope(sel: Selector) -> Value:
+    parts: list[Value] = []
     if sel.cycles is not None:
         cycles = sorted(sel.cycles)
-        parts.append(("cycle " if len(cycles) == 1 else "cycles ") + ", ".join(map(str, cycles)))
+        listed = ", ".join(map(str, cycles))
+        parts.append(msg("show.cycle" if len(cycles) == 1 else "show.cycles", cycles=listed))
     else:
-        parts.append("every cycle")
-    parts += [f"when {k} = {v}" for k, v in sorted(sel.when.items())]
-    return " (" + ", ".join(parts) + ")"
+        parts.append(msg("show.every_cycle"))
+    parts += [msg("show.when", choice=k, option=v) for k, v in sorted(sel.when.items())]
+    return msg("show.scope", parts=Seq(tuple(parts), ", "))
 
 
-def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay) -> str:
+def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay) -> Value:
+    text: Value
     if isinstance(rule, Infusion):
-        steps = "; ".join(f"days {st.days}: {st.dose}" for st in rule.steps)
-        bags = ", bag changes at the chosen interval" if rule.bag_changes else ""
-        text = f"{s.agents[rule.agent].name} continuous infusion, {steps}{bags}"
+        steps = Seq(
+            tuple(msg("show.step", days=str(st.days), dose=Content(st.dose)) for st in rule.steps), "; "
+        )
+        parts: list[Value] = [
+            msg("show.infusion", agent=Content(s.agents[rule.agent].name), steps=steps),
+            msg("show.bag_changes") if rule.bag_changes else None,
+        ]
         if rule.restart_days:
-            after = f"at {rule.toxicity_restart} after a toxicity, " if rule.toxicity_restart else ""
-            text += (
-                f"; restart {after}for {rule.restart_days} days before the scheduled dose resumes"
-                f"{_cite(rule.restart_sources)}"
-            )
+            after = msg("show.toxicity", dose=Content(rule.toxicity_restart)) if rule.toxicity_restart else ""
+            parts.append(msg("show.restart", after=after, days=rule.restart_days))
+            parts.append(_cite(rule.restart_sources))
+        text = Seq(tuple(parts), "")
     elif isinstance(rule, CycleDose):
-        text = f"{s.agents[rule.agent].name} {rule.dose} on {_days(rule.days)}, over {rule.minutes} min"
+        parts = [
+            msg(
+                "show.dose",
+                agent=Content(s.agents[rule.agent].name),
+                dose=Content(rule.dose),
+                days=_days(rule.days),
+                minutes=rule.minutes,
+            )
+        ]
         if rule.window_days:
-            text += f", window ±{rule.window_days} days"
+            parts.append(msg("show.window", days=rule.window_days))
             if rule.window_gap_days:
-                text += f" and at least {rule.window_gap_days} days after the previous dose"
+                parts.append(msg("show.window_gap", days=rule.window_gap_days))
         if rule.observe_minutes:
-            text += f", then observation {rule.observe_minutes} min"
+            parts.append(msg("show.observe", minutes=rule.observe_minutes))
+        text = Seq(tuple(parts), "")
     elif isinstance(rule, Premedication):
         when = (
-            f"{rule.minutes_before} min before"
+            msg("show.minutes_before", minutes=rule.minutes_before)
             if rule.minutes_before
-            else "before (no time in the label: shown 30 min before, the care team sets it)"
+            else msg("show.untimed")
         )
-        on = _days(rule.days) if rule.days else ""
+        on: list[Value] = [_days(rule.days)] if rule.days else []
         if rule.restart:
-            on += (" and " if on else "") + (
-                f"on restart after an interruption of {rule.restart_after_hours} hours or more"
-            )
-        text = (
-            f"{s.agents[rule.agent].name} {rule.dose}, {when} "
-            f"{s.agents[rule.before].name.split(' (')[0].lower()}, on {on}"
+            on.append(msg("show.on_restart", hours=rule.restart_after_hours))
+        text = msg(
+            "show.premedication",
+            agent=Content(s.agents[rule.agent].name),
+            dose=Content(rule.dose),
+            when=when,
+            before=Content(s.agents[rule.before].short_name.lower()),
+            on=Seq(tuple(on), " and "),
         )
     else:
-        text = f"Hospital stay, days {rule.days}"
-    return f"    {text}{_scope(rule.selector)}{_cite(rule.sources)}"
+        text = msg("show.stay", days=str(rule.days))
+    return Seq(("    ", text, _scope(rule.selector), _cite(rule.sources)), "")
 
 
-def _phase(s: Schedule, phase: Phase, first: int) -> list[str]:
+def _phase(s: Schedule, phase: Phase, first: int) -> list[Value]:
     last = first + phase.cycles - 1
-    numbers = f"cycle {first}" if first == last else f"cycles {first}-{last}"
-    length = (
-        f"{phase.length}-day" if phase.length_choice is None else f"{s.choices[phase.length_choice].label}"
+    numbers = (
+        msg("show.cycle", cycles=str(first))
+        if first == last
+        else msg("show.cycles", cycles=f"{first}-{last}")
     )
-    head = f"  {phase.name}: {phase.cycles} × {length} cycle ({numbers})"
+    length: Value = (
+        msg("show.length", days=phase.length)
+        if phase.length_choice is None
+        else Content(s.choices[phase.length_choice].label)
+    )
+    head: list[Value] = [
+        msg("show.phase", name=Content(phase.name), count=phase.cycles, length=length, numbers=numbers)
+    ]
     if phase.rest_from is not None:
         end = str(phase.length) if phase.length_choice is None else "end"
-        head += f", days {phase.rest_from}-{end} treatment-free"
-    lines = [head + _cite(phase.sources)]
-    lines += [_rule(s, r) for r in phase.rules]
+        head.append(msg("show.rest", first=phase.rest_from, last=end))
+    head.append(_cite(phase.sources))
+    return [Seq(tuple(head), ""), *(_rule(s, r) for r in phase.rules)]
+
+
+def _agents(s: Schedule) -> list[Value]:
+    lines: list[Value] = [msg("show.heading.agents")]
+    for a in s.agents.values():
+        times = ", ".join(t.strftime("%H:%M") for t in a.times)
+        line: list[Value] = [msg("show.agent", name=Content(a.name), route=Content(a.route))]
+        if times:
+            line.append(msg("show.default_time", times=times))
+        lines.append(Seq((*line, _cite(a.sources)), ""))
+        if a.times_note:
+            lines.append(msg("show.time", text=Content(a.times_note)))
+        lines += [Seq(("    ", Content(text)), "") for text in a.instructions]
+        if a.missed_dose:
+            lines.append(msg("show.missed", text=Content(a.missed_dose)))
+        if a.fast_before_minutes or a.fast_after_minutes:
+            lines.append(msg("show.fasting", before=a.fast_before_minutes, after=a.fast_after_minutes))
+        for x in a.advice:
+            key = "show.warning" if x.warning else "show.advice"
+            lines.append(Seq((msg(key, text=Content(x.text)), _cite(x.sources)), ""))
+        if a.continues:
+            lines.append(msg("show.continues"))
+        if a.supervised_starts:
+            lines.append(Seq((msg("show.supervised"), _cite(a.supervision_sources)), ""))
     return lines
 
 
-def describe(s: Schedule) -> str:
+def _choices(s: Schedule) -> list[Value]:
+    lines: list[Value] = ["", msg("show.heading.choices")]
+    for c in s.choices.values():
+        default = msg("show.default", value=c.default) if c.default is not None else msg("show.no_default")
+        options = " | ".join(c.options)
+        lines.append(
+            Seq(
+                (
+                    msg("show.choice", id=c.id, label=Content(c.label), options=options, default=default),
+                    _cite(c.sources),
+                ),
+                "",
+            )
+        )
+        if c.option_labels:
+            shown = Seq(
+                tuple(msg("show.option", option=k, words=Content(v)) for k, v in c.option_labels.items()),
+                "; ",
+            )
+            lines.append(msg("show.shown_as", options=shown))
+        if c.required_below_kg is not None:
+            lines.append(msg("show.required_below", kg=f"{c.required_below_kg:g}"))
+        lines += [msg("show.minimum_kg", option=o, kg=f"{least:g}") for o, least in c.minimum_kg.items()]
+        lines += [msg("show.refused", option=o, why=Content(why)) for o, why in c.refused.items()]
+        if c.needed_over_cycles is not None:
+            lines.append(msg("show.needed_over", count=c.needed_over_cycles))
+        if c.note:
+            lines.append(Seq(("    ", Content(c.note)), ""))
+    return lines
+
+
+def describe(s: Schedule, lang: Language = ENGLISH) -> str:
     """The whole definition in words: agents, daily dosing, phases, choices, notes, sources."""
-    lines = [f"{s.title} ({s.id})", f"Indication: {s.indication}", f"Last checked: {s.last_checked}", ""]
-    lines.append("Agents")
-    for a in s.agents.values():
-        times = ", ".join(t.strftime("%H:%M") for t in a.times)
-        line = f"  {a.name}: {a.route}"
-        if times:
-            line += f"; default time {times}"
-        lines.append(line + _cite(a.sources))
-        if a.times_note:
-            lines.append(f"    Time: {a.times_note}")
-        lines += [f"    {text}" for text in a.instructions]
-        if a.missed_dose:
-            lines.append(f"    Missed dose: {a.missed_dose}")
-        if a.fast_before_minutes or a.fast_after_minutes:
-            lines.append(
-                f"    No food {a.fast_before_minutes} min before to {a.fast_after_minutes} min after each "
-                "dose (shown in each dose's title)"
-            )
-        for x in a.advice:
-            lines.append(f"    {'Warning signs' if x.warning else 'Advice'}: {x.text}{_cite(x.sources)}")
-        if a.continues:
-            lines.append("    Continues after the calendar's last day unless the care team stops it")
-        if a.supervised_starts:
-            lines.append(
-                "    Every start and restart outside a hospital stay is marked for supervision"
-                + _cite(a.supervision_sources)
-            )
+    lines: list[Value] = [
+        msg("heading.plan", title=Content(s.title), id=s.id),
+        msg("show.indication", text=Content(s.indication)),
+        msg("show.last_checked", date=s.last_checked.isoformat()),
+        "",
+        *_agents(s),
+    ]
     if s.daily:
-        lines += ["", "Daily dosing"]
+        lines += ["", msg("show.heading.daily")]
         for d in s.daily:
             per_day = len(s.agents[d.agent].times)
             for st in d.steps:
                 open_end = d.open_ended and st is d.steps[-1]
-                days = f"from day {st.days.first}, no set end" if open_end else f"days {st.days}"
-                when = "".join(f" (when {k} = {v})" for k, v in sorted(d.when.items()))
-                lines.append(
-                    f"  {s.agents[d.agent].name} {st.dose}, {per_day}× daily, {days}{when}"
-                    f"{_cite(st.sources + d.sources)}"
+                days = (
+                    msg("show.from_day", day=st.days.first)
+                    if open_end
+                    else msg("show.days", days=str(st.days))
                 )
+                when = tuple(msg("show.when_daily", choice=k, option=v) for k, v in sorted(d.when.items()))
+                daily = msg(
+                    "show.daily",
+                    agent=Content(s.agents[d.agent].name),
+                    dose=Content(st.dose),
+                    per_day=per_day,
+                )
+                lines.append(Seq((daily, days, *when, _cite(st.sources + d.sources)), ""))
     if s.phases:
-        lines += ["", f"Cycles (at most {s.total_cycles}; cycle 1 day 1 is plan day {s.cycles_start_day})"]
+        lines += ["", msg("show.heading.cycles", most=s.total_cycles, day=s.cycles_start_day)]
         first = 1
         for phase in s.phases:
             lines += _phase(s, phase, first)
             first += phase.cycles
     if s.choices:
-        lines += ["", "Choices (set in a plan file or with --choice ID=VALUE)"]
-        for c in s.choices.values():
-            default = f"default {c.default}" if c.default is not None else "no default: the plan must choose"
-            lines.append(f"  {c.id}: {c.label}: {' | '.join(c.options)} ({default}){_cite(c.sources)}")
-            if c.option_labels:
-                lines.append(
-                    "    Shown to readers as: " + "; ".join(f"{k} = {v}" for k, v in c.option_labels.items())
-                )
-            if c.required_below_kg is not None:
-                lines.append(f"    Must be given for a patient under {c.required_below_kg:g} kg")
-            for option, least in c.minimum_kg.items():
-                lines.append(f"    {option}: refused under {least:g} kg")
-            for option, why in c.refused.items():
-                lines.append(f"    {option}: refused: {why}")
-            if c.needed_over_cycles is not None:
-                lines.append(f"    Needed to plan more than {c.needed_over_cycles} cycles")
-            if c.note:
-                lines.append(f"    {c.note}")
+        lines += _choices(s)
     if s.limits:
-        lines += ["", "Cycle limits"]
+        lines += ["", msg("show.heading.limits")]
         for limit in s.limits:
-            when = ", ".join(f"{k} = {v}" for k, v in sorted(limit.when.items()))
-            default = f", {limit.default} planned unless --cycles says more" if limit.default else ""
+            condition = ", ".join(f"{k} = {v}" for k, v in sorted(limit.when.items()))
+            default = msg("show.limit_default", count=limit.default) if limit.default else ""
             lines.append(
-                f"  when {when}: at most {limit.most} cycles{default}: {limit.reason}{_cite(limit.sources)}"
+                Seq(
+                    (
+                        msg(
+                            "show.limit",
+                            when=condition,
+                            most=limit.most,
+                            default=default,
+                            reason=Content(limit.reason),
+                        ),
+                        _cite(limit.sources),
+                    ),
+                    "",
+                )
             )
     if s.patient_notes:
-        lines += ["", "Notes for patients"] + [f"  {n.text}{_cite(n.sources)}" for n in s.patient_notes]
+        lines += ["", msg("show.heading.patient_notes")]
+        lines += [Seq(("  ", Content(n.text), _cite(n.sources)), "") for n in s.patient_notes]
     if s.notes:
-        lines += ["", "Notes"] + [f"  {n}" for n in s.notes]
-    lines += ["", "Sources"]
+        lines += ["", msg("heading.notes")]
+        lines += [Seq(("  ", Content(n)), "") for n in s.notes]
+    lines += ["", msg("heading.sources")]
     for src in s.sources.values():
-        lines.append(f"  [{src.key}] {src.title}" + (f" <{src.url}>" if src.url else ""))
-    return "\n".join(lines) + "\n"
+        lines.append(Seq((f"  [{src.key}] ", Content(src.title), f" <{src.url}>" if src.url else ""), ""))
+    return "\n".join(lang.text(line) for line in lines) + "\n"
