@@ -101,7 +101,7 @@ def test_generate_to_standard_output_is_txt_by_default(cli: Cli) -> None:
     result = cli("generate", "dasatinib", "--start", "2027-01-04", "--tz", "UTC", "--until", "2027-01-05")
     assert result.exit_code == 0
     assert (
-        "Mon 2027-01-04   Day 1      08:00    Dasatinib 140 mg\nTue 2027-01-05   Day 2      08:00"
+        "Mon 4 Jan 2027   Day 1      08:00    Dasatinib 140 mg\nTue 5 Jan 2027   Day 2      08:00"
         in result.output
     )
 

@@ -333,7 +333,9 @@ def test_day_8_and_15_windows_keep_6_days_after_the_previous_dose() -> None:
         {"earliest": "2027-01-17", "latest": "2027-01-20"},
     ]
     assert all(e["window"] is None for e in events if e["kind"] != "dose")
-    assert "Dose window: from 2027-01-17 to 2027-01-20." in to_ics(occ).decode().replace("\r\n ", "")
+    assert "Dose window: from Sun 17 Jan 2027 to Wed 20 Jan 2027." in to_ics(occ).decode().replace(
+        "\r\n ", ""
+    )
 
 
 # -- 3. children and small patients --------------------------------------------------------------

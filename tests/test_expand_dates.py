@@ -211,7 +211,7 @@ def test_inotuzumab_infusion_hour_observation_and_window() -> None:
     # PFIZERPRO-BESP: "+/- 2 days (maintain a minimum of 6 days between doses)": day 8 is Mon
     # 2027-01-11, two days early is 01-09, but only 5 days after the day-1 dose of 01-04.
     assert day8.window == (d("2027-01-10"), d("2027-01-13"))
-    assert "from 2027-01-10 to 2027-01-13" in (day8.notes or "")
+    assert "from Sun 10 Jan 2027 to Wed 13 Jan 2027" in (day8.notes or "")
     assert "Dose window" not in (first.notes or "")
 
 

@@ -94,9 +94,9 @@ def test_overview_rows_match_the_cycles() -> None:
         html,
     )
     assert rows == [
-        ("Cycle 1", "C1", "Mon 2027-01-04", "Sun 2027-01-24", "D1, 8, 15", "D16–21"),
-        ("Later cycles", "C2", "Mon 2027-01-25", "Sun 2027-02-21", "D1, 8, 15", "D16–28"),
-        ("Later cycles", "C3", "Mon 2027-02-22", "Sun 2027-03-21", "D1, 8, 15", "D16–28"),
+        ("Cycle 1", "C1", "Mon 4 Jan 2027", "Sun 24 Jan 2027", "D1, 8, 15", "D16–21"),
+        ("Later cycles", "C2", "Mon 25 Jan 2027", "Sun 21 Feb 2027", "D1, 8, 15", "D16–28"),
+        ("Later cycles", "C3", "Mon 22 Feb 2027", "Sun 21 Mar 2027", "D1, 8, 15", "D16–28"),
     ]
 
 
@@ -156,6 +156,6 @@ def test_adjusted_plan_shows_struck_dates_held_doses_and_the_change_log() -> Non
     assert "<li>Cycle 2 and everything after it delayed by 7 day(s) (low counts)</li>" in log
     assert "<li>Inotuzumab ozogamicin dose held on cycle 1, day 15</li>" in log
     # C2D1 was Mon 2027-01-25 and is now Mon 2027-02-01.
-    assert '<s class="was">Mon 2027-01-25</s><br>Mon 2027-02-01' in html
+    assert '<s class="was">Mon 25 Jan 2027</s><br>Mon 1 Feb 2027' in html
     assert html.count('<strong class="flag">HELD</strong>') == 1
     assert html.count('<strong class="flag">CANCELLED</strong>') == 2  # premedication and observation

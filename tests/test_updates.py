@@ -126,5 +126,5 @@ def test_dry_run_leaves_the_file(cli: Callable[..., Result], tmp_path: Path) -> 
     original = 'schedule = "dasatinib"\nstart = 2027-01-04\ntimezone = "UTC"\n'
     plan_file.write_text(original)
     result = cli("adjust", str(plan_file), "--stop", "2027-02-01", "--dry-run")
-    assert result.exit_code == 0 and "would record: Treatment stopped on 2027-02-01" in result.output
+    assert result.exit_code == 0 and "would record: Treatment stopped on Mon 1 Feb 2027" in result.output
     assert plan_file.read_text() == original

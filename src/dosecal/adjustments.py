@@ -36,7 +36,7 @@ class Delay:
     def describe(self, _schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs."""
         if self.to is not None:
-            return msg("change.delay_to", cycle=self.cycle, date=self.to.isoformat())
+            return msg("change.delay_to", cycle=self.cycle, date=self.to)
         return msg("change.delay", cycle=self.cycle, days=self.days)
 
 
@@ -164,7 +164,7 @@ class DoseChange:
     def describe(self, schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs."""
         return msg(
-            "change.dose", agent=_agent(schedule, self.agent), dose=self.dose, date=self.start.isoformat()
+            "change.dose", agent=_agent(schedule, self.agent), dose=Content(self.dose), date=self.start
         )
 
 
@@ -177,7 +177,7 @@ class Stop:
 
     def describe(self, _schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs."""
-        return msg("change.stop", date=self.on.isoformat())
+        return msg("change.stop", date=self.on)
 
 
 @dataclass(frozen=True, slots=True)

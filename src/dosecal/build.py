@@ -299,8 +299,8 @@ class Builder:
                 window = (earliest, on + timedelta(days=dose.window_days))
                 window_note = msg(
                     "note.window",
-                    earliest=f"{window[0]:%Y-%m-%d}",
-                    latest=f"{window[1]:%Y-%m-%d}",
+                    earliest=window[0],
+                    latest=window[1],
                     words=Content(dose.window_note or ""),
                 )
             amount = self.dose(dose.dose, dose.agent, on)

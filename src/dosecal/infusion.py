@@ -197,8 +197,10 @@ def infusion_events(
                     "note.infusion",
                     agent=agent,
                     dose=dose,
-                    start=msg("moment", when=f"{start:%Y-%m-%d %H:%M}", label=clock.label(start.date())),
-                    end=msg("moment", when=f"{end:%Y-%m-%d %H:%M}", label=clock.label(end.date())),
+                    start=msg(
+                        "moment", date=start.date(), time=f"{start:%H:%M}", label=clock.label(start.date())
+                    ),
+                    end=msg("moment", date=end.date(), time=f"{end:%H:%M}", label=clock.label(end.date())),
                 ),
                 msg("note.restarts") if restarting else None,
                 restart_note,
@@ -288,11 +290,16 @@ def infusion_events(
                 msg(
                     "note.stopped",
                     restart=msg(
-                        "moment", when=f"{restart:%Y-%m-%d %H:%M}", label=clock.label(restart.date())
+                        "moment",
+                        date=restart.date(),
+                        time=f"{restart:%H:%M}",
+                        label=clock.label(restart.date()),
                     ),
                 )
                 if slot.continues
-                else msg("note.new_cycle", restart=f"{restart:%Y-%m-%d %H:%M}"),
+                else msg(
+                    "note.new_cycle", restart=msg("date_time", date=restart.date(), time=f"{restart:%H:%M}")
+                ),
                 sources=inf.sources + inf.restart_sources,
                 when=stop.date(),
             ),

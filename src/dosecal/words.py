@@ -151,8 +151,8 @@ class Language:
         return format_date(day, "MMMM y", locale=self.locale)
 
     def date(self, day: date) -> str:
-        """A date as printed plans and notes write it: "Mon 2027-01-04"."""
-        return self.template("date").format(weekday=self.weekday(day), iso=day.isoformat())
+        """A date as plans and notes write it, in words: "Mon 4 Jan 2027"."""
+        return format_date(day, Language.template(self, "date.pattern"), locale=self.locale)
 
 
 _ACCENTS = str.maketrans("aeiouyAEIOUYcnCN", "áéíóúýÁÉÍÓÚÝçñÇÑ")
@@ -195,6 +195,10 @@ class PseudoLanguage(Language):
     def month_name(self, day: date) -> str:
         """The month in full, transformed."""
         return pseudo(super().month_name(day))
+
+    def date(self, day: date) -> str:
+        """The date, transformed."""
+        return pseudo(super().date(day))
 
 
 #: English: the catalogue's own text, dates in the en locale.
