@@ -78,10 +78,10 @@ def test_cell_says_what_happens_that_day() -> None:
     s, p = builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1)
     cells = parse(to_html(expand(s, p))).cells
     c1d1 = cells["2027-01-04"]
-    assert "C1D1" in c1d1 and "Hospital" in c1d1 and "09:00 Premedication" in c1d1
+    assert "C1D1" in c1d1 and "IN HOSPITAL" in c1d1 and "09:00 Premedication" in c1d1
     assert "Infusion 9 mcg/day" in c1d1
-    assert "10:00 Bag change" in cells["2027-01-05"]
-    assert "10:00 Infusion ends" in cells["2027-02-01"] and "C1D29" in cells["2027-02-01"]
+    assert "10:00* Bag change" in cells["2027-01-05"]  # 10:00 is the schedule's default time
+    assert "10:00* Infusion ends" in cells["2027-02-01"] and "C1D29" in cells["2027-02-01"]
     assert "Treatment-free" in cells["2027-02-01"]
 
 
@@ -157,5 +157,6 @@ def test_adjusted_plan_shows_struck_dates_held_doses_and_the_change_log() -> Non
     assert "<li>Inotuzumab ozogamicin dose held on cycle 1, day 15</li>" in log
     # C2D1 was Mon 2027-01-25 and is now Mon 2027-02-01.
     assert '<s class="was">Mon 25 Jan 2027</s><br>Mon 1 Feb 2027' in html
-    assert html.count('<strong class="flag">HELD</strong>') == 1
-    assert html.count('<strong class="flag">CANCELLED</strong>') == 2  # premedication and observation
+    assert html.count('<strong class="flag">HELD</strong>') == 2  # in the month grid and the day list
+    # The premedication and observation that went with it, in the grid and the day list.
+    assert html.count('<strong class="flag">CANCELLED</strong>') == 4

@@ -116,6 +116,8 @@ class Builder:
         busy: bool = True,
         window: tuple[date, date] | None = None,
         supervised: bool = False,
+        restart: bool = False,
+        stopped: bool = False,
     ) -> Occurrence:
         """An occurrence whose identity is (agent, kind, cycle, ``key``) and whose label day is ``day``.
 
@@ -138,6 +140,8 @@ class Builder:
             busy=busy,
             window=window,
             supervised=supervised,
+            restart=restart,
+            stopped=stopped,
         )
 
     def point(self, moment: datetime, minutes: int = POINT_MINUTES) -> tuple[datetime, datetime]:

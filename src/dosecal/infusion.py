@@ -220,6 +220,7 @@ def infusion_events(
             reminder=True,
             busy=False,
             supervised=supervised,
+            restart=restarting,
         )
         if not hours:
             continue
@@ -304,6 +305,7 @@ def infusion_events(
                 when=stop.date(),
             ),
             reminder=True,
+            stopped=True,
         )
         if not slot.continues:
             return  # the cycle ends at the stop: its planned end no longer happens

@@ -99,6 +99,8 @@ class Occurrence:
         window: the earliest and latest dates the label allows for a dose with a window.
         supervised: an infusion start or restart that needs a health care professional's
             supervision or a hospital stay.
+        restart: an infusion that restarts after an interruption.
+        stopped: the moment an interruption stops an infusion.
     """
 
     id: OccurrenceId
@@ -119,6 +121,8 @@ class Occurrence:
     moved_from: date | None = None
     window: tuple[date, date] | None = None
     supervised: bool = False
+    restart: bool = False
+    stopped: bool = False
 
     @property
     def uid(self) -> str:

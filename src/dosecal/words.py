@@ -150,6 +150,10 @@ class Language:
         """The month in full, with the year: "January 2027"."""
         return format_date(day, "MMMM y", locale=self.locale)
 
+    def short_date(self, day: date) -> str:
+        """A date without its year, where the year is plain: "Mon 25 Jan"."""
+        return format_date(day, Language.template(self, "date.short_pattern"), locale=self.locale)
+
     def date(self, day: date) -> str:
         """A date as plans and notes write it, in words: "Mon 4 Jan 2027"."""
         return format_date(day, Language.template(self, "date.pattern"), locale=self.locale)
@@ -195,6 +199,10 @@ class PseudoLanguage(Language):
     def month_name(self, day: date) -> str:
         """The month in full, transformed."""
         return pseudo(super().month_name(day))
+
+    def short_date(self, day: date) -> str:
+        """The date without its year, transformed."""
+        return pseudo(super().short_date(day))
 
     def date(self, day: date) -> str:
         """The date, transformed."""

@@ -80,6 +80,7 @@ td.hospital { box-shadow: inset 0 0 0 2.5px var(--hosp); }
 .k-observe .sym { color: var(--obs); } .k-end .sym { color: var(--ink); } .k-hospital .sym { color: #8a5a00; }
 .k-infusion .sym { color: #1f6f99; } .k-rest .sym { color: #6b6300; }
 .cancelled { text-decoration: line-through; color: var(--muted); }
+.tick { display: inline-block; font-size: 1.15em; line-height: 1; margin-right: 0.5mm; }
 tr.cancelled td { text-decoration: line-through; color: var(--muted); }
 .flag { text-decoration: none; display: inline-block; border: 1px solid var(--ink); padding: 0 1mm; color: var(--ink); }
 s.was { color: var(--muted); font-weight: normal; }
@@ -105,8 +106,11 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _time(o: Occurrence, lang: Language) -> str:
-    return f"{o.start:%H:%M}" if isinstance(o.start, datetime) else lang.say("all_day")
+def _time(o: Occurrence, layout: Layout) -> str:
+    """The clock time, marked "*" where it is only the schedule's default."""
+    if not isinstance(o.start, datetime):
+        return layout.lang.say("all_day")
+    return f"{o.start:%H:%M}" + ("*" if _default_time(o, layout) else "")
 
 
 def _short(s: Schedule, agent: str, lang: Language) -> str:
@@ -293,29 +297,72 @@ def _overview(layout: Layout) -> str:
     )
 
 
-def _mark(o: Occurrence, text: str) -> str:
+def _mark(o: Occurrence, text: str, flags: tuple[str, ...] = (), tick: bool = False) -> str:
+    """One event in a cell or the day list: its symbol, its words, and flags in words.
+
+    The flags (HELD, MOVED, RESTART...) stand outside the struck-through text, so that they
+    read plainly in every browser and in WeasyPrint; a tick box stands before what a
+    caregiver gives or does.
+    """
     sym, _, cls = MARKS[o.kind]
     strike = " cancelled" if o.status is Status.CANCELLED else ""
-    return f'<span class="ev k-{cls}{strike}"><span class="sym">{sym}</span>{_e(text)}</span>'
+    box = '<span class="tick" aria-hidden="true">☐</span>' if tick else ""
+    shown = "".join(f'<strong class="flag">{_e(f)}</strong> ' for f in flags)
+    return (
+        f'<span class="ev k-{cls}">{box}<span class="sym">{sym}</span>{shown}'
+        f'<span class="what{strike}">{_e(text)}</span></span>'
+    )
+
+
+def _moved(o: Occurrence, lang: Language) -> str | None:
+    """The MOVED flag with the date the event had before: "MOVED (was Mon 25 Jan)"."""
+    if o.moved_from is None or o.status is Status.CANCELLED:
+        return None
+    return lang.say("cell.moved", date=lang.short_date(o.moved_from))
+
+
+def _default_time(o: Occurrence, layout: Layout) -> bool:
+    """Whether an event stands at the schedule's default time, which the care team sets."""
+    agent = layout.schedule.agents.get(o.agent or "")
+    return agent is not None and bool(agent.times) and o.agent not in layout.plan.times
 
 
 def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
+    """What happens on ``day``, in time order, each with its words and flags."""
     lang = layout.lang
-    classes = []
-    lines = []
+    classes: list[str] = []
+    items: list[tuple[tuple[int, str], str]] = []
+    named = True  # a dose in a cell always says which drug: never "140 mg" alone
+    dosing_today = {o.agent for o in layout.by_day.get(day, []) if o.kind is Kind.DOSE and o.agent}
     for o in layout.covering.get(day, []):
-        cls = MARKS[o.kind][2]
-        classes.append(cls)
-        if o.start_date == day:
-            short = {
-                Kind.INFUSION: msg("cell.infusion", dose=_written(o)),
-                Kind.HOSPITAL: msg("cell.hospital"),
-                Kind.REST: msg("cell.rest"),
-            }
-            lines.append(_mark(o, lang.text(short[o.kind])))
+        classes.append(MARKS[o.kind][2])
+        if o.kind is Kind.HOSPITAL:
+            n, m = (day - o.start_date).days + 1, len(o.dates)
+            flag = lang.say("cell.discharge") if n == m and m > 1 else lang.say("cell.in_hospital")
+            items.append(((0, ""), _mark(o, lang.say("cell.hospital_day", day=n, days=m), (flag,))))
+        elif o.start_date == day and o.kind is Kind.REST:
+            others = dosing_today - {a for a in _phase_agents(layout, o)}
+            words = (
+                lang.say("cell.rest_agent", agent=Content(_phase_agent_name(layout, o)))
+                if others
+                else lang.say("cell.rest")
+            )
+            items.append(((0, ""), _mark(o, words)))
+        elif o.start_date == day and o.kind is Kind.INFUSION:
+            name = f"{_short(layout.schedule, o.agent, lang)} " if named and o.agent else ""
+            text = f"{_time(o, layout)} {name}{lang.text(msg('cell.infusion', dose=_written(o)))}"
+            marks = tuple(
+                f
+                for f in (
+                    lang.say("cell.restart") if o.restart else None,
+                    lang.say("cell.supervised") if o.supervised else None,
+                    _moved(o, lang),
+                )
+                if f
+            )
+            items.append(((1, _sort_time(o)), _mark(o, text, marks)))
     for o in layout.by_day.get(day, []):
-        # With one dosing agent its name is in the title; cells only need time and dose.
-        name = _short(layout.schedule, o.agent, lang) if o.agent and len(layout.dosing_agents) > 1 else ""
+        name = _short(layout.schedule, o.agent, lang) if o.agent and named else ""
         written = lang.text(_written(o))  # the computed amount is in the day list
         written = _KEEP_UNIT.sub("\\1\u00a0\\2", written)  # "400 mg" never breaks between lines
         word = {
@@ -323,11 +370,37 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
             Kind.BAG_CHANGE: lang.say("cell.bag"),
             Kind.PREMEDICATION: lang.say("cell.premedication"),
             Kind.OBSERVATION: lang.say("cell.observation"),
-            Kind.INFUSION_END: lang.say("cell.end"),
+            Kind.INFUSION_END: lang.say("cell.stopped" if o.stopped else "cell.end"),
             Kind.VISIT: lang.text(o.title_text),
         }[o.kind]
-        lines.append(_mark(o, f"{_time(o, lang)} {word}"))
-    return " ".join(dict.fromkeys(classes)), lines
+        flags: list[str] = []
+        if o.status is Status.CANCELLED:
+            flags.append(lang.say("held") if o.kind is Kind.DOSE else lang.say("cancelled"))
+        moved = _moved(o, lang)
+        if moved:
+            flags.append(moved)
+        agent = layout.schedule.agents.get(o.agent or "")
+        tick = o.status is Status.PLANNED and (
+            o.kind is Kind.BAG_CHANGE or (o.kind is Kind.DOSE and agent is not None and agent.oral)
+        )
+        items.append(((1, _sort_time(o)), _mark(o, f"{_time(o, layout)} {word}", tuple(flags), tick)))
+    items.sort(key=lambda item: item[0])
+    return " ".join(dict.fromkeys(classes)), [html for _, html in items]
+
+
+def _sort_time(o: Occurrence) -> str:
+    return f"{o.start:%H:%M}" if isinstance(o.start, datetime) else ""
+
+
+def _phase_agents(layout: Layout, o: Occurrence) -> set[str]:
+    """The agents given in the phase a rest period belongs to."""
+    phases = [p for p in layout.schedule.phases if p.name == o.phase]
+    return {i.agent for p in phases for i in p.infusions} | {d.agent for p in phases for d in p.doses}
+
+
+def _phase_agent_name(layout: Layout, o: Occurrence) -> str:
+    agents = sorted(_phase_agents(layout, o))
+    return layout.schedule.agents[agents[0]].short_name if agents else ""
 
 
 def _month(layout: Layout, year: int, month: int) -> str:
@@ -374,13 +447,15 @@ def _day_list(layout: Layout) -> str:
         when = _e(lang.date(o.start_date))
         if o.moved_from is not None:
             when = f'<s class="was">{_e(lang.date(o.moved_from))}</s><br>{when}'
-        what = _mark(o, lang.text(o.title_text))
-        if o.status is Status.CANCELLED:
-            flag = lang.say("held") if o.kind is Kind.DOSE else lang.say("cancelled")
-            what = f'<strong class="flag">{_e(flag)}</strong> {what}'
+        flags = (
+            [lang.say("held") if o.kind is Kind.DOSE else lang.say("cancelled")]
+            if o.status is Status.CANCELLED
+            else []
+        )
+        what = _mark(o, lang.text(o.title_text), tuple(flags))
         rows.append(
             f'<tr{cls}><td class="date">{when}</td><td class="lab">{_e(lang.text(o.span_label_text))}</td>'
-            f'<td class="time">{_e(_time(o, lang))}</td><td>{what}</td></tr>'
+            f'<td class="time">{_e(_time(o, layout))}</td><td>{what}</td></tr>'
         )
     heads = "".join(f"<th>{_e(lang.say(h))}</th>" for h in ("col.date", "col.day", "col.time", "col.what"))
     return (
@@ -412,9 +487,10 @@ def _legend(lang: Language) -> str:
         f'<div class="k-{cls}"><span class="sym">{sym}</span>{_e(lang.say(key))}</div>'
         for sym, key, cls in MARKS.values()
     )
+    extra = "".join(f"<p>{_e(lang.say(key))}</p>" for key in ("legend.tick", "legend.default_time"))
     return (
         f'<section class="legend-box"><h2>{_e(lang.say("heading.legend"))}</h2>'
-        f'<div class="legend">{items}</div></section>'
+        f'<div class="legend">{items}</div>{extra}</section>'
     )
 
 

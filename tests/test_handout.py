@@ -1,0 +1,127 @@
+"""The printable plan tells the whole story in its month grid (issue 10).
+
+Plans start Monday 2027-01-04 in America/Toronto. Each cell says in words what happens that
+day, in time order: HELD, MOVED (was ...), INFUSION STOPPED, RESTART, IN HOSPITAL (day n of m),
+DISCHARGE; a tick box stands before every oral dose and bag change; a time that is only the
+schedule's default is marked with "*".
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import builtin, d, plan
+from dosecal.adjustments import Delay, Hold, parse_interruption
+from dosecal.expand import expand
+from dosecal.plan import Plan
+from dosecal.render.html import to_html
+
+
+def cell(html: str, day: str) -> str:
+    """The markup of one day's cell in the month grid."""
+    m = re.search(rf'<td class="[^"]*" data-date="{day}">(.*?)</td>', html)
+    assert m is not None, day
+    return m.group(1)
+
+
+def text(markup: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)).strip()
+
+
+def page(sid: str, p: Plan) -> str:
+    return to_html(expand(builtin(sid), p))
+
+
+BLIN = plan(
+    "2027-01-04",
+    cycles=2,
+    adjustments=(parse_interruption("C1D10@14:00=6h"), Delay(cycle=2, days=3)),
+)
+
+
+def test_an_interruption_reads_stopped_then_restart_in_time_order() -> None:
+    """Wed 2027-01-13 (C1D10): bag at 10:00, stopped 14:00, dexamethasone 19:00, restart 20:00."""
+    words = text(cell(page("blinatumomab-rr", BLIN), "2027-01-13"))
+    order = [
+        words.index(w)
+        for w in ("10:00* Bag change", "INFUSION STOPPED", "19:00", "RESTART", "20:00* Blinatumomab Infusion")
+    ]
+    assert order == sorted(order), words
+    assert "SUPERVISED START" in words  # the restart is after the 9 hospital days
+
+
+def test_hospital_days_are_counted_and_the_last_is_discharge() -> None:
+    html = page("blinatumomab-rr", BLIN)
+    assert "IN HOSPITAL day 1 of 9" in text(cell(html, "2027-01-04"))
+    assert "IN HOSPITAL day 8 of 9" in text(cell(html, "2027-01-11"))
+    assert "DISCHARGE day 9 of 9" in text(cell(html, "2027-01-12"))
+    assert "IN HOSPITAL" not in text(cell(html, "2027-01-13"))
+
+
+def test_a_moved_cycle_says_where_it_was() -> None:
+    """Cycle 2, first planned for Mon 2027-02-15, starts Fri 2027-02-19 (6 hours and 3 days later)."""
+    words = text(cell(page("blinatumomab-rr", BLIN), "2027-02-19"))
+    assert "MOVED (was Mon 15 Feb) 10:00* Blinatumomab Infusion 28 mcg/day" in words
+
+
+def test_a_held_dose_says_held_outside_the_struck_text() -> None:
+    """Inotuzumab C1D15 (Mon 2027-01-18) held: the word HELD is not struck through."""
+    p = plan(
+        "2027-01-04",
+        cycles=2,
+        choices={"response": "cr"},
+        adjustments=(Hold(cycle=1, day=15, agent="inotuzumab"),),
+    )
+    markup = cell(page("inotuzumab", p), "2027-01-18")
+    assert re.search(
+        r'<strong class="flag">HELD</strong> <span class="what cancelled">09:00\* Inotuzumab', markup
+    )
+    assert "☐" not in markup.split("HELD")[0][-80:]  # no tick box for a dose that is not given
+
+
+def test_two_agents_in_one_cell_are_named_and_rest_says_which_drug() -> None:
+    """D-ALBA day 114 (Tue 2027-04-27): dasatinib goes on while blinatumomab rests."""
+    words = text(cell(page("dasatinib-blinatumomab", plan("2027-01-04", cycles=1)), "2027-04-27"))
+    assert "Blinatumomab-free" in words and "Treatment-free" not in words
+    assert "08:00* Dasatinib 140 mg" in words
+
+
+def test_every_oral_dose_and_bag_change_has_a_tick_box() -> None:
+    html = page("nilotinib", plan("2027-01-04", until=d("2027-01-10")))
+    for day in ("2027-01-04", "2027-01-10"):
+        assert text(cell(html, day)).count("☐") == 2  # 10:00 and 22:00
+    bags = page("blinatumomab-rr", plan("2027-01-04", cycles=1))
+    assert text(cell(bags, "2027-01-05")) == "C1D2 5 H IN HOSPITAL day 2 of 9 ☐ ◆ 10:00* Bag change"
+
+
+def test_default_times_are_marked_and_explained() -> None:
+    html = page("dasatinib", plan("2027-01-04", until=d("2027-01-05")))
+    assert "08:00* Dasatinib" in text(cell(html, "2027-01-04"))
+    assert "Default time, not from the label: your care team sets yours." in html
+
+
+def test_a_time_the_plan_gives_is_not_marked() -> None:
+    from datetime import time
+
+    html = page("dasatinib", plan("2027-01-04", until=d("2027-01-05"), times={"dasatinib": (time(7, 30),)}))
+    assert "07:30 Dasatinib" in text(cell(html, "2027-01-04"))
+
+
+@pytest.mark.weasyprint
+@pytest.mark.poppler
+def test_the_pdf_month_pages_carry_the_words(tmp_path: Path) -> None:
+    from dosecal.render.pdf import to_pdf
+
+    pdf = tmp_path / "b.pdf"
+    pdf.write_bytes(to_pdf(expand(builtin("blinatumomab-rr"), BLIN)))
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext is not None
+    out = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    out = re.sub(r"\s+", " ", out)
+    for word in ("INFUSION STOPPED", "RESTART", "MOVED (was Mon 15 Feb)", "DISCHARGE"):
+        assert word in out, word
