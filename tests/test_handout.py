@@ -125,3 +125,21 @@ def test_the_pdf_month_pages_carry_the_words(tmp_path: Path) -> None:
     out = re.sub(r"\s+", " ", out)
     for word in ("INFUSION STOPPED", "RESTART", "MOVED (was Mon 15 Feb)", "DISCHARGE"):
         assert word in out, word
+
+
+def test_the_day_list_summarises_runs_of_the_same_dose() -> None:
+    """Nilotinib for four months: 240 doses; the list shows the first of each time and one line for the rest."""
+    course = expand(builtin("nilotinib"), plan("2027-01-04", until=d("2027-05-03")))
+    days = to_html(course).split('<section class="days">')[1].split("</section>")[0]
+    assert days.count("Nilotinib 400 mg") == 2  # 10:00 and 22:00, once each
+    assert days.count("… and the same 119 more times, from Tue 5 Jan 2027 to Mon 3 May 2027") == 2
+    full = to_html(course, full_list=True).split('<section class="days">')[1].split("</section>")[0]
+    assert full.count("Nilotinib 400 mg") == 240
+
+
+def test_a_changed_or_held_dose_stays_in_the_summarised_list() -> None:
+    """Dasatinib held on day 3 (Wed 2027-01-06): the run breaks there and the held dose is listed."""
+    p = plan("2027-01-04", until=d("2027-01-10"), adjustments=(Hold(day=3),))
+    days = to_html(expand(builtin("dasatinib"), p)).split('<section class="days">')[1]
+    assert '<strong class="flag">HELD</strong> <span class="what cancelled">Dasatinib 140 mg' in days
+    assert "… and the same 5 more times, from Tue 5 Jan 2027 to Sun 10 Jan 2027" in days

@@ -86,6 +86,15 @@ CATALOGUE: dict[str, str] = dict(
         N_("overview.daily_until", "{agent}: every day from day {day} ({date}) to day {last}"),
         N_("cell.infusion", "Infusion {dose}"),
         N_("cell.moved", "MOVED (was {date})"),
+        N_(
+            "days.more",
+            "… and the same {count} more times, from {first} to {last}: each is in the month grid.",
+        ),
+        N_(
+            "days.summary",
+            "Special days and changes. A daily dose or a routine bag change is listed once, then summarised; "
+            "the month grid shows every one.",
+        ),
         N_("cell.in_hospital", "IN HOSPITAL"),
         N_("cell.discharge", "DISCHARGE"),
         N_("cell.hospital_day", "day {day} of {days}"),

@@ -209,6 +209,11 @@ def plan_options(func: Callable[P, R]) -> Callable[P, R]:
     help="Paper size of PDF output (HTML prints on whatever the printer uses).",
 )
 @click.option(
+    "--full-list",
+    is_flag=True,
+    help="List every event in the printable plan's day-by-day list (default: runs summarised).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
@@ -224,7 +229,12 @@ def plan_options(func: Callable[P, R]) -> Callable[P, R]:
 )
 @_errors
 def generate(
-    ics_times: str, paper: str, fmt: str | None, outputs: tuple[str, ...], **plan_options: Any
+    ics_times: str,
+    paper: str,
+    full_list: bool,
+    fmt: str | None,
+    outputs: tuple[str, ...],
+    **plan_options: Any,
 ) -> None:
     """Expand SCHEDULE from a start date into a calendar, a printable plan, or data.
 
@@ -247,6 +257,7 @@ def generate(
                     paper="letter" if paper == "letter" else "a4",
                     width=width if target == "-" else 100,
                     color=color and target == "-",
+                    full_list=full_list,
                 ),
             ),
         )

@@ -25,6 +25,7 @@ class RenderOptions:
         width: for txt: the columns the timeline may use.
         color: for txt: ANSI colours (on a terminal only).
         lang: the language of everything a reader sees.
+        full_list: for html and pdf: every event in the day-by-day list, not a summary.
     """
 
     ics_times: TimeMode = "zone"
@@ -32,6 +33,7 @@ class RenderOptions:
     width: int = 100
     color: bool = False
     lang: Language = ENGLISH
+    full_list: bool = False
 
 
 class Renderer(Protocol):

@@ -80,6 +80,8 @@ td.hospital { box-shadow: inset 0 0 0 2.5px var(--hosp); }
 .k-observe .sym { color: var(--obs); } .k-end .sym { color: var(--ink); } .k-hospital .sym { color: #8a5a00; }
 .k-infusion .sym { color: #1f6f99; } .k-rest .sym { color: #6b6300; }
 .cancelled { text-decoration: line-through; color: var(--muted); }
+tr.more td { font-style: italic; color: var(--ink); }
+.hint { font-style: italic; }
 .tick { display: inline-block; font-size: 1.15em; line-height: 1; margin-right: 0.5mm; }
 tr.cancelled td { text-decoration: line-through; color: var(--muted); }
 .flag { text-decoration: none; display: inline-block; border: 1px solid var(--ink); padding: 0 1mm; color: var(--ink); }
@@ -439,10 +441,46 @@ def _month(layout: Layout, year: int, month: int) -> str:
     )
 
 
-def _day_list(layout: Layout) -> str:
+def _routine(o: Occurrence, lang: Language) -> str | None:
+    """What makes an event one of a run of identical ones (a daily dose, a bag change), if it is."""
+    if o.status is not Status.PLANNED or o.moved_from is not None or not isinstance(o.start, datetime):
+        return None
+    if o.kind is Kind.DOSE and o.cycle is None:
+        return f"dose {o.agent} {lang.text(o.title_text)} {o.start:%H:%M}"
+    if o.kind is Kind.BAG_CHANGE and isinstance(o.title_text, Msg) and o.title_text.key == "title.bag_change":
+        return f"bag {o.agent} {o.cycle}"
+    return None
+
+
+def _day_list(layout: Layout, full: bool = False) -> str:
+    """Every event by day, or (the default) special days and changes with each run summarised.
+
+    A run of identical events (the same daily dose, routine bag changes of one cycle) shows its
+    first event and one line for the rest, which the month grid shows day by day.
+    """
     lang = layout.lang
     rows = []
+    runs: dict[str, list[Occurrence]] = {}
+    order: list[Occurrence | str] = []
     for o in layout.occurrences:
+        key = None if full else _routine(o, lang)
+        if key is None:
+            order.append(o)
+        elif key in runs:
+            runs[key].append(o)
+        else:
+            runs[key] = [o]
+            order += [o, key]
+    for item in order:
+        if isinstance(item, str):
+            rest = runs[item][1:]
+            if rest:
+                line = lang.say(
+                    "days.more", count=len(rest), first=rest[0].start_date, last=rest[-1].start_date
+                )
+                rows.append(f'<tr class="more"><td colspan="4">{_e(line)}</td></tr>')
+            continue
+        o = item
         cls = ' class="cancelled"' if o.status is Status.CANCELLED else ""
         when = _e(lang.date(o.start_date))
         if o.moved_from is not None:
@@ -458,8 +496,9 @@ def _day_list(layout: Layout) -> str:
             f'<td class="time">{_e(_time(o, layout))}</td><td>{what}</td></tr>'
         )
     heads = "".join(f"<th>{_e(lang.say(h))}</th>" for h in ("col.date", "col.day", "col.time", "col.what"))
+    note = "" if full else f'<p class="hint">{_e(lang.say("days.summary"))}</p>'
     return (
-        f'<section class="days"><h2>{_e(lang.say("heading.day_by_day"))}</h2><table class="days"><thead><tr>'
+        f'<section class="days"><h2>{_e(lang.say("heading.day_by_day"))}</h2>{note}<table class="days"><thead><tr>'
         f"{heads}</tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>"
     )
 
@@ -558,8 +597,11 @@ def _sources(s: Schedule, lang: Language) -> str:
     return f'<section class="sources"><h2>{_e(lang.say("heading.sources"))}</h2><ul>{items}</ul></section>'
 
 
-def to_html(course: Course, *, lang: Language = ENGLISH) -> str:
-    """Render the printable plan as a complete, self-contained HTML document in ``lang``."""
+def to_html(course: Course, *, lang: Language = ENGLISH, full_list: bool = False) -> str:
+    """Render the printable plan as a complete, self-contained HTML document in ``lang``.
+
+    ``full_list`` lists every event by day; by default runs of identical events are summarised.
+    """
     layout = Layout(course, lang)
     schedule, plan = course.schedule, course.plan
     months = "".join(_month(layout, y, m) for y, m in layout.months())
@@ -578,11 +620,11 @@ def to_html(course: Course, *, lang: Language = ENGLISH) -> str:
         f"<title>{_e(lang.say('html.title', title=Content(schedule.title)))}</title><style>{CSS}</style></head><body>"
         f"{_header(schedule, plan, layout)}{_when_to_call(schedule, lang)}{_changes(layout)}{_overview(layout)}"
         f'<section class="months"><h2>{_e(lang.say("heading.months"))}</h2>{months}</section>'
-        f"{_legend(lang)}{_day_list(layout)}{_instructions(layout)}{_sources(schedule, lang)}"
+        f"{_legend(lang)}{_day_list(layout, full_list)}{_instructions(layout)}{_sources(schedule, lang)}"
         f"<footer>{_e(generated)}</footer></body></html>\n"
     )
 
 
 def render(course: Course, options: RenderOptions) -> bytes:
     """The printable plan (see :func:`to_html`)."""
-    return to_html(course, lang=options.lang).encode()
+    return to_html(course, lang=options.lang, full_list=options.full_list).encode()

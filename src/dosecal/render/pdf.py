@@ -13,7 +13,7 @@ from dosecal.course import Course
 from dosecal.errors import MissingFeatureError
 from dosecal.render.base import Paper, RenderOptions
 from dosecal.render.html import to_html
-from dosecal.words import msg
+from dosecal.words import ENGLISH, Language, msg
 
 INSTALL = msg("error.pdf.install")
 
@@ -22,7 +22,9 @@ def _no_fetch(url: str, *_args: Any, **_kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"dosecal plans are self-contained; refusing to fetch {url}")
 
 
-def to_pdf(course: Course, *, paper: Paper = "a4") -> bytes:
+def to_pdf(
+    course: Course, *, paper: Paper = "a4", lang: Language = ENGLISH, full_list: bool = False
+) -> bytes:
     """Render the printable plan as PDF bytes on A4 or US Letter paper.
 
     Raises:
@@ -32,11 +34,11 @@ def to_pdf(course: Course, *, paper: Paper = "a4") -> bytes:
         from weasyprint import CSS, HTML
     except (ImportError, OSError):
         raise MissingFeatureError(INSTALL) from None
-    html = HTML(string=to_html(course), url_fetcher=_no_fetch)
+    html = HTML(string=to_html(course, lang=lang, full_list=full_list), url_fetcher=_no_fetch)
     size = CSS(string="@page { size: A4; }" if paper == "a4" else "@page { size: letter; }")
     return bytes(html.write_pdf(stylesheets=[size]))
 
 
 def render(course: Course, options: RenderOptions) -> bytes:
     """The printable plan as PDF (see :func:`to_pdf`)."""
-    return to_pdf(course, paper=options.paper)
+    return to_pdf(course, paper=options.paper, lang=options.lang, full_list=options.full_list)
