@@ -143,3 +143,57 @@ def test_a_changed_or_held_dose_stays_in_the_summarised_list() -> None:
     days = to_html(expand(builtin("dasatinib"), p)).split('<section class="days">')[1]
     assert '<strong class="flag">HELD</strong> <span class="what cancelled">Dasatinib 140 mg' in days
     assert "… and the same 5 more times, from Tue 5 Jan 2027 to Sun 10 Jan 2027" in days
+
+
+FRIDGE = """schedule = "blinatumomab-rr"
+start = 2027-01-04
+timezone = "America/Toronto"
+cycles = 2
+patient = "J. Doe"
+
+[contacts]
+daytime = "514 555-0100"
+after_hours = "514 555-0199"
+"""
+
+
+@pytest.mark.weasyprint
+@pytest.mark.poppler
+def test_page_1_is_the_page_for_the_fridge_and_every_page_is_numbered(tmp_path: Path) -> None:
+    from dosecal.planfile import loads
+    from dosecal.render.pdf import to_pdf
+
+    pdf = tmp_path / "b.pdf"
+    pdf.write_bytes(to_pdf(expand(builtin("blinatumomab-rr"), loads(FRIDGE, "p.toml"))))
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext is not None
+    out = subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = [re.sub(r"\s+", " ", p) for p in out.split("\f") if p.strip()]
+    first = pages[0]
+    for words in ("Key dates", "Admission: hospital stay of 9 day(s)", "Discharge (last hospital day)",
+                  "Cycle 2 starts", "When to call your care team at once", "Signs of neurological problems",
+                  "Daytime (care team) 514 555-0100", "After hours and weekends 514 555-0199", "Pharmacy"):  # fmt: skip
+        assert words in first, words
+    assert "When to call your care team at once" in pages[-2]  # again before the notes page
+    assert "Notes and questions for your care team" in pages[-1]
+    for n, text in enumerate(pages, 1):
+        assert f"Page {n} of {len(pages)}" in text, n
+        assert "J. Doe · Blinatumomab for relapsed or refractory B-ALL" in text, n
+
+
+def test_contacts_come_from_the_plan_file_and_only_known_kinds() -> None:
+    from dosecal.errors import PlanError
+    from dosecal.planfile import loads
+
+    html = to_html(expand(builtin("blinatumomab-rr"), loads(FRIDGE, "p.toml")))
+    assert html.count('<span class="number">514 555-0100</span>') == 2  # page 1 and the last page
+    with pytest.raises(PlanError, match=r"p.toml:\d+: contacts.nurse: 'nurse' is not a kind of contact"):
+        loads(FRIDGE + 'nurse = "1"\n', "p.toml")
+
+
+def test_the_legend_shows_only_the_marks_the_plan_uses() -> None:
+    html = to_html(expand(builtin("dasatinib"), plan("2027-01-04", until=d("2027-01-05"))))
+    legend = html.split('<section class="legend-box">')[1].split("</section>")[0]
+    assert "Dose" in legend and "Bag change" not in legend and "Hospital stay" not in legend

@@ -25,6 +25,9 @@ from dosecal.words import Msg, Value, msg
 #: Days planned for a schedule that never ends (a daily TKI) when no --until is given.
 DEFAULT_HORIZON_DAYS = 90
 
+#: The telephone numbers a printable plan has lines for, in the order printed.
+CONTACTS = ("daytime", "after_hours", "pharmacy")
+
 #: Minutes before a dose that its calendar reminder fires, unless the plan says otherwise.
 DEFAULT_REMINDER_MINUTES = 15
 
@@ -44,6 +47,8 @@ class Plan:
         stamp: the DTSTAMP written into calendars (default: midnight UTC of ``start``).
         reminder_minutes: how long before a dose its reminder fires.
         patient: a label printed on printable plans only.
+        contacts: telephone numbers for the printable plan, by kind (``daytime``, ``after_hours``,
+            ``pharmacy``); printed plans only, never a calendar.
         weight_kg: body weight, for weight bands and per-m² doses.
         height_cm: height, with the weight for the body surface area.
         schedule: the schedule named in a plan file, if any.
@@ -61,6 +66,7 @@ class Plan:
     stamp: datetime | None = None
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES
     patient: str | None = None
+    contacts: Mapping[str, str] = field(default_factory=dict)
     weight_kg: float | None = None
     height_cm: float | None = None
     schedule: str | None = None

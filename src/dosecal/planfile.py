@@ -22,7 +22,7 @@ from dosecal.adjustments import (
     parse_hold,
 )
 from dosecal.errors import InputFileError, PlanError
-from dosecal.plan import DEFAULT_REMINDER_MINUTES, Plan, check_zone
+from dosecal.plan import CONTACTS, DEFAULT_REMINDER_MINUTES, Plan, check_zone
 from dosecal.tomlfile import Table, TomlFile, describe, parse_time, read_text
 from dosecal.words import msg
 
@@ -81,6 +81,16 @@ def _read(root: Table, file: str) -> Plan | None:
             root.error("stamp", msg("error.planfile.must_date_time_with"))
     reminder = root.get_int("reminder_minutes", required=False, default=DEFAULT_REMINDER_MINUTES)
     patient = root.get_str("patient", required=False)
+    contacts: dict[str, str] = {}
+    table = root.table("contacts")
+    if table is not None:
+        for key in list(table.data):
+            if key not in CONTACTS:
+                table.error(key, msg("error.planfile.contact_kind", key=key, kinds=", ".join(CONTACTS)))
+                continue
+            number = table.get_str(key)
+            if number is not None:
+                contacts[key] = number
     weight = root.convert("weight_kg", _positive("kg"), required=False)
     height = root.convert("height_cm", _positive("cm"), required=False)
     schedule = root.get_str("schedule", required=False)
@@ -115,6 +125,7 @@ def _read(root: Table, file: str) -> Plan | None:
         stamp=stamp,
         reminder_minutes=reminder if reminder is not None else DEFAULT_REMINDER_MINUTES,
         patient=patient,
+        contacts=contacts,
         weight_kg=weight,
         height_cm=height,
         schedule=schedule,

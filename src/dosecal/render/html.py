@@ -16,7 +16,7 @@ from html import escape
 from dosecal import __version__
 from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
-from dosecal.plan import Plan
+from dosecal.plan import CONTACTS, Plan
 from dosecal.render.base import RenderOptions
 from dosecal.render.layout import Layout
 from dosecal.schedule import Schedule
@@ -56,6 +56,14 @@ p { margin: 1mm 0; }
 .notice { border: 2px solid var(--ink); padding: 2mm 3mm; font-weight: bold; margin: 3mm 0; }
 .call { border: 3px solid var(--ink); padding: 1mm 3mm; margin: 3mm 0; break-inside: avoid; }
 .call h2 { margin-top: 1mm; }
+.contacts { display: grid; grid-template-columns: 1fr; gap: 1mm; margin: 2mm 0 1mm; }
+.contact { display: flex; gap: 3mm; align-items: flex-end; }
+.contact span:first-child { min-width: 55mm; font-weight: bold; }
+.contact .number { flex: 1; border-bottom: 1px solid var(--ink); min-height: 6mm; }
+.first { break-after: page; }
+.last { break-before: page; }
+.notes-page { break-before: page; }
+.ruled { border-bottom: 1px solid var(--line); height: 10mm; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid var(--line); padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #eee; }
@@ -521,10 +529,14 @@ def _changes(layout: Layout) -> str:
     )
 
 
-def _legend(lang: Language) -> str:
+def _legend(layout: Layout) -> str:
+    """A sample of every mark the plan uses, and what the tick box and "*" mean."""
+    lang = layout.lang
+    used = {o.kind for o in layout.occurrences}
     items = "".join(
         f'<div class="k-{cls}"><span class="sym">{sym}</span>{_e(lang.say(key))}</div>'
-        for sym, key, cls in MARKS.values()
+        for kind, (sym, key, cls) in MARKS.items()
+        if kind in used
     )
     extra = "".join(f"<p>{_e(lang.say(key))}</p>" for key in ("legend.tick", "legend.default_time"))
     return (
@@ -533,17 +545,105 @@ def _legend(lang: Language) -> str:
     )
 
 
-def _when_to_call(s: Schedule, lang: Language) -> str:
-    """The warning signs of the plan's drugs: call the care team at once."""
+def _when_to_call(layout: Layout) -> str:
+    """The warning signs of the plan's drugs, and the numbers to call: on page 1 and the last page."""
+    lang, s = layout.lang, layout.schedule
     items = "".join(
         f"<li><strong>{_e(lang.content(a.short_name))}</strong>: {_e(lang.content(x.text))}</li>"
         for a in s.agents.values()
         for x in a.advice
         if x.warning
     )
-    if not items:
-        return ""
-    return f'<section class="call"><h2>{_e(lang.say("heading.when_to_call"))}</h2><ul>{items}</ul></section>'
+    signs = f"<ul>{items}</ul>" if items else ""
+    numbers = "".join(
+        f'<div class="contact"><span>{_e(lang.say(_CONTACT_WORDS[kind]))}</span>'
+        f'<span class="number">{_e(layout.plan.contacts.get(kind, ""))}</span></div>'
+        for kind in CONTACTS
+    )
+    return (
+        f'<section class="call"><h2>{_e(lang.say("heading.when_to_call"))}</h2>{signs}'
+        f'<div class="contacts">{numbers}</div></section>'
+    )
+
+
+_CONTACT_WORDS = {
+    "daytime": "contact.daytime",
+    "after_hours": "contact.after_hours",
+    "pharmacy": "contact.pharmacy",
+}
+
+
+def _key_dates(layout: Layout) -> str:
+    """Admissions, discharges, cycle starts, restarts and the first and last days, in order."""
+    lang = layout.lang
+    rows: list[tuple[date, str, Value, Value]] = []  # date, time, label, what
+    planned = [o for o in layout.occurrences if o.status is Status.PLANNED]
+    started: set[int] = set()
+    for o in planned:
+        when = f"{o.start:%H:%M}" if isinstance(o.start, datetime) else ""
+        if o.kind is Kind.HOSPITAL:
+            rows.append((o.start_date, "", o.label_text, msg("key.admission", days=len(o.dates))))
+            last = o.dates[-1]
+            label = layout.label(last)
+            rows.append((last, "", label, msg("key.discharge")))
+        elif o.kind in (Kind.INFUSION, Kind.DOSE) and o.cycle is not None and o.cycle not in started:
+            started.add(o.cycle)
+            rows.append(
+                (o.start_date, when, o.label_text, msg("key.cycle_start", cycle=o.cycle, what=o.title_text))
+            )
+        elif o.kind is Kind.INFUSION and o.restart:
+            rows.append((o.start_date, when, o.label_text, msg("key.restart", what=o.title_text)))
+        elif o.kind is Kind.INFUSION_END and o.stopped:
+            rows.append((o.start_date, when, o.label_text, msg("key.stop")))
+        elif o.kind is Kind.VISIT:
+            rows.append((o.start_date, when, o.label_text, o.title_text))
+    daily = [o for o in planned if o.kind is Kind.DOSE and o.cycle is None]
+    if daily:
+        rows.append(
+            (daily[0].start_date, "", daily[0].label_text, msg("key.first_dose", what=daily[0].title_text))
+        )
+        rows.append(
+            (daily[-1].start_date, "", daily[-1].label_text, msg("key.last_day", what=daily[-1].title_text))
+        )
+    rows.sort(key=lambda r: (r[0], r[1]))
+    body = "".join(
+        f'<tr><td class="date">{_e(lang.date(day))}</td><td class="lab">{_e(lang.text(label))}</td>'
+        f"<td>{_e(time)}</td><td>{_e(lang.text(what))}</td></tr>"
+        for day, time, label, what in rows
+    )
+    return (
+        f'<section class="keydates"><h2>{_e(lang.say("heading.key_dates"))}</h2>'
+        f'<table class="days"><tbody>{body}</tbody></table></section>'
+    )
+
+
+def _notes_page(lang: Language) -> str:
+    lines = '<div class="ruled"></div>' * 18
+    return f'<section class="notes-page"><h2>{_e(lang.say("heading.notes_page"))}</h2>{lines}</section>'
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal inside a <style> element (for the running header).
+
+    Every character but letters and digits is written as a CSS hex escape, so that
+    patient text can neither end the string nor the style element (``</style>``).
+    """
+    safe = "".join(ch if ch.isalnum() else f"\\{ord(ch):06x}" for ch in text)
+    return f'"{safe}"'
+
+
+def _page_css(layout: Layout) -> str:
+    """The running header (patient label, plan) and "Page n of m" on every printed page."""
+    lang = layout.lang
+    patient = f"{layout.plan.patient} · " if layout.plan.patient else ""
+    header = lang.say("page.header", patient=patient, title=Content(layout.schedule.title))
+    before, _, rest = lang.template("page.number").partition("{page}")
+    middle, _, after = rest.partition("{pages}")
+    number = f"{_css_string(before)} counter(page) {_css_string(middle)} counter(pages) {_css_string(after)}"
+    return (
+        "@page { @top-left { content: " + _css_string(header) + "; font-size: 9pt; color: #333; }"
+        " @bottom-right { content: " + number + "; font-size: 9pt; color: #333; } }"
+    )
 
 
 def _instructions(layout: Layout) -> str:
@@ -617,10 +717,13 @@ def to_html(course: Course, *, lang: Language = ENGLISH, full_list: bool = False
     return (
         f'<!DOCTYPE html>\n<html lang="{_e(lang.code)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(lang.say('html.title', title=Content(schedule.title)))}</title><style>{CSS}</style></head><body>"
-        f"{_header(schedule, plan, layout)}{_when_to_call(schedule, lang)}{_changes(layout)}{_overview(layout)}"
+        f"<title>{_e(lang.say('html.title', title=Content(schedule.title)))}</title>"
+        f"<style>{CSS}{_page_css(layout)}</style></head><body>"
+        f'{_header(schedule, plan, layout)}<div class="first">{_key_dates(layout)}{_when_to_call(layout)}'
+        f"{_legend(layout)}</div>{_changes(layout)}{_overview(layout)}"
         f'<section class="months"><h2>{_e(lang.say("heading.months"))}</h2>{months}</section>'
-        f"{_legend(lang)}{_day_list(layout, full_list)}{_instructions(layout)}{_sources(schedule, lang)}"
+        f"{_day_list(layout, full_list)}{_instructions(layout)}{_sources(schedule, lang)}"
+        f'<div class="last">{_when_to_call(layout)}</div>{_notes_page(lang)}'
         f"<footer>{_e(generated)}</footer></body></html>\n"
     )
 
