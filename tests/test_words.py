@@ -99,7 +99,7 @@ def reader_text(sid: str, p: Plan) -> dict[str, str]:
     from_json += [str(e[k] or "") for e in doc["events"] for k in ("title", "dose", "notes")]
     rows = list(csv.DictReader(io.StringIO(to_csv(course, lang=PSEUDO))))
     return {
-        "txt": to_txt(course, lang=PSEUDO),
+        "txt": to_txt(course, lang=PSEUDO, width=1000),  # unwrapped: a wrapped address would look like words
         "html": "\n".join(html.parts),
         "ics": "\n".join(ics),
         "json": "\n".join(from_json),

@@ -7,6 +7,7 @@ has its own character too, so nothing depends on colour.
 from __future__ import annotations
 
 import math
+import textwrap
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
@@ -25,6 +26,17 @@ _LANES = {
     Kind.DOSE: ("●", "cyan"),
 }
 _LABEL = 14
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    """``text`` after ``first``, wrapped at ``width`` with the next lines indented by ``rest``."""
+    return textwrap.wrap(
+        text,
+        width=max(width, len(first) + 20),
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
 
 
 def _paint(text: str, style: str, color: bool) -> str:
@@ -143,15 +155,30 @@ def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) 
         }
         if marks:
             lanes.append((lang.say(key), kind, marks))
-    months = [" "] * cols
-    for year, month in layout.months():
-        c = col(max(date(year, month, 1), layout.first))
-        text = lang.month(date(year, month, 1), year=month == 1 or c == 0)
-        if all(ch == " " for ch in months[max(c - 1, 0) : c + len(text) + 1]):
-            months[c : c + len(text)] = list(text)
+    # Every month is labelled: on one row where the labels fit, else on the first of two or
+    # three rows where each label has room.
+    rows_of_months: list[list[str]] = []
+    span = max(cols, width - _LABEL - 1)  # a label may run past the last column, not the window
+    for count in (1, 2, 3):
+        rows_of_months = [[" "] * span for _ in range(count)]
+        fitted = True
+        for year, month in layout.months():
+            c = col(max(date(year, month, 1), layout.first))
+            text = lang.month(date(year, month, 1), year=month == 1 or c == 0)
+            free = [
+                row
+                for row in rows_of_months
+                if c + len(text) <= span and all(ch == " " for ch in row[max(c - 1, 0) : c + len(text) + 1])
+            ]
+            if free:
+                free[0][c : c + len(text)] = list(text)
+            else:
+                fitted = False
+        if fitted:
+            break
     title = lang.say("heading.overview", count=per) if per > 1 else lang.say("heading.overview_one")
     out = [_paint(title, "bold", color)]
-    out.append(" " * (_LABEL + 1) + "".join(months).rstrip())
+    out += [" " * (_LABEL + 1) + "".join(row).rstrip() for row in rows_of_months]
     for name, kind, marks in lanes:
         char, style = _LANES[kind]
         row = "".join(char if c in marks else " " for c in range(cols))
@@ -208,7 +235,8 @@ def to_txt(
             was = f"  ({lang.say('was', date=o.moved_from)})" if o.moved_from is not None else ""
             label = lang.text(o.span_label_text)
             title = lang.text(o.title_text)
-            lines.append(f"{lead:<15}  {label:<10} {_time(o, lang):<7}  {mark}{title}{_until(o, lang)}{was}")
+            head = f"{lead:<15}  {label:<10} {_time(o, lang):<7}  "
+            lines += _wrap(f"{mark}{title}{_until(o, lang)}{was}", width, head, " " * len(head))
             first = False
     lines += ["", *reader_notes(course, "  ", lang)]
     lines += ["", lang.say("heading.sources")]
@@ -216,7 +244,12 @@ def to_txt(
         lines.append(f"  {lang.content(s.title)}" + (f" <{s.url}>" if s.url else ""))
     lines += ["", lang.say("heading.last_checked", date=schedule.last_checked.isoformat())]
     lines.append(lang.say("notice"))
-    return "\n".join(lines) + "\n"
+    return (
+        "\n".join(
+            out for line in lines for out in (_wrap(line, width, "", "  ") if len(line) > width else [line])
+        )
+        + "\n"
+    )
 
 
 def render(course: Course, options: RenderOptions) -> bytes:
