@@ -36,10 +36,12 @@ MARKS: dict[Kind, tuple[str, str, str]] = {
 }
 
 CSS = """
-:root { --ink:#111; --muted:#555; --line:#999;
-  --inf:#56B4E9; --hosp:#E69F00; --rest:#F0E442; --dose:#0072B2; --bag:#009E73; --pre:#D55E00; --obs:#CC79A7; }
+:root { --ink:#111; --muted:#555; --line:#767676;
+  --inf:#56B4E9; --hosp:#E69F00; --rest:#F0E442; --dose:#0072B2; --bag:#00734F; --pre:#A84500; --obs:#8F3F6D;
+  --hosp-ink:#7A4F00; --inf-ink:#1F6F99; --rest-ink:#5E5700; }
+* { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 * { box-sizing: border-box; }
-html { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 11.5pt; color: var(--ink); }
+html { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 12pt; color: var(--ink); }
 body { margin: 0 auto; max-width: 190mm; padding: 6mm 0; line-height: 1.35; }
 h1 { font-size: 20pt; margin: 0 0 2mm; }
 h2 { font-size: 14pt; margin: 7mm 0 2mm; border-bottom: 2px solid var(--ink); break-after: avoid; page-break-after: avoid; }
@@ -50,7 +52,7 @@ p { margin: 1mm 0; }
 .facts dt { font-weight: bold; }
 .facts dd { margin: 0; }
 .patient { display: grid; grid-template-columns: repeat(3, 1fr); gap: 4mm; margin: 3mm 0; }
-.patient div { border-bottom: 1px solid var(--ink); padding-top: 6mm; font-size: 9.5pt; color: var(--muted); }
+.patient div { border-bottom: 1px solid var(--ink); padding-top: 6mm; font-size: 10pt; color: var(--muted); }
 .patient.given { display: block; }
 .patient.given div { border: 0; padding: 0; color: var(--ink); font-size: 12pt; }
 .notice { border: 2px solid var(--ink); padding: 2mm 3mm; font-weight: bold; margin: 3mm 0; }
@@ -73,26 +75,30 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 .monthbox h3 { font-size: 13pt; margin: 2mm 0 1mm; }
 .month { table-layout: fixed; }
 .month th { text-align: center; font-size: 10pt; }
-.month td { height: 21mm; font-size: 8.5pt; line-height: 1.2; overflow: hidden; overflow-wrap: anywhere; }
+.month td { height: 13mm; font-size: 9pt; line-height: 1.15; overflow: hidden; overflow-wrap: break-word; }
 .month td.out { background: #f4f4f4; }
 .month .num { font-weight: bold; font-size: 11pt; }
-.month .pday { display: block; clear: right; text-align: right; font-size: 7.5pt; color: var(--muted); }
-.month .lab { float: right; font-weight: bold; font-size: 9.5pt; border: 1px solid var(--ink); padding: 0 1mm; }
+.month .pday { display: block; clear: right; text-align: right; font-size: 10pt; color: var(--muted); }
+.month .lab { float: right; font-weight: bold; font-size: 10pt; border: 1px solid var(--ink); padding: 0 1mm; }
 .month .ev { display: block; }
 td.infusion { background-image: linear-gradient(135deg, rgba(86,180,233,.5) 25%, transparent 25%, transparent 50%,
   rgba(86,180,233,.5) 50%, rgba(86,180,233,.5) 75%, transparent 75%); background-size: 9px 9px; }
 td.rest { background-image: radial-gradient(rgba(120,110,0,.45) 1px, transparent 1.4px); background-size: 6px 6px; }
-td.hospital { box-shadow: inset 0 0 0 2.5px var(--hosp); }
+/* Cues that print without background graphics: borders and outlines, beside the words. */
+td.infusion { border-left: 4px solid var(--inf-ink); }
+td.rest { border-left: 4px dotted var(--rest-ink); }
+td.hospital { outline: 3px solid var(--hosp-ink); outline-offset: -3px; }
 .sym { display: inline-block; width: 1.2em; text-align: center; font-weight: bold; }
 .k-dose .sym { color: var(--dose); } .k-bag .sym { color: var(--bag); } .k-premed .sym { color: var(--pre); }
-.k-observe .sym { color: var(--obs); } .k-end .sym { color: var(--ink); } .k-hospital .sym { color: #8a5a00; }
-.k-infusion .sym { color: #1f6f99; } .k-rest .sym { color: #6b6300; }
+.k-observe .sym { color: var(--obs); } .k-end .sym { color: var(--ink); } .k-hospital .sym { color: var(--hosp-ink); }
+.k-infusion .sym { color: var(--inf-ink); } .k-rest .sym { color: var(--rest-ink); }
 .cancelled { text-decoration: line-through; color: var(--muted); }
 tr.more td { font-style: italic; color: var(--ink); }
 .hint { font-style: italic; }
 .tick { display: inline-block; font-size: 1.15em; line-height: 1; margin-right: 0.5mm; }
 tr.cancelled td { text-decoration: line-through; color: var(--muted); }
-.flag { text-decoration: none; display: inline-block; border: 1px solid var(--ink); padding: 0 1mm; color: var(--ink); }
+.flag { text-decoration: none; border: 1px solid var(--ink); padding: 0 0.5mm; color: var(--ink);
+  -webkit-box-decoration-break: clone; box-decoration-break: clone; }
 s.was { color: var(--muted); font-weight: normal; }
 td.moved { outline: 2px dashed var(--ink); outline-offset: -3px; }
 .days td.date { white-space: nowrap; font-weight: bold; }
@@ -102,7 +108,15 @@ td.moved { outline: 2px dashed var(--ink); outline-offset: -3px; }
 .legend { display: grid; grid-template-columns: repeat(3, 1fr); gap: 1mm 4mm; }
 .legend span.swatch { display: inline-block; width: 8mm; height: 4mm; border: 1px solid var(--line); vertical-align: middle; margin-right: 1mm; }
 ul { margin: 1mm 0; padding-left: 6mm; }
-footer { margin-top: 6mm; border-top: 1px solid var(--line); padding-top: 2mm; font-size: 9pt; color: var(--muted); }
+footer { margin-top: 6mm; border-top: 1px solid var(--line); padding-top: 2mm; font-size: 10pt; color: var(--muted); }
+@media screen and (max-width: 600px) {
+  body { padding: 3mm; }
+  .facts, .legend, .patient, .contacts { grid-template-columns: 1fr; }
+  .contact { flex-wrap: wrap; } .contact span:first-child { min-width: 0; }
+  .days td.date, .days td.time, .days td.lab, .overview td.d { white-space: normal; }
+  .month td { font-size: 9pt; } .month .lab { float: none; display: block; }
+  table { font-size: 10pt; } th, td { padding: 0.5mm; overflow-wrap: anywhere; }
+}
 @page { margin: 12mm 10mm; }
 @media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; }
 }
@@ -366,7 +380,6 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
                 for f in (
                     lang.say("cell.restart") if o.restart else None,
                     lang.say("cell.supervised") if o.supervised else None,
-                    _moved(o, lang),
                 )
                 if f
             )
@@ -386,14 +399,18 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
         flags: list[str] = []
         if o.status is Status.CANCELLED:
             flags.append(lang.say("held") if o.kind is Kind.DOSE else lang.say("cancelled"))
-        moved = _moved(o, lang)
-        if moved:
-            flags.append(moved)
         agent = layout.schedule.agents.get(o.agent or "")
         tick = o.status is Status.PLANNED and (
             o.kind is Kind.BAG_CHANGE or (o.kind is Kind.DOSE and agent is not None and agent.oral)
         )
         items.append(((1, _sort_time(o)), _mark(o, f"{_time(o, layout)} {word}", tuple(flags), tick)))
+    # MOVED once a cell, for whatever moved there (a cycle moves all its events together).
+    starting = [
+        *layout.by_day.get(day, []),
+        *(o for o in layout.covering.get(day, []) if o.start_date == day),
+    ]
+    moved = dict.fromkeys(was for was in (_moved(o, lang) for o in starting) if was is not None)
+    items += [((0, "~"), f'<span class="ev"><strong class="flag">{_e(was)}</strong></span>') for was in moved]
     items.sort(key=lambda item: item[0])
     return " ".join(dict.fromkeys(classes)), [html for _, html in items]
 
