@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from dosecal import definitions, expand
-from dosecal import plan as plans
+from dosecal import planfile as plans
 from dosecal.render.pdf import to_pdf
 
 HERE = Path(__file__).resolve().parent

@@ -91,6 +91,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("contact.after_hours", "After hours and weekends"),
         N_("contact.pharmacy", "Pharmacy"),
         N_("heading.key_dates", "Key dates"),
+        N_("key.more", "… and {count} more key dates: see the course overview and the month grids."),
         N_("key.admission", "Admission: hospital stay of {days} day(s)"),
         N_("key.discharge", "Discharge (last hospital day)"),
         N_("key.cycle_start", "Cycle {cycle} starts: {what}"),

@@ -108,6 +108,7 @@ td.moved { outline: 2px dashed var(--ink); outline-offset: -3px; }
 .legend { display: grid; grid-template-columns: repeat(3, 1fr); gap: 1mm 4mm; }
 .legend span.swatch { display: inline-block; width: 8mm; height: 4mm; border: 1px solid var(--line); vertical-align: middle; margin-right: 1mm; }
 ul { margin: 1mm 0; padding-left: 6mm; }
+a { overflow-wrap: anywhere; }
 footer { margin-top: 6mm; border-top: 1px solid var(--line); padding-top: 2mm; font-size: 10pt; color: var(--muted); }
 @media screen and (max-width: 600px) {
   body { padding: 3mm; }
@@ -583,6 +584,9 @@ def _when_to_call(layout: Layout) -> str:
     )
 
 
+#: How many key dates page 1 lists; the course overview and the month grids have the rest.
+KEY_DATES = 10
+
 _CONTACT_WORDS = {
     "daytime": "contact.daytime",
     "after_hours": "contact.after_hours",
@@ -623,14 +627,17 @@ def _key_dates(layout: Layout) -> str:
             (daily[-1].start_date, "", daily[-1].label_text, msg("key.last_day", what=daily[-1].title_text))
         )
     rows.sort(key=lambda r: (r[0], r[1]))
+    more = len(rows) - KEY_DATES
+    rows = rows[:KEY_DATES]
     body = "".join(
         f'<tr><td class="date">{_e(lang.date(day))}</td><td class="lab">{_e(lang.text(label))}</td>'
         f"<td>{_e(time)}</td><td>{_e(lang.text(what))}</td></tr>"
         for day, time, label, what in rows
     )
+    rest = f'<p class="hint">{_e(lang.say("key.more", count=more))}</p>' if more > 0 else ""
     return (
         f'<section class="keydates"><h2>{_e(lang.say("heading.key_dates"))}</h2>'
-        f'<table class="days"><tbody>{body}</tbody></table></section>'
+        f'<table class="days"><tbody>{body}</tbody></table>{rest}</section>'
     )
 
 
@@ -736,7 +743,7 @@ def to_html(course: Course, *, lang: Language = ENGLISH, full_list: bool = False
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(lang.say('html.title', title=Content(schedule.title)))}</title>"
         f"<style>{CSS}{_page_css(layout)}</style></head><body>"
-        f'{_header(schedule, plan, layout)}<div class="first">{_key_dates(layout)}{_when_to_call(layout)}'
+        f'{_header(schedule, plan, layout)}<div class="first">{_when_to_call(layout)}{_key_dates(layout)}'
         f"{_legend(layout)}</div>{_changes(layout)}{_overview(layout)}"
         f'<section class="months"><h2>{_e(lang.say("heading.months"))}</h2>{months}</section>'
         f"{_day_list(layout, full_list)}{_instructions(layout)}{_sources(schedule, lang)}"

@@ -1,0 +1,135 @@
+"""The printable plan is readable by everyone (issue 10): contrast, type sizes, a phone's width.
+
+Contrast is computed from the stylesheet's own colours (WCAG 2.1 relative luminance, at least
+4.5:1 on white for every colour used for text or a mark). Type sizes and the phone layout are
+measured in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import builtin, d, plan
+from dosecal.expand import expand
+from dosecal.render.html import CSS, to_html
+from test_print import CHROMIUM_FLAGS, tool
+
+#: The stylesheet's colours that text or a mark is drawn in (the pale fills are not text).
+TEXT_COLOURS = ("ink", "muted", "line", "dose", "bag", "pre", "obs", "hosp-ink", "inf-ink", "rest-ink")
+
+
+def luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def variables() -> dict[str, str]:
+    found = dict(re.findall(r"--([\w-]+):\s*(#[0-9A-Fa-f]{6})", CSS))
+    # "#111" style three-digit colours, written out.
+    for name, short in re.findall(r"--([\w-]+):\s*#([0-9A-Fa-f]{3})\b", CSS):
+        found[name] = "#" + "".join(ch * 2 for ch in short)
+    return found
+
+
+def test_the_worked_example_of_the_contrast_formula() -> None:
+    assert round(contrast("#000000", "#FFFFFF"), 1) == 21.0
+    assert round(contrast("#767676", "#FFFFFF"), 2) == 4.54  # the lightest grey that passes AA
+
+
+@pytest.mark.parametrize("name", TEXT_COLOURS)
+def test_every_text_and_mark_colour_has_at_least_4_5_to_1_on_white(name: str) -> None:
+    colour = variables()[name]
+    assert contrast(colour, "#FFFFFF") >= 4.5, (name, colour, round(contrast(colour, "#FFFFFF"), 2))
+
+
+def test_marks_print_without_background_graphics() -> None:
+    """Colours print as they are, and each span has a border or outline cue besides its fill."""
+    assert "print-color-adjust: exact" in CSS
+    for cue in ("td.infusion { border-left:", "td.rest { border-left:", "td.hospital { outline:"):
+        assert cue in CSS, cue
+
+
+MEASURE = """<script>
+const w = document.documentElement.clientWidth;
+const sizes = {};
+for (const [name, selector] of [["body", ".facts dd"], ["cell", ".month td .what"], ["list", ".days td"],
+                                ["box", ".call li"], ["pday", ".month .pday"]]) {
+  const e = document.querySelector(selector);
+  sizes[name] = e ? parseFloat(getComputedStyle(e).fontSize) : null;
+}
+document.body.dataset.report = JSON.stringify({width: w, scroll: document.documentElement.scrollWidth, sizes});
+</script>"""
+
+
+def measure(tmp_path: Path, html: str, width: int) -> dict[str, object]:
+    page = tmp_path / "plan.html"
+    page.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    out = subprocess.run(
+        [tool("chromium"), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+         f"--window-size={width},900", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    found = re.search(r'data-report="([^"]*)"', out.stdout)
+    assert found is not None
+    return json.loads(found.group(1).replace("&quot;", '"'))  # type: ignore[no-any-return]
+
+
+PLANS = {
+    "blinatumomab-rr": plan("2027-01-04", cycles=2),
+    "dasatinib-blinatumomab": plan("2027-01-04", cycles=1),
+    "inotuzumab": plan("2027-01-04", cycles=2, choices={"response": "cr"}),
+    "nilotinib": plan("2027-01-04", until=d("2027-02-28")),
+}
+
+
+PHONE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="plan.html" style="width:390px;height:800px;border:0"></iframe>
+<script>
+document.getElementById("f").addEventListener("load", () => {
+  const doc = document.getElementById("f").contentDocument;
+  const w = doc.documentElement.clientWidth;
+  const wide = [...doc.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 0.5)
+    .map(e => e.tagName + "." + e.className).slice(0, 8);
+  document.body.dataset.report = JSON.stringify({width: w, scroll: doc.documentElement.scrollWidth, wide});
+});
+</script></body></html>"""
+
+
+@pytest.mark.chromium
+@pytest.mark.parametrize("sid", sorted(PLANS))
+def test_a_phone_shows_the_plan_without_scrolling_sideways(sid: str, tmp_path: Path) -> None:
+    """In a 390 px wide viewport (an iframe: headless windows are at least 500 px wide)."""
+    (tmp_path / "plan.html").write_text(to_html(expand(builtin(sid), PLANS[sid])), encoding="utf-8")
+    host = tmp_path / "phone.html"
+    host.write_text(PHONE, encoding="utf-8")
+    out = subprocess.run(
+        [tool("chromium"), *CHROMIUM_FLAGS, "--allow-file-access-from-files", "--virtual-time-budget=5000",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=600,900", "--dump-dom", host.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    found = re.search(r'data-report="([^"]*)"', out.stdout)
+    assert found is not None, out.stdout[-500:]
+    report = json.loads(found.group(1).replace("&quot;", '"'))
+    assert report["width"] == 390
+    assert report["scroll"] == report["width"], report
+
+
+@pytest.mark.chromium
+def test_type_sizes_in_points(tmp_path: Path) -> None:
+    """Body and the call box at 12 pt (16 px) and more; month cells at 9 pt (12 px) for now."""
+    report = measure(tmp_path, to_html(expand(builtin("blinatumomab-rr"), PLANS["blinatumomab-rr"])), 800)
+    sizes = report["sizes"]
+    assert isinstance(sizes, dict)
+    assert sizes["body"] >= 16 and sizes["box"] >= 16 and sizes["list"] >= 16
+    assert sizes["cell"] >= 12
