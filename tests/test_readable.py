@@ -133,3 +133,37 @@ def test_type_sizes_in_points(tmp_path: Path) -> None:
     assert isinstance(sizes, dict)
     assert sizes["body"] >= 16 and sizes["box"] >= 16 and sizes["list"] >= 16
     assert sizes["cell"] >= 12
+
+
+AXE = Path(__file__).parent / "interop" / "node_modules" / "axe-core" / "axe.min.js"
+
+RUN_AXE = """<script>
+axe.run(document, {resultTypes: ["violations"]}).then(r => {
+  document.body.dataset.axe = JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact,
+    nodes: v.nodes.length, target: v.nodes.slice(0, 2).map(n => n.target.join(" "))})));
+});
+</script>"""
+
+
+@pytest.mark.node
+@pytest.mark.chromium
+@pytest.mark.parametrize("sid", sorted(PLANS))
+def test_axe_core_finds_no_serious_or_critical_violation(sid: str, tmp_path: Path, icaljs: object) -> None:
+    """axe-core (from npm, installed with ical.js in tests/interop) run in headless Chromium."""
+    assert AXE.is_file(), "npm ci in tests/interop installs axe-core"
+    (tmp_path / "axe.min.js").write_bytes(AXE.read_bytes())
+    html = to_html(expand(builtin(sid), PLANS[sid]))
+    page = tmp_path / "plan.html"
+    page.write_text(
+        html.replace("</body>", '<script src="axe.min.js"></script>' + RUN_AXE + "</body>"), "utf-8"
+    )
+    out = subprocess.run(
+        [tool("chromium"), *CHROMIUM_FLAGS, "--allow-file-access-from-files", "--virtual-time-budget=20000",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=800,900", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=180, check=True,
+    )  # fmt: skip
+    found = re.search(r'data-axe="([^"]*)"', out.stdout)
+    assert found is not None, "axe did not report"
+    violations = json.loads(found.group(1).replace("&quot;", '"'))
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert not serious, serious

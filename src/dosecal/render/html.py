@@ -743,11 +743,11 @@ def to_html(course: Course, *, lang: Language = ENGLISH, full_list: bool = False
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(lang.say('html.title', title=Content(schedule.title)))}</title>"
         f"<style>{CSS}{_page_css(layout)}</style></head><body>"
-        f'{_header(schedule, plan, layout)}<div class="first">{_when_to_call(layout)}{_key_dates(layout)}'
+        f'{_header(schedule, plan, layout)}<main><div class="first">{_when_to_call(layout)}{_key_dates(layout)}'
         f"{_legend(layout)}</div>{_changes(layout)}{_overview(layout)}"
         f'<section class="months"><h2>{_e(lang.say("heading.months"))}</h2>{months}</section>'
         f"{_day_list(layout, full_list)}{_instructions(layout)}{_sources(schedule, lang)}"
-        f'<div class="last">{_when_to_call(layout)}</div>{_notes_page(lang)}'
+        f'<div class="last">{_when_to_call(layout)}</div>{_notes_page(lang)}</main>'
         f"<footer>{_e(generated)}</footer></body></html>\n"
     )
 
