@@ -128,6 +128,27 @@ def test_the_pdf_month_pages_carry_the_words(tmp_path: Path) -> None:
         assert word in out, word
 
 
+@pytest.mark.weasyprint
+@pytest.mark.poppler
+def test_four_months_of_a_twice_daily_drug_print_on_six_a4_pages(tmp_path: Path) -> None:
+    """Nilotinib 2027-01-04 to 2027-05-03: both daily doses share a line, a tick box each."""
+    from dosecal.render.pdf import to_pdf
+
+    pdf = tmp_path / "n.pdf"
+    pdf.write_bytes(
+        to_pdf(expand(builtin("nilotinib"), plan("2027-01-04", until=d("2027-05-03"))), paper="a4")
+    )
+    pdfinfo = shutil.which("pdfinfo")
+    assert pdfinfo is not None
+    info = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    assert pages <= 6, pages
+    words = text(
+        cell(to_html(expand(builtin("nilotinib"), plan("2027-01-04", until=d("2027-01-10")))), "2027-01-05")
+    )
+    assert words == "Day 2 5 ☐ 10:00* ☐ 22:00* ● Nilotinib 400 mg"
+
+
 def test_the_day_list_summarises_runs_of_the_same_dose() -> None:
     """Nilotinib for four months: 240 doses; the list shows the first of each time and one line for the rest."""
     course = expand(builtin("nilotinib"), plan("2027-01-04", until=d("2027-05-03")))
@@ -177,7 +198,9 @@ def test_page_1_is_the_page_for_the_fridge_and_every_page_is_numbered(tmp_path: 
                   "Cycle 2 starts", "When to call your care team at once", "Signs of neurological problems",
                   "Daytime (care team) 514 555-0100", "After hours and weekends 514 555-0199", "Pharmacy"):  # fmt: skip
         assert words in first, words
-    assert "When to call your care team at once" in pages[-2]  # again before the notes page
+    # The last page: the call box again, then lines for notes and questions.
+    assert "When to call your care team at once" in pages[-1]
+    assert "Daytime (care team) 514 555-0100" in pages[-1]
     assert "Notes and questions for your care team" in pages[-1]
     for n, text in enumerate(pages, 1):
         assert f"Page {n} of {len(pages)}" in text, n

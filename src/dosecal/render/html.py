@@ -63,7 +63,6 @@ p { margin: 1mm 0; }
 .contact span:first-child { min-width: 55mm; font-weight: bold; }
 .contact .number { flex: 1; border-bottom: 1px solid var(--ink); min-height: 6mm; }
 .first { break-after: page; }
-.last { break-before: page; }
 .notes-page { break-before: page; }
 .ruled { border-bottom: 1px solid var(--line); height: 10mm; }
 table { border-collapse: collapse; width: 100%; }
@@ -77,6 +76,7 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 .month th { text-align: center; font-size: 10pt; }
 .month td { height: 13mm; font-size: 9pt; line-height: 1.15; overflow: hidden; overflow-wrap: break-word; }
 .month td.out { background: #f4f4f4; }
+.month tr.quiet td { height: 8mm; }
 .month .num { font-weight: bold; font-size: 11pt; }
 .month .pday { display: block; clear: right; text-align: right; font-size: 10pt; color: var(--muted); }
 .month .lab { float: right; font-weight: bold; font-size: 10pt; border: 1px solid var(--ink); padding: 0 1mm; }
@@ -385,7 +385,29 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
                 if f
             )
             items.append(((1, _sort_time(o)), _mark(o, text, marks)))
+    # Several planned doses of one oral drug on a day share a line, a tick box for each time.
+    doses: dict[tuple[str, str], list[Occurrence]] = {}
     for o in layout.by_day.get(day, []):
+        agent = layout.schedule.agents.get(o.agent or "")
+        if o.kind is Kind.DOSE and o.status is Status.PLANNED and agent is not None and agent.oral:
+            doses.setdefault((o.agent or "", lang.text(_written(o))), []).append(o)
+    grouped = {id(o) for group in doses.values() if len(group) > 1 for o in group}
+    for (agent_id, written), group in doses.items():
+        if len(group) > 1:
+            times = " ".join(
+                f'<span class="tick" aria-hidden="true">☐</span>{_e(_time(o, layout))}' for o in group
+            )
+            name = _short(layout.schedule, agent_id, lang)
+            text = _KEEP_UNIT.sub("\\1\u00a0\\2", f"{name} {written}")
+            items.append(
+                (
+                    (1, _sort_time(group[0])),
+                    f'<span class="ev k-dose">{times} <span class="sym">●</span>{_e(text)}</span>',
+                )
+            )
+    for o in layout.by_day.get(day, []):
+        if id(o) in grouped:
+            continue
         name = _short(layout.schedule, o.agent, lang) if o.agent and named else ""
         written = lang.text(_written(o))  # the computed amount is in the day list
         written = _KEEP_UNIT.sub("\\1\u00a0\\2", written)  # "400 mg" never breaks between lines
@@ -438,12 +460,14 @@ def _month(layout: Layout, year: int, month: int) -> str:
     rows = []
     for week in weeks:
         cells = []
+        busy = False
         for day in week:
             if day.month != month:
                 cells.append('<td class="out"></td>')
                 continue
             inside = layout.first <= day <= layout.last
             classes, lines = _cell_events(layout, day) if inside else ("", [])
+            busy = busy or bool(lines)
             label = layout.label(day) if inside else None
             lab = f'<span class="lab">{_e(lang.text(label))}</span>' if label else ""
             if (
@@ -459,7 +483,8 @@ def _month(layout: Layout, year: int, month: int) -> str:
                 f'<td class="{classes}" data-date="{day.isoformat()}">{lab}<span class="num">{day.day}</span>'
                 f"{''.join(lines)}</td>"
             )
-        rows.append(f"<tr>{''.join(cells)}</tr>")
+        # A week in which nothing happens (a long rest) takes a short row: the page holds more months.
+        rows.append(f"<tr>{''.join(cells)}</tr>" if busy else f'<tr class="quiet">{"".join(cells)}</tr>')
     return (
         f'<div class="monthbox"><h3>{_e(lang.month_name(date(year, month, 1)))}</h3>'
         f'<table class="month" data-month="{year}-{month:02d}">'
@@ -641,9 +666,11 @@ def _key_dates(layout: Layout) -> str:
     )
 
 
-def _notes_page(lang: Language) -> str:
-    lines = '<div class="ruled"></div>' * 18
-    return f'<section class="notes-page"><h2>{_e(lang.say("heading.notes_page"))}</h2>{lines}</section>'
+def _notes_page(layout: Layout) -> str:
+    """The last page: the call box again, then ruled lines for notes and questions."""
+    lines = '<div class="ruled"></div>' * 12
+    heading = _e(layout.lang.say("heading.notes_page"))
+    return f'<section class="notes-page">{_when_to_call(layout)}<h2>{heading}</h2>{lines}</section>'
 
 
 def _css_string(text: str) -> str:
@@ -747,7 +774,7 @@ def to_html(course: Course, *, lang: Language = ENGLISH, full_list: bool = False
         f"{_legend(layout)}</div>{_changes(layout)}{_overview(layout)}"
         f'<section class="months"><h2>{_e(lang.say("heading.months"))}</h2>{months}</section>'
         f"{_day_list(layout, full_list)}{_instructions(layout)}{_sources(schedule, lang)}"
-        f'<div class="last">{_when_to_call(layout)}</div>{_notes_page(lang)}</main>'
+        f"{_notes_page(layout)}</main>"
         f"<footer>{_e(generated)}</footer></body></html>\n"
     )
 
