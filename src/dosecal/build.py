@@ -241,6 +241,19 @@ class Builder:
             # The rest begins on the day the infusion ends, wherever an interruption moved it.
             at = self.time_of(infused[0], slot) if infused else time(0)
             begins = clock.moment(r.first, at)
+            # A break from the cycle's drug is not a break from a daily drug that goes on
+            # (D-ALBA: dasatinib continues during the blinatumomab rest): say so.
+            daily = [d for d in self.s.daily if d.applies(self.choices) and self.s.agents[d.agent].continues]
+            cycle_drugs = [*infused, *(x.agent for x in phase.doses)]
+            title = (
+                msg(
+                    "title.rest_continue",
+                    agent=self.name(cycle_drugs[0]),
+                    daily=self.name(daily[0].agent, lower=True),
+                )
+                if daily and cycle_drugs
+                else msg("title.rest")
+            )
             if clock.keeps(begins):
                 yield self.made(
                     Kind.REST,
@@ -249,7 +262,7 @@ class Builder:
                     n,
                     key=r.first,
                     day=clock.day_of(begins.date()),
-                    title=msg("title.rest"),
+                    title=title,
                     dose=None,
                     start=begins.date(),
                     end=slot.last + timedelta(days=1),

@@ -95,6 +95,8 @@ td.hospital { outline: 3px solid var(--hosp-ink); outline-offset: -3px; }
 .cancelled { text-decoration: line-through; color: var(--muted); }
 tr.more td { font-style: italic; color: var(--ink); }
 .hint { font-style: italic; }
+.boxed { white-space: nowrap; display: inline-block; }
+.month .sym { width: 1em; }
 .tick { display: inline-block; font-size: 1.15em; line-height: 1; margin-right: 0.5mm; }
 tr.cancelled td { text-decoration: line-through; color: var(--muted); }
 .flag { text-decoration: none; border: 1px solid var(--ink); padding: 0 0.5mm; color: var(--ink);
@@ -200,7 +202,8 @@ def _timeline(layout: Layout) -> str:
     planned = [o for o in layout.occurrences if o.status is Status.PLANNED]
     for agent in agents:
         lanes.append((_short(s, agent, lang), [o for o in planned if o.agent == agent]))
-    for kind, key in ((Kind.HOSPITAL, "lane.hospital"), (Kind.REST, "lane.rest")):
+    rest_lane = "mark.rest_continue" if _continuing(layout) else "lane.rest"
+    for kind, key in ((Kind.HOSPITAL, "lane.hospital"), (Kind.REST, rest_lane)):
         mine = [o for o in planned if o.kind is kind]
         if mine:
             lanes.append((lang.say(key), mine))
@@ -367,11 +370,7 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
             items.append(((0, ""), _mark(o, lang.say("cell.hospital_day", day=n, days=m), (flag,))))
         elif o.start_date == day and o.kind is Kind.REST:
             others = dosing_today - {a for a in _phase_agents(layout, o)}
-            words = (
-                lang.say("cell.rest_agent", agent=Content(_phase_agent_name(layout, o)))
-                if others
-                else lang.say("cell.rest")
-            )
+            words = lang.text(o.title_text) if others or _continuing(layout) else lang.say("cell.rest")
             items.append(((0, ""), _mark(o, words)))
         elif o.start_date == day and o.kind is Kind.INFUSION:
             name = f"{_short(layout.schedule, o.agent, lang)} " if named and o.agent else ""
@@ -394,8 +393,10 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
     grouped = {id(o) for group in doses.values() if len(group) > 1 for o in group}
     for (agent_id, written), group in doses.items():
         if len(group) > 1:
+            # Each box stays on the line of its own time, so nobody ticks the wrong dose.
             times = " ".join(
-                f'<span class="tick" aria-hidden="true">☐</span>{_e(_time(o, layout))}' for o in group
+                f'<span class="boxed"><span class="tick" aria-hidden="true">☐</span>{_e(_time(o, layout))}</span>'
+                for o in group
             )
             name = _short(layout.schedule, agent_id, lang)
             text = _KEEP_UNIT.sub("\\1\u00a0\\2", f"{name} {written}")
@@ -438,6 +439,13 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
     return " ".join(dict.fromkeys(classes)), [html for _, html in items]
 
 
+def _continuing(layout: Layout) -> bool:
+    """Whether a daily drug goes on through the cycles' rest (so "treatment-free" would mislead)."""
+    return any(layout.schedule.agents[d.agent].continues for d in layout.schedule.daily) and bool(
+        layout.schedule.phases
+    )
+
+
 def _sort_time(o: Occurrence) -> str:
     return f"{o.start:%H:%M}" if isinstance(o.start, datetime) else ""
 
@@ -446,11 +454,6 @@ def _phase_agents(layout: Layout, o: Occurrence) -> set[str]:
     """The agents given in the phase a rest period belongs to."""
     phases = [p for p in layout.schedule.phases if p.name == o.phase]
     return {i.agent for p in phases for i in p.infusions} | {d.agent for p in phases for d in p.doses}
-
-
-def _phase_agent_name(layout: Layout, o: Occurrence) -> str:
-    agents = sorted(_phase_agents(layout, o))
-    return layout.schedule.agents[agents[0]].short_name if agents else ""
 
 
 def _month(layout: Layout, year: int, month: int) -> str:
@@ -494,12 +497,14 @@ def _month(layout: Layout, year: int, month: int) -> str:
 
 def _routine(o: Occurrence, lang: Language) -> str | None:
     """What makes an event one of a run of identical ones (a daily dose, a bag change), if it is."""
-    if o.status is not Status.PLANNED or o.moved_from is not None or not isinstance(o.start, datetime):
+    if o.status is not Status.PLANNED or not isinstance(o.start, datetime):
         return None
+    # Events moved by the same delay still make one run: the shift is part of what they share.
+    moved = (o.start_date - o.moved_from).days if o.moved_from is not None else 0
     if o.kind is Kind.DOSE and o.cycle is None:
-        return f"dose {o.agent} {lang.text(o.title_text)} {o.start:%H:%M}"
+        return f"dose {o.agent} {lang.text(o.title_text)} {o.start:%H:%M} {moved}"
     if o.kind is Kind.BAG_CHANGE and isinstance(o.title_text, Msg) and o.title_text.key == "title.bag_change":
-        return f"bag {o.agent} {o.cycle}"
+        return f"bag {o.agent} {o.cycle} {moved}"
     return None
 
 
@@ -535,7 +540,9 @@ def _day_list(layout: Layout, full: bool = False) -> str:
         cls = ' class="cancelled"' if o.status is Status.CANCELLED else ""
         when = _e(lang.date(o.start_date))
         if o.moved_from is not None:
-            when = f'<s class="was">{_e(lang.date(o.moved_from))}</s><br>{when}'
+            # The date to keep first; the old one after it, struck and said in words.
+            was = lang.say("was", date=lang.date(o.moved_from))
+            when = f'{when}<br><s class="was">{_e(was)}</s>'
         flags = (
             [lang.say("held") if o.kind is Kind.DOSE else lang.say("cancelled")]
             if o.status is Status.CANCELLED
@@ -576,8 +583,10 @@ def _legend(layout: Layout) -> str:
     """A sample of every mark the plan uses, and what the tick box and "*" mean."""
     lang = layout.lang
     used = {o.kind for o in layout.occurrences}
+    rest_word = "mark.rest_continue" if _continuing(layout) else "mark.rest"
     items = "".join(
-        f'<div class="k-{cls}"><span class="sym">{sym}</span>{_e(lang.say(key))}</div>'
+        f'<div class="k-{cls}"><span class="sym">{sym}</span>'
+        f"{_e(lang.say(rest_word if kind is Kind.REST else key))}</div>"
         for kind, (sym, key, cls) in MARKS.items()
         if kind in used
     )

@@ -146,7 +146,11 @@ def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) 
         kind = Kind.INFUSION if any(o.kind is Kind.INFUSION for o in mine) else Kind.DOSE
         marks = {col(d) for o in mine if o.kind in (Kind.INFUSION, Kind.DOSE) for d in o.dates}
         lanes.append((name, kind, marks))
-    for kind, key in ((Kind.HOSPITAL, "lane.hospital"), (Kind.REST, "lane.rest")):
+    continuing = any(layout.schedule.agents[d.agent].continues for d in layout.schedule.daily)
+    for kind, key in (
+        (Kind.HOSPITAL, "lane.hospital"),
+        (Kind.REST, "lane.break" if continuing else "lane.rest"),
+    ):
         marks = {
             col(d)
             for o in layout.occurrences
@@ -199,7 +203,11 @@ def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) 
             cycle = lang.say("label.cycle", cycle=r.number)
             out.append(
                 f"{cycle:<4}{phase[:wide]:<{wide}}  {lang.date(r.first)} – {lang.date(r.last)}  "
-                + lang.say("overview.row", treatment=r.treatment or "-", rest=r.rest or "-")
+                + lang.say(
+                    "overview.row_continue" if continuing else "overview.row",
+                    treatment=r.treatment or "-",
+                    rest=r.rest or "-",
+                )
                 + (lang.say("overview.hospital", hospital=r.hospital) if r.hospital else "")
             )
     return out
