@@ -619,7 +619,7 @@ def _when_to_call(layout: Layout) -> str:
 
 
 #: How many key dates page 1 lists; the course overview and the month grids have the rest.
-KEY_DATES = 10
+KEY_DATES = 8
 
 _CONTACT_WORDS = {
     "daytime": "contact.daytime",
