@@ -222,3 +222,16 @@ def test_the_legend_shows_only_the_marks_the_plan_uses() -> None:
     html = to_html(expand(builtin("dasatinib"), plan("2027-01-04", until=d("2027-01-05"))))
     legend = html.split('<section class="legend-box">')[1].split("</section>")[0]
     assert "Dose" in legend and "Bag change" not in legend and "Hospital stay" not in legend
+
+
+def test_a_delayed_cycle_says_moved_where_it_now_starts_not_on_every_day() -> None:
+    """Inotuzumab cycle 2 delayed 7 days: C2 was due Mon 25 Jan, C3 Mon 22 Feb; each said once."""
+    p = plan(
+        "2027-01-04",
+        cycles=3,
+        choices={"response": "cr", "transplant": "no"},
+        adjustments=(Delay(2, days=7),),
+    )
+    html = page("inotuzumab", p)
+    assert re.findall(r"MOVED \(was [^)]*\)", html) == ["MOVED (was Mon 25 Jan)", "MOVED (was Mon 22 Feb)"]
+    assert "MOVED" in text(cell(html, "2027-02-01")) and "MOVED" not in text(cell(html, "2027-02-08"))

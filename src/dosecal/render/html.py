@@ -342,11 +342,19 @@ def _mark(o: Occurrence, text: str, flags: tuple[str, ...] = (), tick: bool = Fa
     )
 
 
-def _moved(o: Occurrence, lang: Language) -> str | None:
-    """The MOVED flag with the date the event had before: "MOVED (was Mon 25 Jan)"."""
+def _moved(o: Occurrence, layout: Layout) -> str | None:
+    """The MOVED flag with the date the event had before: "MOVED (was Mon 25 Jan)".
+
+    Said where a cycle now starts, and for an event that moved otherwise than its cycle (after
+    an interruption), not on every later day of a delayed cycle.
+    """
     if o.moved_from is None or o.status is Status.CANCELLED:
         return None
-    return lang.say("cell.moved", date=lang.short_date(o.moved_from))
+    shift = (o.start_date - o.moved_from).days
+    first = o.cycle is not None and o.day == 1
+    if o.cycle is not None and not first and layout.cycle_shift.get(o.cycle) == shift:
+        return None
+    return layout.lang.say("cell.moved", date=layout.lang.short_date(o.moved_from))
 
 
 def _default_time(o: Occurrence, layout: Layout) -> bool:
@@ -433,7 +441,7 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
         *layout.by_day.get(day, []),
         *(o for o in layout.covering.get(day, []) if o.start_date == day),
     ]
-    moved = dict.fromkeys(was for was in (_moved(o, lang) for o in starting) if was is not None)
+    moved = dict.fromkeys(was for was in (_moved(o, layout) for o in starting) if was is not None)
     items += [((0, "~"), f'<span class="ev"><strong class="flag">{_e(was)}</strong></span>') for was in moved]
     items.sort(key=lambda item: item[0])
     return " ".join(dict.fromkeys(classes)), [html for _, html in items]

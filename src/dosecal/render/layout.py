@@ -77,6 +77,12 @@ class Layout:
         self.first = plan.start
         self.last = max([course.horizon, *ends])
         self.dosing_agents = {o.agent for o in self.occurrences if o.kind is Kind.DOSE and o.agent}
+        # How far each cycle's first event moved: an event that moved just as far moved with its
+        # cycle, and the month grid says MOVED once, where the cycle now starts.
+        self.cycle_shift: dict[int, int] = {}
+        for o in self.occurrences:
+            if o.cycle is not None and o.cycle not in self.cycle_shift and o.status is Status.PLANNED:
+                self.cycle_shift[o.cycle] = (o.start_date - o.moved_from).days if o.moved_from else 0
         self.by_day: dict[date, list[Occurrence]] = defaultdict(list)
         self.covering: dict[date, list[Occurrence]] = defaultdict(list)
         for o in self.occurrences:
