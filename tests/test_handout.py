@@ -235,3 +235,8 @@ def test_a_delayed_cycle_says_moved_where_it_now_starts_not_on_every_day() -> No
     html = page("inotuzumab", p)
     assert re.findall(r"MOVED \(was [^)]*\)", html) == ["MOVED (was Mon 25 Jan)", "MOVED (was Mon 22 Feb)"]
     assert "MOVED" in text(cell(html, "2027-02-01")) and "MOVED" not in text(cell(html, "2027-02-08"))
+
+
+def test_the_day_list_has_a_tick_box_for_what_a_caregiver_gives() -> None:
+    days = page("dasatinib", plan("2027-01-04", until=d("2027-01-05"))).split('<section class="days">')[1]
+    assert '<span class="tick" aria-hidden="true">☐</span><span class="sym">●</span>' in days

@@ -357,6 +357,14 @@ def _moved(o: Occurrence, layout: Layout) -> str | None:
     return layout.lang.say("cell.moved", date=layout.lang.short_date(o.moved_from))
 
 
+def _ticked(o: Occurrence, layout: Layout) -> bool:
+    """Whether a caregiver ticks the event off: every planned oral dose and bag change."""
+    agent = layout.schedule.agents.get(o.agent or "")
+    return o.status is Status.PLANNED and (
+        o.kind is Kind.BAG_CHANGE or (o.kind is Kind.DOSE and agent is not None and agent.oral)
+    )
+
+
 def _default_time(o: Occurrence, layout: Layout) -> bool:
     """Whether an event stands at the schedule's default time, which the care team sets."""
     agent = layout.schedule.agents.get(o.agent or "")
@@ -431,10 +439,7 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
         flags: list[str] = []
         if o.status is Status.CANCELLED:
             flags.append(lang.say("held") if o.kind is Kind.DOSE else lang.say("cancelled"))
-        agent = layout.schedule.agents.get(o.agent or "")
-        tick = o.status is Status.PLANNED and (
-            o.kind is Kind.BAG_CHANGE or (o.kind is Kind.DOSE and agent is not None and agent.oral)
-        )
+        tick = _ticked(o, layout)
         items.append(((1, _sort_time(o)), _mark(o, f"{_time(o, layout)} {word}", tuple(flags), tick)))
     # MOVED once a cell, for whatever moved there (a cycle moves all its events together).
     starting = [
@@ -556,7 +561,8 @@ def _day_list(layout: Layout, full: bool = False) -> str:
             if o.status is Status.CANCELLED
             else []
         )
-        what = _mark(o, lang.text(o.title_text), tuple(flags))
+        tick = _ticked(o, layout)
+        what = _mark(o, lang.text(o.title_text), tuple(flags), tick)
         rows.append(
             f'<tr{cls}><td class="date">{when}</td><td class="lab">{_e(lang.text(o.span_label_text))}</td>'
             f'<td class="time">{_e(_time(o, layout))}</td><td>{what}</td></tr>'
