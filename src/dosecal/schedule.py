@@ -137,6 +137,14 @@ class DoseStep:
     sources: tuple[str, ...]
 
 
+def holds(when: Mapping[str, str], choices: Mapping[str, str]) -> bool:
+    """Whether every plan choice ``when`` asks for is the one made; an empty ``when`` always holds.
+
+    One rule for dosings, rule selectors and cycle limits, so they cannot drift apart.
+    """
+    return all(choices.get(k) == v for k, v in when.items())
+
+
 @dataclass(frozen=True, slots=True)
 class Daily:
     """A drug taken every day, once or several times, from a plan day on.
@@ -158,7 +166,7 @@ class Daily:
 
     def applies(self, choices: Mapping[str, str]) -> bool:
         """Whether this dosing applies under the plan's ``choices`` (adult or child dosing)."""
-        return all(choices.get(k) == v for k, v in self.when.items())
+        return holds(self.when, choices)
 
     @property
     def start_day(self) -> int:
@@ -182,7 +190,7 @@ class Selector:
         """Whether a rule with this selector applies to ``cycle`` under ``choices``."""
         if self.cycles is not None and cycle not in self.cycles:
             return False
-        return all(choices.get(k) == v for k, v in self.when.items())
+        return holds(self.when, choices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,7 +430,7 @@ class CycleLimit:
 
     def applies(self, choices: Mapping[str, str]) -> bool:
         """Whether the limit holds under ``choices``."""
-        return all(choices.get(k) == v for k, v in self.when.items())
+        return holds(self.when, choices)
 
 
 @dataclass(frozen=True, slots=True)
