@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dosecal.definitions_phases import PhaseReader
-from dosecal.errors import DefinitionError, InputFileError, UnknownScheduleError, reason
+from dosecal.errors import DefinitionError, UnknownScheduleError, reason
 from dosecal.schedule import (
     BAG_CHOICE,
     Agent,
@@ -25,7 +25,7 @@ from dosecal.schedule import (
     Schedule,
     Source,
 )
-from dosecal.tomlfile import Table, TomlFile, describe, parse_time, read_text
+from dosecal.tomlfile import Table, describe, load_toml, parse_time, read_toml
 from dosecal.words import msg
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -297,21 +297,12 @@ def loads(text: str, file: str) -> Schedule:
     Raises:
         DefinitionError: with every problem found, each naming the file, key and line.
     """
-    source = TomlFile(file, text)
-    root = source.parse()
-    schedule = _Reader(source).read(root) if root is not None else None
-    if source.problems or schedule is None:
-        raise DefinitionError(source.problems)
-    return schedule
+    return read_toml(file, text, lambda source, root: _Reader(source).read(root), DefinitionError)
 
 
 def load(path: Path) -> Schedule:
     """Load a definition file (see :func:`loads`)."""
-    try:
-        text = read_text(path)
-    except InputFileError as exc:
-        raise DefinitionError(exc.problems) from None
-    return loads(text, str(path))
+    return load_toml(path, loads, DefinitionError)
 
 
 def builtin_dir() -> Path:

@@ -21,9 +21,9 @@ from dosecal.adjustments import (
     interruption,
     parse_hold,
 )
-from dosecal.errors import InputFileError, PlanError
+from dosecal.errors import PlanError
 from dosecal.plan import CONTACTS, DEFAULT_REMINDER_MINUTES, Plan, check_zone
-from dosecal.tomlfile import Table, TomlFile, describe, parse_time, read_text
+from dosecal.tomlfile import Table, describe, load_toml, parse_time, read_toml
 from dosecal.words import msg
 
 
@@ -47,23 +47,12 @@ def loads(text: str, file: str) -> Plan:
     Raises:
         PlanError: with every problem found.
     """
-    source = TomlFile(file, text)
-    root = source.parse()
-    if root is None:
-        raise PlanError(source.problems)
-    plan = _read(root, file)
-    if source.problems or plan is None:
-        raise PlanError(source.problems)
-    return plan
+    return read_toml(file, text, lambda _, root: _read(root, file), PlanError)
 
 
 def load(path: Path) -> Plan:
     """Read a plan file (see :func:`loads`)."""
-    try:
-        text = read_text(path)
-    except InputFileError as exc:
-        raise PlanError(exc.problems) from None
-    return loads(text, str(path))
+    return load_toml(path, loads, PlanError)
 
 
 def _read(root: Table, file: str) -> Plan | None:

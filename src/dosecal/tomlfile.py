@@ -138,6 +138,38 @@ class TomlFile:
         return Table(self, data, ())
 
 
+def read_toml(
+    file: str, text: str, read: Callable[[TomlFile, Table], T | None], error: type[InputFileError]
+) -> T:
+    """Parse ``text`` and build a value from it with ``read``; ``file`` labels the messages.
+
+    Definitions and plan files share this rule: read on past a problem so that all of them
+    are reported, then raise if there was any, so a half-valid file is never used.
+
+    Raises:
+        InputFileError: of kind ``error``, with every problem found.
+    """
+    source = TomlFile(file, text)
+    root = source.parse()
+    value = read(source, root) if root is not None else None
+    if source.problems or value is None:
+        raise error(source.problems)
+    return value
+
+
+def load_toml(path: Path, loads: Callable[[str, str], T], error: type[InputFileError]) -> T:
+    """Read the file at ``path`` and hand its text to ``loads``.
+
+    Raises:
+        InputFileError: of kind ``error``, when the file cannot be read or ``loads`` fails.
+    """
+    try:
+        text = read_text(path)
+    except InputFileError as exc:
+        raise error(exc.problems) from None
+    return loads(text, str(path))
+
+
 _MISSING = object()
 
 
