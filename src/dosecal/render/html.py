@@ -18,7 +18,7 @@ from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
 from dosecal.plan import CONTACTS, Plan
 from dosecal.render.base import RenderOptions
-from dosecal.render.layout import Layout
+from dosecal.render.layout import Layout, called_off
 from dosecal.schedule import Schedule
 from dosecal.words import ENGLISH, Cap, Content, Language, Msg, Value, msg
 
@@ -127,6 +127,7 @@ footer { margin-top: 6mm; border-top: 1px solid var(--line); padding-top: 2mm; f
 
 
 _KEEP_UNIT = re.compile(r"(\d) (mg|mcg|g)\b")
+_TICK = '<span class="tick" aria-hidden="true">☐</span>'
 
 
 def _e(text: object) -> str:
@@ -334,12 +335,23 @@ def _mark(o: Occurrence, text: str, flags: tuple[str, ...] = (), tick: bool = Fa
     """
     sym, _, cls = MARKS[o.kind]
     strike = " cancelled" if o.status is Status.CANCELLED else ""
-    box = '<span class="tick" aria-hidden="true">☐</span>' if tick else ""
+    box = _TICK if tick else ""
     shown = "".join(f'<strong class="flag">{_e(f)}</strong> ' for f in flags)
     return (
         f'<span class="ev k-{cls}">{box}<span class="sym">{sym}</span>{shown}'
         f'<span class="what{strike}">{_e(text)}</span></span>'
     )
+
+
+def _keep_unit(text: str) -> str:
+    """``text`` with "400 mg" joined by a no-break space, so an amount never breaks between lines."""
+    return _KEEP_UNIT.sub("\\1\u00a0\\2", text)
+
+
+def _called_off(o: Occurrence, lang: Language) -> tuple[str, ...]:
+    """The flags of an event in a cell or the day list: HELD or CANCELLED, if it was."""
+    word = called_off(o, lang)
+    return (word,) if word is not None else ()
 
 
 def _moved(o: Occurrence, layout: Layout) -> str | None:
@@ -403,19 +415,15 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
     # Several planned doses of one oral drug on a day share a line, a tick box for each time.
     doses: dict[tuple[str, str], list[Occurrence]] = {}
     for o in layout.by_day.get(day, []):
-        agent = layout.schedule.agents.get(o.agent or "")
-        if o.kind is Kind.DOSE and o.status is Status.PLANNED and agent is not None and agent.oral:
+        if o.kind is Kind.DOSE and _ticked(o, layout):
             doses.setdefault((o.agent or "", lang.text(_written(o))), []).append(o)
     grouped = {id(o) for group in doses.values() if len(group) > 1 for o in group}
     for (agent_id, written), group in doses.items():
         if len(group) > 1:
             # Each box stays on the line of its own time, so nobody ticks the wrong dose.
-            times = " ".join(
-                f'<span class="boxed"><span class="tick" aria-hidden="true">☐</span>{_e(_time(o, layout))}</span>'
-                for o in group
-            )
+            times = " ".join(f'<span class="boxed">{_TICK}{_e(_time(o, layout))}</span>' for o in group)
             name = _short(layout.schedule, agent_id, lang)
-            text = _KEEP_UNIT.sub("\\1\u00a0\\2", f"{name} {written}")
+            text = _keep_unit(f"{name} {written}")
             items.append(
                 (
                     (1, _sort_time(group[0])),
@@ -426,8 +434,7 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
         if id(o) in grouped:
             continue
         name = _short(layout.schedule, o.agent, lang) if o.agent and named else ""
-        written = lang.text(_written(o))  # the computed amount is in the day list
-        written = _KEEP_UNIT.sub("\\1\u00a0\\2", written)  # "400 mg" never breaks between lines
+        written = _keep_unit(lang.text(_written(o)))  # the computed amount is in the day list
         word = {
             Kind.DOSE: f"{name} {written}".strip(),
             Kind.BAG_CHANGE: lang.say("cell.bag"),
@@ -436,11 +443,8 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
             Kind.INFUSION_END: lang.say("cell.stopped" if o.stopped else "cell.end"),
             Kind.VISIT: lang.text(o.title_text),
         }[o.kind]
-        flags: list[str] = []
-        if o.status is Status.CANCELLED:
-            flags.append(lang.say("held") if o.kind is Kind.DOSE else lang.say("cancelled"))
         tick = _ticked(o, layout)
-        items.append(((1, _sort_time(o)), _mark(o, f"{_time(o, layout)} {word}", tuple(flags), tick)))
+        items.append(((1, _sort_time(o)), _mark(o, f"{_time(o, layout)} {word}", _called_off(o, lang), tick)))
     # MOVED once a cell, for whatever moved there (a cycle moves all its events together).
     starting = [
         *layout.by_day.get(day, []),
@@ -556,13 +560,7 @@ def _day_list(layout: Layout, full: bool = False) -> str:
             # The date to keep first; the old one after it, struck and said in words.
             was = lang.say("was", date=lang.date(o.moved_from))
             when = f'{when}<br><s class="was">{_e(was)}</s>'
-        flags = (
-            [lang.say("held") if o.kind is Kind.DOSE else lang.say("cancelled")]
-            if o.status is Status.CANCELLED
-            else []
-        )
-        tick = _ticked(o, layout)
-        what = _mark(o, lang.text(o.title_text), tuple(flags), tick)
+        what = _mark(o, lang.text(o.title_text), _called_off(o, lang), _ticked(o, layout))
         rows.append(
             f'<tr{cls}><td class="date">{when}</td><td class="lab">{_e(lang.text(o.span_label_text))}</td>'
             f'<td class="time">{_e(_time(o, layout))}</td><td>{what}</td></tr>'

@@ -53,6 +53,13 @@ def _days_text(days: list[int]) -> Msg | None:
     return msg("label.days", runs=", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs))
 
 
+def called_off(o: Occurrence, lang: Language) -> str | None:
+    """The word a cancelled event is flagged with (a dose is HELD, anything else CANCELLED)."""
+    if o.status is not Status.CANCELLED:
+        return None
+    return lang.say("held" if o.kind is Kind.DOSE else "cancelled")
+
+
 def span_days(o: Occurrence) -> list[int]:
     """The cycle (or plan) day numbers an occurrence covers."""
     return list(range(o.day, o.day + len(o.dates)))

@@ -14,7 +14,7 @@ from itertools import groupby
 from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
 from dosecal.render.base import RenderOptions
-from dosecal.render.layout import Layout
+from dosecal.render.layout import Layout, called_off
 from dosecal.words import ENGLISH, Content, Language, Seq, Value, msg
 
 _ANSI = {"bold": "1", "dim": "2", "blue": "34", "yellow": "33", "cyan": "36", "green": "32"}
@@ -237,9 +237,8 @@ def to_txt(
         first = True
         for o in group:
             lead = lang.date(day) if first else ""
-            mark = ""
-            if o.status is Status.CANCELLED:
-                mark = lang.say("held" if o.kind is Kind.DOSE else "cancelled") + " "
+            word = called_off(o, lang)
+            mark = f"{word} " if word is not None else ""
             was = f"  ({lang.say('was', date=o.moved_from)})" if o.moved_from is not None else ""
             label = lang.text(o.span_label_text)
             title = lang.text(o.title_text)
