@@ -49,8 +49,10 @@ class Cells(HTMLParser):
 
 
 def parse(html: str) -> Cells:
+    """The cells' words, white space folded and soft hyphens (break hints for print) removed."""
     cells = Cells()
     cells.feed(html)
+    cells.cells = {day: " ".join(words.replace("\u00ad", "").split()) for day, words in cells.cells.items()}
     return cells
 
 
@@ -78,10 +80,15 @@ def test_cell_says_what_happens_that_day() -> None:
     s, p = builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1)
     cells = parse(to_html(expand(s, p))).cells
     c1d1 = cells["2027-01-04"]
-    assert "C1D1" in c1d1 and "IN HOSPITAL" in c1d1 and "09:00 Premedication" in c1d1
+    assert "C1D1" in c1d1 and "IN HOSPITAL" in c1d1 and "09:00* Premedication" in c1d1
     assert "Infusion 9 mcg/day" in c1d1
     assert "10:00* Bag change" in cells["2027-01-05"]  # 10:00 is the schedule's default time
+    # Later routine bag changes in the month: the tick box, the mark and the time, no words.
+    assert cells["2027-01-06"] == "C1D3 6 H IN HOSPITAL day 3 of 9 ☐ ◆ 10:00*"
     assert "10:00* Infusion ends" in cells["2027-02-01"] and "C1D29" in cells["2027-02-01"]
+    # Each month's first routine bag change says the words again (Tue 16 Feb 2027, C2D2).
+    two = parse(to_html(expand(s, plan("2027-01-04", cycles=2)))).cells
+    assert two["2027-02-16"].endswith("☐ ◆ 10:00* Bag change") and two["2027-02-17"] == "C2D3 17 ☐ ◆ 10:00*"
     assert "Treatment-free" in cells["2027-02-01"]
 
 
@@ -154,7 +161,7 @@ def test_adjusted_plan_shows_struck_dates_held_doses_and_the_change_log() -> Non
         choices={"response": "cr"},
         adjustments=(Delay(cycle=2, days=7, note="low counts"), Hold(cycle=1, day=15, agent="inotuzumab")),
     )
-    html = to_html(expand(s, p))
+    html = to_html(expand(s, p)).replace("\u00ad", "")  # soft hyphens: break hints for print
     log = html.split("<h2>Changes to the plan</h2>")[1].split("</section>")[0]
     assert "<li>Cycle 2 and everything after it delayed by 7 day(s) (low counts)</li>" in log
     assert "<li>Inotuzumab ozogamicin dose held on cycle 1, day 15</li>" in log

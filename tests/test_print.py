@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import builtin, plan
+from dosecal.adjustments import Delay
+from dosecal.course import Course
 from dosecal.expand import expand
 from dosecal.render.html import to_html
 from dosecal.render.layout import Layout
@@ -78,6 +80,17 @@ def pages_text(pdf: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def chromium_pdf(path: Path, tmp_path: Path) -> Path:
+    """Print the HTML page ``path`` to a PDF with headless Chromium, as a browser's Print would."""
+    pdf = path.with_suffix(".pdf")
+    subprocess.run(
+        [tool("chromium"), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+         f"--print-to-pdf={pdf}", path.as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    return pdf
+
+
 def month_labels(sid: str) -> list[tuple[str, str, str]]:
     """For each month: its heading and the labels of its first and last planned days."""
     s, p = builtin(sid), CASES[sid]
@@ -134,12 +147,7 @@ def test_chromium_lays_it_out_without_overflow_on_a4_width(sid: str, tmp_path: P
 @pytest.mark.poppler
 def test_chromium_prints_every_month_grid_on_one_page(sid: str, tmp_path: Path) -> None:
     path = render_html(sid, tmp_path)
-    pdf = tmp_path / f"{sid}.pdf"
-    subprocess.run(
-        [tool("chromium"), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
-         f"--print-to-pdf={pdf}", path.as_uri()],
-        capture_output=True, timeout=120, check=True,
-    )  # fmt: skip
+    pdf = chromium_pdf(path, tmp_path)
     pages = pages_text(pdf)
     months = month_labels(sid)
     assert len(pages) >= 1 + len(months) // 3  # at most three month grids fit on a page
@@ -175,3 +183,94 @@ def test_patient_label_is_printed(tmp_path: Path) -> None:
     pdf = tmp_path / "n.pdf"
     pdf.write_bytes(to_pdf(expand(s, p)))
     assert "Patient: Jean Exemple-Tremblay, MRN 0012345" in pages_text(pdf)[0]
+
+
+#: The issue's page targets on A4: a full blinatumomab course, four months of a twice-daily drug,
+#: and inotuzumab over three cycles with one delay.
+TARGETS = {
+    "blinatumomab-rr, 9 cycles": ("blinatumomab-rr", plan("2027-01-04"), 12),
+    "nilotinib, 4 months": ("nilotinib", plan("2027-01-04", until=date(2027, 5, 3)), 6),
+    "inotuzumab, 3 cycles, cycle 2 delayed 7 days": (
+        "inotuzumab",
+        plan(
+            "2027-01-04",
+            cycles=3,
+            choices={"response": "cr", "transplant": "no"},
+            weight_kg=70,
+            height_cm=175,
+            adjustments=(Delay(2, days=7),),
+        ),
+        8,
+    ),
+}
+
+
+def page_count(pdf: Path) -> int:
+    info = subprocess.run([tool("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("case", sorted(TARGETS))
+@pytest.mark.chromium
+@pytest.mark.poppler
+def test_chromium_prints_each_plan_within_its_a4_page_target(case: str, tmp_path: Path) -> None:
+    sid, p, most = TARGETS[case]
+    html = to_html(expand(builtin(sid), p)).replace("</style>", "@page { size: A4; }</style>", 1)
+    path = tmp_path / "plan.html"
+    path.write_text(html, encoding="utf-8")
+    pdf = chromium_pdf(path, tmp_path)
+    pages = pages_text(pdf)
+    assert len(pages) <= most, (case, len(pages))
+    assert f"Page {len(pages)} of {len(pages)}" in pages[-1]  # the running footer counts them
+    assert "When to call your care team at once" in pages[-1]
+
+
+@pytest.mark.parametrize("case", sorted(TARGETS))
+@pytest.mark.weasyprint
+@pytest.mark.poppler
+def test_weasyprint_prints_each_plan_within_its_a4_page_target(case: str, tmp_path: Path) -> None:
+    sid, p, most = TARGETS[case]
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(to_pdf(expand(builtin(sid), p), paper="a4"))
+    assert page_count(pdf) <= most, (case, page_count(pdf))
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.plan.toml"))
+
+
+def example_course(plan_file: Path) -> Course:
+    from dosecal import definitions
+    from dosecal.planfile import load
+
+    p = load(plan_file)
+    assert p.schedule is not None
+    return expand(definitions.resolve(p.schedule), p)
+
+
+@pytest.mark.parametrize("plan_file", EXAMPLES, ids=lambda f: f.name.split(".")[0])
+@pytest.mark.weasyprint
+@pytest.mark.poppler
+def test_page_1_holds_the_call_box_key_dates_and_whole_legend(plan_file: Path, tmp_path: Path) -> None:
+    """On A4 and US Letter: the fridge page is whole, and page 2 starts the rest of the plan."""
+    course = example_course(plan_file)
+    for paper in ("a4", "letter"):
+        pdf = tmp_path / f"{paper}.pdf"
+        pdf.write_bytes(to_pdf(course, paper=paper))  # type: ignore[arg-type]
+        pages = pages_text(pdf)
+        first = " ".join(pages[0].split())
+        for words in ("When to call your care team at once", "Key dates", "Legend", "☐ Tick when given"):
+            assert words in first, (paper, words)
+        assert "* Default time, not from the label" in first, paper
+        assert "Legend" not in pages[1] and "Key dates" not in pages[1], paper
+
+
+@pytest.mark.parametrize("plan_file", EXAMPLES, ids=lambda f: f.name.split(".")[0])
+@pytest.mark.chromium
+@pytest.mark.poppler
+def test_chromium_prints_the_whole_legend_on_page_1(plan_file: Path, tmp_path: Path) -> None:
+    """Chromium's own paper (US Letter unless the page says otherwise)."""
+    path = tmp_path / "plan.html"
+    path.write_text(to_html(example_course(plan_file)), encoding="utf-8")
+    pdf = chromium_pdf(path, tmp_path)
+    pages = pages_text(pdf)
+    assert "☐ Tick when given" in pages[0] and "Legend" not in pages[1]

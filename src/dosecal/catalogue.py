@@ -89,6 +89,8 @@ CATALOGUE: dict[str, str] = dict(
         N_("overview.daily_until", "{agent}: every day from day {day} ({date}) to day {last}"),
         N_("cell.infusion", "Infusion {dose}"),
         N_("cell.moved", "MOVED (was {date})"),
+        N_("cell.none_today", "No {agent} today"),
+        N_("cell.delayed", "CYCLE {cycle} DELAYED to {date}"),
         N_("error.planfile.contact_kind", "'{key}' is not a kind of contact: give {kinds}"),
         N_("contact.daytime", "Daytime (care team)"),
         N_("contact.after_hours", "After hours and weekends"),
@@ -105,14 +107,13 @@ CATALOGUE: dict[str, str] = dict(
         N_("heading.notes_page", "Notes and questions for your care team"),
         N_("page.header", "{patient}{title}"),
         N_("page.number", "Page {page} of {pages}"),
-        N_(
-            "days.more",
-            "… and the same {count} more times, from {first} to {last}: each is in the month grid.",
-        ),
+        N_("days.run_daily", "{what}: every day to {last} ({count} times)"),
+        N_("days.run", "{what}: {count} times, the last on {last}"),
+        N_("days.end_then_rest", "{what}. {rest} (to {last})"),
         N_(
             "days.summary",
-            "Special days and changes. A daily dose or a routine bag change is listed once, then summarised; "
-            "the month grid shows every one.",
+            "Special days and changes. A daily dose or a routine bag change takes one line for the "
+            "whole run; the month grid shows every one, with its tick box.",
         ),
         N_("cell.in_hospital", "IN HOSPITAL"),
         N_("cell.discharge", "DISCHARGE"),

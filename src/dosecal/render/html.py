@@ -9,14 +9,19 @@ escaped. The page prints on A4 and US Letter; a month grid is never split across
 from __future__ import annotations
 
 import calendar
+import functools
 import re
+import textwrap
 from datetime import date, datetime, timedelta
 from html import escape
+
+import pyphen
 
 from dosecal import __version__
 from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
 from dosecal.plan import CONTACTS, Plan
+from dosecal.premedication import UNTIMED_PREMEDICATION_MINUTES
 from dosecal.render.base import RenderOptions
 from dosecal.render.layout import Layout, called_off
 from dosecal.schedule import Schedule
@@ -44,13 +49,15 @@ CSS = """
 html { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 12pt; color: var(--ink); }
 body { margin: 0 auto; max-width: 190mm; padding: 6mm 0; line-height: 1.35; }
 h1 { font-size: 20pt; margin: 0 0 2mm; }
-h2 { font-size: 14pt; margin: 7mm 0 2mm; border-bottom: 2px solid var(--ink); break-after: avoid; page-break-after: avoid; }
+h2 { font-size: 14pt; margin: 5mm 0 2mm; border-bottom: 2px solid var(--ink); break-after: avoid; page-break-after: avoid; }
 h3 { font-size: 12pt; margin: 4mm 0 1mm; break-after: avoid; }
 p { margin: 1mm 0; }
 .indication { color: var(--muted); }
-.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.5mm 4mm; margin: 3mm 0; }
-.facts dt { font-weight: bold; }
-.facts dd { margin: 0; }
+/* The plan's facts in two columns, each a key and its value on a line. */
+.facts { column-count: 2; column-gap: 6mm; margin: 3mm 0; }
+.facts div { break-inside: avoid; padding: 0.3mm 0; }
+.facts dt { display: inline; font-weight: bold; margin-right: 2mm; }
+.facts dd { display: inline; margin: 0; }
 .patient { display: grid; grid-template-columns: repeat(3, 1fr); gap: 4mm; margin: 3mm 0; }
 .patient div { border-bottom: 1px solid var(--ink); padding-top: 6mm; font-size: 10pt; color: var(--muted); }
 .patient.given { display: block; }
@@ -70,16 +77,20 @@ th, td { border: 1px solid var(--line); padding: 1mm 1.5mm; text-align: left; ve
 th { background: #eee; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 .timeline { width: 100%; height: auto; margin: 2mm 0 3mm; }
-.monthbox { break-inside: avoid; page-break-inside: avoid; margin: 0 0 5mm; }
-.monthbox h3 { font-size: 13pt; margin: 2mm 0 1mm; }
+.monthbox { break-inside: avoid; page-break-inside: avoid; margin: 0 0 3mm; }
+.monthbox h3 { font-size: 13pt; margin: 1mm 0 0.5mm; }
 .month { table-layout: fixed; }
-.month th { text-align: center; font-size: 10pt; }
-.month td { height: 13mm; font-size: 9pt; line-height: 1.15; overflow: hidden; overflow-wrap: break-word; }
+.month th { text-align: center; font-size: 10pt; padding: 0.3mm 1mm; }
+/* Cell text at 10 pt in a 27 mm column: a condensed face (DejaVu Sans Condensed, Debian's
+   fonts-dejavu-extra) and soft hyphens in long words keep words whole or broken at a syllable. */
+.month td { height: 10mm; font-size: 10pt; line-height: 1.08; padding: 0.8mm 1mm; overflow: hidden;
+  overflow-wrap: break-word; font-family: "DejaVu Sans Condensed", "Arial Narrow", "DejaVu Sans", sans-serif;
+  font-stretch: condensed; }
 .month td.out { background: #f4f4f4; }
 .month tr.quiet td { height: 8mm; }
 .month .num { font-weight: bold; font-size: 11pt; }
 .month .pday { display: block; clear: right; text-align: right; font-size: 10pt; color: var(--muted); }
-.month .lab { float: right; font-weight: bold; font-size: 10pt; border: 1px solid var(--ink); padding: 0 1mm; }
+.month .lab { float: right; font-weight: bold; font-size: 10pt; border: 1px solid var(--ink); padding: 0 0.6mm; }
 .month .ev { display: block; }
 td.infusion { background-image: linear-gradient(135deg, rgba(86,180,233,.5) 25%, transparent 25%, transparent 50%,
   rgba(86,180,233,.5) 50%, rgba(86,180,233,.5) 75%, transparent 75%); background-size: 9px 9px; }
@@ -95,7 +106,8 @@ td.hospital { outline: 3px solid var(--hosp-ink); outline-offset: -3px; }
 .cancelled { text-decoration: line-through; color: var(--muted); }
 tr.more td { font-style: italic; color: var(--ink); }
 .hint { font-style: italic; }
-.boxed { white-space: nowrap; display: inline-block; }
+.boxed, .head { white-space: nowrap; }
+.boxed { display: inline-block; }
 .month .sym { width: 1em; }
 .tick { display: inline-block; font-size: 1.15em; line-height: 1; margin-right: 0.5mm; }
 tr.cancelled td { text-decoration: line-through; color: var(--muted); }
@@ -104,9 +116,19 @@ tr.cancelled td { text-decoration: line-through; color: var(--muted); }
 s.was { color: var(--muted); font-weight: normal; }
 td.moved { outline: 2px dashed var(--ink); outline-offset: -3px; }
 .days td.date { white-space: nowrap; font-weight: bold; }
+.keydates td { padding: 0.5mm 1.5mm; }
 .overview table { font-size: 10pt; }
 .overview td.d { white-space: nowrap; }
 .days td.time, .days td.lab { white-space: nowrap; }
+/* Date, day and time take only their width: the words get the rest of the line. */
+section.days table { table-layout: fixed; }
+section.days th:nth-child(1) { width: 44mm; } section.days th:nth-child(2) { width: 27mm; }
+section.days th:nth-child(3) { width: 18mm; }
+section.days td { padding: 0.5mm 1.5mm; }
+.overview td, .overview th { padding: 0.5mm 1.5mm; }
+.overview th:first-child { width: 40mm; }
+/* The sources are for the care team, not the family: smaller, like the footer. */
+.sources { font-size: 10pt; }
 .legend { display: grid; grid-template-columns: repeat(3, 1fr); gap: 1mm 4mm; }
 .legend span.swatch { display: inline-block; width: 8mm; height: 4mm; border: 1px solid var(--line); vertical-align: middle; margin-right: 1mm; }
 ul { margin: 1mm 0; padding-left: 6mm; }
@@ -114,10 +136,13 @@ a { overflow-wrap: anywhere; }
 footer { margin-top: 6mm; border-top: 1px solid var(--line); padding-top: 2mm; font-size: 10pt; color: var(--muted); }
 @media screen and (max-width: 600px) {
   body { padding: 3mm; }
-  .facts, .legend, .patient, .contacts { grid-template-columns: 1fr; }
+  .legend, .patient, .contacts { grid-template-columns: 1fr; }
+  .facts { column-count: 1; }
   .contact { flex-wrap: wrap; } .contact span:first-child { min-width: 0; }
   .days td.date, .days td.time, .days td.lab, .overview td.d { white-space: normal; }
-  .month td { font-size: 9pt; } .month .lab { float: none; display: block; }
+  .overview th:first-child { width: auto; }
+  section.days table { table-layout: auto; } section.days th { width: auto !important; }
+  .month .lab { float: none; display: block; }
   table { font-size: 10pt; } th, td { padding: 0.5mm; overflow-wrap: anywhere; }
 }
 @page { margin: 12mm 10mm; }
@@ -128,6 +153,35 @@ footer { margin-top: 6mm; border-top: 1px solid var(--line); padding-top: 2mm; f
 
 _KEEP_UNIT = re.compile(r"(\d) (mg|mcg|g)\b")
 _TICK = '<span class="tick" aria-hidden="true">☐</span>'
+
+
+_LONG_WORD = re.compile(r"[^\W\d_]{9,}")
+_TEXT = re.compile(r">([^<]+)<")
+
+
+@functools.cache
+def _hyphenator(code: str) -> pyphen.Pyphen | None:
+    """The hyphenation patterns of a language, or None where pyphen has none (pseudo-locales)."""
+    found = pyphen.language_fallback(code.replace("-", "_"))
+    return pyphen.Pyphen(lang=found) if found else None
+
+
+def _soft_hyphens(markup: str, code: str) -> str:
+    """``markup`` with soft hyphens at the syllables of long words, for narrow calendar cells.
+
+    Both print engines break a word only at a soft hyphen and draw the hyphen only there;
+    without one, a 10 pt "Dexamethasone" breaks at whatever letter reaches the cell's edge.
+    """
+    hyphenator = _hyphenator(code)
+    if hyphenator is None:
+        return markup
+
+    def words(m: re.Match[str]) -> str:
+        return (
+            ">" + _LONG_WORD.sub(lambda w: hyphenator.inserted(w.group(0), hyphen="\u00ad"), m.group(1)) + "<"
+        )
+
+    return _TEXT.sub(words, markup)
 
 
 def _e(text: object) -> str:
@@ -154,8 +208,9 @@ def _written(o: Occurrence) -> Value:
     return dose
 
 
-def _header(s: Schedule, p: Plan, layout: Layout) -> str:
-    lang = layout.lang
+def _facts(layout: Layout) -> list[tuple[Value, Value]]:
+    """The plan's facts under the title: start, zone, last day, cycles, choices, body size."""
+    s, p = layout.schedule, layout.plan
     facts: list[tuple[Value, Value]] = [
         (msg("fact.start"), p.start),
         (msg("fact.zone"), p.timezone),
@@ -172,7 +227,13 @@ def _header(s: Schedule, p: Plan, layout: Layout) -> str:
         facts.append((msg("fact.weight"), msg("fact.kg", value=f"{p.weight_kg:g}")))
     if p.height_cm is not None:
         facts.append((msg("fact.height"), msg("fact.cm", value=f"{p.height_cm:g}")))
-    dl = "".join(f"<dt>{_e(lang.text(k))}</dt><dd>{_e(lang.text(v))}</dd>" for k, v in facts)
+    return facts
+
+
+def _header(s: Schedule, p: Plan, layout: Layout) -> str:
+    lang = layout.lang
+    facts = _facts(layout)
+    dl = "".join(f"<div><dt>{_e(lang.text(k))}</dt><dd>{_e(lang.text(v))}</dd></div>" for k, v in facts)
     if p.patient:
         patient = (
             f'<div class="patient given"><div>{_e(lang.say("fact.patient"))} '
@@ -326,20 +387,31 @@ def _overview(layout: Layout) -> str:
     )
 
 
-def _mark(o: Occurrence, text: str, flags: tuple[str, ...] = (), tick: bool = False) -> str:
-    """One event in a cell or the day list: its symbol, its words, and flags in words.
+def _mark(
+    o: Occurrence,
+    text: str,
+    flags: tuple[str, ...] = (),
+    tick: bool = False,
+    when: str = "",
+    spoken: str = "",
+) -> str:
+    """One event in a cell or the day list: its symbol, its time, its words, and flags in words.
 
-    The flags (HELD, MOVED, RESTART...) stand outside the struck-through text, so that they
-    read plainly in every browser and in WeasyPrint; a tick box stands before what a
-    caregiver gives or does.
+    The tick box, the symbol and the time stay together on one line (so a box is never parted
+    from the time it is for); the flags (HELD, MOVED, RESTART...) stand outside the
+    struck-through text, so that they read plainly in every browser and in WeasyPrint.
     """
     sym, _, cls = MARKS[o.kind]
     strike = " cancelled" if o.status is Status.CANCELLED else ""
     box = _TICK if tick else ""
-    shown = "".join(f'<strong class="flag">{_e(f)}</strong> ' for f in flags)
+    clock = f" {_e(when)}" if when else ""
+    shown = "".join(f' <strong class="flag">{_e(f)}</strong>' for f in flags)
+    words = f' <span class="what{strike}">{_e(text)}</span>' if text else ""
+    # A symbol without words beside it is named for screen readers.
+    named = f' role="img" aria-label="{_e(spoken)}"' if spoken and not text else ""
     return (
-        f'<span class="ev k-{cls}">{box}<span class="sym">{sym}</span>{shown}'
-        f'<span class="what{strike}">{_e(text)}</span></span>'
+        f'<span class="ev k-{cls}"><span class="head">{box}<span class="sym"{named}>{sym}</span>{clock}</span>'
+        f"{shown}{words}</span>"
     )
 
 
@@ -378,17 +450,68 @@ def _ticked(o: Occurrence, layout: Layout) -> bool:
 
 
 def _default_time(o: Occurrence, layout: Layout) -> bool:
-    """Whether an event stands at the schedule's default time, which the care team sets."""
-    agent = layout.schedule.agents.get(o.agent or "")
-    return agent is not None and bool(agent.times) and o.agent not in layout.plan.times
+    """Whether an event's time comes from the schedule's default time, which the care team sets.
+
+    A premedication's time follows the drug it comes before. A time that an interruption with a
+    given stop time set (the stop itself, the restart and what moved with it) is the care
+    team's, not a default.
+    """
+    if not isinstance(o.start, datetime):
+        return False
+    agent_id, befores = o.agent or "", {0}
+    if o.kind is Kind.PREMEDICATION:
+        found = {
+            pre.before: pre.minutes_before or UNTIMED_PREMEDICATION_MINUTES
+            for phase in layout.schedule.phases
+            for pre in phase.premedications
+            if pre.agent == o.agent
+        }
+        before = next(iter(found)) if len(found) == 1 else None
+        if before is None:
+            return False
+        agent_id = before
+        befores = {
+            pre.minutes_before or UNTIMED_PREMEDICATION_MINUTES
+            for phase in layout.schedule.phases
+            for pre in phase.premedications
+            if pre.agent == o.agent
+        }
+    agent = layout.schedule.agents.get(agent_id)
+    if agent is None or not agent.times or agent_id in layout.plan.times:
+        return False
+    usual = {
+        (datetime.combine(o.start_date, t) - timedelta(minutes=m)).time()
+        for t in agent.times
+        for m in befores
+    }
+    if o.start.time().replace(tzinfo=None) in usual:
+        return True
+    return not any(stop <= o.start for stop in layout.given_stops(agent_id))
 
 
-def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
-    """What happens on ``day``, in time order, each with its words and flags."""
+def _routine_bag(o: Occurrence) -> bool:
+    """A planned bag change like the day before's: not a dose change, not moved on its own."""
+    return (
+        o.kind is Kind.BAG_CHANGE
+        and o.status is Status.PLANNED
+        and isinstance(o.title_text, Msg)
+        and o.title_text.key == "title.bag_change"
+    )
+
+
+def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, list[str]]:
+    """What happens on ``day``, in time order, each with its words and flags.
+
+    ``terse``: a routine bag change shows its tick box, symbol and time without the words
+    "Bag change", which the month's first one says (and the legend on page 1): a week of
+    routine bag changes then takes one line of the page, not two.
+    """
     lang = layout.lang
     classes: list[str] = []
     items: list[tuple[tuple[int, str], str]] = []
     named = True  # a dose in a cell always says which drug: never "140 mg" alone
+    # An infusion is named where the plan gives more than one drug; alone, "Infusion" is enough.
+    infusion_named = len({o.agent for o in layout.occurrences if o.kind in (Kind.DOSE, Kind.INFUSION)}) > 1
     dosing_today = {o.agent for o in layout.by_day.get(day, []) if o.kind is Kind.DOSE and o.agent}
     for o in layout.covering.get(day, []):
         classes.append(MARKS[o.kind][2])
@@ -401,8 +524,8 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
             words = lang.text(o.title_text) if others or _continuing(layout) else lang.say("cell.rest")
             items.append(((0, ""), _mark(o, words)))
         elif o.start_date == day and o.kind is Kind.INFUSION:
-            name = f"{_short(layout.schedule, o.agent, lang)} " if named and o.agent else ""
-            text = f"{_time(o, layout)} {name}{lang.text(msg('cell.infusion', dose=_written(o)))}"
+            name = f"{_short(layout.schedule, o.agent, lang)} " if infusion_named and o.agent else ""
+            text = f"{name}{lang.text(msg('cell.infusion', dose=_written(o)))}"
             marks = tuple(
                 f
                 for f in (
@@ -411,7 +534,7 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
                 )
                 if f
             )
-            items.append(((1, _sort_time(o)), _mark(o, text, marks)))
+            items.append(((1, _sort_time(o)), _mark(o, text, marks, when=_time(o, layout))))
     # Several planned doses of one oral drug on a day share a line, a tick box for each time.
     doses: dict[tuple[str, str], list[Occurrence]] = {}
     for o in layout.by_day.get(day, []):
@@ -437,14 +560,21 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
         written = _keep_unit(lang.text(_written(o)))  # the computed amount is in the day list
         word = {
             Kind.DOSE: f"{name} {written}".strip(),
-            Kind.BAG_CHANGE: lang.say("cell.bag"),
+            Kind.BAG_CHANGE: "" if terse and _routine_bag(o) else lang.say("cell.bag"),
             Kind.PREMEDICATION: lang.say("cell.premedication"),
             Kind.OBSERVATION: lang.say("cell.observation"),
             Kind.INFUSION_END: lang.say("cell.stopped" if o.stopped else "cell.end"),
             Kind.VISIT: lang.text(o.title_text),
         }[o.kind]
         tick = _ticked(o, layout)
-        items.append(((1, _sort_time(o)), _mark(o, f"{_time(o, layout)} {word}", _called_off(o, lang), tick)))
+        items.append(
+            (
+                (1, _sort_time(o)),
+                _mark(
+                    o, word, _called_off(o, lang), tick, when=_time(o, layout), spoken=lang.say("cell.bag")
+                ),
+            )
+        )
     # MOVED once a cell, for whatever moved there (a cycle moves all its events together).
     starting = [
         *layout.by_day.get(day, []),
@@ -452,6 +582,19 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
     ]
     moved = dict.fromkeys(was for was in (_moved(o, layout) for o in starting) if was is not None)
     items += [((0, "~"), f'<span class="ev"><strong class="flag">{_e(was)}</strong></span>') for was in moved]
+    if day in layout.was_due:
+        # The day a delayed cycle was due is not left blank: it says where the cycle went.
+        cycle, now = layout.was_due[day]
+        words = lang.say("cell.delayed", cycle=cycle, date=lang.short_date(now))
+        items.append(((0, "!"), f'<span class="ev"><strong class="flag">{_e(words)}</strong></span>'))
+    # A day on which every dose of a drug by mouth is held says so first, in words: nobody takes
+    # "the usual" tablet because a struck line was missed.
+    for drug in dict.fromkeys(o.agent or "" for o in layout.by_day.get(day, []) if o.kind is Kind.DOSE):
+        agent = layout.schedule.agents.get(drug)
+        today = [o for o in layout.by_day[day] if o.kind is Kind.DOSE and o.agent == drug]
+        if agent is not None and agent.oral and all(o.status is Status.CANCELLED for o in today):
+            none = lang.say("cell.none_today", agent=_short(layout.schedule, drug, lang).lower())
+            items.append(((0, "!"), f'<span class="ev none"><strong>{_e(none)}</strong></span>'))
     items.sort(key=lambda item: item[0])
     return " ".join(dict.fromkeys(classes)), [html for _, html in items]
 
@@ -478,7 +621,10 @@ def _month(layout: Layout, year: int, month: int) -> str:
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     head = "".join(f"<th>{_e(lang.weekday(d))}</th>" for d in weeks[0])
     rows = []
+    worded = False  # whether a routine bag change in this month has said "Bag change" yet
     for week in weeks:
+        if all(not layout.first <= day <= layout.last for day in week if day.month == month):
+            continue  # a week wholly before the plan starts or after it ends
         cells = []
         busy = False
         for day in week:
@@ -486,7 +632,8 @@ def _month(layout: Layout, year: int, month: int) -> str:
                 cells.append('<td class="out"></td>')
                 continue
             inside = layout.first <= day <= layout.last
-            classes, lines = _cell_events(layout, day) if inside else ("", [])
+            classes, lines = _cell_events(layout, day, terse=worded) if inside else ("", [])
+            worded = worded or any(_routine_bag(o) for o in layout.by_day.get(day, []) if inside)
             busy = busy or bool(lines)
             label = layout.label(day) if inside else None
             lab = f'<span class="lab">{_e(lang.text(label))}</span>' if label else ""
@@ -501,7 +648,7 @@ def _month(layout: Layout, year: int, month: int) -> str:
                 lab += f'<span class="pday">{_e(pday)}</span>'
             cells.append(
                 f'<td class="{classes}" data-date="{day.isoformat()}">{lab}<span class="num">{day.day}</span>'
-                f"{''.join(lines)}</td>"
+                f"{_soft_hyphens(''.join(lines), lang.code)}</td>"
             )
         # A week in which nothing happens (a long rest) takes a short row: the page holds more months.
         rows.append(f"<tr>{''.join(cells)}</tr>" if busy else f'<tr class="quiet">{"".join(cells)}</tr>')
@@ -525,35 +672,80 @@ def _routine(o: Occurrence, lang: Language) -> str | None:
     return None
 
 
+def _run_row(run: list[Occurrence], layout: Layout) -> str:
+    """One row for a run of identical events: its first day, the days it spans, how often, the last.
+
+    "Every day" is said only when the run has no gap (a held dose in the middle has a row of its
+    own and breaks the "every day").
+    """
+    lang = layout.lang
+    first, last = run[0], run[-1]
+    if first.cycle is not None and first.cycle == last.cycle:
+        label = msg("label.cycle_days", cycle=first.cycle, first=first.day, last=last.day)
+    elif first.cycle is None and last.cycle is None:
+        label = msg("label.plan_days", first=first.day, last=last.day)
+    else:
+        label = first.label_text
+    daily = len({o.start_date for o in run}) == (last.start_date - first.start_date).days + 1 == len(run)
+    what = lang.say(
+        "days.run_daily" if daily else "days.run",
+        what=first.title_text,
+        count=len(run),
+        last=last.start_date,
+    )
+    return (
+        f'<tr class="run"><td class="date">{_e(lang.date(first.start_date))}</td>'
+        f'<td class="lab">{_e(lang.text(label))}</td><td class="time">{_e(_time(first, layout))}</td>'
+        f"<td>{_mark(first, what)}</td></tr>"
+    )
+
+
 def _day_list(layout: Layout, full: bool = False) -> str:
     """Every event by day, or (the default) special days and changes with each run summarised.
 
-    A run of identical events (the same daily dose, routine bag changes of one cycle) shows its
-    first event and one line for the rest, which the month grid shows day by day.
+    A run of identical events (the same daily dose, routine bag changes of one cycle) takes one
+    row, from its first day to its last; the month grid shows it day by day.
     """
     lang = layout.lang
     rows = []
     runs: dict[str, list[Occurrence]] = {}
-    order: list[Occurrence | str] = []
+    order: list[tuple[Occurrence, str | None]] = []
     for o in layout.occurrences:
         key = None if full else _routine(o, lang)
-        if key is None:
-            order.append(o)
-        elif key in runs:
-            runs[key].append(o)
-        else:
-            runs[key] = [o]
-            order += [o, key]
-    for item in order:
-        if isinstance(item, str):
-            rest = runs[item][1:]
-            if rest:
-                line = lang.say(
-                    "days.more", count=len(rest), first=rest[0].start_date, last=rest[-1].start_date
-                )
-                rows.append(f'<tr class="more"><td colspan="4">{_e(line)}</td></tr>')
+        if key is None or key not in runs:
+            order.append((o, key))
+        if key is not None:
+            runs.setdefault(key, []).append(o)
+    # Where an infusion ends and the days without it begin, one row says both.
+    rest_of: dict[int, Occurrence] = {}
+    if not full:
+        rests = {
+            (o.start_date, o.cycle): o
+            for o in layout.occurrences
+            if o.kind is Kind.REST and o.status is Status.PLANNED
+        }
+        for o in layout.occurrences:
+            rest = rests.get((o.start_date, o.cycle))
+            if o.kind is Kind.INFUSION_END and o.status is Status.PLANNED and rest is not None:
+                rest_of[id(o)] = rest
+    merged = {id(rest) for rest in rest_of.values()}
+    for o, key in order:
+        if key is not None and len(runs[key]) > 1:
+            rows.append(_run_row(runs[key], layout))
             continue
-        o = item
+        if id(o) in merged:
+            continue
+        if id(o) in rest_of:
+            rest = rest_of[id(o)]
+            words = lang.say(
+                "days.end_then_rest", what=o.title_text, rest=rest.title_text, last=rest.dates[-1]
+            )
+            rows.append(
+                f'<tr><td class="date">{_e(lang.date(o.start_date))}</td>'
+                f'<td class="lab">{_e(lang.text(rest.span_label_text))}</td>'
+                f'<td class="time">{_e(_time(o, layout))}</td><td>{_mark(o, words)}</td></tr>'
+            )
+            continue
         cls = ' class="cancelled"' if o.status is Status.CANCELLED else ""
         when = _e(lang.date(o.start_date))
         if o.moved_from is not None:
@@ -630,8 +822,41 @@ def _when_to_call(layout: Layout) -> str:
     )
 
 
-#: How many key dates page 1 lists; the course overview and the month grids have the rest.
+#: How many key dates page 1 lists at most; the course overview and the month grids have the rest.
 KEY_DATES = 8
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes wrapped at ``width`` characters (12 pt on A4: about 80)."""
+    return max(1, len(textwrap.wrap(text, width)))
+
+
+def _page_1_lines(layout: Layout) -> int:
+    """The lines page 1 has left for key dates, after what else it must hold.
+
+    An estimate in lines of 12 pt text, against the full blinatumomab course (9 lines for key
+    dates with its title, indication, facts, warning signs and legend). A test prints every
+    example plan, on A4 and US Letter, in WeasyPrint and Chromium, and finds the whole legend
+    on page 1.
+    """
+    lang, s = layout.lang, layout.schedule
+    signs = [
+        f"{lang.content(a.short_name)}: {lang.content(x.text)}"
+        for a in s.agents.values()
+        for x in a.advice
+        if x.warning
+    ]
+    used = (
+        _lines(lang.content(s.title), 45)
+        - 1
+        + _lines(lang.content(s.indication), 80)
+        - 1
+        + max(0, (len(_facts(layout)) + 1) // 2 - 3)
+        + max(0, sum(_lines(sign, 76) for sign in signs) - 5)
+        + max(0, (len({o.kind for o in layout.occurrences} & set(MARKS)) + 2) // 3 - 2)
+    )
+    return 9 - used
+
 
 _CONTACT_WORDS = {
     "daytime": "contact.daytime",
@@ -673,8 +898,15 @@ def _key_dates(layout: Layout) -> str:
             (daily[-1].start_date, "", daily[-1].label_text, msg("key.last_day", what=daily[-1].title_text))
         )
     rows.sort(key=lambda r: (r[0], r[1]))
-    more = len(rows) - KEY_DATES
-    rows = rows[:KEY_DATES]
+    # As many as page 1 holds: a long title, many facts or a long legend leave fewer lines.
+    lines, shown = _page_1_lines(layout), 0
+    for _, _, _, what in rows[:KEY_DATES]:
+        lines -= _lines(lang.text(what), 50)
+        if lines < 0:
+            break
+        shown += 1
+    more = len(rows) - shown
+    rows = rows[:shown]
     body = "".join(
         f'<tr><td class="date">{_e(lang.date(day))}</td><td class="lab">{_e(lang.text(label))}</td>'
         f"<td>{_e(time)}</td><td>{_e(lang.text(what))}</td></tr>"

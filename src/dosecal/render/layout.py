@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from dosecal.adjustments import Interruption
 from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
 from dosecal.words import ENGLISH, Language, Msg, msg
@@ -87,9 +88,13 @@ class Layout:
         # How far each cycle's first event moved: an event that moved just as far moved with its
         # cycle, and the month grid says MOVED once, where the cycle now starts.
         self.cycle_shift: dict[int, int] = {}
+        #: Where a delayed cycle was due: its old first day -> (cycle, the day it now starts).
+        self.was_due: dict[date, tuple[int, date]] = {}
         for o in self.occurrences:
             if o.cycle is not None and o.cycle not in self.cycle_shift and o.status is Status.PLANNED:
                 self.cycle_shift[o.cycle] = (o.start_date - o.moved_from).days if o.moved_from else 0
+                if o.moved_from is not None and o.moved_from != o.start_date:
+                    self.was_due[o.moved_from] = (o.cycle, o.start_date)
         self.by_day: dict[date, list[Occurrence]] = defaultdict(list)
         self.covering: dict[date, list[Occurrence]] = defaultdict(list)
         for o in self.occurrences:
@@ -99,6 +104,23 @@ class Layout:
                     self.covering[day].append(o)
             else:
                 self.by_day[o.start_date].append(o)
+
+    def given_stops(self, agent: str) -> list[datetime]:
+        """When an infusion of ``agent`` stopped at a clock time the care team gave (``C1D10@14:00``)."""
+        given = {
+            (a.cycle, a.day)
+            for a in self.plan.adjustments
+            if isinstance(a, Interruption) and a.at is not None
+        }
+        return [
+            o.start
+            for o in self.occurrences
+            if o.kind is Kind.INFUSION_END
+            and o.stopped
+            and o.agent == agent
+            and (o.cycle, o.day) in given
+            and isinstance(o.start, datetime)
+        ]
 
     def label(self, day: date) -> Msg | None:
         """``C2D8`` for a day inside a cycle, ``Day 12`` for a plan day outside cycles, or ``None``."""
