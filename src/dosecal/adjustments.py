@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import TYPE_CHECKING
 
+from dosecal import limits
 from dosecal.words import Cap, Content, Msg, msg
 
 if TYPE_CHECKING:
@@ -219,8 +220,8 @@ def parse_hold(spec: str) -> Hold:
     m = _CYCLE_DAY.match(spec.strip())
     if m is None:
         raise ValueError(msg("error.adjustments.spec_dose_write_cndd", spec=spec))
-    cycle = int(m.group("cycle")) if m.group("cycle") else None
-    day = int(m.group("day"))
+    cycle = _bounded(m.group("cycle"), limits.MAX_CYCLES) if m.group("cycle") else None
+    day = _bounded(m.group("day"), limits.MAX_DAY)
     if day < 1 or (cycle is not None and cycle < 1):
         raise ValueError(msg("error.adjustments.spec_cycles_and_days", spec=spec))
     return Hold(day=day, cycle=cycle, agent=m.group("agent").lower() if m.group("agent") else None)
@@ -229,17 +230,19 @@ def parse_hold(spec: str) -> Hold:
 def parse_delay(spec: str) -> Delay:
     """``2=7`` (cycle 2, seven days later) or ``2=2027-03-08`` (cycle 2 to start that day)."""
     cycle, sep, value = spec.partition("=")
-    if not sep or not cycle.strip().isdigit() or int(cycle) < 1:
+    if not sep or not cycle.strip().isdigit() or _bounded(cycle, limits.MAX_CYCLES) < 1:
         raise ValueError(msg("error.adjustments.spec_must_written_cycle", spec=spec))
     value = value.strip()
     if value.isdigit():
-        if int(value) < 1:
+        days = _bounded(value, limits.MAX_DELAY_DAYS)
+        if days < 1:
             raise ValueError(msg("error.adjustments.spec_delay_at_least", spec=spec))
-        return Delay(cycle=int(cycle), days=int(value))
+        return Delay(cycle=int(cycle), days=days)
     try:
-        return Delay(cycle=int(cycle), to=date.fromisoformat(value))
+        to = date.fromisoformat(value)
     except ValueError:
         raise ValueError(msg("error.adjustments.spec_value_neither_number", spec=spec, value=value)) from None
+    return Delay(cycle=int(cycle), to=limits.check_date(to))
 
 
 _INTERRUPT = re.compile(
@@ -260,7 +263,9 @@ def parse_interruption(spec: str) -> Interruption:
     m = _INTERRUPT.match(head.replace(" ", ""))
     if m is None:
         raise ValueError(msg("error.adjustments.spec_must_written_cndd", spec=spec))
-    cycle, day, amount = int(m.group("cycle")), int(m.group("day")), int(m.group("length"))
+    cycle = _bounded(m.group("cycle"), limits.MAX_CYCLES)
+    day = _bounded(m.group("day"), limits.MAX_CYCLE_DAYS)
+    amount = _bounded(m.group("length"), limits.MAX_INTERRUPTION_DAYS * 24)
     if cycle < 1 or day < 1 or amount < 1:
         raise ValueError(msg("error.adjustments.spec_cycles_days_and", spec=spec))
     at: time | None = None
@@ -303,6 +308,14 @@ def interruption(
     """
     if days < 0 or hours < 0 or days + hours == 0:
         raise ValueError(msg("error.adjustments.interruption_lasts_at_least"))
+    if days * 24 + hours > limits.MAX_INTERRUPTION_DAYS * 24:
+        raise ValueError(
+            msg(
+                "error.limits.interruption_too_long",
+                hours=days * 24 + hours,
+                maximum=limits.MAX_INTERRUPTION_DAYS,
+            )
+        )
     if cause is not None and cause not in CAUSES:
         raise ValueError(
             msg("error.adjustments.cause_must_one_join", join=", ".join(CAUSES), cause=repr(cause))
@@ -324,4 +337,16 @@ def parse_dose_change(spec: str) -> DoseChange:
         start = date.fromisoformat(when.strip())
     except ValueError:
         raise ValueError(msg("error.adjustments.spec_when_date_yyyy", spec=spec, when=when)) from None
-    return DoseChange(agent=agent.strip(), start=start, dose=dose.strip())
+    return DoseChange(agent=agent.strip(), start=limits.check_date(start), dose=dose.strip())
+
+
+def _bounded(digits: str, maximum: int) -> int:
+    """A number written in digits, at most ``maximum``.
+
+    The length is checked before converting, so that a 5,000-digit number gets the same
+    message as any other too large, not Python's own limit on converting long digit strings.
+    """
+    text = digits.strip()
+    if len(text.lstrip("0")) > len(str(maximum)):
+        raise ValueError(msg("error.limits.number_too_large", value=text[:12] + "…", maximum=maximum))
+    return limits.check_number(int(text), maximum)

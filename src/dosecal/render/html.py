@@ -762,7 +762,7 @@ def _instructions(layout: Layout) -> str:
 def _sources(s: Schedule, lang: Language) -> str:
     items = "".join(
         f"<li>{_e(lang.content(src.title))}"
-        + (f' <a href="{_e(src.url)}">{_e(src.url)}</a>' if src.url else "")
+        + (f' <a href="{_e(src.url)}">{_e(src.url)}</a>' if src.url and src.linkable else "")
         + "</li>"
         for src in s.sources.values()
     )
