@@ -265,7 +265,8 @@ def parse_interruption(spec: str) -> Interruption:
         raise ValueError(msg("error.adjustments.spec_must_written_cndd", spec=spec))
     cycle = _bounded(m.group("cycle"), limits.MAX_CYCLES)
     day = _bounded(m.group("day"), limits.MAX_CYCLE_DAYS)
-    amount = _bounded(m.group("length"), limits.MAX_INTERRUPTION_DAYS * 24)
+    hourly = m.group("unit").lower() == "h"
+    amount = _bounded(m.group("length"), limits.MAX_INTERRUPTION_DAYS * (24 if hourly else 1))
     if cycle < 1 or day < 1 or amount < 1:
         raise ValueError(msg("error.adjustments.spec_cycles_days_and", spec=spec))
     at: time | None = None
@@ -278,7 +279,7 @@ def parse_interruption(spec: str) -> Interruption:
             ) from None
         if len(m.group("at").strip()) != 5 or at.second:
             raise ValueError(msg("error.adjustments.spec_group_time_hh", spec=spec, group=m.group("at")))
-    hours = amount if m.group("unit").lower() == "h" else 0
+    hours = amount if hourly else 0
     days = 0 if hours else amount
     extra: dict[str, str] = {}
     for option in options:
@@ -348,5 +349,6 @@ def _bounded(digits: str, maximum: int) -> int:
     """
     text = digits.strip()
     if len(text.lstrip("0")) > len(str(maximum)):
-        raise ValueError(msg("error.limits.number_too_large", value=text[:12] + "…", maximum=maximum))
+        shown = text if len(text) <= 12 else text[:12] + "…"
+        raise ValueError(msg("error.limits.number_too_large", value=shown, maximum=maximum))
     return limits.check_number(int(text), maximum)

@@ -42,9 +42,17 @@ INTERRUPTED = 130
 TERMINATED = 143
 
 
+class Terminated(SystemExit):
+    """SIGTERM, raised where the program is, so that every ``finally`` runs (temporary files go).
+
+    A SystemExit, so that even outside a command (while click parses) it ends the program
+    quietly with status 143 instead of a traceback.
+    """
+
+
 def _terminate(_signum: int, _frame: object) -> None:
-    """SIGTERM raises, like Ctrl-C, so that every ``finally`` runs: no temporary file stays behind."""
-    raise SystemExit(TERMINATED)
+    """The SIGTERM handler: see :class:`Terminated`."""
+    raise Terminated(TERMINATED)
 
 
 def _inputs(kwargs: Mapping[str, Any]) -> str:
@@ -76,9 +84,9 @@ def _errors(func: Callable[P, R]) -> Callable[P, R]:
             else:
                 click.echo(f"dosecal: {exc}", err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Terminated) as exc:
             click.echo(f"dosecal: {say('error.cli.interrupted')}", err=True)
-            sys.exit(INTERRUPTED)
+            sys.exit(TERMINATED if isinstance(exc, Terminated) else INTERRUPTED)
         except Exception as exc:
             context = click.get_current_context(silent=True)
             if context is not None and context.find_root().params.get("debug"):

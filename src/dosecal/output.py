@@ -271,7 +271,7 @@ def _lock_fd(path: Path, deadline: float) -> int | None:
 
 
 @contextlib.contextmanager
-def locked(path: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock on the file ``path`` names (a link's target) while changing it.
 
     The lock is taken on the file itself (``flock``), never on a lock file that could be left
@@ -280,14 +280,16 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
     exist, the compare-before-replace of :func:`write_all` still refuses a lost change.
 
     Raises:
-        OutputError: another process held the lock for ``timeout`` seconds.
+        OutputError: another process held the lock for ``timeout`` seconds (default
+            :data:`LOCK_TIMEOUT_SECONDS`).
     """
     try:
         import fcntl  # noqa: F401
     except ImportError:
         yield
         return
-    fd = _lock_fd(Path(os.path.realpath(path)), time.monotonic() + timeout)
+    wait = LOCK_TIMEOUT_SECONDS if timeout is None else timeout
+    fd = _lock_fd(Path(os.path.realpath(path)), time.monotonic() + wait)
     try:
         yield
     finally:
