@@ -52,10 +52,10 @@ def one_line_error(stderr: str) -> str:
 
 
 def test_dev_null_is_written_in_place_and_stays_a_device(tmp_path: Path) -> None:
-    before = os.stat("/dev/null")
+    before = Path("/dev/null").stat()
     result = dosecal(*GENERATE, "-o", "/dev/null", "--format", "ics", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    after = os.stat("/dev/null")
+    after = Path("/dev/null").stat()
     assert stat.S_ISCHR(after.st_mode)
     assert (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
 
@@ -67,7 +67,7 @@ def test_a_full_device_is_a_reported_error_not_a_success(tmp_path: Path) -> None
     line = one_line_error(result.stderr)
     assert "/dev/full" in line
     assert "No space left" in line
-    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    assert stat.S_ISCHR(Path("/dev/full").stat().st_mode)
 
 
 def test_a_fifo_is_written_through_and_stays_a_fifo(tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_dev_stdout_goes_where_the_shell_sent_it_appending(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     data = log.read_bytes()
     assert data.startswith(b"earlier line\nBEGIN:VCALENDAR")
-    assert os.path.islink("/dev/stdout")  # never replaced by a file
+    assert Path("/dev/stdout").is_symlink()  # never replaced by a file
     assert debris(tmp_path) == []
 
 
@@ -112,7 +112,7 @@ def test_a_link_to_a_file_stays_a_link_and_its_target_is_replaced(tmp_path: Path
     result = dosecal(*GENERATE, "-o", str(link), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert link.is_symlink()
-    assert os.readlink(link) == "real.ics"
+    assert link.readlink() == Path("real.ics")
     assert real.read_bytes().startswith(b"BEGIN:VCALENDAR")
     assert debris(tmp_path) == []
 
@@ -255,6 +255,9 @@ CLI_READY = (
 )
 
 
+LONG = ["--until", "2036-12-31", "--tz", "Europe/Paris", "--full-list", "-o"]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_generate_leaves_the_old_output_and_no_temporary(tmp_path: Path, signum: int) -> None:
     rng = random.Random(signum * 7)
@@ -263,8 +266,17 @@ def test_a_signal_during_generate_leaves_the_old_output_and_no_temporary(tmp_pat
     for _ in range(5):
         target.write_bytes(b"old plan")
         proc = subprocess.Popen(
-            [sys.executable, "-c", CLI_READY, "generate", "nilotinib", "--start", "2027-01-04"]
-            + ["--until", "2036-12-31", "--tz", "Europe/Paris", "--full-list", "-o", str(target)],
+            [
+                sys.executable,
+                "-c",
+                CLI_READY,
+                "generate",
+                "nilotinib",
+                "--start",
+                "2027-01-04",
+                *LONG,
+                str(target),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=tmp_path,
