@@ -663,6 +663,7 @@ CATALOGUE: dict[str, str] = dict(
             "{count} adjustments; a plan's history holds at most {maximum}: start a new plan file from the plan as it is now",
         ),
         N_("error.tomlfile.nested_too_deep", "arrays or tables are nested too deeply"),
+        N_("error.tomlfile.number_too_long", "a number has more digits than any value dosecal accepts"),
         N_(
             "error.plan.stop_before_start",
             "the stop on {date} is before day 1 ({start}): every event would be cancelled",

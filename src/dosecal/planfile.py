@@ -145,8 +145,10 @@ def _adjustment(t: Table) -> Adjustment | None:
         cycle = t.get_int("cycle", minimum=1, maximum=limits.MAX_CYCLES)
         days = t.get_int("days", required=False, minimum=1, maximum=limits.MAX_DELAY_DAYS)
         to = t.get_date("to", required=False)
-        if (days is None) == (to is None):
+        if t.has("days") == t.has("to"):
             t.error(None, msg("error.planfile.delay_gives_either_days"))
+        elif days is None and to is None:
+            pass  # the value given was refused, with its own message
         elif cycle is not None:
             made = Delay(cycle=cycle, days=days, to=to, note=note)
     elif kind == "hold":
@@ -189,8 +191,8 @@ def _interruption(t: Table, note: str | None) -> Interruption | None:
     if days is None and hours is None and not t.has("days") and not t.has("hours"):
         t.error(None, msg("error.planfile.interruption_gives_its_length"))
         return None
-    if cycle is None or day is None:
-        return None
+    if cycle is None or day is None or (days is None and t.has("days")) or (hours is None and t.has("hours")):
+        return None  # a value given was refused, with its own message
     try:
         return interruption(
             cycle, day, days=days or 0, hours=hours or 0, at=at, restart=restart, cause=cause, note=note

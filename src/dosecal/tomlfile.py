@@ -144,7 +144,8 @@ def parse_toml(text: str) -> dict[str, Any]:
     """Parse TOML text; arrays or tables nested too deep for the parser are a syntax error.
 
     tomllib recurses once per level, so ``[[[[...`` a few thousand deep raises RecursionError
-    instead of TOMLDecodeError; this is the one place every TOML input is parsed.
+    instead of TOMLDecodeError, and an integer of over 4,300 digits a plain ValueError; this
+    is the one place every TOML input is parsed.
 
     Raises:
         tomllib.TOMLDecodeError: the text is not TOML, or is nested too deeply.
@@ -153,6 +154,10 @@ def parse_toml(text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except RecursionError:
         raise tomllib.TOMLDecodeError(str(msg("error.tomlfile.nested_too_deep"))) from None
+    except tomllib.TOMLDecodeError:
+        raise
+    except ValueError:  # an integer of thousands of digits: Python refuses to convert it
+        raise tomllib.TOMLDecodeError(str(msg("error.tomlfile.number_too_long"))) from None
 
 
 def read_toml(
