@@ -8,7 +8,6 @@ must be in the file; a run that could not record says so and exits 1.
 from __future__ import annotations
 
 import fcntl
-import os
 import subprocess
 import sys
 import threading
