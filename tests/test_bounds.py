@@ -302,7 +302,7 @@ def _before(start: str, days: int) -> str:
     return (date.fromisoformat(start) - timedelta(days=days)).isoformat()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=hostile_plan(), command=st.sampled_from(["check", "generate"]))
 def test_hypothesis_hostile_plan_files_exit_1_one_line_each_no_file_changed(
     tmp_path: Path, text: str, command: str
@@ -339,7 +339,7 @@ def hostile_option(draw: st.DrawFn) -> tuple[str, str]:
     return option, OPTION_VALUES[option](draw)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(option=hostile_option())
 def test_hypothesis_hostile_option_values_exit_1_or_2_in_one_line(
     tmp_path: Path, option: tuple[str, str]
