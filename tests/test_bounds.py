@@ -9,6 +9,7 @@ changed. The hypothesis tests throw hostile plan files and option values at the 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -302,20 +303,56 @@ def _before(start: str, days: int) -> str:
     return (date.fromisoformat(start) - timedelta(days=days)).isoformat()
 
 
+FILE_KINDS = ["regular", "fifo", "link to /dev/zero", "folder", "too large"]
+
+
+def _make(plan: Path, kind: str, text: str) -> None:
+    """Put a hostile plan at ``plan``: the text itself, or an odd kind of file."""
+    if kind == "regular":
+        plan.write_text(text, encoding="utf-8")
+    elif kind == "fifo":
+        os.mkfifo(plan)
+    elif kind == "link to /dev/zero":
+        plan.symlink_to("/dev/zero")
+    elif kind == "folder":
+        plan.mkdir()
+    else:
+        plan.write_text(text + "#" * limits.MAX_FILE_BYTES, encoding="utf-8")
+
+
+def _state(path: Path) -> tuple[int, bytes]:
+    """What a path is and holds, to tell that nothing changed."""
+    info = path.lstat()
+    data = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
+    return info.st_mode, data
+
+
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=hostile_plan(), command=st.sampled_from(["check", "generate"]))
+@given(
+    text=hostile_plan(),
+    kind=st.sampled_from(FILE_KINDS),
+    command=st.sampled_from(["check", "generate", "adjust"]),
+)
 def test_hypothesis_hostile_plan_files_exit_1_one_line_each_no_file_changed(
-    tmp_path: Path, text: str, command: str
+    tmp_path_factory: pytest.TempPathFactory, text: str, kind: str, command: str
 ) -> None:
-    plan = tmp_path / "hostile.plan.toml"
-    plan.write_text(text, encoding="utf-8")
-    out = tmp_path / "out.ics"
+    folder = tmp_path_factory.mktemp("hostile")
+    plan = folder / "hostile.plan.toml"
+    _make(plan, kind, text)
+    before = _state(plan)
+    out = folder / "out.ics"
     out.write_bytes(b"old output")
-    args = ["check", str(plan)] if command == "check" else ["generate", "--plan", str(plan), "-o", str(out)]
-    refused(run(*args), "hostile.plan.toml")
-    assert plan.read_text(encoding="utf-8") == text
+    args = {
+        "check": ["check", str(plan)],
+        "generate": ["generate", "--plan", str(plan), "-o", str(out)],
+        "adjust": ["adjust", str(plan), "--stop", "2027-06-01", "--note", "hostile"],
+    }[command]
+    lines = refused(run(*args), "hostile.plan.toml")
+    if kind != "regular":
+        assert len(lines) == 1
+    assert _state(plan) == before
     assert out.read_bytes() == b"old output"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile.plan.toml", "out.ics"]
+    assert sorted(p.name for p in folder.iterdir()) == ["hostile.plan.toml", "out.ics"]
 
 
 OPTION_VALUES: dict[str, Callable[[st.DrawFn], str]] = {
@@ -370,3 +407,40 @@ def test_a_fifo_plan_file_does_not_hang_check(tmp_path: Path) -> None:
         pytest.fail("dosecal check hung on a FIFO")
     assert proc.returncode == 1
     assert "not a regular file" in err
+
+
+_INTEGER_LINE = re.compile(r"^(\s*[A-Za-z_]+\s*=\s*)(\d+)(\s*(?:#.*)?)$")
+
+
+@pytest.mark.parametrize("ident", ["blinatumomab-rr", "inotuzumab", "dasatinib-blinatumomab", "nilotinib"])
+def test_every_number_check_accepts_in_a_definition_generates_without_a_crash(
+    tmp_path: Path, ident: str
+) -> None:
+    """Set each whole number of a built-in definition to values up to the bounds, one at a time.
+
+    Whatever ``check`` accepts, ``generate`` must expand, or refuse in a located line: never
+    the last-resort "this is a bug" line, never an exception.
+    """
+    lines = (ROOT / "schedules" / f"{ident}.toml").read_text(encoding="utf-8").splitlines()
+    plan = ROOT / "examples" / f"{ident}.plan.toml"
+    path = tmp_path / f"{ident}.toml"
+    accepted = 0
+    for i, line in enumerate(lines):
+        m = _INTEGER_LINE.match(line)
+        if m is None:
+            continue
+        for value in (0, 1, limits.MAX_CYCLE_DAYS, limits.MAX_OFFSET_MINUTES, limits.MAX_DAY, 10**6):
+            path.write_text(
+                "\n".join([*lines[:i], f"{m.group(1)}{value}{m.group(3)}", *lines[i + 1 :]]) + "\n"
+            )
+            checked = run("check", str(path))
+            assert "This is a bug" not in checked.stderr, (line, value, checked.stderr)
+            if checked.exit_code:
+                refused(checked, str(path))
+                continue
+            accepted += 1
+            result = run("generate", str(path), "--plan", str(plan), "--format", "json")
+            assert result.exit_code in (0, 1), (line, value, result.stderr)
+            if result.exit_code:
+                refused(result)
+    assert accepted > 10
