@@ -84,6 +84,8 @@ def _errors(func: Callable[P, R]) -> Callable[P, R]:
             else:
                 click.echo(f"dosecal: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise  # click's own: usage errors keep exit status 2
         except (KeyboardInterrupt, Terminated) as exc:
             click.echo(f"dosecal: {say('error.cli.interrupted')}", err=True)
             sys.exit(TERMINATED if isinstance(exc, Terminated) else INTERRUPTED)
@@ -321,8 +323,12 @@ def generate(
             click.echo(say("cli.wrote", target=target, count=len(course)), err=True)
     for target, data in rendered:
         if target == "-":
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+            try:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            except BrokenPipeError:  # the reader stopped early (| head): nothing to report
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(1)
 
 
 @main.command(

@@ -162,7 +162,7 @@ def history(schedule: Schedule, plan: Plan) -> tuple[Occurrence, ...]:
         current = {o.uid: o for o in expand_once(schedule, plan, plan.adjustments[:k])}
         if not k:
             original = {uid: o.start_date for uid, o in current.items()}
-        if k:
+        else:
             for uid, o in current.items():
                 before = previous.get(uid) or seen.get(uid)
                 if before is not None and changes_of(before) != changes_of(o):

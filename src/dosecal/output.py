@@ -115,7 +115,7 @@ def _stage(t: _Target) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         Path(name).chmod(info.st_mode & 0o7777 if info is not None else _umask_mode())
-        if info is not None and os.geteuid() == 0:  # root keeps a user's file theirs
+        if info is not None and getattr(os, "geteuid", lambda: -1)() == 0:  # root keeps a user's file theirs
             with contextlib.suppress(OSError):
                 os.chown(name, info.st_uid, info.st_gid)
     except OSError as exc:
@@ -245,7 +245,8 @@ def _lock_fd(path: Path, deadline: float) -> int | None:
 
     while True:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | os.O_CLOEXEC)
+            flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(path, flags)
         except OSError:
             return None  # the reader reports a missing or unreadable file in its own words
         try:
