@@ -444,3 +444,24 @@ def test_every_number_check_accepts_in_a_definition_generates_without_a_crash(
             if result.exit_code:
                 refused(result)
     assert accepted > 10
+
+
+@pytest.mark.parametrize(
+    ("args", "ok"),
+    [
+        (["--start", "1900-01-01"], True),
+        (["--start", "2200-12-31"], True),
+        (["--start", "2027-01-04", "--until", "2037-01-10"], True),  # day 3,660
+        (["--start", "2027-01-04", "--until", "2037-01-11"], False),  # day 3,661
+        (["--start", "2027-01-04", "--reminder", str(limits.MAX_REMINDER_MINUTES)], True),
+        (["--start", "2027-01-04", "--reminder", str(limits.MAX_REMINDER_MINUTES + 1)], False),
+    ],
+)
+def test_the_bounds_themselves_are_accepted_and_one_past_them_is_not(
+    tmp_path: Path, args: list[str], ok: bool
+) -> None:
+    result = run("generate", "dasatinib", "--tz", "Europe/Paris", *args, "--format", "json")
+    if ok:
+        assert result.exit_code == 0, result.stderr
+    else:
+        refused(result)
