@@ -152,3 +152,19 @@ def test_nothing_listening_is_one_line() -> None:
         port = s.getsockname()[1]
     line = one_line(publish(f"http://127.0.0.1:{port}/alice/cal/", CREDENTIALS))
     assert f"127.0.0.1:{port}" in line
+
+
+@pytest.mark.parametrize("odd", ["/dev/zero", "fifo", "folder"])
+def test_a_netrc_that_is_not_a_regular_file_is_one_line(tmp_path: Path, odd: str) -> None:
+    import os
+
+    path = tmp_path / odd
+    if odd == "fifo":
+        os.mkfifo(path)
+    elif odd == "folder":
+        path.mkdir()
+    else:
+        path = Path(odd)
+    env = {"DOSECAL_CALDAV_USERNAME": None, "DOSECAL_CALDAV_PASSWORD": None, "NETRC": str(path)}
+    line = one_line(publish("http://127.0.0.1:9/alice/cal/", env))
+    assert f"{path}: cannot read the netrc file" in line

@@ -23,8 +23,9 @@ from icalendar import Calendar
 
 from dosecal.course import Course
 from dosecal.errors import DosecalError, MissingFeatureError
+from dosecal.limits import read_capped
 from dosecal.render.ics import event_resources
-from dosecal.words import msg, say
+from dosecal.words import Msg, msg, say
 
 INSTALL = msg("error.publish.install")
 USER_ENV = "DOSECAL_CALDAV_USERNAME"
@@ -75,6 +76,7 @@ def credentials(url: str, environ: Mapping[str, str] = os.environ) -> tuple[str 
     host = urlsplit(url).hostname or ""
     path = environ.get("NETRC") or str(Path(environ.get("HOME", str(Path.home()))) / ".netrc")
     try:
+        read_capped(Path(path))  # a regular file of sane size: /dev/zero or a FIFO would never end
         found = netrc.netrc(path).authenticators(host)
     except FileNotFoundError:
         found = None
@@ -82,8 +84,8 @@ def credentials(url: str, environ: Mapping[str, str] = os.environ) -> tuple[str 
         # Only the line: the parser's own text can quote a token, and a token can be a password.
         where = f"line {exc.lineno}" if exc.lineno else "not a netrc file"
         raise PublishError(msg("error.publish.path_cannot_read_netrc", path=path, exc=where)) from None
-    except (OSError, ValueError) as exc:  # unreadable, a folder, not UTF-8
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+    except (OSError, ValueError) as exc:  # unreadable, not a regular file, too large, not UTF-8
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else _netrc_reason(exc)
         raise PublishError(msg("error.publish.path_cannot_read_netrc", path=path, exc=why)) from None
     if found is None:
         return user, password
@@ -97,6 +99,12 @@ def shown(text: str) -> str:
 
 
 _USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+
+
+def _netrc_reason(exc: Exception) -> str:
+    """Why a netrc file was refused, without quoting its content (it holds passwords)."""
+    first = exc.args[0] if exc.args else None
+    return str(first) if isinstance(first, Msg) else type(exc).__name__
 
 
 def _loopback(host: str) -> bool:
