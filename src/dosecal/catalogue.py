@@ -686,7 +686,10 @@ CATALOGUE: dict[str, str] = dict(
             "error.output.busy",
             "{path} is being changed by another dosecal command; nothing was written: run the command again when it has finished",
         ),
-        N_("error.cli.interrupted", "interrupted; no output was left half-written"),
+        N_(
+            "error.cli.interrupted",
+            "interrupted: each output (and plan file) is as it was, or whole if it was already written",
+        ),
         N_(
             "error.cli.unexpected",
             "unexpected error ({kind}: {what}) with {inputs}. This is a bug in dosecal: please report it with these inputs (run 'dosecal --debug ...' for the details)",
