@@ -465,3 +465,14 @@ def test_the_bounds_themselves_are_accepted_and_one_past_them_is_not(
         assert result.exit_code == 0, result.stderr
     else:
         refused(result)
+
+
+def test_adjust_never_grows_a_plan_file_past_what_can_be_read_again(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    text = (ROOT / "examples" / "dasatinib.plan.toml").read_text(encoding="utf-8")
+    plan.write_text(text + "#" * (limits.MAX_FILE_BYTES - len(text) - 200) + "\n", encoding="utf-8")
+    before = plan.read_bytes()
+    (line,) = refused(run("adjust", str(plan), "--stop", "2027-02-01", "--note", "x" * 500), "--note")
+    assert "KiB" in line
+    assert plan.read_bytes() == before
+    assert run("check", str(plan)).exit_code == 0

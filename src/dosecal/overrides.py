@@ -309,6 +309,8 @@ def record(plan_file: Path, given: Overrides) -> Recorded:
     text = read_text(plan_file)
     addition = "".join("\n" + planfile.adjustment_toml(a) for a in new)
     updated = text + ("" if text.endswith("\n") else "\n") + addition
+    if len(updated.encode("utf-8")) > limits.MAX_FILE_BYTES:  # it could never be read again
+        raise bad("--note", msg("error.limits.file_too_large", maximum=limits.MAX_FILE_BYTES // 1024))
     if planfile.loads(updated, str(plan_file)).adjustments != (*plan.adjustments, *new):
         raise OutputError(msg("error.overrides.plan_file_adjustment_would", plan_file=str(plan_file)))
     return Recorded(schedule, new, updated, text)
