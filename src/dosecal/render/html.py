@@ -18,7 +18,7 @@ from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
 from dosecal.plan import CONTACTS, Plan
 from dosecal.render.base import RenderOptions
-from dosecal.render.layout import Layout, called_off
+from dosecal.render.layout import SPANS, Layout, called_off
 from dosecal.schedule import Schedule
 from dosecal.words import ENGLISH, Cap, Content, Language, Msg, Value, msg
 
@@ -431,7 +431,7 @@ def _cell_events(layout: Layout, day: date) -> tuple[str, list[str]]:
                 )
             )
     for o in layout.by_day.get(day, []):
-        if id(o) in grouped:
+        if id(o) in grouped or o.kind in SPANS:  # a cancelled span is listed, not a cell event
             continue
         name = _short(layout.schedule, o.agent, lang) if o.agent and named else ""
         written = _keep_unit(lang.text(_written(o)))  # the computed amount is in the day list
