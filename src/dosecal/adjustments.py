@@ -220,8 +220,8 @@ def parse_hold(spec: str) -> Hold:
     m = _CYCLE_DAY.match(spec.strip())
     if m is None:
         raise ValueError(msg("error.adjustments.spec_dose_write_cndd", spec=spec))
-    cycle = _bounded(m.group("cycle"), limits.MAX_CYCLES) if m.group("cycle") else None
-    day = _bounded(m.group("day"), limits.MAX_DAY)
+    cycle = _bounded(m.group("cycle"), limits.MAX_CYCLES, spec) if m.group("cycle") else None
+    day = _bounded(m.group("day"), limits.MAX_DAY, spec)
     if day < 1 or (cycle is not None and cycle < 1):
         raise ValueError(msg("error.adjustments.spec_cycles_and_days", spec=spec))
     return Hold(day=day, cycle=cycle, agent=m.group("agent").lower() if m.group("agent") else None)
@@ -230,11 +230,11 @@ def parse_hold(spec: str) -> Hold:
 def parse_delay(spec: str) -> Delay:
     """``2=7`` (cycle 2, seven days later) or ``2=2027-03-08`` (cycle 2 to start that day)."""
     cycle, sep, value = spec.partition("=")
-    if not sep or not cycle.strip().isdigit() or _bounded(cycle, limits.MAX_CYCLES) < 1:
+    if not sep or not cycle.strip().isdigit() or _bounded(cycle, limits.MAX_CYCLES, spec) < 1:
         raise ValueError(msg("error.adjustments.spec_must_written_cycle", spec=spec))
     value = value.strip()
     if value.isdigit():
-        days = _bounded(value, limits.MAX_DELAY_DAYS)
+        days = _bounded(value, limits.MAX_DELAY_DAYS, spec)
         if days < 1:
             raise ValueError(msg("error.adjustments.spec_delay_at_least", spec=spec))
         return Delay(cycle=int(cycle), days=days)
@@ -263,10 +263,10 @@ def parse_interruption(spec: str) -> Interruption:
     m = _INTERRUPT.match(head.replace(" ", ""))
     if m is None:
         raise ValueError(msg("error.adjustments.spec_must_written_cndd", spec=spec))
-    cycle = _bounded(m.group("cycle"), limits.MAX_CYCLES)
-    day = _bounded(m.group("day"), limits.MAX_CYCLE_DAYS)
+    cycle = _bounded(m.group("cycle"), limits.MAX_CYCLES, spec)
+    day = _bounded(m.group("day"), limits.MAX_CYCLE_DAYS, spec)
     hourly = m.group("unit").lower() == "h"
-    amount = _bounded(m.group("length"), limits.MAX_INTERRUPTION_DAYS * (24 if hourly else 1))
+    amount = _bounded(m.group("length"), limits.MAX_INTERRUPTION_DAYS * (24 if hourly else 1), spec)
     if cycle < 1 or day < 1 or amount < 1:
         raise ValueError(msg("error.adjustments.spec_cycles_days_and", spec=spec))
     at: time | None = None
@@ -341,14 +341,15 @@ def parse_dose_change(spec: str) -> DoseChange:
     return DoseChange(agent=agent.strip(), start=limits.check_date(start), dose=dose.strip())
 
 
-def _bounded(digits: str, maximum: int) -> int:
+def _bounded(digits: str, maximum: int, spec: str) -> int:
     """A number written in digits, at most ``maximum``.
 
     The length is checked before converting, so that a 5,000-digit number gets the same
     message as any other too large, not Python's own limit on converting long digit strings.
     """
     text = digits.strip()
-    if len(text.lstrip("0")) > len(str(maximum)):
+    if len(text.lstrip("0")) > len(str(maximum)) or int(text) > maximum:
         shown = text if len(text) <= 12 else text[:12] + "…"
-        raise ValueError(msg("error.limits.number_too_large", value=shown, maximum=maximum))
-    return limits.check_number(int(text), maximum)
+        where = spec if len(spec) <= 40 else spec[:40] + "…"
+        raise ValueError(msg("error.limits.spec_number_too_large", spec=where, value=shown, maximum=maximum))
+    return int(text)

@@ -632,6 +632,7 @@ CATALOGUE: dict[str, str] = dict(
             "{value} is outside the dates dosecal plans ({earliest} to {latest})",
         ),
         N_("error.limits.number_too_large", "{value} is too large: at most {maximum}"),
+        N_("error.limits.spec_number_too_large", "'{spec}': {value} is too large: at most {maximum}"),
         N_(
             "error.limits.not_regular_file",
             "not a regular file (a device, a pipe or a folder cannot be read as one)",
