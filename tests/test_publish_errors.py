@@ -60,6 +60,13 @@ def test_credentials_in_the_url_are_refused_and_never_shown(url: str) -> None:
     assert "user name or password" in line or "not an http(s) address" in line
 
 
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://127.0.0.1:abc/x/", "http://127.0.0.1:99999/x/", "https://"]
+)
+def test_a_malformed_url_is_refused_before_any_request(url: str) -> None:
+    assert "not an http(s) address" in one_line(publish(url, CREDENTIALS))
+
+
 def test_messages_show_urls_without_userinfo() -> None:
     assert shown(f"failed: http://alice:{SECRET}@host:8080/x") == "failed: http://host:8080/x"
     assert shown("https://dav.example.org/a@b") == "https://dav.example.org/a@b"  # @ in the path stays

@@ -137,6 +137,7 @@ def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        _ = parts.port  # raises for a port that is not a number from 0 to 65535
     except ValueError:  # an unclosed [ or a port that is not a number
         raise PublishError(msg("error.publish.url_url_http_s", url=shown(url))) from None
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
