@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import TYPE_CHECKING
 
+from dosecal import limits
 from dosecal.words import Cap, Content, Msg, msg
 
 if TYPE_CHECKING:
@@ -219,8 +220,8 @@ def parse_hold(spec: str) -> Hold:
     m = _CYCLE_DAY.match(spec.strip())
     if m is None:
         raise ValueError(msg("error.adjustments.spec_dose_write_cndd", spec=spec))
-    cycle = int(m.group("cycle")) if m.group("cycle") else None
-    day = int(m.group("day"))
+    cycle = _bounded(m.group("cycle"), limits.MAX_CYCLES, spec) if m.group("cycle") else None
+    day = _bounded(m.group("day"), limits.MAX_DAY, spec)
     if day < 1 or (cycle is not None and cycle < 1):
         raise ValueError(msg("error.adjustments.spec_cycles_and_days", spec=spec))
     return Hold(day=day, cycle=cycle, agent=m.group("agent").lower() if m.group("agent") else None)
@@ -229,17 +230,19 @@ def parse_hold(spec: str) -> Hold:
 def parse_delay(spec: str) -> Delay:
     """``2=7`` (cycle 2, seven days later) or ``2=2027-03-08`` (cycle 2 to start that day)."""
     cycle, sep, value = spec.partition("=")
-    if not sep or not cycle.strip().isdigit() or int(cycle) < 1:
+    if not sep or not cycle.strip().isdigit() or _bounded(cycle, limits.MAX_CYCLES, spec) < 1:
         raise ValueError(msg("error.adjustments.spec_must_written_cycle", spec=spec))
     value = value.strip()
     if value.isdigit():
-        if int(value) < 1:
+        days = _bounded(value, limits.MAX_DELAY_DAYS, spec)
+        if days < 1:
             raise ValueError(msg("error.adjustments.spec_delay_at_least", spec=spec))
-        return Delay(cycle=int(cycle), days=int(value))
+        return Delay(cycle=int(cycle), days=days)
     try:
-        return Delay(cycle=int(cycle), to=date.fromisoformat(value))
+        to = date.fromisoformat(value)
     except ValueError:
         raise ValueError(msg("error.adjustments.spec_value_neither_number", spec=spec, value=value)) from None
+    return Delay(cycle=int(cycle), to=limits.check_date(to))
 
 
 _INTERRUPT = re.compile(
@@ -260,7 +263,10 @@ def parse_interruption(spec: str) -> Interruption:
     m = _INTERRUPT.match(head.replace(" ", ""))
     if m is None:
         raise ValueError(msg("error.adjustments.spec_must_written_cndd", spec=spec))
-    cycle, day, amount = int(m.group("cycle")), int(m.group("day")), int(m.group("length"))
+    cycle = _bounded(m.group("cycle"), limits.MAX_CYCLES, spec)
+    day = _bounded(m.group("day"), limits.MAX_CYCLE_DAYS, spec)
+    hourly = m.group("unit").lower() == "h"
+    amount = _bounded(m.group("length"), limits.MAX_INTERRUPTION_DAYS * (24 if hourly else 1), spec)
     if cycle < 1 or day < 1 or amount < 1:
         raise ValueError(msg("error.adjustments.spec_cycles_days_and", spec=spec))
     at: time | None = None
@@ -273,7 +279,7 @@ def parse_interruption(spec: str) -> Interruption:
             ) from None
         if len(m.group("at").strip()) != 5 or at.second:
             raise ValueError(msg("error.adjustments.spec_group_time_hh", spec=spec, group=m.group("at")))
-    hours = amount if m.group("unit").lower() == "h" else 0
+    hours = amount if hourly else 0
     days = 0 if hours else amount
     extra: dict[str, str] = {}
     for option in options:
@@ -303,6 +309,14 @@ def interruption(
     """
     if days < 0 or hours < 0 or days + hours == 0:
         raise ValueError(msg("error.adjustments.interruption_lasts_at_least"))
+    if days * 24 + hours > limits.MAX_INTERRUPTION_DAYS * 24:
+        raise ValueError(
+            msg(
+                "error.limits.interruption_too_long",
+                hours=days * 24 + hours,
+                maximum=limits.MAX_INTERRUPTION_DAYS,
+            )
+        )
     if cause is not None and cause not in CAUSES:
         raise ValueError(
             msg("error.adjustments.cause_must_one_join", join=", ".join(CAUSES), cause=repr(cause))
@@ -324,4 +338,18 @@ def parse_dose_change(spec: str) -> DoseChange:
         start = date.fromisoformat(when.strip())
     except ValueError:
         raise ValueError(msg("error.adjustments.spec_when_date_yyyy", spec=spec, when=when)) from None
-    return DoseChange(agent=agent.strip(), start=start, dose=dose.strip())
+    return DoseChange(agent=agent.strip(), start=limits.check_date(start), dose=dose.strip())
+
+
+def _bounded(digits: str, maximum: int, spec: str) -> int:
+    """A number written in digits, at most ``maximum``.
+
+    The length is checked before converting, so that a 5,000-digit number gets the same
+    message as any other too large, not Python's own limit on converting long digit strings.
+    """
+    text = digits.strip()
+    if len(text.lstrip("0")) > len(str(maximum)) or int(text) > maximum:
+        shown = text if len(text) <= 12 else text[:12] + "…"
+        where = spec if len(spec) <= 40 else spec[:40] + "…"
+        raise ValueError(msg("error.limits.spec_number_too_large", spec=where, value=shown, maximum=maximum))
+    return int(text)

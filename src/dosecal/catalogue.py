@@ -627,6 +627,84 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.tomlfile.cannot_read_file_reason", "cannot read the file: {reason}"),
         N_("error.tomlfile.valid_toml_msg", "not valid TOML: {msg}"),
         N_("error.output.path_cannot_write_value", "{path}: cannot write: {value}"),
+        # Bounds (limits.py, docs/limits.md), writes and the last-resort handler (issue 11)
+        N_(
+            "error.limits.date_out_of_range",
+            "{value} is outside the dates dosecal plans ({earliest} to {latest})",
+        ),
+        N_("error.limits.number_too_large", "{value} is too large: at most {maximum}"),
+        N_("error.limits.spec_number_too_large", "'{spec}': {value} is too large: at most {maximum}"),
+        N_(
+            "error.limits.not_regular_file",
+            "not a regular file (a device, a pipe or a folder cannot be read as one)",
+        ),
+        N_("error.limits.file_too_large", "larger than {maximum} KiB, far more than any plan or definition"),
+        N_("error.limits.too_many_cycles", "the phases have {total} cycles in all; at most {maximum}"),
+        N_(
+            "error.limits.course_too_long",
+            "the cycles span {days} days; a plan spans at most {maximum} days (about 10 years)",
+        ),
+        N_(
+            "error.limits.reminder_out_of_range",
+            "{value} minutes: a reminder fires from 0 to {maximum} minutes (one week) before a dose",
+        ),
+        N_(
+            "error.limits.zone_name_too_long",
+            "a time zone name of {length} characters is not an IANA zone (at most {maximum})",
+        ),
+        N_(
+            "error.limits.interruption_too_long",
+            "an interruption of {hours} hours is longer than dosecal plans (at most {maximum} days)",
+        ),
+        N_(
+            "error.limits.plan_too_long",
+            "the plan would run {days} days, to {end}; a plan spans at most {maximum} days (about 10 years): give an earlier until or fewer cycles",
+        ),
+        N_(
+            "error.limits.too_many_adjustments",
+            "{count} adjustments; a plan's history holds at most {maximum}: start a new plan file from the plan as it is now",
+        ),
+        N_("error.tomlfile.nested_too_deep", "arrays or tables are nested too deeply"),
+        N_("error.tomlfile.number_too_long", "a number has more digits than any value dosecal accepts"),
+        N_(
+            "error.plan.stop_before_start",
+            "the stop on {date} is before day 1 ({start}): every event would be cancelled",
+        ),
+        N_("error.plan.dose_change_before_start", "the dose change from {date} is before day 1 ({start})"),
+        N_(
+            "error.plan.interruption_longer_than_course",
+            "{spec} lasts longer than the whole planned course ({days} days)",
+        ),
+        N_("error.output.is_a_folder", "it is a folder"),
+        N_(
+            "error.output.partly_replaced",
+            "{path}: cannot write: {value}; {lost} could not be put back and now hold the new output",
+        ),
+        N_(
+            "error.output.changed_meanwhile",
+            "{path} was changed by another program while this change was prepared; nothing was written: run the command again",
+        ),
+        N_(
+            "error.output.busy",
+            "{path} is being changed by another dosecal command; nothing was written: run the command again when it has finished",
+        ),
+        N_(
+            "error.cli.interrupted",
+            "interrupted: each output (and plan file) is as it was, or whole if it was already written",
+        ),
+        N_(
+            "error.cli.unexpected",
+            "unexpected error ({kind}: {what}) with {inputs}. This is a bug in dosecal: please report it with these inputs (run 'dosecal --debug ...' for the details)",
+        ),
+        N_(
+            "error.definitions.url_scheme",
+            "must be an http:// or https:// address, not {value}",
+        ),
+        N_(
+            "error.publish.url_credentials",
+            "--url: '{url}' holds a user name or password; give them in {user} and {password} or a netrc file, never in the address",
+        ),
+        N_("error.publish.server_answer", "the server's answer could not be read ({kind})"),
         N_(
             "error.publish.url_url_http_s",
             "--url: '{url}' is not an http(s) address of a calendar collection",

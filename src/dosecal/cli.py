@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import sys
+import threading
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -23,20 +25,53 @@ from dosecal import __version__, definitions, planfile
 from dosecal.describe import describe
 from dosecal.errors import DosecalError, InputFileError, PlanError, Problem
 from dosecal.expand import expand
-from dosecal.output import write_atomic
+from dosecal.output import locked, write_all, write_atomic
 from dosecal.overrides import Overrides, bad, plan_for, record, with_zone
 from dosecal.plan import Plan
 from dosecal.render import FORMATS, RenderOptions, render
 from dosecal.schedule import Schedule
-from dosecal.tomlfile import read_text
+from dosecal.tomlfile import parse_toml, read_text
 from dosecal.words import msg, say
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
+#: Exit status after SIGINT (Ctrl-C) and SIGTERM, as a shell reports them (128 + signal).
+INTERRUPTED = 130
+TERMINATED = 143
+
+
+class Terminated(SystemExit):
+    """SIGTERM, raised where the program is, so that every ``finally`` runs (temporary files go).
+
+    A SystemExit, so that even outside a command (while click parses) it ends the program
+    quietly with status 143 instead of a traceback.
+    """
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    """The SIGTERM handler: see :class:`Terminated`."""
+    raise Terminated(TERMINATED)
+
+
+def _inputs(kwargs: Mapping[str, Any]) -> str:
+    """The inputs of a command, for the last-resort message: what to attach to a report."""
+    parts: list[str] = []
+    for key in ("schedule", "plan_file", "files"):
+        value = kwargs.get(key)
+        if value:
+            parts.extend(str(v) for v in (value if isinstance(value, tuple) else (value,)))
+    return ", ".join(parts) or "options"
+
+
 def _errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn DosecalError into its message and exit status, without a traceback."""
+    """The one place errors become messages and exit status, never a traceback.
+
+    DosecalError (bad input): its message, exit 1. Ctrl-C: exit 130. Anything else is a bug:
+    one line naming the inputs and asking for a report, exit 1; ``dosecal --debug`` shows the
+    traceback instead.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -49,6 +84,22 @@ def _errors(func: Callable[P, R]) -> Callable[P, R]:
             else:
                 click.echo(f"dosecal: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise  # click's own: usage errors keep exit status 2
+        except (KeyboardInterrupt, Terminated) as exc:
+            click.echo(f"dosecal: {say('error.cli.interrupted')}", err=True)
+            sys.exit(TERMINATED if isinstance(exc, Terminated) else INTERRUPTED)
+        except Exception as exc:
+            context = click.get_current_context(silent=True)
+            if context is not None and context.find_root().params.get("debug"):
+                raise
+            what = " ".join(str(exc).split())[:200] or type(exc).__name__
+            click.echo(
+                "dosecal: "
+                + say("error.cli.unexpected", inputs=_inputs(kwargs), kind=type(exc).__name__, what=what),
+                err=True,
+            )
+            sys.exit(1)
 
     return wrapper
 
@@ -65,7 +116,8 @@ def use_color(terminal: bool, environ: Mapping[str, str]) -> bool:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dosecal")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (to report it).")
+def main(debug: bool) -> None:  # noqa: ARG001 (read by _errors from the context)
     r"""Turn cancer treatment schedules into calendars and printable plans.
 
     dosecal shows a schedule; it does not prescribe. Follow your care team's instructions.
@@ -74,6 +126,8 @@ def main() -> None:
     Example:
       dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics
     """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
 
 
 @main.command("list", epilog="\b\nExample:\n  dosecal list")
@@ -110,7 +164,7 @@ def check(files: tuple[Path, ...]) -> None:
         try:
             text = read_text(path)
             try:
-                is_definition = isinstance(tomllib.loads(text).get("schedule"), dict)
+                is_definition = isinstance(parse_toml(text).get("schedule"), dict)
             except tomllib.TOMLDecodeError:  # the loader reports the syntax error with its line
                 is_definition = path.parent.name == "schedules"
             if is_definition:
@@ -263,13 +317,18 @@ def generate(
         )
         for target in targets
     ]
+    write_all([(Path(target), data) for target, data in rendered if target != "-"])  # all, or none
+    for target, _ in rendered:
+        if target != "-":
+            click.echo(say("cli.wrote", target=target, count=len(course)), err=True)
     for target, data in rendered:
         if target == "-":
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        else:
-            write_atomic(Path(target), data)
-            click.echo(say("cli.wrote", target=target, count=len(course)), err=True)
+            try:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            except BrokenPipeError:  # the reader stopped early (| head): nothing to report
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(1)
 
 
 @main.command(
@@ -339,8 +398,11 @@ def adjust(
         choices=choices,
         note=note,
     )
-    change = record(plan_file, given)
+    # Two adjusts of one plan at once: the second waits for the first and then reads its
+    # result; a change by another program meanwhile is refused, never overwritten.
+    with locked(plan_file):
+        change = record(plan_file, given)
+        if not dry_run:
+            write_atomic(plan_file, change.text.encode("utf-8"), expect=change.before.encode("utf-8"))
     for line in change.describe():
         click.echo(say("cli.would_record" if dry_run else "cli.recorded", change=line), err=True)
-    if not dry_run:
-        write_atomic(plan_file, change.text.encode("utf-8"))

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from dosecal.adjustments import Adjustment, Delay, Interruption
 from dosecal.clock import local, shift
 from dosecal.errors import DosecalError, PlanError, Problem
+from dosecal.limits import MAX_PLAN_DAYS
 from dosecal.plan import DEFAULT_HORIZON_DAYS, Plan, agent_times, planned_cycles
 from dosecal.schedule import Phase, Schedule
 from dosecal.words import Msg, Value, msg
@@ -224,12 +225,29 @@ def plan_slots(
 
 
 def plan_horizon(schedule: Schedule, plan: Plan, slots: Sequence[CycleSlot]) -> date:
-    """The last day planned: ``until``, else the end of the last cycle, else a default span."""
-    if plan.until is not None:
-        return plan.until
+    """The last day planned: ``until``, else the end of the last cycle, else a default span.
+
+    Raises:
+        PlanError: when the plan would span more than :data:`~dosecal.limits.MAX_PLAN_DAYS`.
+    """
     ends = [s.last for s in slots]
-    if schedule.open_ended:
+    if plan.until is not None:
+        last = plan.until
+    elif schedule.open_ended:
         # A daily drug that never stops runs alongside the cycles, or for a default span.
-        return max(ends) if ends else plan.start + timedelta(days=DEFAULT_HORIZON_DAYS - 1)
-    closed = [plan.start + timedelta(days=d.steps[-1].days.last - 1) for d in schedule.daily]
-    return max(ends + closed)
+        last = max(ends) if ends else plan.start + timedelta(days=DEFAULT_HORIZON_DAYS - 1)
+    else:
+        last = max(ends + [plan.start + timedelta(days=d.steps[-1].days.last - 1) for d in schedule.daily])
+    days = (last - plan.start).days + 1
+    if days > MAX_PLAN_DAYS:
+        # Every expansion passes here, whatever made the plan long: until, cycles, delays.
+        raise PlanError(
+            [
+                Problem(
+                    plan.origin,
+                    "until" if plan.until is not None else "cycles",
+                    msg("error.limits.plan_too_long", days=days, end=last.isoformat(), maximum=MAX_PLAN_DAYS),
+                )
+            ]
+        )
+    return last

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from dosecal import limits
 from dosecal.definitions_phases import PhaseReader
 from dosecal.errors import DefinitionError, UnknownScheduleError, reason
 from dosecal.schedule import (
@@ -24,6 +25,7 @@ from dosecal.schedule import (
     Reminder,
     Schedule,
     Source,
+    web_address,
 )
 from dosecal.tomlfile import Table, describe, load_toml, parse_time, read_toml
 from dosecal.words import msg
@@ -40,7 +42,11 @@ class _Reader(PhaseReader):
         src = root.table("sources", required=True)
         if src is not None:
             for key, t in src.items():
-                self.sources[key] = Source(key, t.get_str("title") or "", t.get_str("url", required=False))
+                url = t.get_str("url", required=False)
+                if url is not None and not web_address(url):
+                    t.error("url", msg("error.definitions.url_scheme", value=repr(url[:80])))
+                    url = None
+                self.sources[key] = Source(key, t.get_str("title") or "", url)
                 t.done()
             if not self.sources:
                 src.error(None, msg("error.definitions.must_list_at_least2"))
@@ -66,7 +72,7 @@ class _Reader(PhaseReader):
         if any(i.bag_changes for p in phases for i in p.infusions) and BAG_CHOICE not in self.choices:
             root.error("choices", msg("error.definitions.bag_changes_need_choices", BAG_CHOICE=BAG_CHOICE))
 
-        limits = [x for x in (self.read_limit(t, first_cycle - 1) for t in root.tables("limits")) if x]
+        cycle_limits = [x for x in (self.read_limit(t, first_cycle - 1) for t in root.tables("limits")) if x]
         patient_notes = self.advice(root, "patient_notes")
         reminders = [x for x in (self.read_reminder(t) for t in root.tables("reminders")) if x]
 
@@ -82,9 +88,13 @@ class _Reader(PhaseReader):
             indication = meta.get_str("indication")
             last_checked = meta.get_date("last_checked")
             notes = meta.str_list("notes")
-            start_day = meta.get_int("cycles_start_day", required=False, default=1, minimum=1) or 1
+            start_day = (
+                meta.get_int("cycles_start_day", required=False, default=1, minimum=1, maximum=limits.MAX_DAY)
+                or 1
+            )
             meta.done()
         root.done()
+        self.check_span(root, phases, start_day)
         if self.file.problems:
             return None
         assert ident and title and indication and last_checked  # guaranteed when no problems
@@ -101,14 +111,33 @@ class _Reader(PhaseReader):
             cycles_start_day=start_day,
             notes=tuple(notes),
             patient_notes=patient_notes,
-            limits=tuple(limits),
+            limits=tuple(cycle_limits),
             reminders=tuple(reminders),
             origin=self.file.file,
         )
 
+    def check_span(self, root: Table, phases: list[Phase], start_day: int) -> None:
+        """Refuse more cycles, or a longer course, than any plan may have (see limits).
+
+        Checked here, where the definition is read, so that ``dosecal check`` refuses what
+        ``dosecal generate`` could not expand.
+        """
+        total = sum(p.cycles for p in phases)
+        if total > limits.MAX_CYCLES:
+            root.error("phases", msg("error.limits.too_many_cycles", total=total, maximum=limits.MAX_CYCLES))
+            return
+        days = start_day - 1
+        for p in phases:
+            choice = self.choices.get(p.length_choice) if p.length_choice else None
+            lengths = [int(o) for o in choice.options if o.isdigit()] if choice else []
+            longest = max(lengths, default=p.length)
+            days += p.cycles * longest
+        if days > limits.MAX_PLAN_DAYS:
+            root.error("phases", msg("error.limits.course_too_long", days=days, maximum=limits.MAX_PLAN_DAYS))
+
     def read_reminder(self, t: Table) -> Reminder | None:
         """``[[reminders]]``: an all-day note on a plan day, cited."""
-        day = t.get_int("day", minimum=1)
+        day = t.get_int("day", minimum=1, maximum=limits.MAX_DAY)
         title = t.get_str("title")
         text = t.get_str("text")
         cite = self.cite(t)
@@ -120,8 +149,8 @@ class _Reader(PhaseReader):
     def read_limit(self, t: Table, total: int) -> CycleLimit | None:
         """``[[limits]]``: the most cycles under some choices, with the label's reason."""
         when = self.when(t)
-        most = t.get_int("most", minimum=1)
-        default = t.get_int("default", required=False, minimum=1)
+        most = t.get_int("most", minimum=1, maximum=limits.MAX_CYCLES)
+        default = t.get_int("default", required=False, minimum=1, maximum=limits.MAX_CYCLES)
         reason = t.get_str("reason")
         beyond = t.get_str("beyond_default", required=False)
         cite = self.cite(t)
@@ -164,8 +193,14 @@ class _Reader(PhaseReader):
                 required=bool(t.has("instructions") or t.has("missed_dose") or t.has("fast_before_minutes")),
             ),
             advice=self.advice(t, "advice"),
-            fast_before_minutes=t.get_int("fast_before_minutes", required=False, default=0) or 0,
-            fast_after_minutes=t.get_int("fast_after_minutes", required=False, default=0) or 0,
+            fast_before_minutes=t.get_int(
+                "fast_before_minutes", required=False, default=0, maximum=limits.MAX_OFFSET_MINUTES
+            )
+            or 0,
+            fast_after_minutes=t.get_int(
+                "fast_after_minutes", required=False, default=0, maximum=limits.MAX_OFFSET_MINUTES
+            )
+            or 0,
             continues=t.get_bool("continues"),
             supervised_starts=t.get_bool("supervised_starts"),
             supervision_sources=self.cite(t, required=t.has("supervised_starts"), key="supervision_source"),
@@ -182,7 +217,7 @@ class _Reader(PhaseReader):
             )
         if key == BAG_CHOICE:
             for option in options:
-                if not option.isdigit() or int(option) < 1:
+                if not option.isdigit() or not 1 <= int(option) <= limits.MAX_CYCLE_DAYS * 24:
                     t.error("options", msg("error.definitions.bag_intervals_are_whole", option=repr(option)))
         threshold = t.raw("weight_threshold_kg")
         if threshold is not None:
@@ -233,7 +268,7 @@ class _Reader(PhaseReader):
                 )
             else:
                 bands = [float(b) for b in raw_bands]
-        needed = t.get_int("needed_over_cycles", required=False, minimum=1)
+        needed = t.get_int("needed_over_cycles", required=False, minimum=1, maximum=limits.MAX_CYCLES)
         if needed is not None and default is not None:
             t.error("needed_over_cycles", msg("error.definitions.only_choice_without_default"))
         self.choices[key] = Choice(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import TypeVar
 
+from dosecal import limits
 from dosecal.schedule import (
     Advice,
     Agent,
@@ -42,6 +43,7 @@ def parse_range(value: object) -> DayRange:
         raise ValueError(msg("error.definitions.day_first_does_exist", first=first))
     if last < first:
         raise ValueError(msg("error.definitions.range_first_last_empty", first=first, last=last))
+    limits.check_number(last, limits.MAX_DAY)
     return DayRange(first, last)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dosecal import limits
 from dosecal.definitions_base import ReaderBase, parse_days, parse_range, suggest
 from dosecal.schedule import (
     CycleDose,
@@ -37,7 +38,7 @@ class PhaseReader(ReaderBase):
             return ()
         for i, t in enumerate(tables):
             if daily and not t.has("days") and t.has("from_day"):
-                first = t.get_int("from_day", minimum=1)
+                first = t.get_int("from_day", minimum=1, maximum=limits.MAX_DAY)
                 days = DayRange(first, first) if first else None
                 if i != len(tables) - 1:
                     t.error("from_day", msg("error.definitions.only_last_step_may"))
@@ -72,7 +73,7 @@ class PhaseReader(ReaderBase):
     def read_phase(self, t: Table, first_cycle: int) -> Phase | None:
         """One ``[[phases]]`` table and its rules."""
         name = t.get_str("name")
-        count = t.get_int("cycles", minimum=1)
+        count = t.get_int("cycles", minimum=1, maximum=limits.MAX_CYCLES)
         length_choice = t.get_str("length_choice", required=False)
         length: int | None
         if length_choice is not None:
@@ -80,7 +81,7 @@ class PhaseReader(ReaderBase):
             if t.has("length"):
                 t.error("length", msg("error.definitions.give_length_or_length"))
         else:
-            length = t.get_int("length", minimum=1)
+            length = t.get_int("length", minimum=1, maximum=limits.MAX_CYCLE_DAYS)
         rest_raw = t.raw("rest")
         cite = self.cite(t)
         if count is None or length is None:
@@ -149,7 +150,7 @@ class PhaseReader(ReaderBase):
                 ),
             )
             return None
-        if not all(o.isdigit() and int(o) > 0 for o in choice.options):
+        if not all(o.isdigit() and 0 < int(o) <= limits.MAX_CYCLE_DAYS for o in choice.options):
             t.error("length_choice", msg("error.definitions.options_key_must_whole", key=key))
             return None
         return min(int(o) for o in choice.options)
@@ -187,13 +188,18 @@ class PhaseReader(ReaderBase):
         if days is not None:
             in_cycle.days(t, "days", days)
         dose = t.get_str("dose")
-        minutes = t.get_int("minutes", required=False, default=15, minimum=1) or 15
-        window = t.get_int("window_days", required=False, default=0) or 0
+        minutes = (
+            t.get_int("minutes", required=False, default=15, minimum=1, maximum=limits.MAX_OFFSET_MINUTES)
+            or 15
+        )
+        window = t.get_int("window_days", required=False, default=0, maximum=limits.MAX_CYCLE_DAYS) or 0
         window_note = t.get_str("window_note", required=False)
         if window and not window_note:
             t.error("window_note", msg("error.definitions.dose_window_needs_label"))
-        observe = t.get_int("observe_minutes", required=False, default=0) or 0
-        gap = t.get_int("window_gap_days", required=False, default=0) or 0
+        observe = (
+            t.get_int("observe_minutes", required=False, default=0, maximum=limits.MAX_OFFSET_MINUTES) or 0
+        )
+        gap = t.get_int("window_gap_days", required=False, default=0, maximum=limits.MAX_CYCLE_DAYS) or 0
         if gap and not window:
             t.error("window_gap_days", msg("error.definitions.minimum_gap_between_doses"))
         sel = self.selector(t, cycles)
@@ -218,7 +224,7 @@ class PhaseReader(ReaderBase):
         restart_cite: tuple[str, ...] = ()
         r = t.table("restart")
         if r is not None:
-            restart_days = r.get_int("days", minimum=1) or 0
+            restart_days = r.get_int("days", minimum=1, maximum=limits.MAX_CYCLE_DAYS) or 0
             toxicity = r.get_str("toxicity_dose", required=False)
             restart_cite = self.cite(r)
             r.done()
@@ -241,13 +247,18 @@ class PhaseReader(ReaderBase):
         agent = self.agent_ref(t)
         before = self.agent_ref(t, "before")
         restart = t.get_bool("restart")
-        after_hours = t.get_int("restart_after_hours", required=restart, minimum=0) or 0
+        after_hours = (
+            t.get_int(
+                "restart_after_hours", required=restart, minimum=0, maximum=limits.MAX_INTERRUPTION_DAYS * 24
+            )
+            or 0
+        )
         if t.has("restart_after_hours") and not restart:
             t.error("restart_after_hours", msg("error.definitions.only_premedication_given_on"))
         days = t.convert("days", parse_days, required=not restart) if t.has("days") or not restart else ()
         if days is not None:
             in_cycle.days(t, "days", days)
-        minutes = t.get_int("minutes_before", required=False, minimum=1)
+        minutes = t.get_int("minutes_before", required=False, minimum=1, maximum=limits.MAX_OFFSET_MINUTES)
         dose = t.get_str("dose")
         sel = self.selector(t, cycles)
         cite = self.cite(t)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dosecal.adjustments import Adjustment, ChoiceChange, DoseChange, Hold, Interruption, Stop
@@ -153,13 +153,16 @@ def history(schedule: Schedule, plan: Plan) -> tuple[Occurrence, ...]:
     An event's SEQUENCE is the number of steps that changed it; an event that a step removed is
     kept, cancelled, with its UID; ``moved_from`` is its date before any adjustment.
     """
-    versions = [expand_once(schedule, plan, plan.adjustments[:k]) for k in range(len(plan.adjustments) + 1)]
+    # One version at a time: keeping every version would hold (adjustments + 1) whole plans.
     sequence: dict[str, int] = {}
     seen: dict[str, Occurrence] = {}
     previous: dict[str, Occurrence] = {}
-    for k, version in enumerate(versions):
-        current = {o.uid: o for o in version}
-        if k:
+    original: dict[str, date] = {}
+    for k in range(len(plan.adjustments) + 1):
+        current = {o.uid: o for o in expand_once(schedule, plan, plan.adjustments[:k])}
+        if not k:
+            original = {uid: o.start_date for uid, o in current.items()}
+        else:
             for uid, o in current.items():
                 before = previous.get(uid) or seen.get(uid)
                 if before is not None and changes_of(before) != changes_of(o):
@@ -168,7 +171,6 @@ def history(schedule: Schedule, plan: Plan) -> tuple[Occurrence, ...]:
                 sequence[uid] = sequence.get(uid, 0) + 1
         seen.update(current)
         previous = current
-    original = {o.uid: o.start_date for o in versions[0]}
     out = []
     for uid, o in seen.items():
         if uid not in previous:

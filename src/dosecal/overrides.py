@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from dosecal import definitions, planfile
+from dosecal import definitions, limits, planfile
 from dosecal.adjustments import (
     Adjustment,
     ChoiceChange,
@@ -113,9 +113,13 @@ def parse_date(option: str, value: str) -> date:
         PlanError: naming the option.
     """
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise bad(option, msg("error.overrides.value_date_written_yyyy", value=value)) from None
+    try:
+        return limits.check_date(parsed)
+    except ValueError as exc:
+        raise bad(option, reason(exc)) from None
 
 
 def pairs(option: str, values: Sequence[str]) -> dict[str, str]:
@@ -202,12 +206,26 @@ def apply(plan: Plan, given: Overrides) -> Plan:
     if given.until is not None:
         plan = dataclasses.replace(plan, until=parse_date("--until", given.until))
     if given.cycles is not None:
+        if given.cycles > limits.MAX_CYCLES:
+            raise bad(
+                "--cycles",
+                msg("error.limits.number_too_large", value=given.cycles, maximum=limits.MAX_CYCLES),
+            )
         if given.cycles < 1:
             raise bad("--cycles", msg("error.overrides.must_or_more_cycles", cycles=given.cycles))
         plan = dataclasses.replace(plan, cycles=given.cycles)
     if given.patient is not None:
         plan = dataclasses.replace(plan, patient=given.patient)
     if given.reminder is not None:
+        if not 0 <= given.reminder <= limits.MAX_REMINDER_MINUTES:
+            raise bad(
+                "--reminder",
+                msg(
+                    "error.limits.reminder_out_of_range",
+                    value=given.reminder,
+                    maximum=limits.MAX_REMINDER_MINUTES,
+                ),
+            )
         plan = dataclasses.replace(plan, reminder_minutes=given.reminder)
     try:
         if given.weight is not None:
@@ -252,11 +270,13 @@ class Recorded:
         schedule: the plan's schedule, for the words of the change.
         adjustments: what is added, in order.
         text: the plan file's new text: the old text untouched, then one table per adjustment.
+        before: the text it was made from, which the file must still hold when it is replaced.
     """
 
     schedule: Schedule
     adjustments: tuple[Adjustment, ...]
     text: str
+    before: str
 
     def describe(self) -> list[str]:
         """Each adjustment in words."""
@@ -289,6 +309,8 @@ def record(plan_file: Path, given: Overrides) -> Recorded:
     text = read_text(plan_file)
     addition = "".join("\n" + planfile.adjustment_toml(a) for a in new)
     updated = text + ("" if text.endswith("\n") else "\n") + addition
+    if len(updated.encode("utf-8")) > limits.MAX_FILE_BYTES:  # it could never be read again
+        raise bad("--note", msg("error.limits.file_too_large", maximum=limits.MAX_FILE_BYTES // 1024))
     if planfile.loads(updated, str(plan_file)).adjustments != (*plan.adjustments, *new):
         raise OutputError(msg("error.overrides.plan_file_adjustment_would", plan_file=str(plan_file)))
-    return Recorded(schedule, new, updated)
+    return Recorded(schedule, new, updated, text)

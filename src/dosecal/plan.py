@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dosecal.adjustments import (
     Adjustment,
     ChoiceChange,
+    DoseChange,
+    Interruption,
+    Stop,
 )
 from dosecal.errors import PlanError, Problem
+from dosecal.limits import MAX_ADJUSTMENTS, MAX_ZONE_NAME
 from dosecal.occurrence import slug
 from dosecal.schedule import Schedule
 from dosecal.words import Msg, Value, msg
@@ -91,11 +95,13 @@ class Plan:
 
 def check_zone(name: str) -> str:
     """Return ``name`` if it is an IANA zone this computer knows, else raise ValueError."""
-    if not name or name.startswith("/") or ".." in name:
+    if not name or name.startswith("/") or ".." in name or "\0" in name:
         raise ValueError(msg("error.plan.name_iana_time_zone", name=name))
+    if len(name) > MAX_ZONE_NAME:
+        raise ValueError(msg("error.limits.zone_name_too_long", length=len(name), maximum=MAX_ZONE_NAME))
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         import difflib
 
         close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
@@ -270,6 +276,36 @@ def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, Value], No
                 )
 
 
+def _check_history(schedule: Schedule, plan: Plan, bad: Callable[[str, Value], None]) -> None:
+    """Refuse adjustments that contradict the plan as a whole, and histories too long to expand.
+
+    A stop or a dose change before day 1 would cancel or change every event in silence; an
+    interruption longer than the whole planned course cannot have happened within it.
+    """
+    if len(plan.adjustments) > MAX_ADJUSTMENTS:
+        bad(
+            "adjustments",
+            msg("error.limits.too_many_adjustments", count=len(plan.adjustments), maximum=MAX_ADJUSTMENTS),
+        )
+        return
+    choices = final_choices(schedule, plan)
+    numbered = [p for p in schedule.phases for _ in range(p.cycles)][
+        : planned_cycles(schedule, plan, choices)
+    ]
+    course = sum(
+        p.length_with(choices) for p in numbered if not p.length_choice or p.length_choice in choices
+    )
+    start = plan.start.isoformat()
+    for i, a in enumerate(plan.adjustments, 1):
+        key = f"adjustments[{i}]"
+        if isinstance(a, Stop) and a.on < plan.start:
+            bad(key, msg("error.plan.stop_before_start", date=a.on.isoformat(), start=start))
+        elif isinstance(a, DoseChange) and a.start < plan.start:
+            bad(key, msg("error.plan.dose_change_before_start", date=a.start.isoformat(), start=start))
+        elif isinstance(a, Interruption) and numbered and a.length > timedelta(days=course):
+            bad(key, msg("error.plan.interruption_longer_than_course", spec=a.spec, days=course))
+
+
 def check(schedule: Schedule, plan: Plan) -> None:
     """Check that ``plan`` can be applied to ``schedule``.
 
@@ -362,5 +398,7 @@ def check(schedule: Schedule, plan: Plan) -> None:
         )
     if plan.reminder_minutes < 0:
         bad("reminder_minutes", msg("error.plan.must_or_more"))
+    if not problems:
+        _check_history(schedule, plan, bad)
     if problems:
         raise PlanError(list(dict.fromkeys(problems)))

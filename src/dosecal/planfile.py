@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
 
+from dosecal import limits
 from dosecal.adjustments import (
     Adjustment,
     ChoiceChange,
@@ -21,7 +22,7 @@ from dosecal.adjustments import (
     interruption,
     parse_hold,
 )
-from dosecal.errors import PlanError
+from dosecal.errors import PlanError, reason
 from dosecal.plan import CONTACTS, DEFAULT_REMINDER_MINUTES, Plan, check_zone
 from dosecal.tomlfile import Table, describe, load_toml, parse_time, read_toml
 from dosecal.words import msg
@@ -59,16 +60,25 @@ def _read(root: Table, file: str) -> Plan | None:
     start = root.get_date("start")
     zone = root.convert("timezone", lambda v: check_zone(str(v)), required=False)
     until = root.get_date("until", required=False)
-    cycles = root.get_int("cycles", required=False, minimum=1)
+    cycles = root.get_int("cycles", required=False, minimum=1, maximum=limits.MAX_CYCLES)
     ident = root.get_str("id", required=False)
     stamp_raw = root.raw("stamp")
     stamp: datetime | None = None
     if stamp_raw is not None:
         if isinstance(stamp_raw, datetime) and stamp_raw.tzinfo is not None:
-            stamp = stamp_raw
+            try:
+                limits.check_date(stamp_raw.date())
+                stamp = stamp_raw
+            except ValueError as exc:
+                root.error("stamp", reason(exc))
         else:
             root.error("stamp", msg("error.planfile.must_date_time_with"))
-    reminder = root.get_int("reminder_minutes", required=False, default=DEFAULT_REMINDER_MINUTES)
+    reminder = root.get_int(
+        "reminder_minutes",
+        required=False,
+        default=DEFAULT_REMINDER_MINUTES,
+        maximum=limits.MAX_REMINDER_MINUTES,
+    )
     patient = root.get_str("patient", required=False)
     contacts: dict[str, str] = {}
     table = root.table("contacts")
@@ -132,11 +142,13 @@ def _adjustment(t: Table) -> Adjustment | None:
     note = t.get_str("note", required=False)
     made: Adjustment | None = None
     if kind == "delay":
-        cycle = t.get_int("cycle", minimum=1)
-        days = t.get_int("days", required=False, minimum=1)
+        cycle = t.get_int("cycle", minimum=1, maximum=limits.MAX_CYCLES)
+        days = t.get_int("days", required=False, minimum=1, maximum=limits.MAX_DELAY_DAYS)
         to = t.get_date("to", required=False)
-        if (days is None) == (to is None):
+        if t.has("days") == t.has("to"):
             t.error(None, msg("error.planfile.delay_gives_either_days"))
+        elif days is None and to is None:
+            pass  # the value given was refused, with its own message
         elif cycle is not None:
             made = Delay(cycle=cycle, days=days, to=to, note=note)
     elif kind == "hold":
@@ -169,18 +181,18 @@ def _adjustment(t: Table) -> Adjustment | None:
 
 def _interruption(t: Table, note: str | None) -> Interruption | None:
     """``cycle``, ``day``, ``days`` and/or ``hours``, optional ``at``, ``restart`` or ``cause``."""
-    cycle = t.get_int("cycle", minimum=1)
-    day = t.get_int("day", minimum=1)
-    days = t.get_int("days", required=False, minimum=0)
-    hours = t.get_int("hours", required=False, minimum=0)
+    cycle = t.get_int("cycle", minimum=1, maximum=limits.MAX_CYCLES)
+    day = t.get_int("day", minimum=1, maximum=limits.MAX_CYCLE_DAYS)
+    days = t.get_int("days", required=False, minimum=0, maximum=limits.MAX_INTERRUPTION_DAYS)
+    hours = t.get_int("hours", required=False, minimum=0, maximum=limits.MAX_INTERRUPTION_DAYS * 24)
     at = t.convert("at", parse_time, required=False)
     restart = t.get_str("restart", required=False)
     cause = t.get_str("cause", required=False)
     if days is None and hours is None and not t.has("days") and not t.has("hours"):
         t.error(None, msg("error.planfile.interruption_gives_its_length"))
         return None
-    if cycle is None or day is None:
-        return None
+    if cycle is None or day is None or (days is None and t.has("days")) or (hours is None and t.has("hours")):
+        return None  # a value given was refused, with its own message
     try:
         return interruption(
             cycle, day, days=days or 0, hours=hours or 0, at=at, restart=restart, cause=cause, note=note

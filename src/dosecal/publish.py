@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import netrc
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,10 @@ from urllib.parse import quote, urlsplit
 from icalendar import Calendar
 
 from dosecal.course import Course
-from dosecal.errors import DosecalError, MissingFeatureError, reason
+from dosecal.errors import DosecalError, MissingFeatureError
+from dosecal.limits import read_capped
 from dosecal.render.ics import event_resources
-from dosecal.words import msg, say
+from dosecal.words import Msg, msg, say
 
 INSTALL = msg("error.publish.install")
 USER_ENV = "DOSECAL_CALDAV_USERNAME"
@@ -74,15 +76,35 @@ def credentials(url: str, environ: Mapping[str, str] = os.environ) -> tuple[str 
     host = urlsplit(url).hostname or ""
     path = environ.get("NETRC") or str(Path(environ.get("HOME", str(Path.home()))) / ".netrc")
     try:
+        read_capped(Path(path))  # a regular file of sane size: /dev/zero or a FIFO would never end
         found = netrc.netrc(path).authenticators(host)
     except FileNotFoundError:
         found = None
-    except (netrc.NetrcParseError, OSError) as exc:
-        raise PublishError(msg("error.publish.path_cannot_read_netrc", path=path, exc=reason(exc))) from None
+    except netrc.NetrcParseError as exc:
+        # Only the line: the parser's own text can quote a token, and a token can be a password.
+        where = f"line {exc.lineno}" if exc.lineno else "not a netrc file"
+        raise PublishError(msg("error.publish.path_cannot_read_netrc", path=path, exc=where)) from None
+    except (OSError, ValueError) as exc:  # unreadable, not a regular file, too large, not UTF-8
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else _netrc_reason(exc)
+        raise PublishError(msg("error.publish.path_cannot_read_netrc", path=path, exc=why)) from None
     if found is None:
         return user, password
     login, _, secret = found
     return user or login, password or secret
+
+
+def shown(text: str) -> str:
+    """``text`` with the user name and password of any URL in it removed, for messages."""
+    return _USERINFO.sub(r"\1", text)
+
+
+_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+
+
+def _netrc_reason(exc: Exception) -> str:
+    """Why a netrc file was refused, without quoting its content (it holds passwords)."""
+    first = exc.args[0] if exc.args else None
+    return str(first) if isinstance(first, Msg) else type(exc).__name__
 
 
 def _loopback(host: str) -> bool:
@@ -112,11 +134,20 @@ def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
         from niquests.exceptions import RequestException as HttpError
     except ImportError:
         raise MissingFeatureError(INSTALL) from None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PublishError(msg("error.publish.url_url_http_s", url=url))
-    if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise PublishError(msg("error.publish.url_url_would_send", url=url))
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # raises for a port that is not a number from 0 to 65535
+    except ValueError:  # an unclosed [ or a port that is not a number
+        raise PublishError(msg("error.publish.url_url_http_s", url=shown(url))) from None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise PublishError(
+            msg("error.publish.url_credentials", url=shown(url), user=USER_ENV, password=PASSWORD_ENV)
+        )
+    if parts.scheme not in ("http", "https") or not host:
+        raise PublishError(msg("error.publish.url_url_http_s", url=shown(url)))
+    if parts.scheme == "http" and not _loopback(host):
+        raise PublishError(msg("error.publish.url_url_would_send", url=shown(url)))
     collection = url if url.endswith("/") else url + "/"
     user, password = credentials(collection)
     desired = event_resources(course)
@@ -126,7 +157,8 @@ def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
     counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
 
     def failed(step: str, exc: BaseException) -> PublishError:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        text = str(exc).strip()
+        reason = shown(text.splitlines()[0][:200]) if text else type(exc).__name__
         if "401" in reason or "Unauthorized" in reason:
             reason = str(msg("error.publish.credentials", user=USER_ENV, password=PASSWORD_ENV))
         return PublishError(
@@ -219,4 +251,10 @@ def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
         raise
     except (DAVError, HttpError, OSError, ValueError) as exc:
         raise failed("publishing", exc) from None
+    except Exception as exc:  # noqa: BLE001 (third-party errors of every kind; see below)
+        # The server's answer goes through caldav, lxml, niquests and icalendar, each with
+        # its own errors (invalid XML is an lxml SyntaxError): any of them is one line.
+        raise failed(
+            "publishing", PublishError(msg("error.publish.server_answer", kind=type(exc).__name__))
+        ) from None
     return Report(collection, **counts)

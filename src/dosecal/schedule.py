@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
+from urllib.parse import urlsplit
 
 #: The choice id that bag changes read their interval (in hours) from.
 BAG_CHOICE = "bag-hours"
@@ -55,6 +56,24 @@ class Source:
     key: str
     title: str
     url: str | None = None
+
+    @property
+    def linkable(self) -> bool:
+        """Whether ``url`` is a web address (http or https with a host), safe to print as a link.
+
+        Definitions are shared between clinics: a ``javascript:`` or ``file:`` address must
+        never become a link in a printed plan. Definition files are refused at load time;
+        this guards a Source made in code too.
+        """
+        return web_address(self.url or "")
+
+
+def web_address(url: str) -> bool:
+    """Whether ``url`` is an ``http://`` or ``https://`` address with a host and no spaces."""
+    parts = urlsplit(url)
+    return (
+        parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ line that holds it.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 from collections.abc import Callable, Iterator
@@ -16,7 +17,8 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dosecal.errors import InputFileError, Problem
+from dosecal.errors import InputFileError, Problem, reason
+from dosecal.limits import check_date, read_capped
 from dosecal.words import Value, msg
 
 T = TypeVar("T")
@@ -97,18 +99,18 @@ def find_line(text: str, path: KeyPath) -> int | None:
 
 
 def read_text(path: Path) -> str:
-    """A UTF-8 file's text.
+    """A UTF-8 file's text; only a regular file, and at most :data:`~dosecal.limits.MAX_FILE_BYTES`.
 
     Raises:
         InputFileError: naming the file and why it cannot be read; callers re-raise it as
             their own kind (definition or plan).
     """
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return read_capped(path).decode("utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        why: Value = exc.strerror if isinstance(exc, OSError) and exc.strerror else reason(exc)
         raise InputFileError(
-            [Problem(str(path), "", msg("error.tomlfile.cannot_read_file_reason", reason=reason))]
+            [Problem(str(path), "", msg("error.tomlfile.cannot_read_file_reason", reason=why))]
         ) from None
 
 
@@ -127,7 +129,7 @@ class TomlFile:
     def parse(self) -> Table | None:
         """Parse the text; a syntax error is recorded with the line TOML reports."""
         try:
-            data = tomllib.loads(self.text)
+            data = parse_toml(self.text)
         except tomllib.TOMLDecodeError as exc:
             text = str(exc)
             m = _TOML_POSITION.search(text)
@@ -136,6 +138,26 @@ class TomlFile:
             self.problems.append(Problem(self.file, "", msg("error.tomlfile.valid_toml_msg", msg=text), line))
             return None
         return Table(self, data, ())
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """Parse TOML text; arrays or tables nested too deep for the parser are a syntax error.
+
+    tomllib recurses once per level, so ``[[[[...`` a few thousand deep raises RecursionError
+    instead of TOMLDecodeError, and an integer of over 4,300 digits a plain ValueError; this
+    is the one place every TOML input is parsed.
+
+    Raises:
+        tomllib.TOMLDecodeError: the text is not TOML, or is nested too deeply.
+    """
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError(str(msg("error.tomlfile.nested_too_deep"))) from None
+    except tomllib.TOMLDecodeError:
+        raise
+    except ValueError:  # an integer of thousands of digits: Python refuses to convert it
+        raise tomllib.TOMLDecodeError(str(msg("error.tomlfile.number_too_long"))) from None
 
 
 def read_toml(
@@ -221,12 +243,21 @@ class Table:
         return value  # type: ignore[no-any-return]
 
     def get_int(
-        self, key: str, *, required: bool = True, default: int | None = None, minimum: int = 0
+        self,
+        key: str,
+        *,
+        maximum: int,
+        required: bool = True,
+        default: int | None = None,
+        minimum: int = 0,
     ) -> int | None:
-        """An integer of at least ``minimum``."""
+        """An integer from ``minimum`` to ``maximum`` (every number read has a bound: see limits)."""
         value = self._typed(key, int, "a whole number", required, default)
         if isinstance(value, int) and value is not default and value < minimum:
             self.error(key, msg("error.tomlfile.must_at_least_minimum", minimum=minimum, value=value))
+            return default
+        if isinstance(value, int) and value is not default and value > maximum:
+            self.error(key, msg("error.limits.number_too_large", value=value, maximum=maximum))
             return default
         return value  # type: ignore[no-any-return]
 
@@ -239,13 +270,18 @@ class Table:
         value = self._raw(key, required)
         if value is _MISSING:
             return None
+        found: date | None = None
         if isinstance(value, date) and not hasattr(value, "hour"):
-            return value
-        if isinstance(value, str):
+            found = value
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                found = date.fromisoformat(value)
+        if found is not None:
             try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
+                return check_date(found)
+            except ValueError as exc:
+                self.error(key, reason(exc))
+                return None
         self.error(key, msg("error.tomlfile.must_date_written_yyyy", describe=describe(value)))
         return None
 

@@ -23,7 +23,7 @@ from dosecal.occurrence import Kind, Occurrence, Status
 from dosecal.plan import CONTACTS, Plan
 from dosecal.premedication import UNTIMED_PREMEDICATION_MINUTES
 from dosecal.render.base import RenderOptions
-from dosecal.render.layout import Layout, called_off
+from dosecal.render.layout import SPANS, Layout, called_off
 from dosecal.schedule import Schedule
 from dosecal.words import ENGLISH, Cap, Content, Language, Msg, Value, msg
 
@@ -554,7 +554,7 @@ def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, l
                 )
             )
     for o in layout.by_day.get(day, []):
-        if id(o) in grouped:
+        if id(o) in grouped or o.kind in SPANS:  # a cancelled span is listed, not a cell event
             continue
         name = _short(layout.schedule, o.agent, lang) if o.agent and named else ""
         written = _keep_unit(lang.text(_written(o)))  # the computed amount is in the day list
@@ -994,7 +994,7 @@ def _instructions(layout: Layout) -> str:
 def _sources(s: Schedule, lang: Language) -> str:
     items = "".join(
         f"<li>{_e(lang.content(src.title))}"
-        + (f' <a href="{_e(src.url)}">{_e(src.url)}</a>' if src.url else "")
+        + (f' <a href="{_e(src.url)}">{_e(src.url)}</a>' if src.url and src.linkable else "")
         + "</li>"
         for src in s.sources.values()
     )

@@ -1,0 +1,112 @@
+"""The bounds on every number, date and input file dosecal accepts, in one place (docs/limits.md).
+
+Each value a user or a shared definition can give is checked against these bounds when it is
+read, by the same functions for plan files, definitions and command-line options, so that
+``dosecal check`` refuses exactly what ``dosecal generate`` would refuse. Without them a typo
+(``--until 9999-12-31``, ``cycles = 99999999``) exhausts memory or overflows the date type
+instead of getting a one-line message. The bounds are far above any real treatment plan.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date
+from pathlib import Path
+
+from dosecal.words import msg
+
+#: The earliest and the latest date accepted anywhere (start, until, stop, dose changes...).
+#: Time zone rules before 1900 are guesses (local mean time), and 2200 leaves room for a
+#: plan's whole span and every shift inside it without nearing the year 9999 where Python's
+#: date type ends.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
+#: The longest plan, from day 1 to its last planned day: ten years and leap days. A
+#: twice-daily drug over this span is about 7,300 events.
+MAX_PLAN_DAYS = 3660
+
+#: The most cycles a definition may describe, and a plan may ask for (blinatumomab has 9).
+MAX_CYCLES = 100
+
+#: The longest cycle, in days (blinatumomab's continued therapy is 84).
+MAX_CYCLE_DAYS = 366
+
+#: The highest day number: a plan day (``D12``), a step's ``from_day``, ``cycles_start_day``.
+MAX_DAY = MAX_PLAN_DAYS
+
+#: The longest delay of one cycle, in days.
+MAX_DELAY_DAYS = 365
+
+#: The longest interruption of an infusion, in days (hours count towards it).
+MAX_INTERRUPTION_DAYS = 365
+
+#: The earliest a calendar reminder may fire before a dose: one week, in minutes.
+MAX_REMINDER_MINUTES = 7 * 24 * 60
+
+#: The longest offset or duration in minutes: premedication before a dose, a dose's length,
+#: observation, fasting, a restart's hours (as minutes). One day.
+MAX_OFFSET_MINUTES = 24 * 60
+
+#: The most adjustments a plan's history may hold; the plan is expanded once per step of it.
+MAX_ADJUSTMENTS = 100
+
+#: The largest plan or definition file read, in bytes (the built-in definitions are < 20 KiB).
+MAX_FILE_BYTES = 1024 * 1024
+
+#: The longest time zone name (the longest IANA name has 32 characters).
+MAX_ZONE_NAME = 64
+
+
+def check_date(value: date) -> date:
+    """``value`` if it is within the accepted range.
+
+    Raises:
+        ValueError: with the message saying the range.
+    """
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(
+            msg(
+                "error.limits.date_out_of_range",
+                value=value.isoformat(),
+                earliest=EARLIEST_DATE.isoformat(),
+                latest=LATEST_DATE.isoformat(),
+            )
+        )
+    return value
+
+
+def check_number(value: int, maximum: int) -> int:
+    """``value`` if it is at most ``maximum``.
+
+    Raises:
+        ValueError: with the message saying the bound.
+    """
+    if value > maximum:
+        raise ValueError(msg("error.limits.number_too_large", value=value, maximum=maximum))
+    return value
+
+
+def read_capped(path: Path) -> bytes:
+    """The bytes of the regular file at ``path``, refusing anything else or anything too large.
+
+    A FIFO is refused without being opened for reading (which would block until a writer
+    comes), a device such as /dev/zero without being read (it never ends); a file is read
+    with a cap, so that one growing while it is read still cannot exhaust memory.
+
+    Raises:
+        OSError: the file cannot be opened or read.
+        ValueError: it is not a regular file, or it is larger than :data:`MAX_FILE_BYTES`.
+    """
+    info = path.stat()  # follows a symlink to what it points at
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(msg("error.limits.not_regular_file"))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the stat
+            raise ValueError(msg("error.limits.not_regular_file"))
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(msg("error.limits.file_too_large", maximum=MAX_FILE_BYTES // 1024))
+    return data
