@@ -223,7 +223,7 @@ def test_page_1_is_the_page_for_the_fridge_and_every_page_is_numbered(tmp_path: 
     ).stdout
     pages = [re.sub(r"\s+", " ", p) for p in out.split("\f") if p.strip()]
     first = pages[0]
-    for words in ("Key dates", "Admission: hospital stay of 9 day(s)", "Discharge (last hospital day)",
+    for words in ("Key dates", "Admission: hospital stay of 9 days", "Discharge (last hospital day)",
                   "Cycle 2 starts", "When to call your care team at once", "Signs of neurological problems",
                   "Daytime (care team) 514 555-0100", "After hours and weekends 514 555-0199", "Pharmacy"):  # fmt: skip
         assert words in first, words

@@ -163,7 +163,7 @@ def test_adjusted_plan_shows_struck_dates_held_doses_and_the_change_log() -> Non
     )
     html = to_html(expand(s, p)).replace("\u00ad", "")  # soft hyphens: break hints for print
     log = html.split("<h2>Changes to the plan</h2>")[1].split("</section>")[0]
-    assert "<li>Cycle 2 and everything after it delayed by 7 day(s) (low counts)</li>" in log
+    assert "<li>Cycle 2 and everything after it delayed by 7 days (low counts)</li>" in log
     assert "<li>Inotuzumab ozogamicin dose held on cycle 1, day 15</li>" in log
     # C2D1 was Mon 2027-01-25 and is now Mon 2027-02-01.
     assert 'Mon 1 Feb 2027<br><s class="was">was Mon 25 Jan 2027</s>' in html

@@ -232,7 +232,7 @@ def test_the_shipped_template_is_up_to_date(tmp_path: Path) -> None:
     root = SRC.parents[1]
     out = tmp_path / "dosecal.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_:1c,2",
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_:1c,2", "-k", "NP_:1c,2,3",
          "--no-location", "--omit-header", "--sort-output", "-o", str(out), "."],
         cwd=root, check=True, capture_output=True,
     )  # fmt: skip

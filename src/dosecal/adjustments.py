@@ -38,7 +38,7 @@ class Delay:
         """The adjustment in words, for change logs."""
         if self.to is not None:
             return msg("change.delay_to", cycle=self.cycle, date=self.to)
-        return msg("change.delay", cycle=self.cycle, days=self.days)
+        return msg("change.delay", cycle=self.cycle, length=msg("length.days", count=self.days))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +139,9 @@ class Interruption:
         """The adjustment in words, for change logs."""
         where = msg("cycle_day", cycle=self.cycle, day=self.day)
         if self.at is not None:
-            where = msg("at_time", where=where, time=f"{self.at:%H:%M}")
+            where = msg("at_time", where=where, time=self.at)
         hours = self.days * 24 + self.hours
-        length = msg("length.days", days=self.days) if not self.hours else msg("length.hours", hours=hours)
+        length = msg("length.days", count=self.days) if not self.hours else msg("length.hours", count=hours)
         if self.cause == "toxicity":
             restart = msg("restart.toxicity")
         elif self.restart == SAME_DOSE:

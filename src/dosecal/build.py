@@ -173,8 +173,8 @@ class Builder:
                             "title.daily_fasting",
                             agent=self.name(d.agent),
                             dose=dose,
-                            since=f"{shift(start, -a.fast_before_minutes):%H:%M}",
-                            until=f"{shift(start, a.fast_after_minutes):%H:%M}",
+                            since=shift(start, -a.fast_before_minutes).time(),
+                            until=shift(start, a.fast_after_minutes).time(),
                         )
                     else:
                         title = msg("title.daily", agent=self.name(d.agent), dose=dose)

@@ -2,7 +2,7 @@
 
 Each entry is ``N_(id, English)``. The id is the gettext *context* and the English text the
 *msgid*, so that a translator's tools show the English to translate and the id to find it in
-the code (``pybabel extract -k N_:1c,2``; see docs/translating.md). Templates use
+the code (``pybabel extract -k N_:1c,2 -k NP_:1c,2,3``; see docs/translating.md). Templates use
 ``str.format`` fields (``{agent}``); a field is filled with data, schedule content or another
 message, each rendered in the reader's language. A clinician reviews this one file.
 """
@@ -14,6 +14,31 @@ def N_(key: str, english: str) -> tuple[str, str]:
     """Mark a message for extraction: its id and its English text."""
     return key, english
 
+
+def NP_(key: str, singular: str, plural: str) -> tuple[str, tuple[str, str]]:
+    """Mark a message with plural forms: its id, the English for one and for several.
+
+    The field ``{count}`` chooses the form (gettext's plural rules of the reader's language:
+    French says "1 jour", "0 jour", "2 jours").
+    """
+    return key, (singular, plural)
+
+
+#: Messages with plural forms, chosen by their ``{count}`` field.
+PLURALS: dict[str, tuple[str, str]] = dict(
+    (
+        NP_("length.days", "{count} day", "{count} days"),
+        NP_("length.hours", "{count} hour", "{count} hours"),
+        NP_("length.stay", "hospital stay of {count} day", "hospital stay of {count} days"),
+        NP_("heading.cycles", "{count} cycle planned", "{count} cycles planned"),
+        NP_(
+            "changes.moved",
+            "{count} event moved from its first planned date",
+            "{count} events moved from their first planned date",
+        ),
+        NP_("changes.cancelled", "{count} cancelled or held", "{count} cancelled or held"),
+    )
+)
 
 CATALOGUE: dict[str, str] = dict(
     (
@@ -97,7 +122,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("contact.pharmacy", "Pharmacy"),
         N_("heading.key_dates", "Key dates"),
         N_("key.more", "… and {count} more key dates: see the course overview and the month grids."),
-        N_("key.admission", "Admission: hospital stay of {days} day(s)"),
+        N_("key.admission", "Admission: {stay}"),
         N_("key.discharge", "Discharge (last hospital day)"),
         N_("key.cycle_start", "Cycle {cycle} starts: {what}"),
         N_("key.restart", "The infusion restarts: {what}"),
@@ -150,6 +175,10 @@ CATALOGUE: dict[str, str] = dict(
         ),
         # A Babel date pattern (https://babel.pocoo.org/en/latest/dates.html): "Mon 4 Jan 2027".
         N_("date.pattern", "EEE d MMM y"),
+        # Babel time patterns: English "09:30" and "10:00"; French, as the Office québécois de la
+        # langue française writes it, "9 h 30" and "10 h".
+        N_("time.pattern", "HH:mm"),
+        N_("time.pattern_hour", "HH:mm"),
         N_("moment", "{date} {time} ({label})"),
         N_("date_time", "{date} {time}"),
         N_("dose.computed", "{written} = {amount} for BSA {bsa} m²"),
@@ -221,7 +250,6 @@ CATALOGUE: dict[str, str] = dict(
         N_("calendar.description", "{title}, starting {start}. {notice}"),
         N_("heading.plan", "{title} ({id})"),
         N_("heading.start", "Day 1: {start} · time zone {zone}"),
-        N_("heading.cycles", "{count} cycle(s) planned"),
         N_("heading.until", "Planned through {until}"),
         N_("heading.choices", "Choices: {choices}"),
         N_("heading.sources", "Sources"),
@@ -234,11 +262,8 @@ CATALOGUE: dict[str, str] = dict(
             "note.keep_taking",
             "Keep taking {agent} after the last day of this calendar unless your care team tells you to stop.",
         ),
-        N_(
-            "changes.summary",
-            "{moved} event(s) moved from their first planned date; {cancelled} cancelled or held.",
-        ),
-        N_("change.delay", "Cycle {cycle} and everything after it delayed by {days} day(s)"),
+        N_("changes.summary", "{moved}; {cancelled}."),
+        N_("change.delay", "Cycle {cycle} and everything after it delayed by {length}"),
         N_("change.delay_to", "Cycle {cycle} and everything after it moved to start on {date}"),
         N_("change.hold", "Dose held on {where}"),
         N_("change.hold_agent", "{agent} dose held on {where}"),
@@ -249,8 +274,6 @@ CATALOGUE: dict[str, str] = dict(
         N_("cycle_day", "cycle {cycle}, day {day}"),
         N_("plan_day", "day {day}"),
         N_("at_time", "{where} at {time}"),
-        N_("length.days", "{days} day(s)"),
-        N_("length.hours", "{hours} hour(s)"),
         N_("restart.toxicity", "restarted at the label's lower dose after a reaction"),
         N_("restart.same", "restarted at the same dose"),
         N_("restart.dose", "restarted at {dose}"),
@@ -743,5 +766,11 @@ CATALOGUE: dict[str, str] = dict(
             "cannot tell the format of '{path}' from its extension; give --format {join}",
         ),
         N_("error.cli.plan_file_must_name", "a plan file must name its schedule"),
+        N_(
+            "error.words.language_choice",
+            "'{value}' is not a language dosecal writes; choose one of {choices}",
+        ),
     )
 )
+
+CATALOGUE.update({key: forms[0] for key, forms in PLURALS.items()})

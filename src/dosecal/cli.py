@@ -31,7 +31,7 @@ from dosecal.plan import Plan
 from dosecal.render import FORMATS, RenderOptions, render
 from dosecal.schedule import Schedule
 from dosecal.tomlfile import parse_toml, read_text
-from dosecal.words import msg, say
+from dosecal.words import languages, msg, say
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -139,15 +139,19 @@ def list_() -> None:
         click.echo(f"{schedule.id:<24}{schedule.title}")
 
 
-@main.command(epilog="\b\nExample:\n  dosecal show blinatumomab-rr")
+@main.command(
+    epilog="\b\nExamples:\n  dosecal show blinatumomab-rr\n  dosecal show blinatumomab-rr --lang fr"
+)
 @click.argument("schedule")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="Language of the explanation.")  # fmt: skip
 @_errors
-def show(schedule: str) -> None:
+def show(schedule: str, lang: str) -> None:
     """Explain SCHEDULE in words: phases, cycles, days, doses, choices and sources.
 
     SCHEDULE is a built-in id (see 'dosecal list') or a path to a .toml definition.
     """
-    click.echo(describe(definitions.resolve(schedule)), nl=False)
+    click.echo(describe(definitions.resolve(schedule), languages(lang)[0]), nl=False)
 
 
 @main.command(epilog="\b\nExample:\n  dosecal check schedules/dasatinib.toml examples/dasatinib.plan.toml")
@@ -237,6 +241,9 @@ def plan_options(func: Callable[P, R]) -> Callable[P, R]:
         click.option("--height", metavar="CM", help="Height in cm: with --weight, per-m² doses are computed (Mosteller)."),
         click.option("--reminder", type=int, metavar="MINUTES",
                      help="Minutes before each dose that calendar reminders fire (default 15)."),
+        click.option("--lang", metavar="LANG",
+                     help="Language of everything a reader sees: en (default), fr (Canadian French), or fr+en / "
+                          "en+fr for a printout in both (calendars and data take the first)."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -296,6 +303,7 @@ def generate(
     --plan file names one. Every output is written whole or not at all.
     """
     course = expand(*_overrides(**plan_options))
+    langs = languages(course.plan.language)
     targets = outputs or ("-",)
     terminal = sys.stdout.isatty()
     color = use_color(terminal, os.environ)
@@ -312,6 +320,8 @@ def generate(
                     width=width if target == "-" else 100,
                     color=color and target == "-",
                     full_list=full_list,
+                    lang=langs[0],
+                    also=langs[1] if len(langs) > 1 else None,
                 ),
             ),
         )
@@ -353,7 +363,8 @@ def publish(url: str, timeout: int, **plan_options: Any) -> None:
     """
     from dosecal.publish import publish as push
 
-    report = push(expand(*_overrides(**plan_options)), url=url, timeout=timeout)
+    course = expand(*_overrides(**plan_options))
+    report = push(course, url=url, timeout=timeout, lang=languages(course.plan.language)[0])
     click.echo(report.describe(), err=True)
 
 

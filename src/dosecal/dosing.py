@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 from dosecal.words import ENGLISH, Content, Msg, Text, msg
 
@@ -23,12 +24,12 @@ def mosteller(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600)
 
 
-def _number(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
+def _number(value: float) -> float:
+    """Rounded to two decimals, as dosecal writes amounts (a language writes the number)."""
+    return round(value, 2)
 
 
-def _amount(dose: str, bsa: float) -> tuple[str, str, bool] | None:
+def _amount(dose: str, bsa: float) -> tuple[float, str, bool] | None:
     """The number, unit and whether capped that a per-m² dose gives for ``bsa``."""
     m = _PER_M2.match(dose)
     if m is None:
@@ -55,7 +56,7 @@ def per_m2_amount(dose: str, bsa: float) -> str | None:
     return ENGLISH.text(_amount_text(found)) if found is not None else None
 
 
-def _amount_text(found: tuple[str, str, bool]) -> Msg:
+def _amount_text(found: tuple[float, str, bool]) -> Msg:
     number, unit, capped = found
     return msg("amount.capped" if capped else "amount", number=number, unit=Content(unit))
 
@@ -68,4 +69,4 @@ def describe_dose(dose: str, height_cm: float | None, weight_kg: float | None) -
     found = _amount(dose, bsa)
     if found is None:
         return Content(dose)
-    return msg("dose.computed", written=Content(dose), amount=_amount_text(found), bsa=f"{bsa:.2f}")
+    return msg("dose.computed", written=Content(dose), amount=_amount_text(found), bsa=Decimal(f"{bsa:.2f}"))

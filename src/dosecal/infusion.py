@@ -19,7 +19,7 @@ from dosecal.clock import local, shift
 from dosecal.cycles import CycleClock, CycleSlot, Refused
 from dosecal.occurrence import Kind, Occurrence
 from dosecal.schedule import BAG_CHOICE, Infusion
-from dosecal.words import msg
+from dosecal.words import Content, msg
 
 if TYPE_CHECKING:
     from dosecal.build import Builder
@@ -160,7 +160,9 @@ def infusion_events(
     instructions, _ = b.agent_notes(inf.agent)
     advice, advice_sources = b.advice(inf.agent)
     hours = int(b.choices[BAG_CHOICE]) if inf.bag_changes else 0
-    bags = msg("note.bag_interval", hours=hours, label=b.s.choices[BAG_CHOICE].label) if hours else None
+    bags = (
+        msg("note.bag_interval", hours=hours, label=Content(b.s.choices[BAG_CHOICE].label)) if hours else None
+    )
     found = segments(b, slot, clock, inf, restarts)
     b.segment_log[(n, inf.agent)] = found
     resumed = slot.resumed is not None
@@ -198,9 +200,9 @@ def infusion_events(
                     agent=agent,
                     dose=dose,
                     start=msg(
-                        "moment", date=start.date(), time=f"{start:%H:%M}", label=clock.label(start.date())
+                        "moment", date=start.date(), time=start.time(), label=clock.label(start.date())
                     ),
-                    end=msg("moment", date=end.date(), time=f"{end:%H:%M}", label=clock.label(end.date())),
+                    end=msg("moment", date=end.date(), time=end.time(), label=clock.label(end.date())),
                 ),
                 msg("note.restarts") if restarting else None,
                 restart_note,
@@ -293,13 +295,13 @@ def infusion_events(
                     restart=msg(
                         "moment",
                         date=restart.date(),
-                        time=f"{restart:%H:%M}",
+                        time=restart.time(),
                         label=clock.label(restart.date()),
                     ),
                 )
                 if slot.continues
                 else msg(
-                    "note.new_cycle", restart=msg("date_time", date=restart.date(), time=f"{restart:%H:%M}")
+                    "note.new_cycle", restart=msg("date_time", date=restart.date(), time=restart.time())
                 ),
                 sources=inf.sources + inf.restart_sources,
                 when=stop.date(),

@@ -31,7 +31,7 @@ from dosecal.expand import expand
 from dosecal.plan import Plan, check_zone
 from dosecal.schedule import Schedule
 from dosecal.tomlfile import read_text
-from dosecal.words import ENGLISH, Value, msg
+from dosecal.words import ENGLISH, Value, languages, msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ class Overrides:
         delays, holds, interrupts, dose_changes: adjustments in their command-line spelling.
         stop: the date treatment stops.
         note: the reason recorded with the adjustments.
+        lang: the readers' language (``en``, ``fr``, ``fr+en``).
     """
 
     start: str | None = None
@@ -70,6 +71,7 @@ class Overrides:
     dose_changes: Sequence[str] = ()
     stop: str | None = None
     note: str | None = None
+    lang: str | None = None
 
     def adjustments(self) -> list[Adjustment]:
         """The adjustments given, in a fixed order: delays, holds, interruptions, doses, stop.
@@ -216,6 +218,12 @@ def apply(plan: Plan, given: Overrides) -> Plan:
         plan = dataclasses.replace(plan, cycles=given.cycles)
     if given.patient is not None:
         plan = dataclasses.replace(plan, patient=given.patient)
+    if given.lang is not None:
+        try:
+            languages(given.lang)
+        except ValueError as exc:
+            raise bad("--lang", str(exc)) from None
+        plan = dataclasses.replace(plan, language=given.lang)
     if given.reminder is not None:
         if not 0 <= given.reminder <= limits.MAX_REMINDER_MINUTES:
             raise bad(

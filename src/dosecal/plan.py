@@ -76,6 +76,7 @@ class Plan:
     schedule: str | None = None
     adjustments: tuple[Adjustment, ...] = ()
     origin: str = "options"
+    language: str = "en"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -25,7 +25,7 @@ from dosecal.adjustments import (
 from dosecal.errors import PlanError, reason
 from dosecal.plan import CONTACTS, DEFAULT_REMINDER_MINUTES, Plan, check_zone
 from dosecal.tomlfile import Table, describe, load_toml, parse_time, read_toml
-from dosecal.words import msg
+from dosecal.words import LANGUAGE_CHOICES, msg
 
 
 def parse_times(value: object) -> tuple[time, ...]:
@@ -80,6 +80,7 @@ def _read(root: Table, file: str) -> Plan | None:
         maximum=limits.MAX_REMINDER_MINUTES,
     )
     patient = root.get_str("patient", required=False)
+    language = root.convert("language", _language, required=False)
     contacts: dict[str, str] = {}
     table = root.table("contacts")
     if table is not None:
@@ -130,6 +131,7 @@ def _read(root: Table, file: str) -> Plan | None:
         schedule=schedule,
         adjustments=tuple(adjustments),
         origin=file,
+        language=language or "en",
     )
 
 
@@ -235,6 +237,15 @@ def adjustment_toml(a: Adjustment) -> str:
     if a.note:
         lines.append(f"note = {_toml_string(a.note)}")
     return "\n".join(lines) + "\n"
+
+
+def _language(value: object) -> str:
+    """The plan's ``language``: one of :data:`dosecal.words.LANGUAGE_CHOICES`."""
+    if not isinstance(value, str) or value not in LANGUAGE_CHOICES:
+        raise ValueError(
+            msg("error.words.language_choice", value=describe(value), choices=", ".join(LANGUAGE_CHOICES))
+        )
+    return value
 
 
 def _positive(unit: str) -> Callable[[object], float]:

@@ -25,7 +25,7 @@ from dosecal.course import Course
 from dosecal.errors import DosecalError, MissingFeatureError
 from dosecal.limits import read_capped
 from dosecal.render.ics import event_resources
-from dosecal.words import Msg, msg, say
+from dosecal.words import ENGLISH, Language, Msg, msg, say
 
 INSTALL = msg("error.publish.install")
 USER_ENV = "DOSECAL_CALDAV_USERNAME"
@@ -120,7 +120,7 @@ def _href(collection: str, uid: str) -> str:
     return collection + quote(uid.split("@", 1)[0], safe="") + ".ics"
 
 
-def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
+def publish(course: Course, *, url: str, timeout: int = 30, lang: Language = ENGLISH) -> Report:
     """Make the calendar collection at ``url`` hold exactly this plan's events.
 
     Raises:
@@ -150,7 +150,7 @@ def publish(course: Course, *, url: str, timeout: int = 30) -> Report:
         raise PublishError(msg("error.publish.url_url_would_send", url=shown(url)))
     collection = url if url.endswith("/") else url + "/"
     user, password = credentials(collection)
-    desired = event_resources(course)
+    desired = event_resources(course, lang=lang)
     prefix = course.plan.plan_id(course.schedule) + "."
     done = 0
     total = len(desired)

@@ -14,14 +14,16 @@ from __future__ import annotations
 import gettext
 import string
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 
-from dosecal.catalogue import CATALOGUE
+from dosecal.catalogue import CATALOGUE, PLURALS
 
 #: The gettext domain of dosecal's catalogues (locale/<lang>/LC_MESSAGES/dosecal.mo).
 DOMAIN = "dosecal"
@@ -79,8 +81,9 @@ class Cap:
 
 
 #: What a message's field may hold: another message, schedule content, several of them, a
-#: date, or data (numbers, clock times, zone names) that reads the same in every language.
-Value = Msg | Content | Seq | Cap | date | int | float | str | None
+#: date, a clock time or a decimal number (each written in the reader's conventions), or data
+#: (whole numbers, zone names) that reads the same in every language.
+Value = Msg | Content | Seq | Cap | date | time | int | float | Decimal | str | None
 
 #: What an event's title, dose or notes are made of.
 Text = Msg | Content
@@ -105,8 +108,11 @@ class Language:
         self.translations = translations
         self.locale = locale
 
-    def template(self, key: str) -> str:
-        """The template of message ``key`` in this language."""
+    def template(self, key: str, count: int | None = None) -> str:
+        """The template of message ``key`` in this language; of the form for ``count`` if plural."""
+        if key in PLURALS:
+            singular, plural = PLURALS[key]
+            return self.translations.npgettext(key, singular, plural, 1 if count is None else count)
         return self.translations.pgettext(key, CATALOGUE[key])
 
     def content(self, text: str) -> str:
@@ -116,7 +122,10 @@ class Language:
     def text(self, value: Value) -> str:
         """Any value as a reader sees it."""
         if isinstance(value, Msg):
-            return self.template(value.key).format(**{k: self.text(v) for k, v in value.values})
+            fields = dict(value.values)
+            count = fields.get("count") if value.key in PLURALS else None
+            template = self.template(value.key, count if isinstance(count, int) else None)
+            return template.format(**{k: self.text(v) for k, v in value.values})
         if isinstance(value, Content):
             return self.content(value.text)
         if isinstance(value, Cap):
@@ -126,6 +135,14 @@ class Language:
             return value.sep.join(self.text(v) for v in value.items)
         if isinstance(value, date):
             return self.date(value)
+        if isinstance(value, time):
+            return self.clock(value)
+        if isinstance(value, float):
+            return self.number(value)
+        if isinstance(value, Decimal):
+            # A measure written to a fixed number of places (a body surface area: "2.00").
+            places = max(0, -int(value.as_tuple().exponent))
+            return format_decimal(value, "0." + "0" * places if places else "0", locale=self.locale)
         if value is None:
             return ""
         return str(value)
@@ -137,6 +154,16 @@ class Language:
     def lines(self, parts: tuple[Value, ...]) -> str:
         """Several values, one a line."""
         return "\n".join(self.text(p) for p in parts)
+
+    def clock(self, moment: time | datetime) -> str:
+        """A clock time as the reader's conventions write it: "09:30"; in French "9 h 30", "10 h"."""
+        at = moment.time() if isinstance(moment, datetime) else moment
+        key = "time.pattern_hour" if at.minute == 0 else "time.pattern"
+        return format_time(at, Language.template(self, key), locale=self.locale)
+
+    def number(self, value: float) -> str:
+        """A decimal number with at most two decimals, trailing zeros dropped: "1.22"; "1,22"."""
+        return format_decimal(value, "0.##", locale=self.locale)
 
     def weekday(self, day: date) -> str:
         """The abbreviated weekday: "Mon"."""
@@ -180,9 +207,9 @@ class PseudoLanguage(Language):
     def __init__(self) -> None:
         super().__init__("en-XA", gettext.NullTranslations(), "en")
 
-    def template(self, key: str) -> str:
+    def template(self, key: str, count: int | None = None) -> str:
         """The English template, transformed."""
-        return pseudo(super().template(key))
+        return pseudo(super().template(key, count))
 
     def content(self, text: str) -> str:
         """Schedule content, transformed."""
@@ -199,6 +226,10 @@ class PseudoLanguage(Language):
     def month_name(self, day: date) -> str:
         """The month in full, transformed."""
         return pseudo(super().month_name(day))
+
+    def clock(self, moment: time | datetime) -> str:
+        """The clock time, transformed."""
+        return pseudo(super().clock(moment))
 
     def short_date(self, day: date) -> str:
         """The date without its year, transformed."""
@@ -218,6 +249,27 @@ def locale_dir() -> Path:
     return Path(str(resources.files("dosecal"))) / "locale"
 
 
+#: The Babel locale of each language dosecal ships: its French is Canada's.
+LOCALES = {"fr": "fr_CA"}
+
+#: What a reader may choose: one language, or two for a bilingual printout (first, then second;
+#: calendars and data take the first).
+LANGUAGE_CHOICES = ("en", "fr", "fr+en", "en+fr")
+
+
+def languages(choice: str) -> tuple[Language, ...]:
+    """The languages of a choice: ``"fr+en"`` gives French, then English.
+
+    Raises:
+        ValueError: for a choice dosecal does not offer.
+    """
+    if choice not in LANGUAGE_CHOICES:
+        raise ValueError(
+            msg("error.words.language_choice", value=choice, choices=", ".join(LANGUAGE_CHOICES))
+        )
+    return tuple(language(code) for code in choice.split("+"))
+
+
 @cache
 def language(code: str) -> Language:
     """The language ``code``: English, or one whose compiled catalogue ships with dosecal.
@@ -231,7 +283,7 @@ def language(code: str) -> Language:
         translations = gettext.translation(DOMAIN, locale_dir(), [code])
     except OSError:
         raise ValueError(msg("error.words.no_catalogue", code=code)) from None
-    return Language(code, translations, code.replace("-", "_"))
+    return Language(code, translations, LOCALES.get(code, code.replace("-", "_")))
 
 
 def say(key: str, /, **values: Value) -> str:

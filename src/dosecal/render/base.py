@@ -26,6 +26,8 @@ class RenderOptions:
         color: for txt: ANSI colours (on a terminal only).
         lang: the language of everything a reader sees.
         full_list: for html and pdf: every event in the day-by-day list, not a summary.
+        also: for html, pdf and txt: a second language, for clinics that hand out both
+            (calendars and data stay in ``lang`` alone: one title per event).
     """
 
     ics_times: TimeMode = "zone"
@@ -34,6 +36,7 @@ class RenderOptions:
     color: bool = False
     lang: Language = ENGLISH
     full_list: bool = False
+    also: Language | None = None
 
 
 class Renderer(Protocol):

@@ -54,15 +54,15 @@ h3 { font-size: 12pt; margin: 4mm 0 1mm; break-after: avoid; }
 p { margin: 1mm 0; }
 .indication { color: var(--muted); }
 /* The plan's facts in two columns, each a key and its value on a line. */
-.facts { column-count: 2; column-gap: 6mm; margin: 3mm 0; }
-.facts div { break-inside: avoid; padding: 0.3mm 0; }
+.facts { column-count: 2; column-gap: 6mm; margin: 2mm 0; }
+.facts div { break-inside: avoid; padding: 0; line-height: 1.25; }
 .facts dt { display: inline; font-weight: bold; margin-right: 2mm; }
 .facts dd { display: inline; margin: 0; }
 .patient { display: grid; grid-template-columns: repeat(3, 1fr); gap: 4mm; margin: 3mm 0; }
 .patient div { border-bottom: 1px solid var(--ink); padding-top: 6mm; font-size: 10pt; color: var(--muted); }
 .patient.given { display: block; }
 .patient.given div { border: 0; padding: 0; color: var(--ink); font-size: 12pt; }
-.notice { border: 2px solid var(--ink); padding: 2mm 3mm; font-weight: bold; margin: 3mm 0; }
+.notice { border: 2px solid var(--ink); padding: 1.5mm 3mm; font-weight: bold; margin: 2mm 0; }
 .call { border: 3px solid var(--ink); padding: 1mm 3mm; margin: 3mm 0; break-inside: avoid; }
 .call h2 { margin-top: 1mm; }
 .contacts { display: grid; grid-template-columns: 1fr; gap: 1mm; margin: 2mm 0 1mm; }
@@ -70,6 +70,8 @@ p { margin: 1mm 0; }
 .contact span:first-child { min-width: 55mm; font-weight: bold; }
 .contact .number { flex: 1; border-bottom: 1px solid var(--ink); min-height: 6mm; }
 .first { break-after: page; }
+.first h2 { margin-top: 3mm; }
+.call h2, .first .call h2 { margin-top: 1mm; }
 .notes-page { break-before: page; }
 .ruled { border-bottom: 1px solid var(--line); height: 10mm; }
 table { border-collapse: collapse; width: 100%; }
@@ -116,6 +118,7 @@ tr.cancelled td { text-decoration: line-through; color: var(--muted); }
 s.was { color: var(--muted); font-weight: normal; }
 td.moved { outline: 2px dashed var(--ink); outline-offset: -3px; }
 .days td.date { white-space: nowrap; font-weight: bold; }
+section.days td.date { font-weight: normal; }
 .keydates td { padding: 0.5mm 1.5mm; }
 .overview table { font-size: 10pt; }
 .overview td.d { white-space: nowrap; }
@@ -124,7 +127,7 @@ td.moved { outline: 2px dashed var(--ink); outline-offset: -3px; }
 section.days table { table-layout: fixed; }
 section.days th:nth-child(1) { width: 44mm; } section.days th:nth-child(2) { width: 27mm; }
 section.days th:nth-child(3) { width: 18mm; }
-section.days td { padding: 0.5mm 1.5mm; }
+section.days td { padding: 0.4mm 1.5mm; line-height: 1.25; }
 .overview td, .overview th { padding: 0.5mm 1.5mm; }
 .overview th:first-child { width: 40mm; }
 /* The sources are for the care team, not the family: smaller, like the footer. */
@@ -192,7 +195,7 @@ def _time(o: Occurrence, layout: Layout) -> str:
     """The clock time, marked "*" where it is only the schedule's default."""
     if not isinstance(o.start, datetime):
         return layout.lang.say("all_day")
-    return f"{o.start:%H:%M}" + ("*" if _default_time(o, layout) else "")
+    return layout.lang.clock(o.start) + ("*" if _default_time(o, layout) else "")
 
 
 def _short(s: Schedule, agent: str, lang: Language) -> str:
@@ -776,7 +779,11 @@ def _changes(layout: Layout) -> str:
     )
     moved = sum(1 for o in layout.occurrences if o.moved_from is not None)
     held = sum(1 for o in layout.occurrences if o.status is Status.CANCELLED)
-    summary = lang.say("changes.summary", moved=moved, cancelled=held)
+    summary = lang.say(
+        "changes.summary",
+        moved=msg("changes.moved", count=moved),
+        cancelled=msg("changes.cancelled", count=held),
+    )
     return (
         f'<section class="changes"><h2>{_e(lang.say("heading.changes"))}</h2><ol>{items}</ol>'
         f"<p>{_e(summary)}</p></section>"
@@ -797,7 +804,7 @@ def _legend(layout: Layout) -> str:
     extra = "".join(f"<p>{_e(lang.say(key))}</p>" for key in ("legend.tick", "legend.default_time"))
     return (
         f'<section class="legend-box"><h2>{_e(lang.say("heading.legend"))}</h2>'
-        f'<div class="legend">{items}</div>{extra}</section>'
+        f'<div class="legend">{items}</div>{extra}<span id="{PAGE_1_END}-{_e(lang.code)}"></span></section>'
     )
 
 
@@ -824,6 +831,9 @@ def _when_to_call(layout: Layout) -> str:
 
 #: How many key dates page 1 lists at most; the course overview and the month grids have the rest.
 KEY_DATES = 8
+#: The id (with the language's code) of a mark at the end of page 1's legend: a PDF renderer
+#: checks that it is on page 1 and lists fewer key dates if it is not.
+PAGE_1_END = "end-of-page-1"
 
 
 def _lines(text: str, width: int) -> int:
@@ -834,7 +844,7 @@ def _lines(text: str, width: int) -> int:
 def _page_1_lines(layout: Layout) -> int:
     """The lines page 1 has left for key dates, after what else it must hold.
 
-    An estimate in lines of 12 pt text, against the full blinatumomab course (9 lines for key
+    An estimate in lines of 12 pt text, against the full blinatumomab course (8 lines for key
     dates with its title, indication, facts, warning signs and legend). A test prints every
     example plan, on A4 and US Letter, in WeasyPrint and Chromium, and finds the whole legend
     on page 1.
@@ -851,11 +861,18 @@ def _page_1_lines(layout: Layout) -> int:
         - 1
         + _lines(lang.content(s.indication), 80)
         - 1
-        + max(0, (len(_facts(layout)) + 1) // 2 - 3)
+        + max(0, (sum(_lines(f"{lang.text(k)} {lang.text(v)}", 40) for k, v in _facts(layout)) + 1) // 2 - 4)
         + max(0, sum(_lines(sign, 76) for sign in signs) - 5)
         + max(0, (len({o.kind for o in layout.occurrences} & set(MARKS)) + 2) // 3 - 2)
+        # Sentences every page 1 has, longer in some languages than in English.
+        + _lines(lang.say("legend.tick"), 84)
+        - 1
+        + _lines(lang.say("legend.default_time"), 84)
+        - 1
+        + _lines(lang.say("notice"), 76)
+        - 2
     )
-    return 9 - used
+    return 8 - used
 
 
 _CONTACT_WORDS = {
@@ -865,16 +882,23 @@ _CONTACT_WORDS = {
 }
 
 
-def _key_dates(layout: Layout) -> str:
+def _key_dates(layout: Layout, most: int | None = None) -> str:
     """Admissions, discharges, cycle starts, restarts and the first and last days, in order."""
     lang = layout.lang
     rows: list[tuple[date, str, Value, Value]] = []  # date, time, label, what
     planned = [o for o in layout.occurrences if o.status is Status.PLANNED]
     started: set[int] = set()
     for o in planned:
-        when = f"{o.start:%H:%M}" if isinstance(o.start, datetime) else ""
+        when = lang.clock(o.start) if isinstance(o.start, datetime) else ""
         if o.kind is Kind.HOSPITAL:
-            rows.append((o.start_date, "", o.label_text, msg("key.admission", days=len(o.dates))))
+            rows.append(
+                (
+                    o.start_date,
+                    "",
+                    o.label_text,
+                    msg("key.admission", stay=msg("length.stay", count=len(o.dates))),
+                )
+            )
             last = o.dates[-1]
             label = layout.label(last)
             rows.append((last, "", label, msg("key.discharge")))
@@ -900,7 +924,7 @@ def _key_dates(layout: Layout) -> str:
     rows.sort(key=lambda r: (r[0], r[1]))
     # As many as page 1 holds: a long title, many facts or a long legend leave fewer lines.
     lines, shown = _page_1_lines(layout), 0
-    for _, _, _, what in rows[:KEY_DATES]:
+    for _, _, _, what in rows[: KEY_DATES if most is None else most]:
         lines -= _lines(lang.text(what), 50)
         if lines < 0:
             break
@@ -1001,11 +1025,8 @@ def _sources(s: Schedule, lang: Language) -> str:
     return f'<section class="sources"><h2>{_e(lang.say("heading.sources"))}</h2><ul>{items}</ul></section>'
 
 
-def to_html(course: Course, *, lang: Language = ENGLISH, full_list: bool = False) -> str:
-    """Render the printable plan as a complete, self-contained HTML document in ``lang``.
-
-    ``full_list`` lists every event by day; by default runs of identical events are summarised.
-    """
+def _sections(course: Course, lang: Language, full_list: bool, key_dates: int | None = None) -> list[str]:
+    """The printable plan's sections in ``lang``, in reading order."""
     layout = Layout(course, lang)
     schedule, plan = course.schedule, course.plan
     months = "".join(_month(layout, y, m) for y, m in layout.months())
@@ -1018,20 +1039,57 @@ def to_html(course: Course, *, lang: Language = ENGLISH, full_list: bool = False
         zone=plan.timezone,
         notice=msg("notice"),
     )
+    return [
+        _header(schedule, plan, layout),
+        f'<div class="first">{_when_to_call(layout)}{_key_dates(layout, key_dates)}{_legend(layout)}</div>',
+        _changes(layout),
+        _overview(layout),
+        f'<section class="months"><h2>{_e(lang.say("heading.months"))}</h2>{months}</section>',
+        _day_list(layout, full_list),
+        _instructions(layout),
+        _sources(schedule, lang),
+        _notes_page(layout),
+        f"<footer>{_e(generated)}</footer>",
+    ]
+
+
+def to_html(
+    course: Course,
+    *,
+    lang: Language = ENGLISH,
+    full_list: bool = False,
+    also: Language | None = None,
+    key_dates: int | None = None,
+) -> str:
+    """Render the printable plan as a complete, self-contained HTML document in ``lang``.
+
+    ``full_list`` lists every event by day; by default runs of identical events are summarised.
+    ``also``: a second language; each section is printed in ``lang``, then in ``also``, each
+    marked with its language (so screen readers and hyphenation follow it). ``key_dates``: at
+    most this many key dates on page 1 (by default, as many as page 1 is estimated to hold).
+    """
+    layout = Layout(course, lang)
+    header, *parts, footer = _sections(course, lang, full_list, key_dates)
+    if also is not None:
+        # Page 1 in each language (the fridge page), then every later section in both.
+        other_header, *others, other_footer = _sections(course, also, full_list, key_dates)
+        parts[0], others[0] = header + parts[0], other_header + others[0]
+        header, footer = "", footer + other_footer
+        parts = [
+            f'<div lang="{_e(code)}">{part}</div>'
+            for first, second in zip(parts, others, strict=True)
+            for code, part in ((lang.code, first), (also.code, second))
+            if part
+        ]
     return (
         f'<!DOCTYPE html>\n<html lang="{_e(lang.code)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(lang.say('html.title', title=Content(schedule.title)))}</title>"
+        f"<title>{_e(lang.say('html.title', title=Content(course.schedule.title)))}</title>"
         f"<style>{CSS}{_page_css(layout)}</style></head><body>"
-        f'{_header(schedule, plan, layout)}<main><div class="first">{_when_to_call(layout)}{_key_dates(layout)}'
-        f"{_legend(layout)}</div>{_changes(layout)}{_overview(layout)}"
-        f'<section class="months"><h2>{_e(lang.say("heading.months"))}</h2>{months}</section>'
-        f"{_day_list(layout, full_list)}{_instructions(layout)}{_sources(schedule, lang)}"
-        f"{_notes_page(layout)}</main>"
-        f"<footer>{_e(generated)}</footer></body></html>\n"
+        f"{header}<main>{''.join(parts)}</main>{footer}</body></html>\n"
     )
 
 
 def render(course: Course, options: RenderOptions) -> bytes:
     """The printable plan (see :func:`to_html`)."""
-    return to_html(course, lang=options.lang, full_list=options.full_list).encode()
+    return to_html(course, lang=options.lang, full_list=options.full_list, also=options.also).encode()

@@ -60,6 +60,8 @@ def plan_record(course: Course, lang: Language = ENGLISH) -> dict[str, Any]:
         },
         "choices": choices,
         "adjustments": [lang.text(a.describe(schedule)) for a in plan.adjustments],
+        # The language of every text meant for a reader (titles, notes, adjustments).
+        "language": lang.code,
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from dosecal.course import Course
 from dosecal.errors import MissingFeatureError
 from dosecal.render.base import Paper, RenderOptions
-from dosecal.render.html import to_html
+from dosecal.render.html import KEY_DATES, PAGE_1_END, to_html
 from dosecal.words import ENGLISH, Language, msg
 
 INSTALL = msg("error.pdf.install")
@@ -23,7 +23,12 @@ def _no_fetch(url: str, *_args: Any, **_kwargs: Any) -> dict[str, Any]:
 
 
 def to_pdf(
-    course: Course, *, paper: Paper = "a4", lang: Language = ENGLISH, full_list: bool = False
+    course: Course,
+    *,
+    paper: Paper = "a4",
+    lang: Language = ENGLISH,
+    full_list: bool = False,
+    also: Language | None = None,
 ) -> bytes:
     """Render the printable plan as PDF bytes on A4 or US Letter paper.
 
@@ -34,11 +39,23 @@ def to_pdf(
         from weasyprint import CSS, HTML
     except (ImportError, OSError):
         raise MissingFeatureError(INSTALL) from None
-    html = HTML(string=to_html(course, lang=lang, full_list=full_list), url_fetcher=_no_fetch)
     size = CSS(string="@page { size: A4; }" if paper == "a4" else "@page { size: letter; }")
-    return bytes(html.write_pdf(stylesheets=[size]))
+    # Page 1 is the fridge page: where the estimate of its room was too kind (a long title, a
+    # language with longer words), list fewer key dates until the whole legend is on it.
+    end, tried = f"{PAGE_1_END}-{lang.code}", ""
+    for most in (None, *range(KEY_DATES - 1, -1, -1)):
+        html = to_html(course, lang=lang, full_list=full_list, also=also, key_dates=most)
+        if html == tried:
+            continue  # the estimate already listed no more than this
+        tried = html
+        document = HTML(string=html, url_fetcher=_no_fetch).render(stylesheets=[size])
+        if end in document.pages[0].anchors:
+            break
+    return bytes(document.write_pdf())
 
 
 def render(course: Course, options: RenderOptions) -> bytes:
     """The printable plan as PDF (see :func:`to_pdf`)."""
-    return to_pdf(course, paper=options.paper, lang=options.lang, full_list=options.full_list)
+    return to_pdf(
+        course, paper=options.paper, lang=options.lang, full_list=options.full_list, also=options.also
+    )

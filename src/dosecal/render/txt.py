@@ -46,14 +46,14 @@ def _paint(text: str, style: str, color: bool) -> str:
 def _time(o: Occurrence, lang: Language) -> str:
     if not isinstance(o.start, datetime):
         return lang.say("all_day")
-    return f"{o.start:%H:%M}"
+    return lang.clock(o.start)
 
 
 def _until(o: Occurrence, lang: Language) -> str:
     """Where a span ends, when it does not end the same day."""
     if isinstance(o.end, datetime) and isinstance(o.start, datetime):
         if o.end.date() != o.start.date() and (o.end - o.start) > timedelta(hours=1):
-            return "  " + lang.say("arrow", end=f"{lang.date(o.end.date())} {o.end:%H:%M}")
+            return "  " + lang.say("arrow", end=f"{lang.date(o.end.date())} {lang.clock(o.end)}")
         return ""
     if isinstance(o.end, date) and (o.end - o.start_date).days > 1:
         return "  " + lang.say("arrow", end=o.end - timedelta(days=1))
@@ -129,7 +129,15 @@ def header(course: Course, lang: Language = ENGLISH) -> list[str]:
 def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) -> list[str]:
     """The course as lanes of characters, one column per few days, fitting ``width``."""
     total = (layout.last - layout.first).days + 1
-    cols = max(width - _LABEL - 1, 10)
+    # The lanes' names take the width the longest needs (French "Sans traitement"), 14 at least.
+    continuing = any(layout.schedule.agents[d.agent].continues for d in layout.schedule.daily)
+    drawn = {o.agent for o in layout.occurrences if o.agent and o.kind in (Kind.DOSE, Kind.INFUSION)}
+    names = [lang.content(layout.schedule.agents[a].short_name).split()[0] for a in drawn]
+    names += [
+        lang.say(key) for key in ("lane.hospital", "lane.break" if continuing else "lane.rest", "lane.cycles")
+    ]
+    label_w = min(max(_LABEL, *(len(n) for n in names)), 20)
+    cols = max(width - label_w - 1, 10)
     per = max(math.ceil(total / cols), 1)
     cols = math.ceil(total / per)
 
@@ -146,7 +154,6 @@ def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) 
         kind = Kind.INFUSION if any(o.kind is Kind.INFUSION for o in mine) else Kind.DOSE
         marks = {col(d) for o in mine if o.kind in (Kind.INFUSION, Kind.DOSE) for d in o.dates}
         lanes.append((name, kind, marks))
-    continuing = any(layout.schedule.agents[d.agent].continues for d in layout.schedule.daily)
     for kind, key in (
         (Kind.HOSPITAL, "lane.hospital"),
         (Kind.REST, "lane.break" if continuing else "lane.rest"),
@@ -162,7 +169,7 @@ def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) 
     # Every month is labelled: on one row where the labels fit, else on the first of two or
     # three rows where each label has room.
     rows_of_months: list[list[str]] = []
-    span = max(cols, width - _LABEL - 1)  # a label may run past the last column, not the window
+    span = max(cols, width - label_w - 1)  # a label may run past the last column, not the window
     for count in (1, 2, 3):
         rows_of_months = [[" "] * span for _ in range(count)]
         fitted = True
@@ -182,11 +189,11 @@ def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) 
             break
     title = lang.say("heading.overview", count=per) if per > 1 else lang.say("heading.overview_one")
     out = [_paint(title, "bold", color)]
-    out += [" " * (_LABEL + 1) + "".join(row).rstrip() for row in rows_of_months]
+    out += [" " * (label_w + 1) + "".join(row).rstrip() for row in rows_of_months]
     for name, kind, marks in lanes:
         char, style = _LANES[kind]
         row = "".join(char if c in marks else " " for c in range(cols))
-        out.append(f"{name[:_LABEL]:<{_LABEL}} " + _paint(row.rstrip(), style, color))
+        out.append(f"{name[:label_w]:<{label_w}} " + _paint(row.rstrip(), style, color))
     if layout.cycles:
         axis = [" "] * cols
         for n, _, first, _ in layout.cycles:
@@ -194,7 +201,7 @@ def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) 
             text = lang.say("label.cycle", cycle=n)
             if all(ch == " " for ch in axis[max(c - 1, 0) : c + len(text)]):
                 axis[c : c + len(text)] = list(text)
-        out.append(f"{lang.say('lane.cycles'):<{_LABEL}} " + "".join(axis).rstrip())
+        out.append(f"{lang.say('lane.cycles'):<{label_w}} " + "".join(axis).rstrip())
         out.append("")
         rows = layout.rows()
         phases = [lang.content(r.phase) for r in rows]
@@ -233,6 +240,10 @@ def to_txt(
     lines.append("")
     lines += timeline(Layout(course), width, color, lang)
     lines.append("")
+    # Columns as wide as this plan's longest date, label and time need ("mer. 15 sept. 2027").
+    date_w = max([15, *(len(lang.date(o.start_date)) for o in course)])
+    label_w = max([10, *(len(lang.text(o.span_label_text)) for o in course)])
+    time_w = max([7, *(len(_time(o, lang)) for o in course)])
     for day, group in groupby(course, key=lambda o: o.start_date):
         first = True
         for o in group:
@@ -242,7 +253,7 @@ def to_txt(
             was = f"  ({lang.say('was', date=o.moved_from)})" if o.moved_from is not None else ""
             label = lang.text(o.span_label_text)
             title = lang.text(o.title_text)
-            head = f"{lead:<15}  {label:<10} {_time(o, lang):<7}  "
+            head = f"{lead:<{date_w}}  {label:<{label_w}} {_time(o, lang):<{time_w}}  "
             lines += _wrap(f"{mark}{title}{_until(o, lang)}{was}", width, head, " " * len(head))
             first = False
     lines += ["", *reader_notes(course, "  ", lang)]
@@ -261,4 +272,9 @@ def to_txt(
 
 def render(course: Course, options: RenderOptions) -> bytes:
     """The text plan (see :func:`to_txt`)."""
-    return to_txt(course, width=options.width, color=options.color, lang=options.lang).encode()
+    text = to_txt(course, width=options.width, color=options.color, lang=options.lang)
+    if options.also is not None:
+        # A bilingual hand-out: the whole text in the first language, then in the second.
+        text += "\n" + "=" * min(options.width, 80) + "\n\n"
+        text += to_txt(course, width=options.width, color=options.color, lang=options.also)
+    return text.encode()

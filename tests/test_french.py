@@ -1,0 +1,246 @@
+"""En français aussi: the Canadian French catalogue, and the same plan in French everywhere.
+
+The catalogue is checked whole (no entry missing or fuzzy, the compiled file current), every
+built-in is rendered in French and searched for English left over, and the French calendar is
+read back by ical.js and vobject.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import string
+from collections.abc import Callable
+from datetime import date, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from conftest import builtin, plan
+from dosecal.catalogue import CATALOGUE, PLURALS
+from dosecal.definitions import builtin_ids
+from dosecal.expand import expand
+from dosecal.extract import schedule_texts
+from dosecal.render.html import to_html
+from dosecal.render.ics import to_ics
+from dosecal.render.json import to_json
+from dosecal.render.txt import to_txt
+from dosecal.words import CONTENT, language, languages
+
+LOCALE = Path(__file__).resolve().parents[1] / "src" / "dosecal" / "locale" / "fr" / "LC_MESSAGES"
+FR = language("fr")
+
+CHOICES: dict[str, dict[str, str]] = {"inotuzumab": {"response": "no-cr", "transplant": "no"}}
+
+
+def catalogue() -> Any:
+    with (LOCALE / "dosecal.po").open("rb") as f:
+        return read_po(f)
+
+
+def test_every_message_and_schedule_text_has_a_french_translation() -> None:
+    po = catalogue()
+    entries = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in po if m.id}
+    wanted = [(key, text) for key, text in CATALOGUE.items() if key not in PLURALS]
+    wanted += [(key, forms[0]) for key, forms in PLURALS.items()]
+    wanted += [(CONTENT, text) for sid in builtin_ids() for text in schedule_texts(builtin(sid))]
+    missing = [w for w in wanted if w not in entries]
+    assert missing == []
+    for key in wanted:
+        m = entries[key]
+        forms = m.string if isinstance(m.string, tuple) else (m.string,)
+        assert all(forms) and not m.fuzzy, key
+        # The fields dosecal fills are all there, each as often as in the English.
+        english = m.id if isinstance(m.id, tuple) else (m.id,)
+        want = sorted(f for _, f, _, _ in string.Formatter().parse(english[-1]) if f)
+        for form in forms:
+            assert sorted(f for _, f, _, _ in string.Formatter().parse(form) if f) == want, key
+
+
+def test_plural_forms_follow_french_rules() -> None:
+    """French says "0 jour" and "1 jour" but "2 jours" (gettext plural=(n > 1))."""
+    assert [FR.say("length.days", count=n) for n in (0, 1, 2)] == ["0 jour", "1 jour", "2 jours"]
+    assert [FR.say("heading.cycles", count=n) for n in (1, 9)] == ["1 cycle prévu", "9 cycles prévus"]
+    assert [language("en").say("length.days", count=n) for n in (1, 2)] == ["1 day", "2 days"]
+
+
+def test_the_compiled_catalogue_is_the_one_the_po_file_gives() -> None:
+    """The .mo that ships in the wheel is compiled from the .po (docs/translating.md, step 3)."""
+    out = io.BytesIO()
+    write_mo(out, catalogue())
+    assert out.getvalue() == (LOCALE / "dosecal.mo").read_bytes(), "run pybabel compile (docs/translating.md)"
+
+
+def test_french_dates_times_numbers_and_labels() -> None:
+    assert FR.date(date(2027, 1, 4)) == "lun. 4 janv. 2027"
+    assert FR.short_date(date(2027, 2, 1)) == "lun. 1 févr."
+    # The Office québécois de la langue française: "9 h 30", and "10 h" for a whole hour.
+    assert (
+        FR.clock(time(9, 30)) == "9 h 30"
+        and FR.clock(time(10, 0)) == "10 h"
+        and FR.clock(time(22, 5)) == "22 h 05"
+    )
+    assert FR.text(1.44) == "1,44" and FR.text(Decimal("2.00")) == "2,00"
+    assert FR.say("label.cycle_day", cycle=2, day=8) == "C2J8"
+    assert language("en").clock(time(9, 30)) == "09:30" and language("en").text(Decimal("2.00")) == "2.00"
+
+
+def test_a_french_plan_shows_french_dates_times_amounts_and_labels() -> None:
+    """Inotuzumab 0.8 mg/m2 on Mon 2027-01-04 for 175 cm and 70 kg: BSA 1.84 m², 1.48 mg.
+
+    sqrt(175 x 70 / 3600) = 1.8447 m²; 0.8 x 1.8447 = 1.4757 mg.
+    """
+    p = plan("2027-01-04", cycles=1, choices={"response": "cr"}, weight_kg=70, height_cm=175)
+    course = expand(builtin("inotuzumab"), p)
+    text = to_txt(course, lang=FR, width=200)
+    assert "lun. 4 janv. 2027" in text and "C1J8" in text
+    assert (
+        "C1J1       9 h               Inotuzumab ozogamicine 0,8 mg/m² = 1,48 mg pour une SC de 1,84 m²"
+        in text
+    )
+    assert "09:00" not in text
+    assert "0.8 mg/m2 = 1.48 mg for BSA 1.84 m²" in to_txt(course, width=200)
+
+
+def english_left(output: str, sid: str) -> list[str]:
+    """English message or schedule text (a run of three words or more) found in ``output``."""
+    found = []
+    po = catalogue()
+    french = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string for m in po if m.id}
+    texts = [(key, text) for key, text in CATALOGUE.items()]
+    texts += [(CONTENT, t) for t in schedule_texts(builtin(sid))]
+    for key, text in texts:
+        translated = french.get((key, text), "")
+        translated = " ".join(translated) if isinstance(translated, tuple) else translated
+        for literal, *_ in string.Formatter().parse(text):
+            words = literal.strip(" .,:;()·–-")
+            if len(words.split()) >= 3 and words not in translated and words in output:
+                found.append(words)
+    return found
+
+
+@pytest.mark.parametrize("sid", builtin_ids())
+def test_every_builtin_in_french_has_no_english_sentence_left(sid: str) -> None:
+    s = builtin(sid)
+    p = plan("2027-01-04", choices=CHOICES.get(sid, {}), until=date(2027, 6, 30) if not s.phases else None)
+    course = expand(s, p)
+    for name, output in (
+        ("html", to_html(course, lang=FR)),
+        ("txt", to_txt(course, lang=FR)),
+        ("ics", to_ics(course, lang=FR).decode()),
+    ):
+        assert english_left(output, sid) == [], (sid, name)
+    html = to_html(course, lang=FR)
+    assert html.startswith('<!DOCTYPE html>\n<html lang="fr">')
+
+
+def test_json_keeps_english_keys_and_says_its_language() -> None:
+    course = expand(builtin("dasatinib"), plan("2027-01-04", until=date(2027, 1, 5)))
+    doc = json.loads(to_json(course, lang=FR))
+    assert doc["plan"]["language"] == "fr" and json.loads(to_json(course))["plan"]["language"] == "en"
+    event = doc["events"][0]
+    assert event["kind"] == "dose" and event["status"] == "planned"  # values for programs stay English
+    assert event["title"] == "Dasatinib 140 mg (Jour 1)"
+
+
+def test_french_ics_lines_are_folded_at_75_octets_between_characters() -> None:
+    """RFC 5545 3.1: lines of at most 75 octets; a fold never splits a UTF-8 character."""
+    data = to_ics(expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=2)), lang=FR)
+    lines = data.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75
+    for line in lines:
+        line.decode("utf-8")  # raises if a fold cut a character in two
+    assert "Séjour à l'hôpital".encode() in data.replace(b"\r\n ", b"")
+
+
+@pytest.mark.parametrize("sid", ["blinatumomab-rr", "inotuzumab", "nilotinib"])
+def test_icaljs_and_vobject_read_the_french_calendar_with_its_accents(
+    sid: str, tmp_path: Path, icaljs: Callable[[Path], Any]
+) -> None:
+    import vobject
+
+    p = plan(
+        "2027-01-04", choices=CHOICES.get(sid, {}), until=date(2027, 3, 1) if sid == "nilotinib" else None
+    )
+    course = expand(builtin(sid), p)
+    path = tmp_path / f"{sid}.ics"
+    path.write_bytes(to_ics(course, lang=FR))
+    titles = [FR.text(o.summary_text) for o in course]
+    parsed = icaljs(path)
+    assert sorted(ev["summary"] for ev in parsed["events"]) == sorted(titles)
+    assert parsed["name"] == FR.say("calendar.name", title=FR.content(course.schedule.title))
+    cal = vobject.readOne(path.read_text(encoding="utf-8"))
+    assert sorted(str(ev.summary.value) for ev in cal.vevent_list) == sorted(titles)
+    notes = [FR.lines(o.note_parts) for o in course]
+    read = [str(ev.description.value) for ev in cal.vevent_list]
+    assert all(any(note in text for text in read) for note in notes if note)  # accents and all
+    assert any(ch in "".join(read) for ch in "éàèô")
+
+
+def test_a_bilingual_printout_gives_each_section_in_french_then_english() -> None:
+    course = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1))
+    fr, en = languages("fr+en")
+    html = to_html(course, lang=fr, also=en)
+    order = [
+        html.index(words)
+        for words in ("Quand appeler", "When to call", "Vue d&#x27;ensemble", "Course overview")
+    ]
+    assert order == sorted(order)
+    assert html.count('<div lang="fr">') == html.count('<div lang="en">') >= 7
+    # A calendar stays in one language: one title per event.
+    assert b"When to call" not in to_ics(course, lang=fr)
+
+
+def test_language_from_the_plan_file_and_the_option(tmp_path: Path, cli: Any) -> None:
+    plan_file = tmp_path / "p.plan.toml"
+    plan_file.write_text(
+        'schedule = "dasatinib"\nstart = 2027-01-04\ntimezone = "America/Toronto"\nuntil = 2027-01-05\nlanguage = "fr"\n',
+        encoding="utf-8",
+    )
+    result = cli("generate", "--plan", str(plan_file), "-o", str(tmp_path / "a.ics"))
+    assert result.exit_code == 0, result.output
+    assert "Jour 1" in (tmp_path / "a.ics").read_text(encoding="utf-8")
+    result = cli("generate", "--plan", str(plan_file), "--lang", "en", "-o", str(tmp_path / "b.ics"))
+    assert "Day 1" in (tmp_path / "b.ics").read_text(encoding="utf-8")
+    plan_file.write_text(plan_file.read_text(encoding="utf-8").replace('"fr"', '"de"'), encoding="utf-8")
+    result = cli("generate", "--plan", str(plan_file), "-o", str(tmp_path / "c.ics"))
+    assert result.exit_code == 1
+    line = result.output.strip()
+    assert "\n" not in line and "p.plan.toml" in line and "language" in line and "'de'" in line
+    assert not (tmp_path / "c.ics").exists()
+    result = cli("generate", "dasatinib", "--start", "2027-01-04", "--tz", "UTC", "--lang", "xx", "-o", "-")
+    assert result.exit_code == 1 and "--lang" in result.output and "Traceback" not in result.output
+
+
+#: The English page targets (tests/test_print.py), in French; the full blinatumomab course is
+#: one page over (13): French sentences are longer and its day list and sources run on.
+FRENCH_TARGETS = {
+    "blinatumomab-rr, 9 cycles": 13,
+    "nilotinib, 4 months": 6,
+    "inotuzumab, 3 cycles, cycle 2 delayed 7 days": 8,
+}
+
+
+@pytest.mark.parametrize("case", sorted(FRENCH_TARGETS))
+@pytest.mark.chromium
+@pytest.mark.weasyprint
+@pytest.mark.poppler
+def test_the_french_printout_prints_within_its_page_target(case: str, tmp_path: Path) -> None:
+    from dosecal.render.pdf import to_pdf
+    from test_print import TARGETS, chromium_pdf, pages_text
+
+    sid, p, _ = TARGETS[case]
+    course = expand(builtin(sid), p)
+    html = to_html(course, lang=FR).replace("</style>", "@page { size: A4; }</style>", 1)
+    path = tmp_path / "plan.html"
+    path.write_text(html, encoding="utf-8")
+    pdf = tmp_path / "weasy.pdf"
+    pdf.write_bytes(to_pdf(course, lang=FR))
+    for pages in (pages_text(chromium_pdf(path, tmp_path)), pages_text(pdf)):
+        assert len(pages) <= FRENCH_TARGETS[case], len(pages)
+        assert f"Page {len(pages)} de {len(pages)}" in pages[-1]
+        assert "Quand appeler votre équipe de soins immédiatement" in pages[0]
