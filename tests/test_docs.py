@@ -66,3 +66,16 @@ def test_every_builtin_schedule_has_an_example_plan() -> None:
     from dosecal.definitions import builtin_ids
 
     assert sorted(p.name.removesuffix(".plan.toml") for p in EXAMPLES.glob("*.plan.toml")) == builtin_ids()
+
+
+def test_the_help_and_readme_say_how_to_choose_french(cli: Callable[..., Result], tmp_path: Path) -> None:
+    """Dosecal --help names --lang; the README's French example writes a French calendar."""
+    assert "--lang fr" in cli("--help").output
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"`(dosecal generate blinatumomab-rr [^`]*--lang fr[^`]*)`", readme)
+    assert command is not None
+    args = command.group(1).split()[1:]
+    args = [str(tmp_path / a) if a.startswith("plan.") else a for a in args]
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    assert "Séjour à l'hôpital" in (tmp_path / "plan.ics").read_text(encoding="utf-8").replace("\r\n ", "")

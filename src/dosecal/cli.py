@@ -122,9 +122,13 @@ def main(debug: bool) -> None:  # noqa: ARG001 (read by _errors from the context
 
     dosecal shows a schedule; it does not prescribe. Follow your care team's instructions.
 
+    Everything a reader sees is in English unless --lang fr (Canadian French) or --lang fr+en
+    (a printout in both) is given, or the plan file says language = "fr".
+
     \b
-    Example:
+    Examples:
       dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics
+      dosecal generate dasatinib --start 2027-01-04 --tz America/Montreal --lang fr -o dasatinib.pdf
     """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)

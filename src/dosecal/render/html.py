@@ -122,7 +122,9 @@ section.days td.date { font-weight: normal; }
 .keydates td { padding: 0.5mm 1.5mm; }
 .overview table { font-size: 10pt; }
 .overview td.d { white-space: nowrap; }
-.days td.time, .days td.lab { white-space: nowrap; }
+.days td.lab { white-space: nowrap; }
+/* A time never breaks inside (no-break spaces in "9 h 30"); "toute la journée" may. */
+.days td.time { white-space: normal; }
 /* Date, day and time take only their width: the words get the rest of the line. */
 section.days table { table-layout: fixed; }
 section.days th:nth-child(1) { width: 44mm; } section.days th:nth-child(2) { width: 27mm; }
