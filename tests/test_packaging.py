@@ -33,6 +33,7 @@ def test_wheel_contains_every_schedule_and_lists_them_when_installed(tmp_path: P
     expected = sorted(p.name for p in (ROOT / "schedules").glob("*.toml"))
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("dosecal/schedules/")) == expected
     assert "dosecal/py.typed" in names
+    assert "dosecal/locale/fr/LC_MESSAGES/dosecal.mo" in names  # the compiled French catalogue
 
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
@@ -45,3 +46,9 @@ def test_wheel_contains_every_schedule_and_lists_them_when_installed(tmp_path: P
     lines = out.stdout.splitlines()
     assert lines[0].startswith(str(unpacked))  # the installed copy, not the source tree
     assert [line.split()[0] for line in lines[1:]] == sorted(n.removesuffix(".toml") for n in expected)
+    # The installed copy speaks French from its own compiled catalogue.
+    code = "from dosecal.words import language; print(language('fr').say('cell.discharge'))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert out.stdout.strip() == "CONGÉ", out.stderr

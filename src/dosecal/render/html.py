@@ -814,7 +814,11 @@ def _when_to_call(layout: Layout) -> str:
     """The warning signs of the plan's drugs, and the numbers to call: on page 1 and the last page."""
     lang, s = layout.lang, layout.schedule
     items = "".join(
-        f"<li><strong>{_e(lang.content(a.short_name))}</strong>: {_e(lang.content(x.text))}</li>"
+        "<li>"
+        + _e(lang.template("line.agent")).format(
+            agent=f"<strong>{_e(lang.content(a.short_name))}</strong>", text=_e(lang.content(x.text))
+        )
+        + "</li>"
         for a in s.agents.values()
         for x in a.advice
         if x.warning
