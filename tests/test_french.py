@@ -240,5 +240,5 @@ def test_the_french_printout_prints_within_its_page_target(case: str, tmp_path: 
     pdf.write_bytes(to_pdf(course, lang=FR))
     for pages in (pages_text(chromium_pdf(path, tmp_path)), pages_text(pdf)):
         assert len(pages) <= FRENCH_TARGETS[case], len(pages)
-        assert f"Page {len(pages)} de {len(pages)}" in pages[-1]
+        assert f"Page {len(pages)} sur {len(pages)}" in pages[-1]
         assert "Quand appeler votre équipe de soins immédiatement" in pages[0]

@@ -30,8 +30,13 @@ def cell(html: str, day: str) -> str:
 
 
 def text(markup: str) -> str:
-    """The words of some markup, white space folded and soft hyphens (break hints) removed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)).replace("\u00ad", "").strip()
+    """The words of some markup, white space folded, break hints (soft hyphen, word joiner) removed."""
+    return (
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))
+        .replace("\u00ad", "")
+        .replace("\u2060", "")
+        .strip()
+    )
 
 
 def page(sid: str, p: Plan) -> str:
@@ -275,3 +280,38 @@ def test_the_day_list_has_a_tick_box_for_what_a_caregiver_gives() -> None:
     # A summarised run is one row for many doses: no single box to tick them all (the grid has each).
     summary = page("dasatinib", p).split('<section class="days">')[1].split("</section>")[0]
     assert "☐" not in summary and "every day to Tue 5 Jan 2027 (2 times)" in summary
+
+
+def test_bag_changes_after_a_restart_are_a_run_of_their_own_at_the_new_time() -> None:
+    """Stopped Wed 13 Jan 2027 14:00 for 6 hours: changes at 10:00 before, at 20:00 after."""
+    days = text(page("blinatumomab-rr", BLIN).split('<section class="days">')[1].split("</section>")[0])
+    assert (
+        "Tue 5 Jan 2027 C1D2–10 10:00* ◆ Blinatumomab bag change: 8 times, the last on Wed 13 Jan 2027"
+        in days
+    )
+    assert (
+        "Thu 14 Jan 2027 C1D11–28 20:00 ◆ Blinatumomab bag change: 17 times, the last on Sun 31 Jan 2027"
+        in days
+    )
+
+
+def test_a_cycle_break_beside_a_daily_drug_is_never_called_treatment_free() -> None:
+    """D-ALBA: dasatinib goes on through blinatumomab's days 29-42; the overview's column says so."""
+    html = page("dasatinib-blinatumomab", plan("2027-01-04", cycles=1))
+    overview = html.split('<section class="overview">')[1].split("</section>")[0]
+    assert "<th>Cycle break (daily drug goes on)</th>" in overview and "Treatment-free" not in overview
+
+
+def test_drug_names_are_never_hyphenated_and_amounts_keep_their_units() -> None:
+    """In French cells a long word may break at a syllable, but not "Nilotinib" or "0,5 mg/m²"."""
+    from dosecal.words import language
+
+    fr = language("fr")
+    nilo = to_html(expand(builtin("nilotinib"), plan("2027-01-04", until=d("2027-01-10"))), lang=fr)
+    assert cell(nilo, "2027-01-05").endswith('<span class="sym">●</span>Nilotinib 400\u00a0mg</span>')
+    ino = to_html(
+        expand(builtin("inotuzumab"), plan("2027-01-04", cycles=1, choices={"response": "cr"})), lang=fr
+    )
+    markup = cell(ino, "2027-01-11")
+    assert "Inotuzumab" in markup and "0,5\u00a0mg/\u2060m²" in markup
+    assert "Pré\u00adm" in markup  # "Prémédication" may break, at its syllables

@@ -52,7 +52,10 @@ def parse(html: str) -> Cells:
     """The cells' words, white space folded and soft hyphens (break hints for print) removed."""
     cells = Cells()
     cells.feed(html)
-    cells.cells = {day: " ".join(words.replace("\u00ad", "").split()) for day, words in cells.cells.items()}
+    cells.cells = {
+        day: " ".join(words.replace("\u00ad", "").replace("\u2060", "").split())
+        for day, words in cells.cells.items()
+    }
     return cells
 
 

@@ -51,4 +51,4 @@ def test_wheel_contains_every_schedule_and_lists_them_when_installed(tmp_path: P
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
     )
-    assert out.stdout.strip() == "CONGÉ", out.stderr
+    assert out.stdout.strip() == "SORTIE", out.stderr

@@ -32,6 +32,11 @@ PLURALS: dict[str, tuple[str, str]] = dict(
         NP_("length.stay", "hospital stay of {count} day", "hospital stay of {count} days"),
         NP_("heading.cycles", "{count} cycle planned", "{count} cycles planned"),
         NP_(
+            "key.more",
+            "… and {count} more key date: see the course overview and the month grids.",
+            "… and {count} more key dates: see the course overview and the month grids.",
+        ),
+        NP_(
             "changes.moved",
             "{count} event moved from its first planned date",
             "{count} events moved from their first planned date",
@@ -105,6 +110,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("col.last", "Last day"),
         N_("col.treatment", "Treatment days"),
         N_("col.rest", "Treatment-free"),
+        N_("col.break", "Cycle break (daily drug goes on)"),
         N_("col.hospital", "Hospital"),
         N_("col.date", "Date"),
         N_("col.day", "Day"),
@@ -121,7 +127,6 @@ CATALOGUE: dict[str, str] = dict(
         N_("contact.after_hours", "After hours and weekends"),
         N_("contact.pharmacy", "Pharmacy"),
         N_("heading.key_dates", "Key dates"),
-        N_("key.more", "… and {count} more key dates: see the course overview and the month grids."),
         N_("key.admission", "Admission: {stay}"),
         N_("key.discharge", "Discharge (last hospital day)"),
         N_("key.cycle_start", "Cycle {cycle} starts: {what}"),

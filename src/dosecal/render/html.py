@@ -171,8 +171,14 @@ def _hyphenator(code: str) -> pyphen.Pyphen | None:
     return pyphen.Pyphen(lang=found) if found else None
 
 
-def _soft_hyphens(markup: str, code: str) -> str:
+#: An amount and its unit ("28 mcg/day", "0,5 mg/m²"): kept on one line in a cell.
+_AMOUNT = re.compile(r"(\d)[ \u00a0]((?:mg|mcg|g)(?:/[^\s<]+)?)")
+
+
+def _soft_hyphens(markup: str, code: str, keep: frozenset[str] = frozenset()) -> str:
     """``markup`` with soft hyphens at the syllables of long words, for narrow calendar cells.
+
+    Words in ``keep`` (the drugs' names, lower case) are never broken: "Nilo-tinib" misleads.
 
     Both print engines break a word only at a soft hyphen and draw the hyphen only there;
     without one, a 10 pt "Dexamethasone" breaks at whatever letter reaches the cell's edge.
@@ -181,10 +187,15 @@ def _soft_hyphens(markup: str, code: str) -> str:
     if hyphenator is None:
         return markup
 
+    def hyphenate(w: re.Match[str]) -> str:
+        word = w.group(0)
+        return word if word.lower() in keep else hyphenator.inserted(word, hyphen="\u00ad")
+
     def words(m: re.Match[str]) -> str:
-        return (
-            ">" + _LONG_WORD.sub(lambda w: hyphenator.inserted(w.group(0), hyphen="\u00ad"), m.group(1)) + "<"
-        )
+        text = _LONG_WORD.sub(hyphenate, m.group(1))
+        # No break between an amount and its unit, nor after the unit's slash (U+2060 word joiner).
+        text = _AMOUNT.sub(lambda a: a.group(1) + "\u00a0" + a.group(2).replace("/", "/\u2060"), text)
+        return ">" + text + "<"
 
     return _TEXT.sub(words, markup)
 
@@ -354,7 +365,7 @@ def _overview(layout: Layout) -> str:
             "col.day1",
             "col.last",
             "col.treatment",
-            "col.rest",
+            "col.break" if _continuing(layout) else "col.rest",  # not "treatment-free" beside a daily drug
             "col.hospital",
         )
         body = (
@@ -626,6 +637,11 @@ def _month(layout: Layout, year: int, month: int) -> str:
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     head = "".join(f"<th>{_e(lang.weekday(d))}</th>" for d in weeks[0])
     rows = []
+    names = frozenset(
+        word.lower()
+        for agent in layout.schedule.agents.values()
+        for word in re.findall(r"[^\W\d_]+", lang.content(agent.name))
+    )
     worded = False  # whether a routine bag change in this month has said "Bag change" yet
     for week in weeks:
         if all(not layout.first <= day <= layout.last for day in week if day.month == month):
@@ -653,7 +669,7 @@ def _month(layout: Layout, year: int, month: int) -> str:
                 lab += f'<span class="pday">{_e(pday)}</span>'
             cells.append(
                 f'<td class="{classes}" data-date="{day.isoformat()}">{lab}<span class="num">{day.day}</span>'
-                f"{_soft_hyphens(''.join(lines), lang.code)}</td>"
+                f"{_soft_hyphens(''.join(lines), lang.code, names)}</td>"
             )
         # A week in which nothing happens (a long rest) takes a short row: the page holds more months.
         rows.append(f"<tr>{''.join(cells)}</tr>" if busy else f'<tr class="quiet">{"".join(cells)}</tr>')
@@ -673,7 +689,7 @@ def _routine(o: Occurrence, lang: Language) -> str | None:
     if o.kind is Kind.DOSE and o.cycle is None:
         return f"dose {o.agent} {lang.text(o.title_text)} {o.start:%H:%M} {moved}"
     if o.kind is Kind.BAG_CHANGE and isinstance(o.title_text, Msg) and o.title_text.key == "title.bag_change":
-        return f"bag {o.agent} {o.cycle} {moved}"
+        return f"bag {o.agent} {o.cycle} {o.start:%H:%M} {moved}"  # a restart moves later changes
     return None
 
 
@@ -929,12 +945,15 @@ def _key_dates(layout: Layout, most: int | None = None) -> str:
         )
     rows.sort(key=lambda r: (r[0], r[1]))
     # As many as page 1 holds: a long title, many facts or a long legend leave fewer lines.
-    lines, shown = _page_1_lines(layout), 0
-    for _, _, _, what in rows[: KEY_DATES if most is None else most]:
-        lines -= _lines(lang.text(what), 50)
-        if lines < 0:
-            break
-        shown += 1
+    if most is not None:
+        shown = min(most, len(rows))  # measured by the caller (the PDF renderer)
+    else:
+        lines, shown = _page_1_lines(layout), 0
+        for _, _, _, what in rows[:KEY_DATES]:
+            lines -= _lines(lang.text(what), 50)
+            if lines < 0:
+                break
+            shown += 1
     more = len(rows) - shown
     rows = rows[:shown]
     body = "".join(
@@ -1066,6 +1085,7 @@ def to_html(
     full_list: bool = False,
     also: Language | None = None,
     key_dates: int | None = None,
+    first_page: bool = False,
 ) -> str:
     """Render the printable plan as a complete, self-contained HTML document in ``lang``.
 
@@ -1073,9 +1093,12 @@ def to_html(
     ``also``: a second language; each section is printed in ``lang``, then in ``also``, each
     marked with its language (so screen readers and hyphenation follow it). ``key_dates``: at
     most this many key dates on page 1 (by default, as many as page 1 is estimated to hold).
+    ``first_page``: only page 1 (for measuring it).
     """
     layout = Layout(course, lang)
     header, *parts, footer = _sections(course, lang, full_list, key_dates)
+    if first_page:
+        parts, footer = parts[:1], ""
     if also is not None:
         # Page 1 in each language (the fridge page), then every later section in both.
         other_header, *others, other_footer = _sections(course, also, full_list, key_dates)

@@ -40,18 +40,20 @@ def to_pdf(
     except (ImportError, OSError):
         raise MissingFeatureError(INSTALL) from None
     size = CSS(string="@page { size: A4; }" if paper == "a4" else "@page { size: letter; }")
-    # Page 1 is the fridge page: where the estimate of its room was too kind (a long title, a
-    # language with longer words), list fewer key dates until the whole legend is on it.
-    end, tried = f"{PAGE_1_END}-{lang.code}", ""
-    for most in (None, *range(KEY_DATES - 1, -1, -1)):
-        html = to_html(course, lang=lang, full_list=full_list, also=also, key_dates=most)
-        if html == tried:
-            continue  # the estimate already listed no more than this
-        tried = html
-        document = HTML(string=html, url_fetcher=_no_fetch).render(stylesheets=[size])
-        if end in document.pages[0].anchors:
-            break
-    return bytes(document.write_pdf())
+
+    def fits(most: int, language: Language) -> bool:
+        """Whether page 1 in ``language`` with ``most`` key dates holds the whole legend."""
+        html = to_html(course, lang=language, key_dates=most, first_page=True)
+        page = HTML(string=html, url_fetcher=_no_fetch).render(stylesheets=[size]).pages[0]
+        return f"{PAGE_1_END}-{language.code}" in page.anchors
+
+    # Page 1 is the fridge page: as many key dates as it holds in every language printed,
+    # measured on page 1 alone (a few milliseconds each), not estimated.
+    most = next(
+        (n for n in range(KEY_DATES, 0, -1) if all(fits(n, x) for x in (lang, also) if x is not None)), 0
+    )
+    html = to_html(course, lang=lang, full_list=full_list, also=also, key_dates=most)
+    return bytes(HTML(string=html, url_fetcher=_no_fetch).write_pdf(stylesheets=[size]))
 
 
 def render(course: Course, options: RenderOptions) -> bytes:
