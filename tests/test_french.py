@@ -242,3 +242,11 @@ def test_the_french_printout_prints_within_its_page_target(case: str, tmp_path: 
         assert len(pages) <= FRENCH_TARGETS[case], len(pages)
         assert f"Page {len(pages)} sur {len(pages)}" in pages[-1]
         assert "Quand appeler votre équipe de soins immédiatement" in pages[0]
+
+
+def test_show_in_french_writes_routes_times_and_lists_in_french(cli: Any) -> None:
+    """The definition's clinician notes stay English (they quote options and source keys)."""
+    out = cli("show", "blinatumomab-rr", "--lang", "fr").output
+    assert "Blinatumomab (Blincyto)\u00a0: perfusion IV continue; heure par défaut 10\u00a0h" in out
+    assert "jour 1 et à la reprise" in out and "jours 1, 8 et à la reprise" in out
+    assert "continuous IV infusion" not in out and "8 and à la reprise" not in out

@@ -85,6 +85,8 @@ CATALOGUE: dict[str, str] = dict(
         N_("overview.hospital", "; hospital {hospital}"),
         N_("choice", "{label}: {value}"),
         N_("line.agent", "{agent}: {text}"),
+        # Between the last two items of a list ("days 1, 8 and at restart"), spaces included.
+        N_("list.and", " and "),
         N_("arrow", "→ {end}"),
         N_("fact.start", "Start (day 1)"),
         N_("fact.zone", "Time zone"),

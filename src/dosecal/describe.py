@@ -78,7 +78,7 @@ def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay) -> Val
             dose=Content(rule.dose),
             when=when,
             before=Content(s.agents[rule.before].short_name.lower()),
-            on=Seq(tuple(on), " and "),
+            on=Seq(tuple(on), msg("list.and")),
         )
     else:
         text = msg("show.stay", days=str(rule.days))
@@ -110,7 +110,7 @@ def _phase(s: Schedule, phase: Phase, first: int) -> list[Value]:
 def _agents(s: Schedule) -> list[Value]:
     lines: list[Value] = [msg("show.heading.agents")]
     for a in s.agents.values():
-        times = ", ".join(t.strftime("%H:%M") for t in a.times)
+        times = Seq(tuple(a.times), ", ") if a.times else None
         line: list[Value] = [msg("show.agent", name=Content(a.name), route=Content(a.route))]
         if times:
             line.append(msg("show.default_time", times=times))

@@ -31,7 +31,7 @@ def schedule_texts(schedule: Schedule) -> Iterator[str]:
 
     yield from once(schedule.title, schedule.indication)
     for a in schedule.agents.values():
-        yield from once(a.name, a.short_name, a.short_name.lower(), a.times_note, a.missed_dose)
+        yield from once(a.name, a.short_name, a.short_name.lower(), a.route, a.times_note, a.missed_dose)
         yield from once(*a.instructions, *(x.text for x in a.advice))
     for note in schedule.patient_notes:
         yield from once(note.text)

@@ -70,7 +70,7 @@ class Seq:
     """
 
     items: tuple[Value, ...]
-    sep: str = " "
+    sep: str | Msg = " "
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +132,8 @@ class Language:
             text = self.text(value.value)
             return text[:1].upper() + text[1:]
         if isinstance(value, Seq):
-            return value.sep.join(self.text(v) for v in value.items)
+            sep = value.sep if isinstance(value.sep, str) else self.text(value.sep)
+            return sep.join(self.text(v) for v in value.items)
         if isinstance(value, date):
             return self.date(value)
         if isinstance(value, time):
