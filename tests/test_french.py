@@ -250,3 +250,21 @@ def test_show_in_french_writes_routes_times_and_lists_in_french(cli: Any) -> Non
     assert "Blinatumomab (Blincyto)\u00a0: perfusion IV continue; heure par défaut 10\u00a0h" in out
     assert "jour 1 et à la reprise" in out and "jours 1, 8 et à la reprise" in out
     assert "continuous IV infusion" not in out and "8 and à la reprise" not in out
+
+
+@pytest.mark.weasyprint
+@pytest.mark.poppler
+def test_a_bilingual_pdf_numbers_its_pages_in_both_languages(tmp_path: Path) -> None:
+    from dosecal.render.pdf import to_pdf
+    from test_print import pages_text
+
+    fr, en = languages("fr+en")
+    pdf = tmp_path / "both.pdf"
+    pdf.write_bytes(
+        to_pdf(expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=1)), lang=fr, also=en)
+    )
+    pages = pages_text(pdf)
+    for n, text in enumerate(pages, 1):
+        assert f"Page {n} sur {len(pages)} / Page {n} of {len(pages)}" in text
+        assert "Blinatumomab pour la LLA-B en rechute ou réfractaire / Blinatumomab for relapsed" in text
+    assert "Quand appeler" in pages[0] and "When to call" in pages[1]  # page 1 in each language

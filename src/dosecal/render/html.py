@@ -985,14 +985,23 @@ def _css_string(text: str) -> str:
     return f'"{safe}"'
 
 
-def _page_css(layout: Layout) -> str:
-    """The running header (patient label, plan) and "Page n of m" on every printed page."""
-    lang = layout.lang
+def _page_css(layout: Layout, also: Language | None = None) -> str:
+    """The running header (patient label, plan) and "Page n of m" on every printed page.
+
+    A bilingual printout says both, first language first: its pages hold both languages.
+    """
+    langs = [layout.lang, *([also] if also is not None else [])]
     patient = f"{layout.plan.patient} · " if layout.plan.patient else ""
-    header = lang.say("page.header", patient=patient, title=Content(layout.schedule.title))
-    before, _, rest = lang.template("page.number").partition("{page}")
-    middle, _, after = rest.partition("{pages}")
-    number = f"{_css_string(before)} counter(page) {_css_string(middle)} counter(pages) {_css_string(after)}"
+    title = Content(layout.schedule.title)
+    header = " / ".join(dict.fromkeys(x.say("page.header", patient=patient, title=title) for x in langs))
+    numbers = []
+    for x in langs:
+        before, _, rest = x.template("page.number").partition("{page}")
+        middle, _, after = rest.partition("{pages}")
+        numbers.append(
+            f"{_css_string(before)} counter(page) {_css_string(middle)} counter(pages) {_css_string(after)}"
+        )
+    number = f" {_css_string(' / ')} ".join(numbers)
     return (
         "@page { @top-left { content: " + _css_string(header) + "; font-size: 9pt; color: #333; }"
         " @bottom-right { content: " + number + "; font-size: 9pt; color: #333; } }"
@@ -1114,7 +1123,7 @@ def to_html(
         f'<!DOCTYPE html>\n<html lang="{_e(lang.code)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(lang.say('html.title', title=Content(course.schedule.title)))}</title>"
-        f"<style>{CSS}{_page_css(layout)}</style></head><body>"
+        f"<style>{CSS}{_page_css(layout, also)}</style></head><body>"
         f"{header}<main>{''.join(parts)}</main>{footer}</body></html>\n"
     )
 
