@@ -29,6 +29,7 @@ def to_pdf(
     lang: Language = ENGLISH,
     full_list: bool = False,
     also: Language | None = None,
+    feed_url: str | None = None,
 ) -> bytes:
     """Render the printable plan as PDF bytes on A4 or US Letter paper.
 
@@ -44,7 +45,7 @@ def to_pdf(
     # language with longer words), list fewer key dates until the whole legend is on it.
     end, tried = f"{PAGE_1_END}-{lang.code}", ""
     for most in (None, *range(KEY_DATES - 1, -1, -1)):
-        html = to_html(course, lang=lang, full_list=full_list, also=also, key_dates=most)
+        html = to_html(course, lang=lang, full_list=full_list, also=also, key_dates=most, feed_url=feed_url)
         if html == tried:
             continue  # the estimate already listed no more than this
         tried = html
@@ -57,5 +58,10 @@ def to_pdf(
 def render(course: Course, options: RenderOptions) -> bytes:
     """The printable plan as PDF (see :func:`to_pdf`)."""
     return to_pdf(
-        course, paper=options.paper, lang=options.lang, full_list=options.full_list, also=options.also
+        course,
+        paper=options.paper,
+        lang=options.lang,
+        full_list=options.full_list,
+        also=options.also,
+        feed_url=options.feed_url,
     )
