@@ -6,7 +6,7 @@ import importlib
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,14 @@ AVAILABLE: dict[str, Callable[[], bool]] = {
     "poppler": lambda: bool(shutil.which("pdftotext") and shutil.which("pdfinfo")),
     "weasyprint": lambda: _importable("weasyprint"),
     "caldav": lambda: _importable("caldav") and _importable("radicale"),
+    "postgres": lambda: bool(_postgres_bin()) and _importable("psycopg"),
 }
+
+
+def _postgres_bin() -> Path | None:
+    """The newest PostgreSQL server's bin folder (Debian keeps initdb out of PATH)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -153,3 +160,87 @@ def icaljs_many() -> Callable[[list[Path]], dict[str, Any]]:
 def icaljs(icaljs_many: Callable[[list[Path]], dict[str, Any]]) -> Callable[[Path], Any]:
     """Parse one .ics with ical.js."""
     return lambda path: icaljs_many([path])[str(path)]
+
+
+def free_port() -> int:
+    """A port nobody listens on now, on the loopback interface."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Callable[[], str]]:
+    """A throwaway PostgreSQL cluster for this session; the fixture makes one new database per call.
+
+    initdb and pg_ctl run in a fresh temporary folder, listening on 127.0.0.1 only (and on a
+    socket in that folder). As root, they run as the ``postgres`` user (PostgreSQL refuses
+    root), in a folder under /tmp that user can reach. Trust authentication is safe here:
+    nothing but this machine's loopback can connect, and the cluster is gone after the session.
+    """
+    import tempfile
+
+    bindir = _postgres_bin()
+    if bindir is None:
+        pytest.fail("PostgreSQL is needed for the postgres tests (apt-get install postgresql)")
+    base = Path(tempfile.mkdtemp(prefix="dosecal-pg-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data, port = base / "data", free_port()
+    subprocess.run(
+        [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "dosecal", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-h 127.0.0.1 -p {port} -k {base} -c fsync=off -c full_page_writes=off"
+    subprocess.run(
+        [
+            *run_as,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    made = 0
+
+    def new_database() -> str:
+        import psycopg
+
+        nonlocal made
+        made += 1
+        name = f"dosecal_{made}"
+        with psycopg.connect(
+            f"host=127.0.0.1 port={port} user=dosecal dbname=postgres", autocommit=True
+        ) as c:
+            c.execute(f"CREATE DATABASE {name}")
+        return f"postgresql://dosecal@127.0.0.1:{port}/{name}"
+
+    try:
+        yield new_database
+    finally:
+        subprocess.run(
+            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database for the plan store: a SQLite file, then a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "dosecal.db")
+    return str(request.getfixturevalue("postgres_cluster")())

@@ -363,6 +363,11 @@ CATALOGUE: dict[str, str] = dict(
         N_("cli.recorded", "recorded: {change}"),
         N_("cli.would_record", "would record: {change}"),
         # The plan store, its database and the feed server (dosecal store, db, serve)
+        N_(
+            "error.store.install",
+            "The plan store and the feed server need their libraries: pip install 'dosecal[server]' "
+            "(and 'dosecal[postgres]' for PostgreSQL).",
+        ),
         N_("error.store.cannot_open", "cannot use the database {url}: {reason}"),
         N_("error.store.no_plan", "no stored plan '{id}' (see 'dosecal store list')"),
         N_(

@@ -12,17 +12,22 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
 from dosecal.cli import Terminated, _errors, _format_of, adjustment_options, main
+from dosecal.errors import MissingFeatureError
+from dosecal.feedurl import links
 from dosecal.output import write_all, write_atomic
 from dosecal.overrides import Overrides
 from dosecal.render import RenderOptions, render
-from dosecal.store import Store, StoredPlan, calendar_of, database_url, shown, upgrade
-from dosecal.web.feeds import links
-from dosecal.words import languages, say
+from dosecal.words import languages, msg, say
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from dosecal.store import Store, StoredPlan
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -82,11 +87,21 @@ def _who(given: str | None) -> str:
         return "unknown"
 
 
+def _server() -> ModuleType:
+    """The plan store's module: its libraries (SQLAlchemy, Alembic) come with ``dosecal[server]``."""
+    try:
+        from dosecal import store
+    except ImportError:
+        raise MissingFeatureError(msg("error.store.install")) from None
+    return store
+
+
 def _store() -> Store:
     """The store that ``--db`` names (on the group, or through $DOSECAL_DB), schema checked."""
     ctx = click.get_current_context()
     given = ctx.find_object(_Db)
-    store = Store(database_url(given.url if given else None))
+    server = _server()
+    store: Store = server.Store(server.database_url(given.url if given else None))
     ctx.call_on_close(store.close)
     return store
 
@@ -108,7 +123,7 @@ def _write_plan(stored: StoredPlan, outputs: tuple[str, ...], feed_url: str | No
     for target in outputs:
         fmt = _format_of(target, None)
         if fmt == "ics":
-            data = calendar_of(course)
+            data = _server().calendar_of(course)
         else:
             options = RenderOptions(
                 lang=langs[0], also=langs[1] if len(langs) > 1 else None, feed_url=feed_url
@@ -146,9 +161,10 @@ def db_upgrade() -> None:
     (docs/deploy.md).
     """
     given = click.get_current_context().find_object(_Db)
-    url = database_url(given.url if given else None)
-    revision = upgrade(url)
-    click.echo(say("db.upgraded", url=shown(url), revision=revision), err=True)
+    server = _server()
+    url = server.database_url(given.url if given else None)
+    revision = server.upgrade(url)
+    click.echo(say("db.upgraded", url=server.shown(url), revision=revision), err=True)
 
 
 @main.group("store")
@@ -397,14 +413,18 @@ def serve(db: str | None, host: str, port: int, public_url: str, threads: int) -
     Runs waitress, a production WSGI server. Put it behind an HTTPS reverse proxy and give
     that proxy's URL as --public-url (docs/deploy.md). Feed tokens never appear in its log.
     """
-    import waitress
+    server_module = _server()
+    try:
+        import waitress
 
-    from dosecal.web import create_app
+        from dosecal.web import create_app
+    except ImportError:
+        raise MissingFeatureError(msg("error.store.install")) from None
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the health check's schema look-ups
-    url = database_url(db)
-    s = Store(url)  # refuses an out-of-date schema before anything listens
+    url = server_module.database_url(db)
+    s = server_module.Store(url)  # refuses an out-of-date schema before anything listens
     server: Any = waitress.create_server(
         create_app(s, public_url=public_url),
         host=host,
@@ -415,7 +435,10 @@ def serve(db: str | None, host: str, port: int, public_url: str, threads: int) -
     )
     click.echo(
         say(
-            "serve.listening", url=f"http://{host}:{server.effective_port}", db=shown(url), public=public_url
+            "serve.listening",
+            url=f"http://{host}:{server.effective_port}",
+            db=server_module.shown(url),
+            public=public_url,
         ),
         err=True,
     )

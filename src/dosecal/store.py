@@ -30,6 +30,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
 from dosecal import definitions, planfile
 from dosecal.course import Course
@@ -179,7 +180,7 @@ def upgrade(url: str) -> str:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-    except sa.exc.OperationalError as exc:
+    except (sa.exc.OperationalError, CommandError) as exc:
         raise StoreError(msg("error.store.cannot_open", url=shown(url), reason=_first_line(exc))) from None
     finally:
         engine.dispose()
@@ -260,12 +261,21 @@ class FeedState:
     updated: datetime
 
 
+#: The message for each kind of change but a move (which says where from and where to).
+_KEYS = {
+    "added": "store.upgrade.added",
+    "removed": "store.upgrade.removed",
+    "changed": "store.upgrade.changed",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Move:
     """One event that a definition upgrade moves, adds, removes or changes.
 
     Attributes:
-        kind: ``moved``, ``added``, ``removed`` or ``changed`` (same time, other words or dose).
+        kind: ``moved`` (another start), ``added``, ``removed`` or ``changed`` (same start; another
+            end, words, dose or status).
         before, after: the occurrence before and after (``None`` when added or removed).
     """
 
@@ -286,9 +296,7 @@ class Move:
                 before=_when(self.before.start),
                 after=_when(self.after.start),
             )
-        return msg(
-            f"store.upgrade.{self.kind}", label=o.span_label_text, title=o.title_text, when=_when(o.start)
-        )
+        return msg(_KEYS[self.kind], label=o.span_label_text, title=o.title_text, when=_when(o.start))
 
 
 def _when(moment: date) -> Value:
@@ -331,9 +339,15 @@ def diff(before: Course, after: Course) -> tuple[Move, ...]:
         was = old.get(uid)
         if was is None:
             moves.append(Move("added", None, o))
-        elif (was.start, was.end) != (o.start, o.end):
+        elif was.start != o.start:
             moves.append(Move("moved", was, o))
-        elif (was.title, was.dose, was.notes, was.status) != (o.title, o.dose, o.notes, o.status):
+        elif (was.end, was.title, was.dose, was.notes, was.status) != (
+            o.end,
+            o.title,
+            o.dose,
+            o.notes,
+            o.status,
+        ):
             moves.append(Move("changed", was, o))
     moves.extend(Move("removed", o, None) for uid, o in old.items() if uid not in new)
     return tuple(sorted(moves, key=_move_order))
@@ -361,13 +375,18 @@ class Store:
     def __init__(self, url: str, *, check: bool = True) -> None:
         self.url = url
         parsed = sa.make_url(url)
-        if check and parsed.get_backend_name() == "sqlite" and parsed.database:
-            # Connecting would create an empty file; say what to run instead.
-            if parsed.database != ":memory:" and not Path(parsed.database).exists():
-                raise SchemaError(msg("error.store.schema_empty", url=shown(url)))
+        # Connecting to a missing SQLite file would create an empty one; say what to run instead.
+        database = parsed.database or ":memory:"
+        sqlite_file = parsed.get_backend_name() == "sqlite" and database != ":memory:"
+        if check and sqlite_file and not Path(database).exists():
+            raise SchemaError(msg("error.store.schema_empty", url=shown(url)))
         self.engine = make_engine(url)
         if check:
-            self.check_schema()
+            try:
+                self.check_schema()
+            except BaseException:
+                self.engine.dispose()
+                raise
 
     def close(self) -> None:
         """Close the database connections."""

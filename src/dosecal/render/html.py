@@ -1035,7 +1035,7 @@ def _subscribe(feed_url: str | None, lang: Language) -> str:
         return ""
     import segno
 
-    from dosecal.web.feeds import webcal
+    from dosecal.feedurl import webcal
 
     code = segno.make(webcal(feed_url), error="m").svg_inline(scale=3, border=2)
     steps = "".join(

@@ -108,15 +108,3 @@ def feed(name: str) -> Response:
 def _etags(header: str) -> set[str]:
     """The entity tags of an If-None-Match header (weak ones compare equal, RFC 9110 §13.1.2)."""
     return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
-
-
-def links(public_url: str, token: str) -> tuple[str, str]:
-    """A feed's two links: https (Outlook, Android, any browser) and webcal (Apple's one tap)."""
-    https = f"{public_url.rstrip('/')}/feeds/{token}.ics"
-    return https, webcal(https)
-
-
-def webcal(url: str) -> str:
-    """The ``webcal://`` form of a feed link: the scheme Apple's Calendar subscribes to in one tap."""
-    _, sep, rest = url.partition("://")
-    return f"webcal://{rest}" if sep else url
