@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from dosecal import definitions
 from dosecal.plan import Plan
 from dosecal.schedule import Schedule
+from postgres_cluster import cluster, postgres_bin
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
@@ -50,10 +51,7 @@ AVAILABLE: dict[str, Callable[[], bool]] = {
 }
 
 
-def _postgres_bin() -> Path | None:
-    """The newest PostgreSQL server's bin folder (Debian keeps initdb out of PATH)."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
+_postgres_bin = postgres_bin
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -162,80 +160,13 @@ def icaljs(icaljs_many: Callable[[list[Path]], dict[str, Any]]) -> Callable[[Pat
     return lambda path: icaljs_many([path])[str(path)]
 
 
-def free_port() -> int:
-    """A port nobody listens on now, on the loopback interface."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[Callable[[], str]]:
-    """A throwaway PostgreSQL cluster for this session; the fixture makes one new database per call.
-
-    initdb and pg_ctl run in a fresh temporary folder, listening on 127.0.0.1 only (and on a
-    socket in that folder). As root, they run as the ``postgres`` user (PostgreSQL refuses
-    root), in a folder under /tmp that user can reach. Trust authentication is safe here:
-    nothing but this machine's loopback can connect, and the cluster is gone after the session.
-    """
-    import tempfile
-
-    bindir = _postgres_bin()
-    if bindir is None:
+    """A throwaway PostgreSQL cluster for this session (see postgres_cluster.py)."""
+    if _postgres_bin() is None:
         pytest.fail("PostgreSQL is needed for the postgres tests (apt-get install postgresql)")
-    base = Path(tempfile.mkdtemp(prefix="dosecal-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    data, port = base / "data", free_port()
-    subprocess.run(
-        [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "dosecal", "--auth=trust", "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-h 127.0.0.1 -p {port} -k {base} -c fsync=off -c full_page_writes=off"
-    subprocess.run(
-        [
-            *run_as,
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(base / "log"),
-            "-w",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    made = 0
-
-    def new_database() -> str:
-        import psycopg
-
-        nonlocal made
-        made += 1
-        name = f"dosecal_{made}"
-        with psycopg.connect(
-            f"host=127.0.0.1 port={port} user=dosecal dbname=postgres", autocommit=True
-        ) as c:
-            c.execute(f"CREATE DATABASE {name}")
-        return f"postgresql://dosecal@127.0.0.1:{port}/{name}"
-
-    try:
+    with cluster() as new_database:
         yield new_database
-    finally:
-        subprocess.run(
-            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -147,7 +147,7 @@ def make_engine(url: str) -> sa.Engine:
         StoreError: when the URL is not one SQLAlchemy can use.
     """
     try:
-        engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        engine = sa.create_engine(url, pool_recycle=1800)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise StoreError(msg("error.store.cannot_open", url=url, reason=str(exc))) from None
     if engine.dialect.name == "sqlite":
@@ -460,12 +460,20 @@ class Store:
         One indexed lookup by the token's hash: the feed server calls this on every request, so
         that a change made by any server (or the command line) shows at the next poll.
         """
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(plans.c.id, plans.c.version, plans.c.updated).where(
-                    plans.c.token_hash == token_hash(token)
-                )
-            ).one_or_none()
+        query = sa.select(plans.c.id, plans.c.version, plans.c.updated).where(
+            plans.c.token_hash == token_hash(token)
+        )
+        for attempt in (1, 2):
+            try:
+                with self.engine.connect() as connection:
+                    row = connection.execute(query).one_or_none()
+                break
+            except sa.exc.DBAPIError as exc:
+                # A connection the database closed (a restart): SQLAlchemy drops the pool, so
+                # one more try gets a fresh one. This costs nothing on the common path, where
+                # a ping before every query would cost a round trip on every poll.
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
         return None if row is None else FeedState(row.id, row.version, _aware(row.updated))
 
     def calendar(self, plan_id: str, version: int) -> bytes | None:
