@@ -250,3 +250,31 @@ def test_generate_without_feed_writes_no_refresh_hints(tmp_path: Path) -> None:
     assert b"REFRESH-INTERVAL" not in plain.read_bytes()
     added_lines = [line for line in lines if line not in plain.read_bytes().split(b"\r\n")]
     assert added_lines == [b"REFRESH-INTERVAL;VALUE=DURATION:PT1H", b"X-PUBLISHED-TTL:PT1H"]
+
+
+def test_an_unexpected_error_is_logged_without_the_token(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flask names the request path when it logs an exception; for a feed that is the secret."""
+    from dosecal import store as store_module
+    from dosecal.store import Store, database_url, upgrade
+    from dosecal.web import create_app, redact
+
+    url = database_url(str(tmp_path / "dosecal.db"))
+    upgrade(url)
+    s = Store(url)
+    _, token = s.add(INOTUZUMAB, label=None, who="test")
+
+    def broken(*_: object) -> bytes:
+        raise RuntimeError("renderer failed")
+
+    monkeypatch.setattr(store_module, "calendar_of", broken)
+    client = create_app(s, public_url=PUBLIC).test_client()
+    with caplog.at_level("INFO"):
+        response = client.get(f"/feeds/{token}.ics")
+    s.close()
+    assert response.status_code == 500
+    assert "Exception on /feeds/… [GET]" in caplog.text
+    assert "renderer failed" in caplog.text
+    assert token not in caplog.text
+    assert redact(f"/feeds/{token}.ics?x=1") == "/feeds/…?x=1"
