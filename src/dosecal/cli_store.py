@@ -145,7 +145,7 @@ def _print_links(public_url: str, token: str) -> None:
     click.echo(say("store.feed_webcal", url=webcal))
 
 
-@main.group("db")
+@main.group("db", epilog="\b\nExample:\n  dosecal db --db dosecal.db upgrade")
 @_db_option
 def db(db: str | None) -> None:
     """Manage the plan store's database schema."""
@@ -167,16 +167,17 @@ def db_upgrade() -> None:
     click.echo(say("db.upgraded", url=server.shown(url), revision=revision), err=True)
 
 
-@main.group("store")
+@main.group(
+    "store",
+    epilog="\b\nExamples:\n  dosecal store --db dosecal.db add --plan examples/inotuzumab.plan.toml --label 'bed 12'\n"
+    "  dosecal store --db dosecal.db list",
+)
 @_db_option
 def store(db: str | None) -> None:
-    r"""Keep plans in a database and serve each as a calendar feed that follows every change.
+    """Keep plans in a database and serve each as a calendar feed that follows every change.
 
-    \b
-    Example:
-      dosecal db upgrade
-      dosecal store add --plan examples/inotuzumab.plan.toml --label "bed 12"
-      dosecal store adjust 3f9c2a1b7e --delay 2=7 --note "low counts"
+    The database is --db, else $DOSECAL_DB, else ~/.local/share/dosecal/dosecal.db; make its
+    tables first with 'dosecal db upgrade'.
     """
     click.get_current_context().obj = _Db(db)
 
