@@ -323,3 +323,56 @@ def test_record_text_checks_against_the_definition_given() -> None:
             text, "plan", Overrides(delays=["2=7"]), schedule=definitions.resolve("dasatinib")
         )
     assert overrides.record_text(text, "plan", Overrides(delays=["2=7"])).text.endswith("days = 7\n")
+
+
+def test_a_patient_line_in_the_plan_file_never_reaches_the_feed_calendar(
+    migrated: Run, tmp_path: Path
+) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        INOTUZUMAB.read_text(encoding="utf-8").replace(
+            "cycles = 2\n", 'cycles = 2\npatient = "Jeanne Roy"\n'
+        ),
+        encoding="utf-8",
+    )
+    plan_id, _ = added(migrated("store", "add", "--plan", str(plan), "--label", "Jeanne Roy, MRN 4471"))
+    out = tmp_path / "feed.ics"
+    assert migrated("store", "print", plan_id, "-o", str(out)).exit_code == 0
+    calendar = out.read_bytes()
+    assert b"BEGIN:VCALENDAR" in calendar and b"REFRESH-INTERVAL" in calendar
+    assert b"Jeanne" not in calendar and b"4471" not in calendar
+    printed = tmp_path / "plan.html"
+    assert migrated("store", "print", plan_id, "-o", str(printed)).exit_code == 0
+    assert "Jeanne Roy" in printed.read_text(encoding="utf-8")  # the printout is for the patient
+
+
+def test_the_subscribe_section_reads_in_the_plan_s_language(migrated: Run, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        INOTUZUMAB.read_text(encoding="utf-8").replace("cycles = 2\n", 'cycles = 2\nlanguage = "fr"\n'),
+        encoding="utf-8",
+    )
+    out = tmp_path / "plan.html"
+    assert migrated("store", "add", "--plan", str(plan), "-o", str(out)).exit_code == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Votre plan dans le calendrier de votre téléphone" in html
+    assert "iPhone ou iPad :" in html and "Gardez ce lien privé" in html
+    assert "Keep this link private" not in html
+
+
+@pytest.mark.weasyprint
+@pytest.mark.poppler
+def test_the_pdf_of_a_stored_plan_prints_the_qr_code_and_the_steps(migrated: Run, tmp_path: Path) -> None:
+    import subprocess
+
+    out = tmp_path / "plan.pdf"
+    result = migrated(
+        "store", "add", "--plan", str(INOTUZUMAB), "--public-url", "https://plans.example.org", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Your plan in your phone's calendar" in text
+    assert "Keep this link private" in text
+    assert "plans.example.org/feeds/" in text.replace("\n", "")
