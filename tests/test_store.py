@@ -56,6 +56,13 @@ def added(result: Result) -> tuple[str, str]:
     return plan_id.group(1), token.group(1)
 
 
+def sequences(path: Path) -> dict[str, int]:
+    """SEQUENCE by UID in an .ics file."""
+    from icalendar import Calendar
+
+    return {str(e["uid"]): int(e["sequence"]) for e in Calendar.from_ical(path.read_bytes()).walk("VEVENT")}
+
+
 def test_a_store_not_migrated_says_which_command_makes_it(dosecal: Run, database: str) -> None:
     result = dosecal("store", "list")
     assert result.exit_code == 1
@@ -242,6 +249,17 @@ def test_a_definition_change_reaches_a_stored_plan_only_through_upgrade(
     assert f"plan {plan_id} upgraded to version 2" in result.output
     migrated("store", "print", plan_id, "-o", str(tmp_path / "d.ics"))
     assert (tmp_path / "d.ics").read_bytes() != (tmp_path / "a.ics").read_bytes()
+    # Calendars take the moved and changed events as updates: their SEQUENCE went up.
+    before_events, after_events = sequences(tmp_path / "a.ics"), sequences(tmp_path / "d.ics")
+    raised = {uid for uid in after_events if after_events[uid] != before_events[uid]}
+    assert len(raised) == 2 and all(after_events[uid] > before_events[uid] for uid in raised)
+    assert all(".c1.d1." in uid for uid in raised), raised
+    assert "\n[revisions]\n" in migrated("store", "export", plan_id).output
+    # A later adjustment still applies, and the upgrade's SEQUENCE is kept under it.
+    assert migrated("store", "adjust", plan_id, "--delay", "2=7").exit_code == 0
+    migrated("store", "print", plan_id, "-o", str(tmp_path / "e.ics"))
+    adjusted = sequences(tmp_path / "e.ics")
+    assert all(adjusted[uid] >= after_events[uid] for uid in after_events)
     assert "upgrade by pharmacist" in migrated("store", "show", plan_id).output
     assert "already uses this definition" in migrated("store", "upgrade", plan_id).output
 
@@ -376,3 +394,25 @@ def test_the_pdf_of_a_stored_plan_prints_the_qr_code_and_the_steps(migrated: Run
     assert "Your plan in your phone's calendar" in text
     assert "Keep this link private" in text
     assert "plans.example.org/feeds/" in text.replace("\n", "")
+
+
+def test_revisions_in_a_plan_file_raise_sequence_and_are_checked(tmp_path: Path) -> None:
+    from dosecal import planfile
+    from dosecal.definitions import resolve
+    from dosecal.expand import expand
+
+    text = INOTUZUMAB.read_text(encoding="utf-8")
+    plain = expand(resolve("inotuzumab"), planfile.loads(text, "plan"))
+    uid = plain.occurrences[0].uid
+    revised = planfile.with_revisions(text, {uid: 2})
+    assert revised.startswith(text) and revised.endswith(f'\n[revisions]\n"{uid}" = 2\n')
+    again = planfile.with_revisions(
+        revised + '\n[[adjustments]]\nkind = "delay"\ncycle = 2\ndays = 1\n', {uid: 3}
+    )
+    plan = planfile.loads(again, "plan")
+    assert plan.revisions == {uid: 3} and len(plan.adjustments) == 1
+    course = expand(resolve("inotuzumab"), planfile.loads(revised, "plan"))
+    assert course.occurrences[0].sequence == plain.occurrences[0].sequence + 2
+    assert [o.sequence for o in course.occurrences[1:]] == [o.sequence for o in plain.occurrences[1:]]
+    with pytest.raises(PlanError, match="revisions"):
+        planfile.loads(text + f'\n[revisions]\n"{uid}" = 0\n', "plan")

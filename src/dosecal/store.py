@@ -38,6 +38,7 @@ from dosecal.errors import (
     ConflictError,
     DefinitionError,
     InputFileError,
+    OutputError,
     PlanError,
     Problem,
     SchemaError,
@@ -312,6 +313,23 @@ class Upgrade:
     plan: StoredPlan
     moves: tuple[Move, ...]
     changed: bool
+
+
+def _raised(before: Course, after: Course, moves: tuple[Move, ...]) -> dict[str, int]:
+    """The plan's ``revisions`` after an upgrade: each moved or changed event's SEQUENCE goes up.
+
+    A calendar that subscribed takes a moved event as an update only when its SEQUENCE is
+    higher than the one it holds; the plan's own history does not know about definitions.
+    """
+    revisions = dict(after.plan.revisions)
+    old = {o.uid: o.sequence for o in before}
+    new = {o.uid: o.sequence for o in after}
+    for move in moves:
+        if move.kind in ("moved", "changed") and move.after is not None:
+            uid = move.after.uid
+            if new[uid] <= old[uid]:
+                revisions[uid] = revisions.get(uid, 0) + old[uid] - new[uid] + 1
+    return revisions
 
 
 def course_of(plan_id: str, content: str, definition: str) -> Course:
@@ -589,12 +607,20 @@ class Store:
         except InputFileError as exc:
             raise DefinitionError(exc.problems) from None
         definitions.loads(definition, str(path))  # its problems name the file, not the plan
+        old_course = current.course()
         new_course = course_of(plan_id, current.content, definition)
-        moves = diff(current.course(), new_course)
+        moves = diff(old_course, new_course)
         changed = definition != current.definition
         if changed and not dry_run:
             detail = ENGLISH.text(msg("store.upgrade.detail", path=str(path), count=len(moves)))
-            values: dict[str, str] = {"definition": definition}
+            raised = _raised(old_course, new_course, moves)
+            content = planfile.with_revisions(current.content, raised)
+            reread = course_of(plan_id, content, definition).plan  # the new text reads back and expands
+            if (reread.revisions, reread.adjustments) != (raised, old_course.plan.adjustments):
+                raise OutputError(
+                    msg("error.overrides.plan_file_adjustment_would", plan_file=f"<plan {plan_id}>")
+                )
+            values: dict[str, str] = {"definition": definition, "content": content}
             if source is not None:
                 values["origin"] = str(source.resolve())
             self._write(current, values, who, "upgrade", None, detail)
