@@ -113,6 +113,9 @@ def server(database: str, dosecal: Callable[..., Result], tmp_path: Path) -> Ite
     finally:
         process.terminate()
         process.wait(30)
+    # SIGTERM (what systemd and container runtimes send) stops it cleanly.
+    assert process.returncode == 0, log.read_text(encoding="utf-8")
+    assert log.read_text(encoding="utf-8").rstrip().endswith("stopped")
 
 
 def added(result: Result) -> tuple[str, str]:

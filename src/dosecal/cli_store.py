@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
-from dosecal.cli import Terminated, _errors, _format_of, adjustment_options, main
+from dosecal.cli import _errors, _format_of, adjustment_options, main
 from dosecal.errors import MissingFeatureError
 from dosecal.feedurl import links
 from dosecal.output import write_all, write_atomic
@@ -444,9 +444,7 @@ def serve(db: str | None, host: str, port: int, public_url: str, threads: int) -
         err=True,
     )
     try:
-        server.run()
-    except (KeyboardInterrupt, Terminated):
-        click.echo(say("serve.stopped"), err=True)
+        server.run()  # returns on Ctrl-C and SIGTERM: waitress closes itself and its threads
     finally:
-        server.close()
         s.close()
+    click.echo(say("serve.stopped"), err=True)
