@@ -90,7 +90,7 @@ def test_a_schema_of_another_revision_is_refused(migrated: Run, database: str) -
 
 def test_add_show_adjust_export_keeps_who_when_why(migrated: Run, database: str) -> None:
     plan_id, token = added(migrated("store", "add", "--plan", str(INOTUZUMAB), "--label", "Jane Roe, bed 12"))
-    assert re.fullmatch(r"[0-9a-f]{10}", plan_id)
+    assert re.fullmatch(r"[0-9a-f]{12}", plan_id)
     assert len(token) >= 43  # 256 bits, URL-safe base64
     listed = migrated("store", "list").output
     assert plan_id in listed and "inotuzumab" in listed and "Jane Roe" in listed
@@ -416,3 +416,17 @@ def test_revisions_in_a_plan_file_raise_sequence_and_are_checked(tmp_path: Path)
     assert [o.sequence for o in course.occurrences[1:]] == [o.sequence for o in plain.occurrences[1:]]
     with pytest.raises(PlanError, match="revisions"):
         planfile.loads(text + f'\n[revisions]\n"{uid}" = 0\n', "plan")
+
+
+def test_an_id_drawn_twice_is_drawn_again(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = database_url(database)
+    store.upgrade(url)
+    drawn = iter(["aaaaaaaaaaaa", "aaaaaaaaaaaa", "bbbbbbbbbbbb"])
+    monkeypatch.setattr(store.secrets, "token_hex", lambda _: next(drawn))
+    s = Store(url)
+    first, _ = s.add(INOTUZUMAB, label=None, who="t")
+    second, _ = s.add(INOTUZUMAB, label=None, who="t")
+    assert (first.id, second.id) == ("aaaaaaaaaaaa", "bbbbbbbbbbbb")
+    assert [p.id for p in s.plans()] == ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]
+    assert second.content.startswith('id = "bbbbbbbbbbbb"\n')
+    s.close()

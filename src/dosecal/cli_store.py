@@ -222,7 +222,7 @@ def store_list() -> None:
         click.echo(f"{p.id}  {p.schedule:<24}  v{p.version:<4} {state:<10} {p.label or ''}".rstrip())
 
 
-@store.command("show", epilog="\b\nExample:\n  dosecal store show 3f9c2a1b7e")
+@store.command("show", epilog="\b\nExample:\n  dosecal store show 3f9c2a1b7e04")
 @click.argument("plan_id")
 @_errors
 def store_show(plan_id: str) -> None:
@@ -249,8 +249,8 @@ def store_show(plan_id: str) -> None:
 
 @store.command(
     "adjust",
-    epilog="\b\nExamples:\n  dosecal store adjust 3f9c2a1b7e --delay 2=7 --note 'low counts'\n"
-    "  dosecal store adjust 3f9c2a1b7e --hold inotuzumab:C1D15 --if-version 3",
+    epilog="\b\nExamples:\n  dosecal store adjust 3f9c2a1b7e04 --delay 2=7 --note 'low counts'\n"
+    "  dosecal store adjust 3f9c2a1b7e04 --hold inotuzumab:C1D15 --if-version 3",
 )
 @click.argument("plan_id")
 @adjustment_options
@@ -290,7 +290,7 @@ def store_adjust(
         click.echo(say("store.version", id=stored.id, version=stored.version), err=True)
 
 
-@store.command("export", epilog="\b\nExample:\n  dosecal store export 3f9c2a1b7e -o plan.toml")
+@store.command("export", epilog="\b\nExample:\n  dosecal store export 3f9c2a1b7e04 -o plan.toml")
 @click.argument("plan_id")
 @click.option("--definition", is_flag=True, help="Export the definition snapshot instead of the plan file.")
 @click.option(
@@ -312,7 +312,7 @@ def store_export(plan_id: str, definition: bool, output: str) -> None:
 
 
 @store.command(
-    "print", epilog="\b\nExample:\n  dosecal store print 3f9c2a1b7e -o plan.html --feed-url https://…"
+    "print", epilog="\b\nExample:\n  dosecal store print 3f9c2a1b7e04 -o plan.html --feed-url https://…"
 )
 @click.argument("plan_id")
 @click.option(
@@ -325,8 +325,8 @@ def store_print(plan_id: str, feed_url: str | None, outputs: tuple[str, ...]) ->
     _write_plan(_store().get(plan_id), outputs or ("-",), feed_url)
 
 
-@store.command("feed", epilog="\b\nExamples:\n  dosecal store feed 3f9c2a1b7e --rotate -o plan.html\n"
-               "  dosecal store feed 3f9c2a1b7e --revoke")  # fmt: skip
+@store.command("feed", epilog="\b\nExamples:\n  dosecal store feed 3f9c2a1b7e04 --rotate -o plan.html\n"
+               "  dosecal store feed 3f9c2a1b7e04 --revoke")  # fmt: skip
 @click.argument("plan_id")
 @click.option(
     "--rotate", "action", flag_value="rotate", help="Give the feed a new link; the old one stops working."
@@ -356,7 +356,7 @@ def store_feed(
     _write_plan(s.get(plan_id), outputs, links(public_url, token)[0])
 
 
-@store.command("upgrade", epilog="\b\nExample:\n  dosecal store upgrade 3f9c2a1b7e --dry-run")
+@store.command("upgrade", epilog="\b\nExample:\n  dosecal store upgrade 3f9c2a1b7e04 --dry-run")
 @click.argument("plan_id")
 @click.option(
     "--from",
@@ -388,7 +388,7 @@ def store_upgrade(plan_id: str, source: Path | None, dry_run: bool, who: str | N
         )
 
 
-@store.command("remove", epilog="\b\nExample:\n  dosecal store remove 3f9c2a1b7e")
+@store.command("remove", epilog="\b\nExample:\n  dosecal store remove 3f9c2a1b7e04")
 @click.argument("plan_id")
 @_errors
 def store_remove(plan_id: str) -> None:

@@ -203,7 +203,7 @@ class StoredPlan:
     """One plan as the store holds it.
 
     Attributes:
-        id: the store's id (10 hex digits), also the plan's id (and so its UIDs') unless the
+        id: the store's id (12 hex digits), also the plan's id (and so its UIDs') unless the
             file had one.
         label: a label for the clinic (a name, a record number), kept in the database only.
         schedule: the schedule the plan file names.
@@ -532,28 +532,35 @@ class Store:
             definition = read_text(path)
         except InputFileError as exc:
             raise DefinitionError(exc.problems) from None
-        plan_id = secrets.token_hex(5)
-        if plan.id is None:
-            text = f'id = "{plan_id}"\n' + text
-        course_of(plan_id, text, definition)  # refuses what would not expand, before storing
-        token = new_token()
-        now = datetime.now(UTC)
-        with self._begin() as connection:
-            connection.execute(
-                plans.insert().values(
-                    id=plan_id,
-                    label=label,
-                    schedule=plan.schedule,
-                    origin=origin,
-                    content=text,
-                    definition=definition,
-                    version=1,
-                    token_hash=token_hash(token),
-                    created=now,
-                    updated=now,
-                )
-            )
-            _log(connection, plan_id, 1, now, who, "add", None, str(plan_file))
+        for attempt in (1, 2, 3):
+            # 48 random bits: short enough to type, and a collision (one in millions at
+            # 10,000 plans) only means drawing again.
+            plan_id = secrets.token_hex(6)
+            content = text if plan.id is not None else f'id = "{plan_id}"\n' + text
+            course_of(plan_id, content, definition)  # refuses what would not expand, before storing
+            token = new_token()
+            now = datetime.now(UTC)
+            try:
+                with self._begin() as connection:
+                    connection.execute(
+                        plans.insert().values(
+                            id=plan_id,
+                            label=label,
+                            schedule=plan.schedule,
+                            origin=origin,
+                            content=content,
+                            definition=definition,
+                            version=1,
+                            token_hash=token_hash(token),
+                            created=now,
+                            updated=now,
+                        )
+                    )
+                    _log(connection, plan_id, 1, now, who, "add", None, str(plan_file))
+                break
+            except sa.exc.IntegrityError:
+                if attempt == 3:
+                    raise
         return self.get(plan_id), token
 
     def adjust(
