@@ -6,7 +6,7 @@ import importlib
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from dosecal import definitions
 from dosecal.plan import Plan
 from dosecal.schedule import Schedule
+from postgres_cluster import cluster, postgres_bin
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
@@ -46,7 +47,11 @@ AVAILABLE: dict[str, Callable[[], bool]] = {
     "poppler": lambda: bool(shutil.which("pdftotext") and shutil.which("pdfinfo")),
     "weasyprint": lambda: _importable("weasyprint"),
     "caldav": lambda: _importable("caldav") and _importable("radicale"),
+    "postgres": lambda: bool(_postgres_bin()) and _importable("psycopg"),
 }
+
+
+_postgres_bin = postgres_bin
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -153,3 +158,20 @@ def icaljs_many() -> Callable[[list[Path]], dict[str, Any]]:
 def icaljs(icaljs_many: Callable[[list[Path]], dict[str, Any]]) -> Callable[[Path], Any]:
     """Parse one .ics with ical.js."""
     return lambda path: icaljs_many([path])[str(path)]
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Callable[[], str]]:
+    """A throwaway PostgreSQL cluster for this session (see postgres_cluster.py)."""
+    if _postgres_bin() is None:
+        pytest.fail("PostgreSQL is needed for the postgres tests (apt-get install postgresql)")
+    with cluster() as new_database:
+        yield new_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database for the plan store: a SQLite file, then a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "dosecal.db")
+    return str(request.getfixturevalue("postgres_cluster")())

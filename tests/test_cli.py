@@ -211,6 +211,12 @@ def test_every_command_has_help_ending_with_a_runnable_example(
     monkeypatch.chdir(tmp_path)
     if command == "publish":
         return  # needs a CalDAV server: tests/test_publish.py runs this example against Radicale
+    if command == "serve":
+        return  # runs until stopped: tests/test_feeds.py starts it as a process and stops it
+    if command == "store":
+        assert (
+            cli("db", "--db", "dosecal.db", "upgrade").exit_code == 0
+        )  # the store's examples need its tables
     for example in examples:
         ran = cli(*shlex.split(example)[1:])
         assert ran.exit_code == 0, (example, ran.output)

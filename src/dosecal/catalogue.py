@@ -369,6 +369,83 @@ CATALOGUE: dict[str, str] = dict(
         N_("cli.wrote", "wrote {target} ({count} events)"),
         N_("cli.recorded", "recorded: {change}"),
         N_("cli.would_record", "would record: {change}"),
+        # The plan store, its database and the feed server (dosecal store, db, serve)
+        N_(
+            "error.store.install",
+            "The plan store and the feed server need their libraries: pip install 'dosecal[server]' "
+            "(and 'dosecal[postgres]' for PostgreSQL).",
+        ),
+        N_("error.store.cannot_open", "cannot use the database {url}: {reason}"),
+        N_("error.store.no_plan", "no stored plan '{id}' (see 'dosecal store list')"),
+        N_(
+            "error.store.conflict",
+            "plan {id} was changed by someone else (version {expected} is now {actual}); nothing was "
+            "recorded: look at 'dosecal store show {id}' and run the command again",
+        ),
+        N_(
+            "error.store.schema_empty",
+            "the database {url} has no dosecal tables yet: run 'dosecal db upgrade'",
+        ),
+        N_(
+            "error.store.schema_other",
+            "the database {url} has schema {current}, and this dosecal needs {head}: back it up, then run "
+            "'dosecal db upgrade'",
+        ),
+        N_(
+            "error.store.needs_zone",
+            'a stored plan must name its time zone (timezone = "America/Toronto"), so that no server\'s '
+            "own zone ever decides a patient's hours",
+        ),
+        N_("error.store.rotate_or_revoke", "give --rotate (a new link) or --revoke (no link)"),
+        N_("db.upgraded", "the database {url} is at schema {revision}"),
+        N_("store.added", "stored plan {id} (version {version})"),
+        N_("store.feed_https", "feed: {url}"),
+        N_("store.feed_webcal", "subscribe (Apple): {url}"),
+        N_("store.feed_on", "feed on"),
+        N_("store.feed_off", "no feed"),
+        N_("store.version", "plan {id} is now at version {version}"),
+        N_("store.revoked", "the feed of plan {id} is revoked: its link now answers 'not found'"),
+        N_("store.removed", "removed plan {id} and its history"),
+        N_("store.show.plan", "plan {id}, version {version}: {schedule} (definition from {origin})"),
+        N_("store.show.label", "label: {label}"),
+        N_("store.show.feed", "feed: {state}"),
+        N_("store.show.change", "{at}  version {version}  {action} by {who}: {detail}"),
+        N_("store.show.note", " ({note})"),
+        N_("store.when", "{date} {time}"),
+        N_("store.upgrade.moved", "moves: {label} {title}: {before} → {after}"),
+        N_("store.upgrade.added", "added: {label} {title}: {when}"),
+        N_("store.upgrade.removed", "removed: {label} {title}: {when}"),
+        N_("store.upgrade.changed", "changes: {label} {title}: {when}"),
+        N_("store.upgrade.detail", "definition from {path}; {count} events differ"),
+        N_("store.upgrade.same", "plan {id} already uses this definition: nothing changes"),
+        N_("store.upgrade.would", "plan {id} not changed (--dry-run); {count} events would differ"),
+        N_("store.upgrade.done", "plan {id} upgraded to version {version}; {count} events differ"),
+        N_("serve.listening", "serving feeds at {url} from {db}; links point to {public}"),
+        N_("serve.stopped", "stopped"),
+        # The printable plan of a stored plan: subscribing to its feed
+        N_("heading.subscribe", "Your plan in your phone's calendar"),
+        N_(
+            "subscribe.intro",
+            "Subscribe to this calendar once: it then follows every change your care team records, "
+            "with nothing to import again.",
+        ),
+        N_(
+            "subscribe.iphone",
+            "iPhone or iPad: scan the code with the camera and tap Subscribe; keep the alerts on.",
+        ),
+        N_(
+            "subscribe.android",
+            "Android (Google Calendar): on a computer, open calendar.google.com, then Other calendars, +, "
+            "From URL, and paste the link above; the phone shows it after the next sync.",
+        ),
+        N_(
+            "subscribe.outlook",
+            "Outlook: Add calendar, then Subscribe from web, and paste the link above.",
+        ),
+        N_(
+            "subscribe.private",
+            "Keep this link private: anyone who has it can read the plan. Your care team can replace it.",
+        ),
         N_(
             "error.definitions.name_built_in_schedule",
             "'{name}' is not a built-in schedule or a .toml file.{hint} See 'dosecal list'.",

@@ -274,6 +274,11 @@ def plan_options(func: Callable[P, R]) -> Callable[P, R]:
     help="Paper size of PDF output (HTML prints on whatever the printer uses).",
 )
 @click.option(
+    "--feed",
+    is_flag=True,
+    help="Write the .ics as a feed serves it: with refresh hints for subscribed calendars.",
+)
+@click.option(
     "--full-list",
     is_flag=True,
     help="List every event in the printable plan's day-by-day list (default: runs summarised).",
@@ -297,6 +302,7 @@ def generate(
     ics_times: str,
     paper: str,
     full_list: bool,
+    feed: bool,
     fmt: str | None,
     outputs: tuple[str, ...],
     **plan_options: Any,
@@ -324,6 +330,7 @@ def generate(
                     width=width if target == "-" else 100,
                     color=color and target == "-",
                     full_list=full_list,
+                    feed=feed,
                     lang=langs[0],
                     also=langs[1] if len(langs) > 1 else None,
                 ),
@@ -421,3 +428,7 @@ def adjust(
             write_atomic(plan_file, change.text.encode("utf-8"), expect=change.before.encode("utf-8"))
     for line in change.describe():
         click.echo(say("cli.would_record" if dry_run else "cli.recorded", change=line), err=True)
+
+
+# The plan store, its database and the feed server: their commands register on ``main``.
+from dosecal import cli_store  # noqa: F401

@@ -353,6 +353,25 @@ def builtin_ids() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob("*.toml"))
 
 
+def path_of(name: str) -> Path:
+    """The definition file a name stands for: a built-in id, or a path.
+
+    Raises:
+        UnknownScheduleError: when ``name`` is neither.
+    """
+    ids = builtin_ids()
+    if name in ids:
+        return builtin_dir() / f"{name}.toml"
+    path = Path(name)
+    if path.suffix == ".toml" or path.exists() or "/" in name:
+        if not path.is_file():
+            raise UnknownScheduleError(msg("error.definitions.name_no_such_definition", name=name))
+        return path
+    close = difflib.get_close_matches(name, ids, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise UnknownScheduleError(msg("error.definitions.name_built_in_schedule", name=name, hint=hint))
+
+
 def resolve(name: str) -> Schedule:
     """A built-in schedule by id, or a definition file by path.
 
@@ -360,14 +379,4 @@ def resolve(name: str) -> Schedule:
         UnknownScheduleError: when ``name`` is neither.
         DefinitionError: when the file has problems.
     """
-    ids = builtin_ids()
-    if name in ids:
-        return load(builtin_dir() / f"{name}.toml")
-    path = Path(name)
-    if path.suffix == ".toml" or path.exists() or "/" in name:
-        if not path.is_file():
-            raise UnknownScheduleError(msg("error.definitions.name_no_such_definition", name=name))
-        return load(path)
-    close = difflib.get_close_matches(name, ids, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise UnknownScheduleError(msg("error.definitions.name_built_in_schedule", name=name, hint=hint))
+    return load(path_of(name))

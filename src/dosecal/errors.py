@@ -70,3 +70,15 @@ class MissingFeatureError(DosecalError):
 def reason(exc: BaseException) -> Value:
     """What an exception says, kept as a message where it is one (to render in any language)."""
     return exc.args[0] if exc.args and isinstance(exc.args[0], str | Msg) else str(exc)
+
+
+class StoreError(DosecalError):
+    """The plan store cannot do what was asked: no such plan, or a database it cannot use."""
+
+
+class ConflictError(StoreError):
+    """A stored plan changed since it was read: nothing was written, the command can be run again."""
+
+
+class SchemaError(StoreError):
+    """The database's tables are not those this dosecal expects: ``dosecal db upgrade`` fixes it."""

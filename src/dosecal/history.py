@@ -150,7 +150,8 @@ def changes_of(o: Occurrence) -> tuple[object, ...]:
 def history(schedule: Schedule, plan: Plan) -> tuple[Occurrence, ...]:
     """Every occurrence of ``plan``, after each step of its history in turn, sorted by start.
 
-    An event's SEQUENCE is the number of steps that changed it; an event that a step removed is
+    An event's SEQUENCE is the number of steps that changed it (plus the plan's ``revisions``
+    of it, for definition upgrades); an event that a step removed is
     kept, cancelled, with its UID; ``moved_from`` is its date before any adjustment.
     """
     # One version at a time: keeping every version would hold (adjustments + 1) whole plans.
@@ -179,7 +180,7 @@ def history(schedule: Schedule, plan: Plan) -> tuple[Occurrence, ...]:
         out.append(
             dataclasses.replace(
                 o,
-                sequence=sequence.get(uid, 0),
+                sequence=sequence.get(uid, 0) + plan.revisions.get(uid, 0),
                 moved_from=was if was is not None and was != o.start_date else None,
             )
         )

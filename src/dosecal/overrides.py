@@ -294,17 +294,35 @@ class Recorded:
 def record(plan_file: Path, given: Overrides) -> Recorded:
     """The adjustments ``given``, checked against the plan in ``plan_file``, ready to append.
 
+    See :func:`record_text`, which does the work; this reads the file the way every plan
+    file is read (``dosecal adjust``).
+    """
+    planfile.load(plan_file)  # a file that cannot be read is reported as a plan file
+    return record_text(read_text(plan_file), str(plan_file), given)
+
+
+def record_text(text: str, origin: str, given: Overrides, schedule: Schedule | None = None) -> Recorded:
+    """The adjustments ``given``, checked against the plan ``text``, ready to append.
+
     The plan is expanded with them first, so that a contradiction (a cycle that does not
-    exist, a hold on a treatment-free day) is refused before anything is written.
+    exist, a hold on a treatment-free day) is refused before anything is written. The plan
+    store passes the ``schedule`` snapshot its plan was made from, so that a stored plan is
+    checked against the definition its calendar uses, not today's built-in.
+
+    Args:
+        text: the plan file's text.
+        origin: the file's name (or a label) for the messages.
+        given: the adjustments, as typed on the command line.
+        schedule: the definition to check against; by default the one the plan names.
 
     Raises:
         PlanError: when no adjustment is given, the file names no schedule, or one contradicts it.
         OutputError: when the new text would not read back the same.
     """
-    plan = planfile.load(plan_file)
+    plan = planfile.loads(text, origin)
     name = plan.schedule
     if name is None:
-        raise PlanError([Problem(str(plan_file), "schedule", msg("error.overrides.plan_file_must_name"))])
+        raise PlanError([Problem(origin, "schedule", msg("error.overrides.plan_file_must_name"))])
     new = (*given.adjustments(), *given.later_choices())
     if not new:
         raise bad(
@@ -312,13 +330,13 @@ def record(plan_file: Path, given: Overrides) -> Recorded:
             msg("error.overrides.give_at_least_one"),
         )
     plan = with_zone(plan)
-    schedule = definitions.resolve(name)
+    if schedule is None:
+        schedule = definitions.resolve(name)
     expand(schedule, dataclasses.replace(plan, adjustments=(*plan.adjustments, *new)))
-    text = read_text(plan_file)
     addition = "".join("\n" + planfile.adjustment_toml(a) for a in new)
     updated = text + ("" if text.endswith("\n") else "\n") + addition
     if len(updated.encode("utf-8")) > limits.MAX_FILE_BYTES:  # it could never be read again
         raise bad("--note", msg("error.limits.file_too_large", maximum=limits.MAX_FILE_BYTES // 1024))
-    if planfile.loads(updated, str(plan_file)).adjustments != (*plan.adjustments, *new):
-        raise OutputError(msg("error.overrides.plan_file_adjustment_would", plan_file=str(plan_file)))
+    if planfile.loads(updated, origin).adjustments != (*plan.adjustments, *new):
+        raise OutputError(msg("error.overrides.plan_file_adjustment_would", plan_file=origin))
     return Recorded(schedule, new, updated, text)

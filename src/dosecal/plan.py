@@ -58,6 +58,9 @@ class Plan:
         schedule: the schedule named in a plan file, if any.
         adjustments: what changed along the way, oldest first (see :mod:`dosecal.adjustments`).
         origin: where the plan came from, for messages.
+        revisions: SEQUENCE already raised, by UID, for events that a newer definition moved
+            or changed (``dosecal store upgrade`` records them in the plan file's
+            ``[revisions]`` table), so that calendars take the new time as an update.
     """
 
     start: date
@@ -77,6 +80,7 @@ class Plan:
     adjustments: tuple[Adjustment, ...] = ()
     origin: str = "options"
     language: str = "en"
+    revisions: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -110,6 +110,13 @@ def _read(root: Table, file: str) -> Plan | None:
                 c.error(key, msg("error.planfile.must_string_or_number", describe=describe(raw)))
             else:
                 choices[key] = str(raw)
+    revisions: dict[str, int] = {}
+    r = root.table("revisions")
+    if r is not None:
+        for key in list(r.data):
+            raised = r.get_int(key, minimum=1, maximum=limits.MAX_ADJUSTMENTS)
+            if raised is not None:
+                revisions[key] = raised
     adjustments = [a for a in (_adjustment(t) for t in root.tables("adjustments")) if a is not None]
     root.done()
     if start is None:
@@ -132,6 +139,7 @@ def _read(root: Table, file: str) -> Plan | None:
         adjustments=tuple(adjustments),
         origin=file,
         language=language or "en",
+        revisions=revisions,
     )
 
 
@@ -202,6 +210,27 @@ def _interruption(t: Table, note: str | None) -> Interruption | None:
     except ValueError as exc:
         t.error(None, str(exc))
         return None
+
+
+def with_revisions(text: str, revisions: dict[str, int]) -> str:
+    """A plan file's text with its ``[revisions]`` table replaced by ``revisions`` (at the end).
+
+    The rest of the text stays as written; later ``[[adjustments]]`` are appended after it.
+    """
+    lines = text.splitlines(keepends=True)
+    kept: list[str] = []
+    inside = False
+    for line in lines:
+        header = line.strip()
+        if header.startswith("["):
+            inside = header.split("#", 1)[0].strip() == "[revisions]"
+        if not inside:
+            kept.append(line)
+    body = "".join(kept)
+    if not revisions:
+        return body
+    table = "".join(f"{_toml_string(uid)} = {count}\n" for uid, count in sorted(revisions.items()))
+    return body + ("" if body.endswith("\n") else "\n") + "\n[revisions]\n" + table
 
 
 def _toml_string(text: str) -> str:

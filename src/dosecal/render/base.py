@@ -28,6 +28,11 @@ class RenderOptions:
         full_list: for html and pdf: every event in the day-by-day list, not a summary.
         also: for html, pdf and txt: a second language, for clinics that hand out both
             (calendars and data stay in ``lang`` alone: one title per event).
+        feed: for ics: the calendar as a subscription serves it, with REFRESH-INTERVAL and
+            X-PUBLISHED-TTL (``dosecal serve``, ``dosecal generate --feed``); off by default so
+            that a one-off file stays as it was.
+        feed_url: for html and pdf: the plan's feed link, printed with a QR code and how to
+            subscribe in each app (a plan kept in the plan store).
     """
 
     ics_times: TimeMode = "zone"
@@ -37,6 +42,8 @@ class RenderOptions:
     lang: Language = ENGLISH
     full_list: bool = False
     also: Language | None = None
+    feed: bool = False
+    feed_url: str | None = None
 
 
 class Renderer(Protocol):

@@ -1059,7 +1059,38 @@ def _sources(s: Schedule, lang: Language) -> str:
     return f'<section class="sources"><h2>{_e(lang.say("heading.sources"))}</h2><ul>{items}</ul></section>'
 
 
-def _sections(course: Course, lang: Language, full_list: bool, key_dates: int | None = None) -> list[str]:
+def _subscribe(feed_url: str | None, lang: Language) -> str:
+    """For a stored plan: its feed link as a QR code and a line per app on how to subscribe.
+
+    The code holds the ``webcal://`` link, which an iPhone's camera hands straight to Calendar's
+    subscribe sheet; the https link is printed for Outlook and Google, which take it pasted.
+    """
+    if feed_url is None:
+        return ""
+    import segno
+
+    from dosecal.feedurl import webcal
+
+    code = segno.make(webcal(feed_url), error="m").svg_inline(scale=3, border=2)
+    steps = "".join(
+        f"<li>{_e(lang.say(key))}</li>"
+        for key in ("subscribe.iphone", "subscribe.android", "subscribe.outlook")
+    )
+    return (
+        f'<section class="subscribe"><h2>{_e(lang.say("heading.subscribe"))}</h2>'
+        f'<p>{_e(lang.say("subscribe.intro"))}</p><div class="qr">{code}</div>'
+        f"<p><code>{_e(feed_url)}</code></p><ul>{steps}</ul>"
+        f"<p>{_e(lang.say('subscribe.private'))}</p></section>"
+    )
+
+
+def _sections(
+    course: Course,
+    lang: Language,
+    full_list: bool,
+    key_dates: int | None = None,
+    feed_url: str | None = None,
+) -> list[str]:
     """The printable plan's sections in ``lang``, in reading order."""
     layout = Layout(course, lang)
     schedule, plan = course.schedule, course.plan
@@ -1082,6 +1113,7 @@ def _sections(course: Course, lang: Language, full_list: bool, key_dates: int | 
         _day_list(layout, full_list),
         _instructions(layout),
         _sources(schedule, lang),
+        _subscribe(feed_url, lang),
         _notes_page(layout),
         f"<footer>{_e(generated)}</footer>",
     ]
@@ -1095,6 +1127,7 @@ def to_html(
     also: Language | None = None,
     key_dates: int | None = None,
     first_page: bool = False,
+    feed_url: str | None = None,
 ) -> str:
     """Render the printable plan as a complete, self-contained HTML document in ``lang``.
 
@@ -1102,15 +1135,16 @@ def to_html(
     ``also``: a second language; each section is printed in ``lang``, then in ``also``, each
     marked with its language (so screen readers and hyphenation follow it). ``key_dates``: at
     most this many key dates on page 1 (by default, as many as page 1 is estimated to hold).
-    ``first_page``: only page 1 (for measuring it).
+    ``first_page``: only page 1 (for measuring it). ``feed_url``: a stored plan's feed link,
+    printed before the notes page with its QR code.
     """
     layout = Layout(course, lang)
-    header, *parts, footer = _sections(course, lang, full_list, key_dates)
+    header, *parts, footer = _sections(course, lang, full_list, key_dates, feed_url)
     if first_page:
         parts, footer = parts[:1], ""
     if also is not None:
         # Page 1 in each language (the fridge page), then every later section in both.
-        other_header, *others, other_footer = _sections(course, also, full_list, key_dates)
+        other_header, *others, other_footer = _sections(course, also, full_list, key_dates, feed_url)
         parts[0], others[0] = header + parts[0], other_header + others[0]
         header, footer = "", footer + other_footer
         parts = [
@@ -1130,4 +1164,6 @@ def to_html(
 
 def render(course: Course, options: RenderOptions) -> bytes:
     """The printable plan (see :func:`to_html`)."""
-    return to_html(course, lang=options.lang, full_list=options.full_list, also=options.also).encode()
+    return to_html(
+        course, lang=options.lang, full_list=options.full_list, also=options.also, feed_url=options.feed_url
+    ).encode()

@@ -28,6 +28,11 @@ from dosecal.words import ENGLISH, Content, Language, Seq, msg
 
 PRODID = "-//dosecal//dosecal//EN"
 
+#: How often a subscribed calendar should look for changes (RFC 7986 REFRESH-INTERVAL and
+#: Outlook's X-PUBLISHED-TTL): a delay recorded in the morning reaches a phone that honours it
+#: within the hour. Clients may poll less often (Google: every 8-24 hours; docs/deploy.md).
+REFRESH = timedelta(hours=1)
+
 
 def _observance(o: Observance, daylight: bool) -> TimezoneStandard | TimezoneDaylight:
     part = TimezoneDaylight() if daylight else TimezoneStandard()
@@ -120,7 +125,9 @@ def event_resources(
     return out
 
 
-def to_ics(course: Course, *, times: TimeMode = "zone", lang: Language = ENGLISH) -> bytes:
+def to_ics(
+    course: Course, *, times: TimeMode = "zone", lang: Language = ENGLISH, feed: bool = False
+) -> bytes:
     """Render a plan's occurrences as an iCalendar file (CRLF, folded at 75 octets).
 
     Args:
@@ -128,6 +135,8 @@ def to_ics(course: Course, *, times: TimeMode = "zone", lang: Language = ENGLISH
         times: ``"zone"`` for TZID plus VTIMEZONE (falling back to UTC when the zone has no
             single yearly rule over the plan), ``"utc"`` to write every time in UTC.
         lang: the language of titles, notes and the calendar's name.
+        feed: add the refresh hints a subscribed calendar reads (REFRESH-INTERVAL,
+            X-PUBLISHED-TTL); everything else is the same bytes.
     """
     schedule, plan = course.schedule, course.plan
     instants = [t for o in course for t in (o.start, o.end) if isinstance(t, datetime)]
@@ -151,6 +160,9 @@ def to_ics(course: Course, *, times: TimeMode = "zone", lang: Language = ENGLISH
     )
     cal.add("description", description)
     cal.add("x-wr-caldesc", description)
+    if feed:
+        cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", "PT1H")
     if rule is not None:
         cal.add_component(vtimezone(rule))
     stamp = plan.dtstamp()
@@ -161,4 +173,4 @@ def to_ics(course: Course, *, times: TimeMode = "zone", lang: Language = ENGLISH
 
 def render(course: Course, options: RenderOptions) -> bytes:
     """The .ics file (see :func:`to_ics`)."""
-    return to_ics(course, times=options.ics_times, lang=options.lang)
+    return to_ics(course, times=options.ics_times, lang=options.lang, feed=options.feed)

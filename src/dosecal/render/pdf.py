@@ -29,6 +29,7 @@ def to_pdf(
     lang: Language = ENGLISH,
     full_list: bool = False,
     also: Language | None = None,
+    feed_url: str | None = None,
 ) -> bytes:
     """Render the printable plan as PDF bytes on A4 or US Letter paper.
 
@@ -52,12 +53,17 @@ def to_pdf(
     most = next(
         (n for n in range(KEY_DATES, 0, -1) if all(fits(n, x) for x in (lang, also) if x is not None)), 0
     )
-    html = to_html(course, lang=lang, full_list=full_list, also=also, key_dates=most)
+    html = to_html(course, lang=lang, full_list=full_list, also=also, key_dates=most, feed_url=feed_url)
     return bytes(HTML(string=html, url_fetcher=_no_fetch).write_pdf(stylesheets=[size]))
 
 
 def render(course: Course, options: RenderOptions) -> bytes:
     """The printable plan as PDF (see :func:`to_pdf`)."""
     return to_pdf(
-        course, paper=options.paper, lang=options.lang, full_list=options.full_list, also=options.also
+        course,
+        paper=options.paper,
+        lang=options.lang,
+        full_list=options.full_list,
+        also=options.also,
+        feed_url=options.feed_url,
     )
