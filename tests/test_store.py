@@ -394,6 +394,10 @@ def test_the_pdf_of_a_stored_plan_prints_the_qr_code_and_the_steps(migrated: Run
     assert "Your plan in your phone's calendar" in text
     assert "Keep this link private" in text
     assert "plans.example.org/feeds/" in text.replace("\n", "")
+    # The heading, the link, the steps and the warning share one page (the sheet is never split).
+    pages = text.split("\f")
+    (sheet,) = [page for page in pages if "Your plan in your phone's calendar" in page]
+    assert "iPhone" in sheet and "Outlook" in sheet and "Keep this link private" in sheet
 
 
 def test_revisions_in_a_plan_file_raise_sequence_and_are_checked(tmp_path: Path) -> None:

@@ -134,6 +134,9 @@ section.days td { padding: 0.4mm 1.5mm; line-height: 1.25; }
 .overview th:first-child { width: 40mm; }
 /* The sources are for the care team, not the family: smaller, like the footer. */
 .sources { font-size: 10pt; }
+/* The subscribe sheet stays whole: the code, the link and the steps on one page. */
+.subscribe { break-inside: avoid; page-break-inside: avoid; }
+.subscribe code { overflow-wrap: anywhere; }
 .legend { display: grid; grid-template-columns: repeat(3, 1fr); gap: 1mm 4mm; }
 .legend span.swatch { display: inline-block; width: 8mm; height: 4mm; border: 1px solid var(--line); vertical-align: middle; margin-right: 1mm; }
 ul { margin: 1mm 0; padding-left: 6mm; }
