@@ -185,7 +185,7 @@ def test_a_bilingual_printout_gives_each_section_in_french_then_english() -> Non
     html = to_html(course, lang=fr, also=en)
     order = [
         html.index(words)
-        for words in ("Quand appeler", "When to call", "Vue d&#x27;ensemble", "Course overview")
+        for words in ("Appelez votre équipe", "When to call", "Vue d&#x27;ensemble", "Course overview")
     ]
     assert order == sorted(order)
     assert html.count('<div lang="fr">') == html.count('<div lang="en">') >= 7
@@ -241,7 +241,7 @@ def test_the_french_printout_prints_within_its_page_target(case: str, tmp_path: 
     for pages in (pages_text(chromium_pdf(path, tmp_path)), pages_text(pdf)):
         assert len(pages) <= FRENCH_TARGETS[case], len(pages)
         assert f"Page {len(pages)} sur {len(pages)}" in pages[-1]
-        assert "Quand appeler votre équipe de soins immédiatement" in pages[0]
+        assert "Appelez votre équipe de soins immédiatement si" in pages[0]
 
 
 def test_show_in_french_writes_routes_times_and_lists_in_french(cli: Any) -> None:
@@ -267,4 +267,4 @@ def test_a_bilingual_pdf_numbers_its_pages_in_both_languages(tmp_path: Path) -> 
     for n, text in enumerate(pages, 1):
         assert f"Page {n} sur {len(pages)} / Page {n} of {len(pages)}" in text
         assert "Blinatumomab pour la LLA-B en rechute ou réfractaire / Blinatumomab for relapsed" in text
-    assert "Quand appeler" in pages[0] and "When to call" in pages[1]  # page 1 in each language
+    assert "Appelez votre équipe" in pages[0] and "When to call" in pages[1]  # page 1 in each language
