@@ -268,9 +268,14 @@ def test_page_1_holds_the_call_box_key_dates_and_whole_legend(plan_file: Path, t
 @pytest.mark.chromium
 @pytest.mark.poppler
 def test_chromium_prints_the_whole_legend_on_page_1(plan_file: Path, tmp_path: Path) -> None:
-    """Chromium's own paper (US Letter unless the page says otherwise)."""
-    path = tmp_path / "plan.html"
-    path.write_text(to_html(example_course(plan_file)), encoding="utf-8")
-    pdf = chromium_pdf(path, tmp_path)
-    pages = pages_text(pdf)
-    assert "☐ Tick when given" in pages[0] and "Legend" not in pages[1]
+    """Chromium's own paper (US Letter unless the page says otherwise), in English and French."""
+    from dosecal.words import language
+
+    for lang, tick, legend in (
+        (ENGLISH, "☐ Tick when given", "Legend"),
+        (language("fr"), "☐ Cochez", "Légende"),
+    ):
+        path = tmp_path / f"plan-{lang.code}.html"
+        path.write_text(to_html(example_course(plan_file), lang=lang), encoding="utf-8")
+        pages = pages_text(chromium_pdf(path, tmp_path))
+        assert tick in pages[0] and legend not in pages[1], lang.code
