@@ -127,13 +127,13 @@ section.days td.date { font-weight: normal; }
 .days td.time { white-space: normal; }
 /* Date, day and time take only their width: the words get the rest of the line. */
 section.days table { table-layout: fixed; }
-section.days th:nth-child(1) { width: 44mm; } section.days th:nth-child(2) { width: 27mm; }
+section.days th:nth-child(1) { width: 42mm; } section.days th:nth-child(2) { width: 26mm; }
 section.days th:nth-child(3) { width: 18mm; }
-section.days td { padding: 0.4mm 1.5mm; line-height: 1.25; }
+section.days td { padding: 0.4mm 1mm; line-height: 1.18; }
 .overview td, .overview th { padding: 0.5mm 1.5mm; }
 .overview th:first-child { width: 40mm; }
 /* The sources are for the care team, not the family: smaller, like the footer. */
-.sources { font-size: 10pt; }
+.sources { font-size: 10pt; line-height: 1.2; }
 /* The subscribe sheet stays whole: the code, the link and the steps on one page. */
 .subscribe { break-inside: avoid; page-break-inside: avoid; }
 .subscribe code { overflow-wrap: anywhere; }
@@ -696,6 +696,20 @@ def _routine(o: Occurrence, lang: Language) -> str | None:
     return None
 
 
+def _single_drug(layout: Layout) -> bool:
+    """Whether the plan gives one drug only (premedication aside): then "Bag change" names it."""
+    return len({o.agent for o in layout.occurrences if o.kind in (Kind.DOSE, Kind.INFUSION)}) == 1
+
+
+def _one_drug_words(o: Occurrence, layout: Layout) -> Value:
+    """A bag change's or an infusion end's title, without the drug's name where the plan has one."""
+    if _single_drug(layout) and o.kind is Kind.BAG_CHANGE and _routine_bag(o):
+        return msg("cell.bag")
+    if _single_drug(layout) and o.kind is Kind.INFUSION_END and not o.stopped:
+        return msg("cell.end")
+    return o.title_text
+
+
 def _run_row(run: list[Occurrence], layout: Layout) -> str:
     """One row for a run of identical events: its first day, the days it spans, how often, the last.
 
@@ -713,7 +727,7 @@ def _run_row(run: list[Occurrence], layout: Layout) -> str:
     daily = len({o.start_date for o in run}) == (last.start_date - first.start_date).days + 1 == len(run)
     what = lang.say(
         "days.run_daily" if daily else "days.run",
-        what=first.title_text,
+        what=_one_drug_words(first, layout),
         count=len(run),
         last=last.start_date,
     )
@@ -762,7 +776,10 @@ def _day_list(layout: Layout, full: bool = False) -> str:
         if id(o) in rest_of:
             rest = rest_of[id(o)]
             words = lang.say(
-                "days.end_then_rest", what=o.title_text, rest=rest.title_text, last=rest.dates[-1]
+                "days.end_then_rest",
+                what=_one_drug_words(o, layout),
+                rest=rest.title_text,
+                last=rest.dates[-1],
             )
             rows.append(
                 f'<tr><td class="date">{_e(lang.date(o.start_date))}</td>'
