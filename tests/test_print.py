@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,6 +81,24 @@ def pages_text(pdf: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def chromium_report(
+    page: Path, tmp_path: Path, *, window: str, name: str = "report", wait_ms: int = 0
+) -> Any:
+    """The JSON a page's own script left in ``data-NAME`` on its body, read in headless Chromium.
+
+    ``wait_ms`` lets scripts that load files or wait for promises (an iframe, axe-core) finish.
+    """
+    waiting = ["--allow-file-access-from-files", f"--virtual-time-budget={wait_ms}"] if wait_ms else []
+    out = subprocess.run(
+        [tool("chromium"), *CHROMIUM_FLAGS, *waiting, f"--user-data-dir={tmp_path / 'profile'}",
+         f"--window-size={window}", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120 + wait_ms // 1000, check=True,
+    )  # fmt: skip
+    found = re.search(rf'data-{name}="([^"]*)"', out.stdout)
+    assert found is not None, f"the page left no data-{name}: {out.stdout[-300:]}"
+    return json.loads(found.group(1).replace("&quot;", '"'))
+
+
 def chromium_pdf(path: Path, tmp_path: Path) -> Path:
     """Print the HTML page ``path`` to a PDF with headless Chromium, as a browser's Print would."""
     pdf = path.with_suffix(".pdf")
@@ -130,12 +149,7 @@ def render_html(sid: str, tmp_path: Path, extra: str = "") -> Path:
 @pytest.mark.chromium
 def test_chromium_lays_it_out_without_overflow_on_a4_width(sid: str, tmp_path: Path) -> None:
     path = render_html(sid, tmp_path, MEASURE)
-    out = subprocess.run(
-        [tool("chromium"), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-         f"--window-size={A4_CONTENT_PX},1000", "--dump-dom", path.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
-    report = json.loads(re.search(r'data-report="([^"]*)"', out.stdout).group(1).replace("&quot;", '"'))  # type: ignore[union-attr]
+    report = chromium_report(path, tmp_path, window=f"{A4_CONTENT_PX},1000")
     assert report["width"] <= A4_CONTENT_PX
     assert report["scroll"] <= report["width"], report
     assert report["wide"] == [], report

@@ -7,9 +7,7 @@ measured in headless Chromium.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ import pytest
 from conftest import builtin, d, plan
 from dosecal.expand import expand
 from dosecal.render.html import CSS, to_html
-from test_print import CHROMIUM_FLAGS, tool
+from test_print import chromium_report
 
 #: The stylesheet's colours that text or a mark is drawn in (the pale fills are not text).
 TEXT_COLOURS = ("ink", "muted", "line", "dose", "bag", "pre", "obs", "hosp-ink", "inf-ink", "rest-ink")
@@ -88,14 +86,7 @@ def test_a_phone_shows_the_plan_without_scrolling_sideways(sid: str, tmp_path: P
     (tmp_path / "plan.html").write_text(to_html(expand(builtin(sid), PLANS[sid])), encoding="utf-8")
     host = tmp_path / "phone.html"
     host.write_text(PHONE, encoding="utf-8")
-    out = subprocess.run(
-        [tool("chromium"), *CHROMIUM_FLAGS, "--allow-file-access-from-files", "--virtual-time-budget=5000",
-         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=600,900", "--dump-dom", host.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
-    found = re.search(r'data-report="([^"]*)"', out.stdout)
-    assert found is not None, out.stdout[-500:]
-    report = json.loads(found.group(1).replace("&quot;", '"'))
+    report = chromium_report(host, tmp_path, window="600,900", wait_ms=5000)
     assert report["width"] == 390
     assert report["scroll"] == report["width"], report
 
@@ -126,14 +117,7 @@ def test_type_sizes_in_points(sid: str, tmp_path: Path) -> None:
     page.write_text(
         to_html(expand(builtin(sid), PLANS[sid])).replace("</body>", SIZES + "</body>"), encoding="utf-8"
     )
-    out = subprocess.run(
-        [tool("chromium"), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-         "--window-size=800,900", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
-    found = re.search(r'data-report="([^"]*)"', out.stdout)
-    assert found is not None
-    small = json.loads(found.group(1).replace("&quot;", '"'))
+    small = chromium_report(page, tmp_path, window="800,900")
     assert small["body"] >= 16, small
     assert small["cell"] >= 10 * 96 / 72 - 0.01, small
 
@@ -160,13 +144,6 @@ def test_axe_core_finds_no_serious_or_critical_violation(sid: str, tmp_path: Pat
     page.write_text(
         html.replace("</body>", '<script src="axe.min.js"></script>' + RUN_AXE + "</body>"), "utf-8"
     )
-    out = subprocess.run(
-        [tool("chromium"), *CHROMIUM_FLAGS, "--allow-file-access-from-files", "--virtual-time-budget=20000",
-         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=800,900", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=180, check=True,
-    )  # fmt: skip
-    found = re.search(r'data-axe="([^"]*)"', out.stdout)
-    assert found is not None, "axe did not report"
-    violations = json.loads(found.group(1).replace("&quot;", '"'))
+    violations = chromium_report(page, tmp_path, window="800,900", name="axe", wait_ms=20000)
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert not serious, serious
