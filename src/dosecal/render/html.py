@@ -276,12 +276,10 @@ def _timeline(layout: Layout) -> str:
     total = (last - first).days + 1
     left, width, lane_h = 190, 800, 34
     lanes: list[tuple[str, list[Occurrence]]] = []
-    drawn = (Kind.DOSE, Kind.INFUSION)
-    agents = list(dict.fromkeys(o.agent for o in layout.occurrences if o.agent and o.kind in drawn))
     s = layout.schedule
     # What happens: a held dose or a span an interruption cancelled is not drawn as given.
     planned = [o for o in layout.occurrences if o.status is Status.PLANNED]
-    for agent in agents:
+    for agent in layout.drugs:
         lanes.append((_short(s, agent, lang), [o for o in planned if o.agent == agent]))
     rest_lane = "mark.rest_continue" if _continuing(layout) else "lane.rest"
     for kind, key in ((Kind.HOSPITAL, "lane.hospital"), (Kind.REST, rest_lane)):
@@ -479,22 +477,17 @@ def _default_time(o: Occurrence, layout: Layout) -> bool:
         return False
     agent_id, befores = o.agent or "", {0}
     if o.kind is Kind.PREMEDICATION:
-        found = {
-            pre.before: pre.minutes_before or UNTIMED_PREMEDICATION_MINUTES
+        given = {
+            (pre.before, pre.minutes_before or UNTIMED_PREMEDICATION_MINUTES)
             for phase in layout.schedule.phases
             for pre in phase.premedications
             if pre.agent == o.agent
         }
-        before = next(iter(found)) if len(found) == 1 else None
+        drugs = {before for before, _ in given}
+        before = drugs.pop() if len(drugs) == 1 else None
         if before is None:
             return False
-        agent_id = before
-        befores = {
-            pre.minutes_before or UNTIMED_PREMEDICATION_MINUTES
-            for phase in layout.schedule.phases
-            for pre in phase.premedications
-            if pre.agent == o.agent
-        }
+        agent_id, befores = before, {minutes for _, minutes in given}
     agent = layout.schedule.agents.get(agent_id)
     if agent is None or not agent.times or agent_id in layout.plan.times:
         return False
@@ -505,7 +498,7 @@ def _default_time(o: Occurrence, layout: Layout) -> bool:
     }
     if o.start.time().replace(tzinfo=None) in usual:
         return True
-    return not any(stop <= o.start for stop in layout.given_stops(agent_id))
+    return not any(stop <= o.start for stop in layout.given_stops.get(agent_id, ()))
 
 
 def _routine_bag(o: Occurrence) -> bool:
@@ -529,8 +522,6 @@ def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, l
     classes: list[str] = []
     items: list[tuple[tuple[int, str], str]] = []
     named = True  # a dose in a cell always says which drug: never "140 mg" alone
-    # An infusion is named where the plan gives more than one drug; alone, "Infusion" is enough.
-    infusion_named = len({o.agent for o in layout.occurrences if o.kind in (Kind.DOSE, Kind.INFUSION)}) > 1
     dosing_today = {o.agent for o in layout.by_day.get(day, []) if o.kind is Kind.DOSE and o.agent}
     for o in layout.covering.get(day, []):
         classes.append(MARKS[o.kind][2])
@@ -543,7 +534,8 @@ def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, l
             words = lang.text(o.title_text) if others or _continuing(layout) else lang.say("cell.rest")
             items.append(((0, ""), _mark(o, words)))
         elif o.start_date == day and o.kind is Kind.INFUSION:
-            name = f"{_short(layout.schedule, o.agent, lang)} " if infusion_named and o.agent else ""
+            # An infusion is named where the plan gives more than one drug; alone, "Infusion" is enough.
+            name = f"{_short(layout.schedule, o.agent, lang)} " if len(layout.drugs) > 1 and o.agent else ""
             text = f"{name}{lang.text(msg('cell.infusion', dose=_written(o)))}"
             marks = tuple(
                 f
@@ -696,16 +688,11 @@ def _routine(o: Occurrence, lang: Language) -> str | None:
     return None
 
 
-def _single_drug(layout: Layout) -> bool:
-    """Whether the plan gives one drug only (premedication aside): then "Bag change" names it."""
-    return len({o.agent for o in layout.occurrences if o.kind in (Kind.DOSE, Kind.INFUSION)}) == 1
-
-
 def _one_drug_words(o: Occurrence, layout: Layout) -> Value:
     """A bag change's or an infusion end's title, without the drug's name where the plan has one."""
-    if _single_drug(layout) and o.kind is Kind.BAG_CHANGE and _routine_bag(o):
+    if len(layout.drugs) == 1 and o.kind is Kind.BAG_CHANGE and _routine_bag(o):
         return msg("cell.bag")
-    if _single_drug(layout) and o.kind is Kind.INFUSION_END and not o.stopped:
+    if len(layout.drugs) == 1 and o.kind is Kind.INFUSION_END and not o.stopped:
         return msg("cell.end")
     return o.title_text
 

@@ -84,7 +84,26 @@ class Layout:
         ]
         self.first = plan.start
         self.last = max([course.horizon, *ends])
-        self.dosing_agents = {o.agent for o in self.occurrences if o.kind is Kind.DOSE and o.agent}
+        #: The drugs given (doses and infusions, not premedication), in order of first appearance.
+        self.drugs = tuple(
+            dict.fromkeys(
+                o.agent for o in self.occurrences if o.agent and o.kind in (Kind.DOSE, Kind.INFUSION)
+            )
+        )
+        # When an infusion stopped at a clock time the care team gave (C1D10@14:00), by drug.
+        given = {
+            (a.cycle, a.day) for a in plan.adjustments if isinstance(a, Interruption) and a.at is not None
+        }
+        self.given_stops: dict[str, list[datetime]] = defaultdict(list)
+        for o in self.occurrences:
+            if (
+                o.kind is Kind.INFUSION_END
+                and o.stopped
+                and o.agent
+                and (o.cycle, o.day) in given
+                and isinstance(o.start, datetime)
+            ):
+                self.given_stops[o.agent].append(o.start)
         # How far each cycle's first event moved: an event that moved just as far moved with its
         # cycle, and the month grid says MOVED once, where the cycle now starts.
         self.cycle_shift: dict[int, int] = {}
@@ -104,23 +123,6 @@ class Layout:
                     self.covering[day].append(o)
             else:
                 self.by_day[o.start_date].append(o)
-
-    def given_stops(self, agent: str) -> list[datetime]:
-        """When an infusion of ``agent`` stopped at a clock time the care team gave (``C1D10@14:00``)."""
-        given = {
-            (a.cycle, a.day)
-            for a in self.plan.adjustments
-            if isinstance(a, Interruption) and a.at is not None
-        }
-        return [
-            o.start
-            for o in self.occurrences
-            if o.kind is Kind.INFUSION_END
-            and o.stopped
-            and o.agent == agent
-            and (o.cycle, o.day) in given
-            and isinstance(o.start, datetime)
-        ]
 
     def label(self, day: date) -> Msg | None:
         """``C2D8`` for a day inside a cycle, ``Day 12`` for a plan day outside cycles, or ``None``."""

@@ -131,8 +131,7 @@ def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) 
     total = (layout.last - layout.first).days + 1
     # The lanes' names take the width the longest needs (French "Sans traitement"), 14 at least.
     continuing = any(layout.schedule.agents[d.agent].continues for d in layout.schedule.daily)
-    drawn = {o.agent for o in layout.occurrences if o.agent and o.kind in (Kind.DOSE, Kind.INFUSION)}
-    names = [lang.content(layout.schedule.agents[a].short_name).split()[0] for a in drawn]
+    names = [lang.content(layout.schedule.agents[a].short_name).split()[0] for a in layout.drugs]
     names += [
         lang.say(key) for key in ("lane.hospital", "lane.break" if continuing else "lane.rest", "lane.cycles")
     ]
@@ -145,10 +144,7 @@ def timeline(layout: Layout, width: int, color: bool, lang: Language = ENGLISH) 
         return (d - layout.first).days // per
 
     lanes: list[tuple[str, Kind, set[int]]] = []
-    agents = list(
-        dict.fromkeys(o.agent for o in layout.occurrences if o.agent and o.kind in (Kind.DOSE, Kind.INFUSION))
-    )
-    for agent in agents:
+    for agent in layout.drugs:
         name = lang.content(layout.schedule.agents[agent].short_name).split()[0]
         mine = [o for o in layout.occurrences if o.agent == agent and o.status is Status.PLANNED]
         kind = Kind.INFUSION if any(o.kind is Kind.INFUSION for o in mine) else Kind.DOSE
