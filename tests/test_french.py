@@ -214,10 +214,10 @@ def test_language_from_the_plan_file_and_the_option(tmp_path: Path, cli: Any) ->
     assert result.exit_code == 1 and "--lang" in result.output and "Traceback" not in result.output
 
 
-#: The English page targets (tests/test_print.py), in French; the full blinatumomab course is
-#: one page over (13): French sentences are longer and its day list and sources run on.
+#: The English page targets (tests/test_print.py), in French too: the month cells' French words
+#: ("Nouveau sac", "Fin de perfusion") take no more lines than the English ones.
 FRENCH_TARGETS = {
-    "blinatumomab-rr, 9 cycles": 13,
+    "blinatumomab-rr, 9 cycles": 12,
     "nilotinib, 4 months": 6,
     "inotuzumab, 3 cycles, cycle 2 delayed 7 days": 8,
 }
@@ -242,6 +242,22 @@ def test_the_french_printout_prints_within_its_page_target(case: str, tmp_path: 
         assert len(pages) <= FRENCH_TARGETS[case], len(pages)
         assert f"Page {len(pages)} sur {len(pages)}" in pages[-1]
         assert "Appelez votre équipe de soins immédiatement si" in pages[0]
+
+
+@pytest.mark.weasyprint
+@pytest.mark.poppler
+def test_french_page_1_of_the_full_blinatumomab_course_holds_four_key_dates(tmp_path: Path) -> None:
+    """The fridge page in French keeps the first admission, cycle start, discharge and re-admission."""
+    from dosecal.render.pdf import to_pdf
+    from test_print import pages_text
+
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(to_pdf(expand(builtin("blinatumomab-rr"), plan("2027-01-04")), lang=FR, paper="a4"))
+    page_1 = " ".join(pages_text(pdf)[0].split())
+    assert "lun. 4 janv. 2027 C1J1 Admission : séjour à l'hôpital de 9 jours" in page_1
+    assert "mar. 12 janv. 2027 C1J9 Sortie (dernier jour à l'hôpital)" in page_1
+    assert "lun. 15 févr. 2027 C2J1 Admission : séjour à l'hôpital de 2 jours" in page_1
+    assert "… et 9 autres dates importantes" in page_1 and "Légende" in page_1
 
 
 def test_show_in_french_writes_routes_times_and_lists_in_french(cli: Any) -> None:
