@@ -195,6 +195,18 @@ def test_version(cli: Cli) -> None:
     assert cli("--version").output.strip() == f"dosecal, version {__version__}"
 
 
+def test_the_top_level_help_prints_its_examples_one_per_line(cli: Cli) -> None:
+    """Click keeps lines as written after a backspace character, which a raw docstring turns into two letters."""
+    lines = [line.strip() for line in cli("--help").output.splitlines()]
+    start = lines.index("Examples:")
+    assert (
+        lines[start + 1]
+        == "dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics"
+    )
+    assert lines[start + 2].endswith("--lang fr -o dasatinib.pdf")
+    assert not any("\\b" in line for line in lines)
+
+
 @pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_command_has_help_ending_with_a_runnable_example(
     cli: Cli, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -114,21 +114,21 @@ def use_color(terminal: bool, environ: Mapping[str, str]) -> bool:
     return terminal and "NO_COLOR" not in environ and environ.get("TERM") != "dumb"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="\b\nExamples:\n"
+    "  dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics\n"
+    "  dosecal generate dasatinib --start 2027-01-04 --tz America/Montreal --lang fr -o dasatinib.pdf",
+)
 @click.version_option(__version__, prog_name="dosecal")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (to report it).")
 def main(debug: bool) -> None:  # noqa: ARG001 (read by _errors from the context)
-    r"""Turn cancer treatment schedules into calendars and printable plans.
+    """Turn cancer treatment schedules into calendars and printable plans.
 
     dosecal shows a schedule; it does not prescribe. Follow your care team's instructions.
 
     Everything a reader sees is in English unless --lang fr (Canadian French) or --lang fr+en
     (a printout in both) is given, or the plan file says language = "fr".
-
-    \b
-    Examples:
-      dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics
-      dosecal generate dasatinib --start 2027-01-04 --tz America/Montreal --lang fr -o dasatinib.pdf
     """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
