@@ -24,6 +24,7 @@ from babel.messages.pofile import read_po
 from conftest import builtin, plan
 from dosecal.catalogue import CATALOGUE, PLURALS
 from dosecal.definitions import builtin_ids
+from dosecal.errors import PlanError
 from dosecal.expand import expand
 from dosecal.extract import schedule_texts
 from dosecal.render.html import to_html
@@ -261,11 +262,68 @@ def test_french_page_1_of_the_full_blinatumomab_course_holds_four_key_dates(tmp_
 
 
 def test_show_in_french_writes_routes_times_and_lists_in_french(cli: Any) -> None:
-    """The definition's clinician notes stay English (they quote options and source keys)."""
+    """The clinician notes and choices' explanations are French too; options and source keys stay."""
     out = cli("show", "blinatumomab-rr", "--lang", "fr").output
     assert "Blinatumomab (Blincyto)\u00a0: perfusion IV continue; heure par défaut 10\u00a0h" in out
     assert "jour 1 et à la reprise" in out and "jours 1, 8 et à la reprise" in out
     assert "continuous IV infusion" not in out and "8 and à la reprise" not in out
+    assert (
+        "  Les patients de 45 kg ou plus reçoivent des doses fixes (9 puis 28 mcg/jour); sous 45 kg, la dose "
+        "est calculée selon la surface corporelle (5 puis 15 mcg/m²/jour, sans dépasser 9 et 28 mcg/jour) "
+        "(DRUGS-BLIN-RR, PMC-TAB1). Donnez --weight (et --height pour voir la quantité).\n"
+    ) in out
+    # The command a clinician types is kept as it is, in the French sentence.
+    command = "dosecal adjust PLAN --interrupt CnDd[@HH:MM]=DAYS|HOURSh[:restart=DOSE|:cause=toxicity]"
+    assert f"Consignez-la avec {command}; la prémédication est redonnée" in out
+    assert (
+        "Le sac de 7 jours contient un agent de conservation (alcool benzylique) et est refusé sous 22 kg"
+        in out
+    )
+
+
+def _explanations(sid: str) -> list[str]:
+    """What ``show`` prints of a definition in whole sentences: notes, choices' notes, reasons."""
+    s = builtin(sid)
+    texts = [*s.notes, *(limit.reason for limit in s.limits)]
+    for c in s.choices.values():
+        texts += [*c.refused.values(), *([c.note] if c.note else [])]
+    return texts
+
+
+@pytest.mark.parametrize("sid", builtin_ids())
+def test_show_in_french_leaves_no_english_note_or_explanation(sid: str, cli: Any) -> None:
+    """``dosecal show X --lang fr`` has no English note, choice's explanation or reason left.
+
+    The clinician notes, the choices' explanations and the reasons for refused options and cycle
+    limits are in French, like everything else it prints.
+    """
+    out = cli("show", sid, "--lang", "fr").output
+    explained = _explanations(sid)
+    assert explained, "every built-in explains something"
+    left = [text for text in explained if text in out]
+    assert left == [], (sid, left)
+    # Nor any run of three English words of the catalogue or the definition's extracted texts.
+    assert english_left(out, sid) == [], sid
+    extracted = set(schedule_texts(builtin(sid)))
+    assert set(explained) <= extracted, "the translator gets every one (docs/translating.md)"
+    assert " end " not in out, "a cycle whose length is a choice rests 'à la fin du cycle'"
+
+
+def test_a_refusal_keeps_the_definitions_reason_as_content_to_render_in_french() -> None:
+    """A refused option and a cycle limit give the definition's reason as ``show`` does: in French too."""
+    with pytest.raises(PlanError) as refused:
+        expand(builtin("bosutinib"), plan("2027-01-04", weight_kg=30, choices={"patient": "child"}))
+    with pytest.raises(PlanError) as limited:
+        expand(
+            builtin("inotuzumab"),
+            plan("2027-01-04", cycles=4, choices={"response": "no-cr", "transplant": "no"}),
+        )
+    said = [FR.text(p.message) for p in (*refused.value.problems, *limited.value.problems)]
+    assert any("le bosutinib est indiqué dans la LMC, pas dans la LLA Ph+" in s for s in said), said
+    assert any("les patients qui n'obtiennent pas de RC/RCi en 3 cycles doivent cesser" in s for s in said), (
+        said
+    )
+    assert not any("labelled" in s or "the label says" in s for s in said), said
 
 
 @pytest.mark.weasyprint

@@ -203,7 +203,11 @@ class _Recording(PseudoLanguage):
 
 @pytest.mark.parametrize("sid", builtin_ids())
 def test_every_schedule_text_an_output_shows_is_extracted_for_translators(sid: str) -> None:
-    """What the outputs show of a definition is exactly what ``pybabel extract`` offers to translate."""
+    """What the outputs show of a definition is exactly what ``pybabel extract`` offers to translate.
+
+    ``dosecal show`` counts as an output: its clinician notes and choices' explanations too.
+    """
+    from dosecal.describe import describe
     from dosecal.extract import schedule_texts
 
     p = PLANS.get(sid) or plan(
@@ -216,6 +220,7 @@ def test_every_schedule_text_an_output_shows_is_extracted_for_translators(sid: s
         to_html(course, lang=lang),
         to_ics(course, lang=lang),
         to_json(course, lang=lang),
+        describe(builtin(sid), lang),
     )
     extracted = set(schedule_texts(builtin(sid)))
     # A dose the nurse typed into the plan (a dose change) is the plan's, not the schedule's.

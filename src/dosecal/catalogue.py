@@ -315,6 +315,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("show.phase", "  {name}: {count} × {length} cycle ({numbers})"),
         N_("show.length", "{days}-day"),
         N_("show.rest", ", days {first}-{last} treatment-free"),
+        N_("show.rest_to_end", ", days {first}-end treatment-free"),
         N_("show.day", "day {days}"),
         N_("show.days", "days {days}"),
         N_("show.cycle", "cycle {cycles}"),

@@ -101,8 +101,11 @@ def _phase(s: Schedule, phase: Phase, first: int) -> list[Value]:
         msg("show.phase", name=Content(phase.name), count=phase.cycles, length=length, numbers=numbers)
     ]
     if phase.rest_from is not None:
-        end = str(phase.length) if phase.length_choice is None else "end"
-        head.append(msg("show.rest", first=phase.rest_from, last=end))
+        head.append(
+            msg("show.rest", first=phase.rest_from, last=phase.length)
+            if phase.length_choice is None
+            else msg("show.rest_to_end", first=phase.rest_from)  # the cycle's length is a choice
+        )
     head.append(_cite(phase.sources))
     return [Seq(tuple(head), ""), *(_rule(s, r) for r in phase.rules)]
 

@@ -1,8 +1,9 @@
 """What a translator translates from a schedule definition, for Babel's extraction.
 
-A definition's reader-facing text (names, instructions, warnings, choices, doses, source
-titles) reaches outputs as :class:`~dosecal.words.Content`, translated under the gettext
-context ``schedule``. :func:`extract_schedule` is a Babel extraction method, so that one
+A definition's reader-facing text (names, instructions, warnings, choices and their
+explanations, the reasons for cycle limits, doses, source titles, the clinician notes)
+reaches outputs as :class:`~dosecal.words.Content`, translated under the gettext context
+``schedule``. :func:`extract_schedule` is a Babel extraction method, so that one
 ``pybabel extract`` puts it in the same catalogue as the messages (see docs/translating.md).
 """
 
@@ -36,9 +37,9 @@ def schedule_texts(schedule: Schedule) -> Iterator[str]:
     for note in schedule.patient_notes:
         yield from once(note.text)
     for c in schedule.choices.values():
-        yield from once(c.label, *(c.words(o) for o in c.options))
+        yield from once(c.label, *(c.words(o) for o in c.options), *c.refused.values(), c.note)
     for limit in schedule.limits:
-        yield from once(limit.beyond_default)
+        yield from once(limit.reason, limit.beyond_default)
     for r in schedule.reminders:
         yield from once(r.title, r.text)
     doses = [step.dose for d in schedule.daily for step in d.steps]
@@ -60,6 +61,7 @@ def schedule_texts(schedule: Schedule) -> Iterator[str]:
             yield from once(m.group("unit") + (m.group("per") or ""))
     for src in schedule.sources.values():
         yield from once(src.title)
+    yield from once(*schedule.notes)  # the clinician notes `dosecal show` ends with
 
 
 def extract_schedule(

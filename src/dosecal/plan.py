@@ -24,7 +24,7 @@ from dosecal.errors import PlanError, Problem
 from dosecal.limits import MAX_ADJUSTMENTS, MAX_ZONE_NAME
 from dosecal.occurrence import slug
 from dosecal.schedule import Schedule
-from dosecal.words import Msg, Value, msg
+from dosecal.words import Content, Msg, Value, msg
 
 #: Days planned for a schedule that never ends (a daily TKI) when no --until is given.
 DEFAULT_HORIZON_DAYS = 90
@@ -210,7 +210,10 @@ def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, Value], No
             bad(
                 f"choices.{c.id}",
                 msg(
-                    "error.plan.id_cannot_planned_for", id=schedule.id, value=value, refused=c.refused[value]
+                    "error.plan.id_cannot_planned_for",
+                    id=schedule.id,
+                    value=value,
+                    refused=Content(c.refused[value]),  # in the reader's language, as `show` says it
                 ),
             )
         least = c.minimum_kg.get(value)
@@ -237,7 +240,7 @@ def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, Value], No
                     when=when,
                     most=limit.most,
                     planned=planned,
-                    reason=limit.reason,
+                    reason=Content(limit.reason),
                 ),
             )
     for key in sorted(schedule.choices_used(planned)):
