@@ -219,8 +219,13 @@ def plan_toml(plan: Plan) -> str:
         ("contacts", dict(plan.contacts)),
     ):
         if values:
-            lines += ["", f"[{table}]"] + [f"{_string(k)} = {_string(v)}" for k, v in values.items()]
+            lines += ["", f"[{table}]"] + [f"{_key(k)} = {_string(v)}" for k, v in values.items()]
     return "\n".join(lines) + "\n"
+
+
+def _key(text: str) -> str:
+    """A TOML key: bare where it can be (``bag-hours``), else quoted."""
+    return text if text and all(c.isascii() and (c.isalnum() or c in "-_") for c in text) else _string(text)
 
 
 def _string(text: str) -> str:
