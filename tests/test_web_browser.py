@@ -263,7 +263,9 @@ def test_a_nurse_creates_previews_downloads_adjusts_and_signs_out(
     plan, definition, out = tmp_path / "plan.toml", tmp_path / "definition.toml", tmp_path / "g.ics"
     assert dosecal("store", "export", plan_id, "-o", str(plan)).exit_code == 0
     assert dosecal("store", "export", plan_id, "--definition", "-o", str(definition)).exit_code == 0
-    made = CliRunner().invoke(main, ["generate", str(definition), "--plan", str(plan), "--feed", "-o", str(out)])
+    made = CliRunner().invoke(
+        main, ["generate", str(definition), "--plan", str(plan), "--feed", "-o", str(out)]
+    )
     assert made.exit_code == 0, made.output
     assert ics == out.read_bytes()
     # The feed link on the page answers; a delay moves it.
@@ -299,7 +301,10 @@ def _tab_to(nurse: Nurse, element_id: str, most: int = 60) -> None:
     from selenium.webdriver.common.keys import Keys
 
     for _ in range(most):
-        if nurse.driver.execute_script("return document.activeElement && document.activeElement.id") == element_id:
+        if (
+            nurse.driver.execute_script("return document.activeElement && document.activeElement.id")
+            == element_id
+        ):
             return
         ActionChains(nurse.driver).send_keys(Keys.TAB).perform()
     raise AssertionError(f"Tab never reached #{element_id}")
@@ -310,7 +315,9 @@ def _wait_url(nurse: Nurse, pattern: str) -> None:
     from selenium.webdriver.support.wait import WebDriverWait
 
     WebDriverWait(nurse.driver, 60).until(
-        lambda d: re.search(pattern, d.current_url) and d.execute_script("return document.readyState") == "complete"
+        lambda d: (
+            re.search(pattern, d.current_url) and d.execute_script("return document.readyState") == "complete"
+        )
     )
 
 

@@ -42,6 +42,7 @@ PLURALS: dict[str, tuple[str, str]] = dict(
             "{count} events moved from their first planned date",
         ),
         NP_("changes.cancelled", "{count} cancelled or held", "{count} cancelled or held"),
+        NP_("web.adjust.moves", "{count} event differs", "{count} events differ"),
     )
 )
 
@@ -556,7 +557,6 @@ CATALOGUE: dict[str, str] = dict(
             "Someone changed this plan meanwhile: nothing was saved. Look at the plan again, then redo the adjustment.",
         ),
         N_("web.adjust.preview", "What will change"),
-        N_("web.adjust.moves", "{count} events differ"),
         N_("web.adjust.confirm", "Confirm and save"),
         N_("web.adjust.cancel", "Cancel"),
         N_("web.adjust.delay", "Delay a cycle"),
