@@ -470,3 +470,16 @@ def test_a_trusted_proxy_header_names_the_nurse_and_nothing_else_does(database: 
     plain = create_app(store, public_url=PUBLIC).test_client()
     assert plain.get("/plans", headers=headers).status_code == 303
     store.close()
+
+
+def test_a_sign_in_lasts_a_clinic_day(app: Flask, database: str) -> None:
+    import sqlalchemy as sa
+
+    client = app.test_client()
+    sign_in(client)
+    assert client.get("/plans").status_code == 200
+    engine = sa.create_engine(database_url(database))
+    with engine.begin() as c:
+        c.execute(sa.text("UPDATE sessions SET created = :at"), {"at": "2020-01-01 00:00:00"})
+    engine.dispose()
+    assert client.get("/plans").status_code == 303

@@ -17,7 +17,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -52,6 +52,10 @@ settings = sa.Table(
 #: scrypt's cost: 2**15 rounds of 8 blocks, 32 MiB a hash, about 0.1 s here (OWASP's floor is 2**17
 #: with r=8 for 128 MiB; this server may run several sign-ins at once on a small machine).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+
+#: How long a sign-in lasts: a clinic day. After it the nurse signs in again, even if the browser
+#: stayed open on a shared computer.
+SESSION_HOURS = 12
 
 #: The shortest password accepted.
 MIN_PASSWORD = 10
@@ -200,11 +204,15 @@ class Accounts:
         return session_id
 
     def session_user(self, session_id: str) -> str | None:
-        """Whose session ``session_id`` is; ``None`` once it was closed (signed out)."""
+        """Whose session ``session_id`` is; ``None`` once closed (signed out) or older than a day's work."""
+        oldest = _now() - timedelta(hours=SESSION_HOURS)
         with self.engine.connect() as c:
-            return c.execute(
-                sa.select(sessions.c.user).where(sessions.c.id_hash == _hash(session_id))
-            ).scalar_one_or_none()
+            row = c.execute(
+                sa.select(sessions.c.user, sessions.c.created).where(sessions.c.id_hash == _hash(session_id))
+            ).one_or_none()
+        if row is None or _aware(row.created) < oldest:
+            return None
+        return str(row.user)
 
     def close_session(self, session_id: str) -> None:
         """End a session: its cookie, replayed, opens nothing."""
