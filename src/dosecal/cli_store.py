@@ -503,7 +503,7 @@ def _new_password() -> str:
 
 @main.group(
     "users",
-    epilog="\b\nExamples:\n  dosecal users --db dosecal.db add mtremblay\n  dosecal users list",
+    epilog="\b\nExamples:\n  dosecal users --db dosecal.db add mtremblay\n  dosecal users --db dosecal.db list",
 )
 @_db_option
 def users(db: str | None) -> None:
@@ -515,7 +515,7 @@ def users(db: str | None) -> None:
     click.get_current_context().obj = _Db(db)
 
 
-@users.command("add", epilog="\b\nExample:\n  dosecal users add mtremblay")
+@users.command("add", epilog="\b\nExample:\n  dosecal users --db dosecal.db add mtremblay")
 @click.argument("name")
 @_errors
 def users_add(name: str) -> None:
@@ -528,7 +528,7 @@ def users_add(name: str) -> None:
     click.echo(say("users.added", name=name), err=True)
 
 
-@users.command("list", epilog="\b\nExample:\n  dosecal users list")
+@users.command("list", epilog="\b\nExample:\n  dosecal users --db dosecal.db list")
 @_errors
 def users_list() -> None:
     """List the accounts: name and when each was made."""
@@ -536,7 +536,7 @@ def users_list() -> None:
         click.echo(f"{user.name:<24}{user.created.strftime('%Y-%m-%d %H:%M UTC')}")
 
 
-@users.command("remove", epilog="\b\nExample:\n  dosecal users remove mtremblay")
+@users.command("remove", epilog="\b\nExample:\n  dosecal users --db dosecal.db remove mtremblay")
 @click.argument("name")
 @_errors
 def users_remove(name: str) -> None:
@@ -545,7 +545,7 @@ def users_remove(name: str) -> None:
     click.echo(say("users.removed", name=name), err=True)
 
 
-@users.command("passwd", epilog="\b\nExample:\n  dosecal users passwd mtremblay")
+@users.command("passwd", epilog="\b\nExample:\n  dosecal users --db dosecal.db passwd mtremblay")
 @click.argument("name")
 @_errors
 def users_passwd(name: str) -> None:
