@@ -443,7 +443,8 @@ def test_the_interface_speaks_french_by_link_or_by_browser(app: Flask) -> None:
     assert "n’est pas une date" in html.unescape(
         error_beside(wrong.text, "start")
     ) or "2027-02-30" in error_beside(wrong.text, "start")
-    assert client.get("/lang/en?next=https://evil.example/").headers["Location"] == "/plans"
+    for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "plans"):
+        assert client.get("/lang/en", query_string={"next": elsewhere}).headers["Location"] == "/plans"
 
 
 def test_a_trusted_proxy_header_names_the_nurse_and_nothing_else_does(database: str, dosecal: Run) -> None:

@@ -468,6 +468,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.plans.none_found", "No plan matches “{query}”."),
         N_("web.plans.empty", "No plan yet: make the first with “New plan”."),
         N_("web.new.title", "New plan"),
+        N_("web.new.title_for", "New plan: {title}"),
         N_("web.pick.intro", "Choose the schedule. The next page shows it in full beside the plan's form."),
         N_("web.new.other_schedule", "Choose another schedule"),
         N_("web.form.fix", "Some fields need a correction: see the messages beside them."),
@@ -546,7 +547,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.history.revoke", "Feed stopped"),
         N_("web.history.other", "Changed (version {version})"),
         N_("web.history.note", "Note: {note}"),
-        N_("web.adjust.title", "Adjust"),
+        N_("web.adjust.title_for", "Adjust: {label}"),
         N_("web.adjust.back", "Back to the plan"),
         N_(
             "web.adjust.intro",

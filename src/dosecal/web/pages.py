@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from dosecal import definitions
 from dosecal.describe import describe
-from dosecal.errors import ConflictError, InputFileError, StoreError
+from dosecal.errors import ConflictError, InputFileError, MissingFeatureError, StoreError
 from dosecal.feedurl import links
 from dosecal.overrides import computer_zone
 from dosecal.plan import CONTACTS
@@ -118,10 +118,14 @@ def _helpers() -> dict[str, Any]:
     def content(value: str) -> str:
         return lang.content(value)
 
+    def cap(value: str) -> str:
+        return value[:1].upper() + value[1:]
+
     return {
         "t": t,
         "text": text,
         "content": content,
+        "cap": cap,
         "csrf_token": csrf_token,
         "user": g.get("user"),
         "lang_code": g.lang.code if "lang" in g else "en",
@@ -345,7 +349,10 @@ def download(plan_id: str, fmt: str) -> Response:
         options = RenderOptions(
             lang=langs[0], also=langs[1] if len(langs) > 1 else None, feed_url=_feed_url(plan_id)
         )
-        data = render(fmt, course, options)
+        try:
+            data = render(fmt, course, options)
+        except MissingFeatureError as exc:  # PDF without WeasyPrint: say how to add it
+            return Response(str(exc) + "\n", status=503, mimetype="text/plain")
     response = Response(data, content_type=DOWNLOADS[fmt])
     if fmt == "html":
         response.headers["Content-Security-Policy"] = PLAN_CSP

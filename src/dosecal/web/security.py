@@ -124,7 +124,13 @@ def local_path(target: str | None) -> str:
     if not target:
         return url_for("pages.plans")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return url_for("pages.plans")
     return target.rstrip("?") or "/"
 
