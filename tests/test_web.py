@@ -428,6 +428,10 @@ def test_the_plans_list_is_searched_by_label_schedule_and_next_event(app: Flask)
     by_event = client.get("/plans?q=4+Jan+2027").text  # the next event: day 1 of each
     assert "Bed 12" in by_event and "Bed 7" not in by_event
     assert "No plan matches" in html.unescape(client.get("/plans?q=nothing-like-this").text)
+    plan_id = re.search(r'href="/plans/(\w{12})">Bed 7<', every)
+    assert plan_id
+    by_id = client.get(f"/plans?q={plan_id.group(1)}").text
+    assert "Bed 7" in by_id and "Bed 12" not in by_id
 
 
 def test_the_interface_speaks_french_by_link_or_by_browser(app: Flask) -> None:

@@ -230,8 +230,10 @@ def plans() -> str:
             else p.schedule
         )
         _, upcoming = next_event(p, g.lang, now)
-        haystack = " ".join((p.label or "", p.schedule, title, upcoming, p.id)).casefold()
-        if query and not all(word in haystack for word in query.casefold().split()):
+        haystack = " ".join((p.label or "", p.schedule, title, upcoming)).casefold()
+        words = query.casefold().split()
+        # A plan's id is found whole (as 'dosecal store' prints it), never by a digit or two of it.
+        if query and query.casefold() != p.id and not all(word in haystack for word in words):
             continue
         rows.append({"plan": p, "title": title, "next": upcoming})
     return render_template("plans.html", rows=rows, query=query)
