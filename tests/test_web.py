@@ -418,14 +418,15 @@ def test_no_label_reaches_a_log_line(app: Flask, caplog: pytest.LogCaptureFixtur
 def test_the_plans_list_is_searched_by_label_schedule_and_next_event(app: Flask) -> None:
     client = app.test_client()
     token = sign_in(client)
-    create(client, token, label="Bed 12")
-    create(client, token, schedule="dasatinib", label="Bed 7", start="2027-02-01")
+    # Far from today, so that each plan's next event is its day 1 whenever the test runs.
+    create(client, token, label="Bed 12", start="2090-01-02")
+    create(client, token, schedule="dasatinib", label="Bed 7", start="2090-02-06")
     every = client.get("/plans").text
     assert every.index("Bed 7") < every.index("Bed 12")  # the newest change first
     assert "Bed 7" not in client.get("/plans?q=bed+12").text
     by_schedule = client.get("/plans?q=dasatinib").text
     assert "Bed 7" in by_schedule and "Bed 12" not in by_schedule
-    by_event = client.get("/plans?q=4+Jan+2027").text  # the next event: day 1 of each
+    by_event = client.get("/plans?q=2+Jan+2090").text  # the next event: day 1 of each
     assert "Bed 12" in by_event and "Bed 7" not in by_event
     assert "No plan matches" in html.unescape(client.get("/plans?q=nothing-like-this").text)
     plan_id = re.search(r'href="/plans/(\w{12})">Bed 7<', every)
