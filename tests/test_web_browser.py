@@ -321,9 +321,11 @@ def _wait_url(nurse: Nurse, pattern: str) -> None:
     )
 
 
-def test_a_plan_is_made_with_the_keyboard_alone(nurse: Nurse) -> None:
+def test_a_plan_is_made_adjusted_and_printed_with_the_keyboard_alone(nurse: Nurse) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.wait import WebDriverWait
 
     nurse.go("/signin")
     keys = ActionChains(nurse.driver)
@@ -343,6 +345,24 @@ def test_a_plan_is_made_with_the_keyboard_alone(nurse: Nurse) -> None:
     _tab_to(nurse, "create")
     ActionChains(nurse.driver).send_keys(Keys.ENTER).perform()
     _wait_url(nurse, r"/plans/\w{12}$")
+    plan_url = nurse.driver.current_url
+    # Adjust, confirm and download with the keyboard too.
+    _tab_to(nurse, "adjust")
+    ActionChains(nurse.driver).send_keys(Keys.ENTER).perform()
+    _wait_url(nurse, r"/adjust$")
+    _tab_to(nurse, "stop")
+    ActionChains(nurse.driver).send_keys("2027-02-01").perform()
+    _tab_to(nurse, "check")
+    ActionChains(nurse.driver).send_keys(Keys.ENTER).perform()
+    WebDriverWait(nurse.driver, 60).until(lambda d: d.find_elements(By.ID, "confirm"))
+    _tab_to(nurse, "confirm")
+    assert "2027" in nurse.find(".confirm").text
+    ActionChains(nurse.driver).send_keys(Keys.ENTER).perform()
+    _wait_url(nurse, re.escape(plan_url) + "$")
+    assert "Adjusted (version 2)" in nurse.find(".history").text
+    _tab_to(nurse, "download-pdf")
+    ActionChains(nurse.driver).send_keys(Keys.ENTER).perform()
+    assert nurse.downloaded(".pdf").read_bytes().startswith(b"%PDF-")
     # The skip link is the first stop and leads to the content.
     nurse.driver.get(nurse.driver.current_url)
     ActionChains(nurse.driver).send_keys(Keys.TAB).perform()

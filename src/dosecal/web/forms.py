@@ -66,11 +66,7 @@ def field_of(problem: Problem) -> str:
     if problem.file in OPTION_FIELDS:
         return OPTION_FIELDS[problem.file]
     head = problem.key.split(".", 1)[0].split("[", 1)[0]
-    if head in KEY_FIELDS:
-        return KEY_FIELDS[head]
-    if problem.key.startswith(("adjustments", "delay", "hold", "interrupt", "dose", "stop")):
-        return FORM
-    return FORM
+    return KEY_FIELDS.get(head, FORM)  # an adjustment that contradicts the plan: the whole form
 
 
 def errors_of(exc: InputFileError) -> dict[str, list[Value]]:
