@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 
 from dosecal.cli import main
 
@@ -225,12 +225,15 @@ def test_every_command_has_help_ending_with_a_runnable_example(
         return  # needs a CalDAV server: tests/test_publish.py runs this example against Radicale
     if command == "serve":
         return  # runs until stopped: tests/test_feeds.py starts it as a process and stops it
-    if command == "store":
+    if command in ("store", "users"):
         assert (
             cli("db", "--db", "dosecal.db", "upgrade").exit_code == 0
         )  # the store's examples need its tables
     for example in examples:
-        ran = cli(*shlex.split(example)[1:])
+        if command == "users":  # the password comes from standard input, never an option
+            ran = CliRunner().invoke(main, shlex.split(example)[1:], input="correct horse battery\n")
+        else:
+            ran = cli(*shlex.split(example)[1:])
         assert ran.exit_code == 0, (example, ran.output)
 
 

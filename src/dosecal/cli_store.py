@@ -407,12 +407,36 @@ def store_remove(plan_id: str) -> None:
 )
 @_public_option
 @click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
+@click.option(
+    "--default-tz",
+    metavar="ZONE",
+    envvar="DOSECAL_DEFAULT_TZ",
+    help="The clinic's time zone, filled in on new plans (default: the computer's); "
+    "also $DOSECAL_DEFAULT_TZ.",
+)
+@click.option(
+    "--trust-user-header",
+    metavar="HEADER",
+    envvar="DOSECAL_TRUST_USER_HEADER",
+    help="Take the signed-in nurse's name from this request header (e.g. X-Remote-User), set by "
+    "an authenticating reverse proxy. Only when nothing but the proxy can reach this server "
+    "(docs/deploy.md).",
+)
 @_errors
-def serve(db: str | None, host: str, port: int, public_url: str, threads: int) -> None:
-    """Serve calendar feeds (GET /feeds/TOKEN.ics) and a health check (GET /healthz).
+def serve(
+    db: str | None,
+    host: str,
+    port: int,
+    public_url: str,
+    threads: int,
+    default_tz: str | None,
+    trust_user_header: str | None,
+) -> None:
+    """Serve calendar feeds (GET /feeds/TOKEN.ics), the clinic's pages (/plans) and a health check.
 
     Runs waitress, a production WSGI server. Put it behind an HTTPS reverse proxy and give
-    that proxy's URL as --public-url (docs/deploy.md). Feed tokens never appear in its log.
+    that proxy's URL as --public-url (docs/deploy.md). Nurses sign in with accounts made by
+    'dosecal users add'. Feed tokens and plan labels never appear in its log.
     """
     server_module = _server()
     try:
@@ -424,10 +448,19 @@ def serve(db: str | None, host: str, port: int, public_url: str, threads: int) -
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the health check's schema look-ups
+    tz = None
+    if default_tz:
+        from dosecal.overrides import bad
+        from dosecal.plan import check_zone
+
+        try:
+            tz = check_zone(default_tz)
+        except ValueError as exc:
+            raise bad("--default-tz", str(exc)) from None
     url = server_module.database_url(db)
     s = server_module.Store(url)  # refuses an out-of-date schema before anything listens
     server: Any = waitress.create_server(
-        create_app(s, public_url=public_url),
+        create_app(s, public_url=public_url, default_tz=tz, trust_user_header=trust_user_header or None),
         host=host,
         port=port,
         threads=threads,
@@ -448,3 +481,74 @@ def serve(db: str | None, host: str, port: int, public_url: str, threads: int) -
     finally:
         s.close()
     click.echo(say("serve.stopped"), err=True)
+
+
+def _accounts() -> Any:
+    """The accounts of the store that ``--db`` names."""
+    from dosecal.accounts import Accounts
+
+    return Accounts(_store())
+
+
+def _new_password() -> str:
+    """A password from the prompt (typed twice, hidden), or the first line of standard input.
+
+    Never an option: a password in argv shows in ``ps`` and in the shell's history.
+    """
+    if sys.stdin.isatty():
+        value: str = click.prompt(say("users.prompt"), hide_input=True, confirmation_prompt=True)
+        return value
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@main.group(
+    "users",
+    epilog="\b\nExamples:\n  dosecal users --db dosecal.db add mtremblay\n  dosecal users --db dosecal.db list",
+)
+@_db_option
+def users(db: str | None) -> None:
+    """Manage who may sign in to the clinic's web pages ('dosecal serve').
+
+    Passwords are asked at a prompt (or read from the first line of standard input), never
+    given as options, and kept as scrypt hashes.
+    """
+    click.get_current_context().obj = _Db(db)
+
+
+@users.command("add", epilog="\b\nExample:\n  dosecal users --db dosecal.db add mtremblay")
+@click.argument("name")
+@_errors
+def users_add(name: str) -> None:
+    """Make an account NAME; its password is asked for."""
+    accounts = _accounts()
+    from dosecal.accounts import check_name
+
+    check_name(name)
+    accounts.add(name, _new_password())
+    click.echo(say("users.added", name=name), err=True)
+
+
+@users.command("list", epilog="\b\nExample:\n  dosecal users --db dosecal.db list")
+@_errors
+def users_list() -> None:
+    """List the accounts: name and when each was made."""
+    for user in _accounts().list():
+        click.echo(f"{user.name:<24}{user.created.strftime('%Y-%m-%d %H:%M UTC')}")
+
+
+@users.command("remove", epilog="\b\nExample:\n  dosecal users --db dosecal.db remove mtremblay")
+@click.argument("name")
+@_errors
+def users_remove(name: str) -> None:
+    """Delete the account NAME and end its sessions (plans' history keeps the name)."""
+    _accounts().remove(name)
+    click.echo(say("users.removed", name=name), err=True)
+
+
+@users.command("passwd", epilog="\b\nExample:\n  dosecal users --db dosecal.db passwd mtremblay")
+@click.argument("name")
+@_errors
+def users_passwd(name: str) -> None:
+    """Set a new password for NAME; every session of NAME is signed out."""
+    _accounts().set_password(name, _new_password())
+    click.echo(say("users.changed", name=name), err=True)

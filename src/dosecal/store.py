@@ -519,12 +519,20 @@ class Store:
             PlanError: when the plan does not name its schedule or zone, or does not expand.
             UnknownScheduleError, DefinitionError: when its schedule cannot be loaded.
         """
-        plan = planfile.load(plan_file)
-        text = read_text(plan_file)
+        planfile.load(plan_file)  # a file that cannot be read is reported as a plan file
+        return self.add_text(read_text(plan_file), source=str(plan_file), label=label, who=who)
+
+    def add_text(self, text: str, *, source: str, label: str | None, who: str) -> tuple[StoredPlan, str]:
+        """Store the plan whose file text is ``text`` (see :meth:`add`); ``source`` names it in messages.
+
+        The clinic's web pages write the plan file from their form and store it through here,
+        so that a plan made in a browser is the same kind of plan file as one made by hand.
+        """
+        plan = planfile.loads(text, source)
         if plan.schedule is None:
-            raise PlanError([Problem(str(plan_file), "schedule", msg("error.overrides.plan_file_must_name"))])
+            raise PlanError([Problem(source, "schedule", msg("error.overrides.plan_file_must_name"))])
         if not plan.timezone:
-            raise PlanError([Problem(str(plan_file), "timezone", msg("error.store.needs_zone"))])
+            raise PlanError([Problem(source, "timezone", msg("error.store.needs_zone"))])
         path = definitions.path_of(plan.schedule)
         builtin = plan.schedule in definitions.builtin_ids()
         origin = plan.schedule if builtin else str(path.resolve())
@@ -556,7 +564,7 @@ class Store:
                             updated=now,
                         )
                     )
-                    _log(connection, plan_id, 1, now, who, "add", None, str(plan_file))
+                    _log(connection, plan_id, 1, now, who, "add", None, source)
                 break
             except sa.exc.IntegrityError:
                 if attempt == 3:

@@ -1,14 +1,16 @@
-"""The web service: an app factory that later blueprints (clinic pages) plug into.
+"""The web service: feeds for phones and the clinic's pages for nurses, in one app.
 
 ``create_app`` takes a ready :class:`~dosecal.store.Store` rather than a URL, so that the
 command line checks the schema (and reports a problem as one line) before anything listens,
-and tests can hand in the store they made. Feeds live in their own blueprint.
+and tests can hand in the store they made. Feeds live in their own blueprint, public by token
+only; the pages (:mod:`dosecal.web.pages`) need a signed-in nurse (:mod:`dosecal.web.security`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
@@ -38,18 +40,42 @@ class DosecalFlask(Flask):
         self.logger.error("Exception on %s [%s]", redact(request.path), request.method, exc_info=exc_info)
 
 
-def create_app(store: Store, *, public_url: str) -> Flask:
-    """The WSGI application: feeds, the health check, and a token-free access log.
+def create_app(
+    store: Store,
+    *,
+    public_url: str,
+    default_tz: str | None = None,
+    trust_user_header: str | None = None,
+) -> Flask:
+    """The WSGI application: feeds, the clinic's pages, the health check, and a token-free access log.
 
     Args:
         store: the plan store, schema already checked.
-        public_url: where clients reach this server (behind a reverse proxy, its https URL).
+        public_url: where clients reach this server (behind a reverse proxy, its https URL);
+            an https URL also makes the session cookie Secure.
+        default_tz: the clinic's time zone, pre-filled in the new plan form.
+        trust_user_header: the request header in which an authenticating reverse proxy names
+            the nurse (``X-Remote-User``); ``None``: nurses sign in with their own password.
     """
-    app = DosecalFlask("dosecal")
+    from dosecal.accounts import Accounts
+    from dosecal.web import security
+    from dosecal.web.pages import pages
+
+    app = DosecalFlask(
+        "dosecal", static_folder=str(Path(__file__).parent / "static"), static_url_path="/static"
+    )
     app.config["DOSECAL_PUBLIC_URL"] = public_url.rstrip("/")
+    app.config["DOSECAL_DEFAULT_TZ"] = default_tz
+    app.config["DOSECAL_TRUST_USER_HEADER"] = trust_user_header
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024  # a form is a few KB: refuse floods early
     app.extensions["dosecal.store"] = store
     app.extensions["dosecal.feed_cache"] = FeedCache(store)
+    accounts = Accounts(store)
+    app.extensions["dosecal.accounts"] = accounts
+    app.secret_key = accounts.secret()
+    security.install(app)
     app.register_blueprint(feeds)
+    app.register_blueprint(pages)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -1,0 +1,300 @@
+"""The clinic's forms: what a nurse typed, turned into the command line's overrides and plan files.
+
+The pages never check a value themselves. A new plan's fields become an
+:class:`~dosecal.overrides.Overrides`, checked by the very functions ``dosecal generate`` uses
+(:func:`~dosecal.overrides.apply`, :func:`~dosecal.overrides.plan_for`, ``expand``), and an
+adjustment goes through :meth:`~dosecal.store.Store.adjust` as ``dosecal store adjust`` does.
+Each :class:`~dosecal.errors.Problem` they raise names an option (``--start``) or a plan file
+key (``choices.bag-hours``); :func:`field_of` maps it to the form field it concerns, so that
+the message, in the command line's words, shows beside that field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from dosecal import definitions
+from dosecal.errors import InputFileError, Problem
+from dosecal.expand import expand
+from dosecal.overrides import Overrides, apply, plan_for
+from dosecal.plan import CONTACTS, Plan
+from dosecal.schedule import Schedule
+from dosecal.words import Value, msg
+
+#: Form fields by the command-line option whose value they hold.
+OPTION_FIELDS = {
+    "--start": "start",
+    "--tz": "tz",
+    "--time": "times",
+    "--choice": "choices",
+    "--weight": "weight",
+    "--height": "height",
+    "--lang": "lang",
+    "--cycles": "cycles",
+    "--patient": "label",
+    "--delay": "delay",
+    "--hold": "hold",
+    "--interrupt": "interrupt",
+    "--change-dose": "dose",
+    "--stop": "stop",
+    "--note": "note",
+    "SCHEDULE": "schedule",
+}
+
+#: Form fields by the first part of a plan file key (a problem found once the plan is expanded).
+KEY_FIELDS = {
+    "start": "start",
+    "timezone": "tz",
+    "times": "times",
+    "choices": "choices",
+    "weight_kg": "weight",
+    "height_cm": "height",
+    "language": "lang",
+    "contacts": "contacts",
+    "cycles": "cycles",
+}
+
+#: Where a problem no field owns is shown: at the top of the form.
+FORM = "form"
+
+
+def field_of(problem: Problem) -> str:
+    """The form field a problem concerns: by its option, else by its plan file key, else the form."""
+    if problem.file in OPTION_FIELDS:
+        return OPTION_FIELDS[problem.file]
+    head = problem.key.split(".", 1)[0].split("[", 1)[0]
+    return KEY_FIELDS.get(head, FORM)  # an adjustment that contradicts the plan: the whole form
+
+
+def errors_of(exc: InputFileError) -> dict[str, list[Value]]:
+    """The problems of ``exc``, grouped by the field they concern."""
+    found: dict[str, list[Value]] = {}
+    for problem in exc.problems:
+        found.setdefault(field_of(problem), []).append(problem.message)
+    return found
+
+
+def uses_body_size(schedule: Schedule) -> bool:
+    """Whether the schedule has doses per m² or weight bands (then the form asks weight and height)."""
+    text = definitions.path_of(schedule.id).read_text(encoding="utf-8") if schedule.id else ""
+    return "/m2" in text or any(
+        c.weight_threshold_kg is not None
+        or c.weight_bands_kg
+        or c.minimum_kg
+        or c.required_below_kg is not None
+        or c.weight_needed_for
+        for c in schedule.choices.values()
+    )
+
+
+def default_times(schedule: Schedule) -> dict[str, str]:
+    """Each agent's default times as the form shows them: ``08:00`` or ``10:00,22:00``."""
+    return {a.id: ",".join(f"{t:%H:%M}" for t in a.times) for a in schedule.agents.values() if a.times}
+
+
+@dataclass
+class NewPlan:
+    """The new plan form's fields, as typed.
+
+    Attributes:
+        schedule: the built-in id.
+        start, tz, weight, height, lang, label: as typed.
+        times: by agent id, ``HH:MM[,HH:MM]``.
+        choices: by choice id; ``""`` means the schedule's default.
+        contacts: by kind (``daytime``, ``after_hours``, ``pharmacy``).
+    """
+
+    schedule: str
+    start: str = ""
+    tz: str = ""
+    times: dict[str, str] = field(default_factory=dict)
+    choices: dict[str, str] = field(default_factory=dict)
+    weight: str = ""
+    height: str = ""
+    lang: str = "en"
+    label: str = ""
+    contacts: dict[str, str] = field(default_factory=dict)
+    cycles: str = ""
+
+    @classmethod
+    def from_form(cls, schedule: str, form: Mapping[str, str]) -> NewPlan:
+        """The fields of a posted form (unknown names ignored, values stripped)."""
+
+        def get(name: str) -> str:
+            return (form.get(name) or "").strip()
+
+        return cls(
+            schedule=schedule,
+            start=get("start"),
+            tz=get("tz"),
+            times={k.removeprefix("time."): v.strip() for k, v in form.items() if k.startswith("time.")},
+            choices={
+                k.removeprefix("choice."): v.strip() for k, v in form.items() if k.startswith("choice.")
+            },
+            weight=get("weight"),
+            height=get("height"),
+            lang=get("lang") or "en",
+            label=get("label"),
+            contacts={k: get(f"contact.{k}") for k in CONTACTS if get(f"contact.{k}")},
+            cycles=get("cycles"),
+        )
+
+    def overrides(self) -> Overrides:
+        """The same values as command-line options (empty fields left out)."""
+        return Overrides(
+            start=self.start or None,
+            tz=self.tz or None,
+            times=tuple(f"{k}={v}" for k, v in self.times.items() if v),
+            choices=tuple(f"{k}={v}" for k, v in self.choices.items() if v),
+            weight=self.weight or None,
+            height=self.height or None,
+            lang=self.lang or None,
+            patient=self.label or None,
+            cycles=int(self.cycles) if self.cycles.isdigit() else None,
+        )
+
+    def check(self) -> tuple[Schedule, Plan] | dict[str, list[Value]]:
+        """The schedule and plan, expanded once to be sure; else every problem by field.
+
+        Each field is first checked alone (as its option would be), so that every wrong field
+        is reported at once rather than the first only; then the whole plan goes through
+        :func:`plan_for` and ``expand`` as ``dosecal generate`` would.
+        """
+        errors: dict[str, list[Value]] = {}
+        given = self.overrides()
+        probe = Plan(start=date(2027, 1, 4), timezone="UTC")
+        alone = {
+            "start": Overrides(start=given.start),
+            "tz": Overrides(tz=given.tz),
+            "times": Overrides(times=given.times),
+            "weight": Overrides(weight=given.weight),
+            "height": Overrides(height=given.height),
+            "lang": Overrides(lang=given.lang),
+            "cycles": Overrides(cycles=given.cycles),
+        }
+        if self.cycles and not self.cycles.isdigit():
+            errors["cycles"] = [msg("error.web.cycles_number", value=self.cycles)]
+        for name, one in alone.items():
+            try:
+                apply(probe, one)
+            except InputFileError as exc:
+                errors.setdefault(name, []).extend(p.message for p in exc.problems)
+        if errors:
+            return errors
+        try:
+            schedule, plan = plan_for(self.schedule, None, given)
+            plan = dataclasses.replace(plan, contacts=dict(self.contacts), schedule=schedule.id)
+            expand(schedule, plan)
+        except InputFileError as exc:
+            return errors_of(exc)
+        return schedule, plan
+
+
+def plan_toml(plan: Plan) -> str:
+    """The plan file of a plan made by the form: only what the nurse chose, in plan file keys."""
+    lines = [
+        f"schedule = {_string(plan.schedule or '')}",
+        f"start = {plan.start.isoformat()}",
+        f"timezone = {_string(plan.timezone)}",
+        f"language = {_string(plan.language)}",
+    ]
+    if plan.cycles is not None:
+        lines.append(f"cycles = {plan.cycles}")
+    if plan.patient:
+        lines.append(f"patient = {_string(plan.patient)}")
+    if plan.weight_kg is not None:
+        lines.append(f"weight_kg = {plan.weight_kg!r}")
+    if plan.height_cm is not None:
+        lines.append(f"height_cm = {plan.height_cm!r}")
+    for table, values in (
+        ("times", {k: ",".join(f"{t:%H:%M}" for t in v) for k, v in plan.times.items()}),
+        ("choices", dict(plan.choices)),
+        ("contacts", dict(plan.contacts)),
+    ):
+        if values:
+            lines += ["", f"[{table}]"] + [f"{_key(k)} = {_string(v)}" for k, v in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _key(text: str) -> str:
+    """A TOML key: bare where it can be (``bag-hours``), else quoted."""
+    return text if text and all(c.isascii() and (c.isalnum() or c in "-_") for c in text) else _string(text)
+
+
+def _string(text: str) -> str:
+    """A TOML basic string."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c >= " " and c != "\x7f" else f"\\u{ord(c):04x}" for c in out) + '"'
+
+
+@dataclass
+class Adjustment:
+    """The adjust form's fields, as typed; empty ones are not adjustments."""
+
+    delay_cycle: str = ""
+    delay_days: str = ""
+    hold: str = ""
+    interrupt: str = ""
+    dose_agent: str = ""
+    dose: str = ""
+    dose_from: str = ""
+    stop: str = ""
+    choices: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> Adjustment:
+        """The fields of a posted form."""
+
+        def get(name: str) -> str:
+            return (form.get(name) or "").strip()
+
+        return cls(
+            delay_cycle=get("delay_cycle"),
+            delay_days=get("delay_days"),
+            hold=get("hold"),
+            interrupt=get("interrupt"),
+            dose_agent=get("dose_agent"),
+            dose=get("dose"),
+            dose_from=get("dose_from"),
+            stop=get("stop"),
+            choices={
+                k.removeprefix("choice."): v.strip()
+                for k, v in form.items()
+                if k.startswith("choice.") and v.strip()
+            },
+            note=get("note"),
+        )
+
+    def overrides(self) -> Overrides:
+        """The adjustment as ``dosecal store adjust`` options."""
+        delays = (f"{self.delay_cycle}={self.delay_days}",) if self.delay_cycle or self.delay_days else ()
+        doses = (f"{self.dose_agent}={self.dose}@{self.dose_from}",) if self.dose or self.dose_from else ()
+        return Overrides(
+            delays=delays,
+            holds=(self.hold,) if self.hold else (),
+            interrupts=(self.interrupt,) if self.interrupt else (),
+            dose_changes=doses,
+            stop=self.stop or None,
+            choices=tuple(f"{k}={v}" for k, v in self.choices.items()),
+            note=self.note or None,
+        )
+
+    def hidden(self) -> dict[str, str]:
+        """The fields to carry in the confirm form, by name."""
+        out = {
+            "delay_cycle": self.delay_cycle,
+            "delay_days": self.delay_days,
+            "hold": self.hold,
+            "interrupt": self.interrupt,
+            "dose_agent": self.dose_agent,
+            "dose": self.dose,
+            "dose_from": self.dose_from,
+            "stop": self.stop,
+            "note": self.note,
+        }
+        out.update({f"choice.{k}": v for k, v in self.choices.items()})
+        return {k: v for k, v in out.items() if v}

@@ -1,0 +1,449 @@
+"""The clinic's pages: plans list, new plan, plan page (preview, downloads, feed), adjust, sign-in.
+
+Every page is plain HTML from a Jinja2 template, works without JavaScript, and reads its words
+from the message catalogue in the nurse's language (a link on each page, then the browser's
+Accept-Language). The pages add no scheduling logic: a plan is made by
+:mod:`dosecal.web.forms` through the command line's own checks and stored with
+:meth:`Store.add_text`; an adjustment is :meth:`Store.adjust` (first with ``dry_run``, to show
+what moves, then for real with the version the nurse saw).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from dosecal import definitions
+from dosecal.describe import describe
+from dosecal.errors import ConflictError, InputFileError, MissingFeatureError, StoreError
+from dosecal.feedurl import links
+from dosecal.overrides import computer_zone
+from dosecal.plan import CONTACTS
+from dosecal.render import RenderOptions, render
+from dosecal.schedule import Schedule
+from dosecal.store import Store, StoredPlan, calendar_of, course_of, diff
+from dosecal.web import forms
+from dosecal.web.security import PLAN_CSP, accounts, local_path, sign_in, sign_out, signed_in
+from dosecal.words import LANGUAGE_CHOICES, Language, Value, language, msg
+
+pages = Blueprint("pages", __name__, template_folder="templates")
+
+#: The interface's languages, as the language links and Accept-Language choose them.
+UI_LANGUAGES = ("en", "fr")
+
+#: Feed links kept in a session after they were shown (the store keeps only their hashes).
+FEEDS_KEPT = 8
+
+#: The words of each language a plan may be printed in, by its code.
+LANGUAGE_NAMES = {
+    "en": "web.lang.en",
+    "fr": "web.lang.fr",
+    "fr+en": "web.lang.fr_en",
+    "en+fr": "web.lang.en_fr",
+}
+
+#: The words of each telephone line the printout has, by kind.
+CONTACT_NAMES = {
+    "daytime": "web.contact.daytime",
+    "after_hours": "web.contact.after_hours",
+    "pharmacy": "web.contact.pharmacy",
+}
+
+#: The words of each kind of change in a plan's history.
+ACTION_NAMES = {
+    "add": "web.history.add",
+    "adjust": "web.history.adjust",
+    "upgrade": "web.history.upgrade",
+    "rotate": "web.history.rotate",
+    "revoke": "web.history.revoke",
+}
+
+#: Download formats: extension, renderer, media type.
+DOWNLOADS = {
+    "ics": "text/calendar; charset=utf-8",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+}
+
+
+def store() -> Store:
+    """The app's plan store."""
+    found: Store = current_app.extensions["dosecal.store"]
+    return found
+
+
+def ui_language() -> Language:
+    """The nurse's language: the one they chose on a page, else their browser's, else English."""
+    chosen = request.cookies.get("dosecal_lang")
+    if chosen not in UI_LANGUAGES:
+        chosen = request.accept_languages.best_match(UI_LANGUAGES, default="en")
+    return language(chosen or "en")
+
+
+@pages.before_app_request
+def _language() -> None:
+    g.lang = ui_language()
+
+
+@pages.app_context_processor
+def _helpers() -> dict[str, Any]:
+    from dosecal.web.security import csrf_token
+
+    lang: Language = g.lang
+
+    def t(key: str, /, **values: Value) -> str:
+        return lang.text(msg(key, **values))
+
+    def text(value: Value) -> str:
+        return lang.text(value)
+
+    def content(value: str) -> str:
+        return lang.content(value)
+
+    def cap(value: str) -> str:
+        return value[:1].upper() + value[1:]
+
+    return {
+        "t": t,
+        "text": text,
+        "content": content,
+        "cap": cap,
+        "csrf_token": csrf_token,
+        "user": g.get("user"),
+        "lang_code": g.lang.code if "lang" in g else "en",
+        "here": request.full_path.rstrip("?"),
+        "language_names": LANGUAGE_NAMES,
+        "contact_names": CONTACT_NAMES,
+        "action_names": ACTION_NAMES,
+    }
+
+
+@pages.get("/lang/<code>")
+def set_language(code: str) -> BaseResponse:
+    """Switch the interface language (a cookie), then back to the page the nurse was on."""
+    response = redirect(local_path(request.args.get("next")), code=303)
+    if code in UI_LANGUAGES:
+        https = current_app.config["DOSECAL_PUBLIC_URL"].startswith("https://")
+        response.set_cookie(
+            "dosecal_lang", code, max_age=3600 * 24 * 365, httponly=True, samesite="Lax", secure=https
+        )
+    return response
+
+
+# Signing in and out
+
+
+@pages.route("/signin", methods=["GET", "POST"])
+def signin() -> Any:
+    """The sign-in form; a wrong name or password gets one message that says neither which."""
+    target = local_path(request.values.get("next"))
+    if current_app.config.get("DOSECAL_TRUST_USER_HEADER"):
+        return redirect(target, code=303)
+    error = None
+    name = ""
+    if request.method == "POST":
+        name = request.form.get("name", "").strip()
+        if accounts().authenticate(name, request.form.get("password", "")):
+            sign_in(name)
+            return redirect(target, code=303)
+        error = msg("web.signin.wrong")
+    status = 200 if error is None else 401
+    return render_template("signin.html", error=error, name=name, next=target), status
+
+
+@pages.post("/signout")
+def signout() -> BaseResponse:
+    """Sign out: the session ends in the database too, so its cookie can never be used again."""
+    sign_out()
+    return redirect(url_for("pages.signin"), code=303)
+
+
+# The plans list
+
+
+_NEXT_CACHE: OrderedDict[tuple[str, int, str], tuple[datetime | None, str]] = OrderedDict()
+_NEXT_LOCK = threading.Lock()
+
+
+def next_event(p: StoredPlan, lang: Language, now: datetime) -> tuple[datetime | None, str]:
+    """The plan's next planned event from ``now`` (its time, and its words), cached per version and day."""
+    key = (p.id, p.version, lang.code + now.date().isoformat())
+    with _NEXT_LOCK:
+        if key in _NEXT_CACHE:
+            return _NEXT_CACHE[key]
+    course = p.course()
+    found: tuple[datetime | None, str] = (None, "")
+    for o in course:
+        start = (
+            o.start
+            if isinstance(o.start, datetime)
+            else datetime.combine(o.start, datetime.min.time(), course.zone)
+        )
+        if o.status.value == "planned" and start >= now.astimezone(course.zone).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        ):
+            when = lang.date(start.date())
+            found = (start, f"{lang.text(o.span_label_text)} {lang.text(o.title_text)}, {when}")
+            break
+    with _NEXT_LOCK:
+        _NEXT_CACHE[key] = found
+        while len(_NEXT_CACHE) > 2048:
+            _NEXT_CACHE.popitem(last=False)
+    return found
+
+
+@pages.get("/")
+def home() -> BaseResponse:
+    """The plans list is the home page."""
+    return redirect(url_for("pages.plans"), code=303)
+
+
+@pages.get("/plans")
+@signed_in
+def plans() -> str:
+    """Every plan, newest change first, filtered by the words searched (label, schedule, next event)."""
+    query = request.args.get("q", "").strip()
+    now = datetime.now(UTC)
+    rows = []
+    for p in sorted(store().plans(), key=lambda p: (p.updated, p.id), reverse=True):
+        title = (
+            g.lang.content(definitions.resolve(p.schedule).title)
+            if p.schedule in definitions.builtin_ids()
+            else p.schedule
+        )
+        _, upcoming = next_event(p, g.lang, now)
+        haystack = " ".join((p.label or "", p.schedule, title, upcoming)).casefold()
+        words = query.casefold().split()
+        # A plan's id is found whole (as 'dosecal store' prints it), never by a digit or two of it.
+        if query and query.casefold() != p.id and not all(word in haystack for word in words):
+            continue
+        rows.append({"plan": p, "title": title, "next": upcoming})
+    return render_template("plans.html", rows=rows, query=query)
+
+
+# A new plan
+
+
+def _schedules() -> list[Schedule]:
+    return [definitions.resolve(i) for i in definitions.builtin_ids()]
+
+
+def _default_tz() -> str:
+    configured: str | None = current_app.config.get("DOSECAL_DEFAULT_TZ")
+    return configured or computer_zone() or ""
+
+
+@pages.route("/plans/new", methods=["GET", "POST"])
+@signed_in
+def new_plan() -> Any:
+    """Step 1: pick a schedule (links, no script needed); step 2: the plan form with its defaults."""
+    ident = request.values.get("schedule", "")
+    if ident not in definitions.builtin_ids():
+        return render_template("pick.html", schedules=_schedules())
+    schedule = definitions.resolve(ident)
+    fields = forms.NewPlan(schedule=ident, tz=_default_tz(), times=forms.default_times(schedule))
+    errors: dict[str, list[Value]] = {}
+    if request.method == "POST":
+        fields = forms.NewPlan.from_form(ident, request.form)
+        checked = fields.check()
+        if isinstance(checked, dict):
+            errors = checked
+        else:
+            _, plan = checked
+            try:
+                stored, token = store().add_text(
+                    forms.plan_toml(plan), source="<web form>", label=fields.label or None, who=g.user
+                )
+            except InputFileError as exc:
+                errors = forms.errors_of(exc)
+            else:
+                _remember_feed(stored.id, token)
+                return redirect(url_for("pages.plan_page", plan_id=stored.id), code=303)
+    return render_template(
+        "new.html",
+        schedule=schedule,
+        shown=describe(schedule, g.lang),
+        fields=fields,
+        errors=errors,
+        body_size=forms.uses_body_size(schedule),
+        contacts=CONTACTS,
+        languages=LANGUAGE_CHOICES,
+    ), (422 if errors else 200)
+
+
+# One plan
+
+
+def _remember_feed(plan_id: str, token: str | None) -> None:
+    """Keep a feed link shown to this nurse, so that the plan page and printouts can show it again."""
+    feeds = dict(session.get("feeds") or {})
+    feeds.pop(plan_id, None)
+    if token is not None:
+        feeds[plan_id] = token
+    session["feeds"] = dict(list(feeds.items())[-FEEDS_KEPT:])
+
+
+def _feed_url(plan_id: str) -> str | None:
+    token = (session.get("feeds") or {}).get(plan_id)
+    return links(current_app.config["DOSECAL_PUBLIC_URL"], token)[0] if isinstance(token, str) else None
+
+
+def _plan_or_404(plan_id: str) -> StoredPlan:
+    try:
+        return store().get(plan_id)
+    except StoreError:
+        abort(404)
+
+
+@pages.get("/plans/<plan_id>")
+@signed_in
+def plan_page(plan_id: str) -> str:
+    """The plan: preview, downloads, print, feed link and QR code, history."""
+    p = _plan_or_404(plan_id)
+    feed = _feed_url(plan_id) if p.feed else None
+    qr = segno.make(feed, error="m").svg_data_uri(scale=4, border=2) if feed else None
+    webcal = links(current_app.config["DOSECAL_PUBLIC_URL"], feed.rsplit("/", 1)[1][:-4])[1] if feed else None
+    return render_template(
+        "plan.html",
+        plan=p,
+        title=g.lang.content(p.course().schedule.title),
+        feed=feed,
+        webcal=webcal,
+        qr=qr,
+        history=list(reversed(store().history(plan_id))),
+        rotate_label="web.feed.rotate" if p.feed else "web.feed.start",
+        other_action="web.history.other",
+    )
+
+
+@pages.get("/plans/<plan_id>/plan.<fmt>")
+@signed_in
+def download(plan_id: str, fmt: str) -> Response:
+    """The plan as a file: the printable HTML (preview and Print), PDF, CSV, or the feed's calendar."""
+    if fmt not in DOWNLOADS:
+        abort(404)
+    p = _plan_or_404(plan_id)
+    course = p.course()
+    if fmt == "ics":
+        data = calendar_of(course)
+    else:
+        from dosecal.words import languages
+
+        langs = languages(course.plan.language)
+        options = RenderOptions(
+            lang=langs[0], also=langs[1] if len(langs) > 1 else None, feed_url=_feed_url(plan_id)
+        )
+        try:
+            data = render(fmt, course, options)
+        except MissingFeatureError as exc:  # PDF without WeasyPrint: say how to add it
+            return Response(str(exc) + "\n", status=503, mimetype="text/plain")
+    response = Response(data, content_type=DOWNLOADS[fmt])
+    if fmt == "html":
+        response.headers["Content-Security-Policy"] = PLAN_CSP
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response.headers["Content-Disposition"] = f'attachment; filename="plan-{p.id}.{fmt}"'
+    return response
+
+
+@pages.post("/plans/<plan_id>/feed")
+@signed_in
+def feed(plan_id: str) -> BaseResponse:
+    """Rotate the feed link (the old one stops) or revoke it (no link at all)."""
+    _plan_or_404(plan_id)
+    if request.form.get("action") == "revoke":
+        store().revoke(plan_id, who=g.user)
+        _remember_feed(plan_id, None)
+    else:
+        _remember_feed(plan_id, store().rotate(plan_id, who=g.user))
+    return redirect(url_for("pages.plan_page", plan_id=plan_id) + "#feed", code=303)
+
+
+# Adjusting
+
+
+@pages.route("/plans/<plan_id>/adjust", methods=["GET", "POST"])
+@signed_in
+def adjust(plan_id: str) -> Any:
+    """The adjust form; a first post shows what moves, Confirm (with the version seen) saves it."""
+    p = _plan_or_404(plan_id)
+    course = p.course()
+    fields = forms.Adjustment()
+    errors: dict[str, list[Value]] = {}
+    preview = None
+    conflict = None
+    if request.method == "POST":
+        fields = forms.Adjustment.from_form(request.form)
+        confirm = request.form.get("confirm") == "1"
+        try:
+            seen = int(request.form.get("version", p.version))
+        except ValueError:
+            seen = p.version
+        try:
+            _, change = store().adjust(
+                plan_id, fields.overrides(), who=g.user, expect_version=seen, dry_run=not confirm
+            )
+        except ConflictError as exc:
+            conflict = exc.args[0] if exc.args else str(exc)
+            p = store().get(plan_id)
+            course = p.course()
+        except InputFileError as exc:
+            errors = forms.errors_of(exc)
+        else:
+            if confirm:
+                return redirect(url_for("pages.plan_page", plan_id=plan_id), code=303)
+            after = course_of(p.id, change.text, p.definition)
+            preview = {
+                "changes": [a.describe(change.schedule) for a in change.adjustments],
+                "moves": [m.describe() for m in diff(course, after)],
+            }
+    agents = [(a.id, g.lang.content(a.name)) for a in course.schedule.agents.values()]
+    return render_template(
+        "adjust.html",
+        plan=p,
+        title=g.lang.content(course.schedule.title),
+        fields=fields,
+        errors=errors,
+        preview=preview,
+        conflict=conflict,
+        agents=agents,
+        choices=list(course.schedule.choices.values()),
+        current=course.choices,
+    ), (422 if errors else 409 if conflict else 200)
+
+
+# Errors
+
+
+_ERRORS = {400: "web.error.csrf", 403: "web.error.forbidden", 404: "web.error.not_found"}
+
+
+@pages.app_errorhandler(400)
+@pages.app_errorhandler(403)
+@pages.app_errorhandler(404)
+def error_page(exc: Any) -> Any:
+    """An error as a page in the nurse's language; under /feeds/ the feeds' plain text, as before."""
+    code = getattr(exc, "code", 500) or 500
+    if request.path.startswith("/feeds/"):
+        return Response("not found\n" if code == 404 else "bad request\n", status=code, mimetype="text/plain")
+    if "lang" not in g:
+        g.lang = ui_language()
+    return render_template("error.html", message=_ERRORS.get(code, "web.error.not_found")), code

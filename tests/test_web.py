@@ -1,0 +1,491 @@
+"""The clinic's web pages through Flask's test client: forms, errors, accounts and safety.
+
+A nurse signs in, makes a plan from a form checked by the command line's own code (so a wrong
+value reads exactly as ``dosecal generate`` says it, beside its field), adjusts it after seeing
+what moves, and shares its feed. The safety rules are tested here too: no form is accepted
+without this site's token, nothing of a plan shows to someone signed out, a cookie copied
+before sign-out opens nothing after it, every answer carries the security headers, the label
+reaches neither a feed nor a log line, and every change records who made it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+
+from dosecal.cli import main
+from dosecal.store import Store, database_url
+from dosecal.web import create_app
+
+PUBLIC = "https://plans.example.org"
+LABEL = "Jane Roe MRN-4471"
+PASSWORD = "correct horse battery"
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def dosecal(database: str) -> Run:
+    """The command line on this test's database, migrated from empty."""
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(
+            main, list(args), env={"DOSECAL_DB": database, "DOSECAL_PUBLIC_URL": PUBLIC}, input=input
+        )
+
+    upgraded = run("db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "at schema 0002" in upgraded.output
+    return run
+
+
+@pytest.fixture
+def app(database: str, dosecal: Run) -> Iterator[Flask]:
+    """The app on the migrated store, with two accounts, the clinic's zone Toronto."""
+    for name in ("mtremblay", "jchen"):
+        made = dosecal("users", "add", name, input=PASSWORD + "\n")
+        assert made.exit_code == 0, made.output
+    store = Store(database_url(database))
+    app = create_app(store, public_url=PUBLIC, default_tz="America/Toronto")
+    yield app
+    store.close()
+
+
+def csrf(page: str) -> str:
+    """The form token a page carries."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page[:400]
+    return found.group(1)
+
+
+def sign_in(client: FlaskClient, name: str = "mtremblay", password: str = PASSWORD) -> str:
+    """Sign in through the form; returns the session's form token."""
+    token = csrf(client.get("/signin").text)
+    answer = client.post("/signin", data={"csrf": token, "name": name, "password": password})
+    assert answer.status_code == 303, answer.text
+    return csrf(client.get("/plans").text)
+
+
+def error_beside(page: str, field: str) -> str:
+    """The message shown beside ``field`` (its ``FIELD-error`` paragraph), as the nurse reads it."""
+    found = re.search(rf'<p class="error" id="{re.escape(field)}-error">(.*?)</p>', page, re.DOTALL)
+    assert found, f"no error beside {field}"
+    return html.unescape(re.sub(r"<br>", "\n", found.group(1)))
+
+
+def create(client: FlaskClient, token: str, schedule: str = "blinatumomab-mrd", **fields: str) -> str:
+    """Make a plan through the form; returns its id."""
+    data = {"csrf": token, "schedule": schedule, "start": "2027-01-04", "tz": "America/Toronto", "lang": "en"}
+    data.update(fields)
+    answer = client.post(f"/plans/new?schedule={schedule}", data=data)
+    assert answer.status_code == 303, answer.text
+    found = re.search(r"/plans/(\w+)$", answer.headers["Location"])
+    assert found
+    return found.group(1)
+
+
+def test_users_are_managed_from_the_command_line_with_the_password_from_standard_input(dosecal: Run) -> None:
+    assert dosecal("users", "add", "mtremblay", input=PASSWORD + "\n").exit_code == 0
+    short = dosecal("users", "add", "jchen", input="short\n")
+    assert short.exit_code == 1
+    assert "the password must have at least 10 characters" in short.output
+    taken = dosecal("users", "add", "mtremblay", input=PASSWORD + "\n")
+    assert "there is already a user 'mtremblay'" in taken.output
+    bad = dosecal("users", "add", "m tremblay", input=PASSWORD + "\n")
+    assert "cannot be a user name" in bad.output
+    listed = dosecal("users", "list")
+    assert listed.output.split()[0] == "mtremblay"
+    assert PASSWORD not in listed.output
+    assert dosecal("users", "passwd", "mtremblay", input="another long one\n").exit_code == 0
+    assert dosecal("users", "remove", "mtremblay").exit_code == 0
+    assert "no user 'mtremblay'" in dosecal("users", "remove", "mtremblay").output
+    assert "--password" not in dosecal("users", "add", "--help").output
+
+
+def test_a_password_is_kept_as_a_salted_scrypt_hash(database: str, dosecal: Run) -> None:
+    import sqlalchemy as sa
+
+    dosecal("users", "add", "mtremblay", input=PASSWORD + "\n")
+    dosecal("users", "add", "jchen", input=PASSWORD + "\n")
+    engine = sa.create_engine(database_url(database))
+    with engine.connect() as c:
+        hashes = [row[0] for row in c.execute(sa.text("SELECT password_hash FROM users"))]
+    engine.dispose()
+    assert all(h.startswith("scrypt$32768$8$1$") and PASSWORD not in h for h in hashes)
+    assert hashes[0] != hashes[1]  # each has its own salt
+
+
+def test_a_signed_out_nurse_is_sent_to_sign_in_and_sees_no_plan(app: Flask) -> None:
+    nurse = app.test_client()
+    plan_id = create(nurse, sign_in(nurse), label=LABEL)
+    stranger = app.test_client()
+    for path in ("/plans", f"/plans/{plan_id}", f"/plans/{plan_id}/plan.html", f"/plans/{plan_id}/plan.ics",
+                 f"/plans/{plan_id}/adjust", "/plans/new", "/plans?q=Jane"):  # fmt: skip
+        answer = stranger.get(path)
+        assert answer.status_code == 303, path
+        assert answer.headers["Location"].startswith("/signin?next=")
+        assert LABEL not in answer.text and plan_id not in answer.text.replace(answer.headers["Location"], "")
+
+
+def test_a_wrong_password_or_unknown_name_gets_one_message(app: Flask) -> None:
+    client = app.test_client()
+    for name, password in (("mtremblay", "wrong password!"), ("nobody", PASSWORD)):
+        token = csrf(client.get("/signin").text)
+        answer = client.post("/signin", data={"csrf": token, "name": name, "password": password})
+        assert answer.status_code == 401
+        assert "The user name or the password is not right." in answer.text
+    assert client.get("/plans").status_code == 303
+
+
+def test_a_form_posted_without_this_sites_token_is_refused(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    form = {"schedule": "blinatumomab-mrd", "start": "2027-01-04", "tz": "America/Toronto", "label": LABEL}
+    missing = client.post("/plans/new?schedule=blinatumomab-mrd", data=form)
+    wrong = client.post("/plans/new?schedule=blinatumomab-mrd", data={**form, "csrf": token[:-2] + "xx"})
+    assert missing.status_code == 400 and wrong.status_code == 400
+    assert "did not come from this site" in wrong.text
+    assert LABEL not in client.get("/plans").text  # nothing was stored
+    plan_id = create(client, token)
+    assert client.post(f"/plans/{plan_id}/feed", data={"action": "revoke"}).status_code == 400
+    assert client.post("/signout").status_code == 400
+    # Another browser's token does not do either: tokens belong to their session.
+    other = app.test_client()
+    other_token = sign_in(other, "jchen")
+    assert (
+        client.post(f"/plans/{plan_id}/feed", data={"action": "revoke", "csrf": other_token}).status_code
+        == 400
+    )
+    login = app.test_client().post("/signin", data={"name": "mtremblay", "password": PASSWORD})
+    assert login.status_code == 400
+
+
+def test_a_session_cookie_replayed_after_sign_out_opens_nothing(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    stolen = client.get_cookie("dosecal_session")
+    assert stolen is not None
+    assert client.post("/signout", data={"csrf": token}).status_code == 303
+    thief = app.test_client()
+    thief.set_cookie("dosecal_session", stolen.value)
+    answer = thief.get("/plans")
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("/signin")
+    assert (
+        thief.post(
+            "/plans/new?schedule=blinatumomab-mrd", data={"csrf": token, "start": "2027-01-04"}
+        ).status_code
+        == 303
+    )
+
+
+def test_a_new_password_ends_every_session_of_the_account(app: Flask, dosecal: Run) -> None:
+    client = app.test_client()
+    sign_in(client)
+    assert client.get("/plans").status_code == 200
+    assert dosecal("users", "passwd", "mtremblay", input="a new long password\n").exit_code == 0
+    assert client.get("/plans").status_code == 303
+
+
+def test_every_answer_carries_the_security_headers(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/signin").headers["Set-Cookie"]
+    cookie = client.get("/signin").headers.get("Set-Cookie", "") or ""
+    token = sign_in(client)
+    plan_id = create(client, token)
+    for path in ("/signin", "/plans", "/plans/new", "/plans/new?schedule=dasatinib", f"/plans/{plan_id}",
+                 f"/plans/{plan_id}/adjust", "/plans/nosuchplan", f"/plans/{plan_id}/plan.pdf"):  # fmt: skip
+        h = client.get(path).headers
+        csp = h["Content-Security-Policy"]
+        assert (
+            "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        ), path
+        assert h["X-Frame-Options"] == "DENY"
+        assert h["X-Content-Type-Options"] == "nosniff"
+        assert h["Referrer-Policy"] == "no-referrer"
+        assert h["Cache-Control"] == "no-store"
+    printable = client.get(f"/plans/{plan_id}/plan.html").headers
+    assert "script-src" not in printable["Content-Security-Policy"]  # default-src 'none': no script at all
+    assert "default-src 'none'" in printable["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in printable["Content-Security-Policy"]
+    assert printable["X-Frame-Options"] == "SAMEORIGIN"
+    del cookie
+
+
+def test_the_session_cookie_is_httponly_samesite_and_secure_on_https(app: Flask, database: str) -> None:
+    client = app.test_client()
+    token = csrf(client.get("/signin").text)
+    answer = client.post("/signin", data={"csrf": token, "name": "mtremblay", "password": PASSWORD})
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    store = Store(database_url(database))
+    plain = create_app(store, public_url="http://127.0.0.1:8080").test_client()
+    token = csrf(plain.get("/signin").text)
+    answer = plain.post("/signin", data={"csrf": token, "name": "mtremblay", "password": PASSWORD})
+    assert "Secure" not in answer.headers["Set-Cookie"]
+    store.close()
+
+
+def test_a_wrong_date_is_shown_beside_its_field_in_the_command_lines_words(
+    app: Flask, tmp_path: Path
+) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    answer = client.post(
+        "/plans/new?schedule=blinatumomab-mrd",
+        data={"csrf": token, "schedule": "blinatumomab-mrd", "start": "2027-02-30", "tz": "America/Torontoo",
+              "time.blinatumomab": "25:00", "lang": "en"},
+    )  # fmt: skip
+    assert answer.status_code == 422
+    cli = CliRunner().invoke(main, ["generate", "blinatumomab-mrd", "--start", "2027-02-30", "--tz", "UTC"])
+    assert cli.exit_code == 1
+    assert error_beside(answer.text, "start") in cli.output
+    assert (
+        error_beside(answer.text, "start")
+        == "'2027-02-30' is not a date written YYYY-MM-DD (e.g. 2027-01-04)"
+    )
+    zone = CliRunner().invoke(
+        main, ["generate", "blinatumomab-mrd", "--start", "2027-01-04", "--tz", "America/Torontoo"]
+    )
+    assert error_beside(answer.text, "tz") in zone.output
+    assert "America/Toronto" in error_beside(answer.text, "tz")  # did you mean
+    assert error_beside(answer.text, "times")
+    assert 'aria-invalid="true"' in answer.text
+    # What was typed stays in the form.
+    assert 'value="2027-02-30"' in answer.text
+
+
+def test_a_missing_choice_is_shown_beside_the_choices(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    answer = client.post(
+        "/plans/new?schedule=inotuzumab",
+        data={"csrf": token, "schedule": "inotuzumab", "start": "2027-01-04", "tz": "America/Toronto"},
+    )
+    assert answer.status_code == 422
+    assert "give --choice response=cr|no-cr" in error_beside(answer.text, "choices")
+
+
+def test_the_new_plan_form_has_the_clinics_defaults(app: Flask) -> None:
+    client = app.test_client()
+    sign_in(client)
+    page = client.get("/plans/new?schedule=nilotinib").text
+    assert 'id="tz" name="tz" value="America/Toronto"' in page
+    assert re.search(r'name="time\.nilotinib" value="\d\d:\d\d,\d\d:\d\d"', page)
+    assert "Nilotinib" in page  # the schedule's text beside the form
+    picker = client.get("/plans/new").text
+    assert 'href="/plans/new?schedule=blinatumomab-rr"' in picker
+
+
+def test_a_plan_made_in_the_browser_records_the_nurse_and_its_calendar_is_generates(
+    app: Flask, database: str, dosecal: Run, tmp_path: Path
+) -> None:
+    """The core flow, on SQLite and PostgreSQL: create, see, download, adjust, share."""
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, label=LABEL, **{"contact.daytime": "514-555-0100"})
+    page = client.get(f"/plans/{plan_id}").text
+    assert LABEL in page and "mtremblay" in page and "Plan made (version 1)" in page
+    assert 'src="data:image/svg+xml' in page  # the QR code of the fresh feed link
+    token_in_page = re.search(r"https://plans\.example\.org/feeds/([\w-]+)\.ics", page)
+    assert token_in_page
+    # The downloaded calendar is the feed's, which is what dosecal generate --feed gives.
+    ics = client.get(f"/plans/{plan_id}/plan.ics")
+    assert ics.headers["Content-Type"].startswith("text/calendar")
+    plan, definition, out = tmp_path / "plan.toml", tmp_path / "definition.toml", tmp_path / "g.ics"
+    assert dosecal("store", "export", plan_id, "-o", str(plan)).exit_code == 0
+    assert dosecal("store", "export", plan_id, "--definition", "-o", str(definition)).exit_code == 0
+    generated = CliRunner().invoke(
+        main, ["generate", str(definition), "--plan", str(plan), "--feed", "-o", str(out)]
+    )
+    assert generated.exit_code == 0, generated.output
+    assert ics.data == out.read_bytes()
+    assert LABEL.encode() not in ics.data
+    assert 'daytime = "514-555-0100"' in plan.read_text(encoding="utf-8")
+    printable = client.get(f"/plans/{plan_id}/plan.html").text
+    assert token_in_page.group(0) in printable  # the printout carries the feed link
+    # Adjust: a first post shows what moves and saves nothing.
+    adjust = {"csrf": token, "version": "1", "delay_cycle": "2", "delay_days": "7", "note": "low counts"}
+    preview = client.post(f"/plans/{plan_id}/adjust", data=adjust)
+    assert preview.status_code == 200
+    assert "Cycle 2 and everything after it delayed by 7 days" in preview.text
+    assert "Mon 15 Feb 2027" in html.unescape(preview.text) and "Mon 22 Feb 2027" in html.unescape(
+        preview.text
+    )
+    assert "version 1" in client.get(f"/plans/{plan_id}").text
+    saved = client.post(f"/plans/{plan_id}/adjust", data={**adjust, "confirm": "1"})
+    assert saved.status_code == 303
+    history = dosecal("store", "show", plan_id).output
+    assert (
+        "version 2  adjust by mtremblay: Cycle 2 and everything after it delayed by 7 days (low counts)"
+        in history
+    )
+    assert "version 1  add by mtremblay" in history
+    # The feed moved with it.
+    feed = app.test_client().get(f"/feeds/{token_in_page.group(1)}.ics")
+    assert feed.status_code == 200 and b"DTSTART;TZID=America/Toronto:20270222" in feed.data
+    assert LABEL.encode() not in feed.data
+
+
+def test_an_adjustment_made_from_an_older_version_is_refused_clearly(app: Flask, dosecal: Run) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    assert dosecal("store", "adjust", plan_id, "--delay", "2=7", "--by", "jchen").exit_code == 0
+    answer = client.post(
+        f"/plans/{plan_id}/adjust",
+        data={"csrf": token, "version": "1", "confirm": "1", "stop": "2027-03-01"},
+    )
+    assert answer.status_code == 409
+    assert "Someone changed this plan meanwhile: nothing was saved." in answer.text
+    assert "is at version 2" in html.unescape(answer.text) or "version 2" in answer.text
+    assert "stop" not in dosecal("store", "show", plan_id).output.split("add by")[1]
+
+
+def test_an_adjustment_is_refused_with_the_same_words_as_dosecal_adjust(app: Flask, dosecal: Run) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    cli = dosecal("store", "adjust", plan_id, "--delay", "9=7", "--dry-run")
+    assert cli.exit_code == 1
+    answer = client.post(
+        f"/plans/{plan_id}/adjust",
+        data={"csrf": token, "version": "1", "delay_cycle": "9", "delay_days": "7"},
+    )
+    assert answer.status_code == 422
+    shown = html.unescape(
+        re.search(r'<p class="error" id="form-error">(.*?)</p>', answer.text, re.DOTALL).group(1)
+    )
+    assert shown and shown in cli.output
+    bad = client.post(f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", "stop": "2027-13-01"})
+    assert error_beside(bad.text, "stop") == "'2027-13-01' is not a date written YYYY-MM-DD (e.g. 2027-01-04)"
+    nothing = client.post(f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1"})
+    assert nothing.status_code == 422
+
+
+def test_the_feed_link_can_be_rotated_and_revoked_from_the_plan_page(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    first = re.search(r"/feeds/([\w-]+)\.ics", client.get(f"/plans/{plan_id}").text)
+    assert first
+    assert client.post(f"/plans/{plan_id}/feed", data={"csrf": token, "action": "rotate"}).status_code == 303
+    second = re.search(r"/feeds/([\w-]+)\.ics", client.get(f"/plans/{plan_id}").text)
+    assert second and second.group(1) != first.group(1)
+    feeds = app.test_client()
+    assert feeds.get(f"/feeds/{first.group(1)}.ics").status_code == 404
+    assert feeds.get(f"/feeds/{second.group(1)}.ics").status_code == 200
+    client.post(f"/plans/{plan_id}/feed", data={"csrf": token, "action": "revoke"})
+    assert feeds.get(f"/feeds/{second.group(1)}.ics").status_code == 404
+    page = client.get(f"/plans/{plan_id}").text
+    assert "The feed is stopped" in html.unescape(page)
+    assert "Feed stopped" in page and "New feed link" in page
+
+
+def test_another_browser_sees_the_feed_as_on_without_its_link(app: Flask) -> None:
+    client = app.test_client()
+    plan_id = create(client, sign_in(client))
+    other = app.test_client()
+    sign_in(other, "jchen")
+    page = other.get(f"/plans/{plan_id}").text
+    assert "/feeds/" not in page
+    assert "Its link is shown only when it is made" in page
+
+
+def test_no_label_reaches_a_log_line(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    client = app.test_client()
+    with caplog.at_level(logging.DEBUG):
+        token = sign_in(client)
+        plan_id = create(client, token, label=LABEL)
+        client.get(f"/plans/{plan_id}")
+        client.get("/plans?q=" + LABEL.split()[0])
+        client.post(
+            f"/plans/{plan_id}/adjust",
+            data={"csrf": token, "version": "1", "stop": "2027-03-01", "note": "ok", "confirm": "1"},
+        )
+    assert caplog.records
+    for record in caplog.records:
+        assert LABEL not in record.getMessage() and "Jane" not in record.getMessage()
+        assert "/feeds/" not in record.getMessage() or "/feeds/…" in record.getMessage()
+
+
+def test_the_plans_list_is_searched_by_label_schedule_and_next_event(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    # Far from today, so that each plan's next event is its day 1 whenever the test runs.
+    create(client, token, label="Bed 12", start="2090-01-02")
+    create(client, token, schedule="dasatinib", label="Bed 7", start="2090-02-06")
+    every = client.get("/plans").text
+    assert every.index("Bed 7") < every.index("Bed 12")  # the newest change first
+    assert "Bed 7" not in client.get("/plans?q=bed+12").text
+    by_schedule = client.get("/plans?q=dasatinib").text
+    assert "Bed 7" in by_schedule and "Bed 12" not in by_schedule
+    by_event = client.get("/plans?q=2+Jan+2090").text  # the next event: day 1 of each
+    assert "Bed 12" in by_event and "Bed 7" not in by_event
+    assert "No plan matches" in html.unescape(client.get("/plans?q=nothing-like-this").text)
+    plan_id = re.search(r'href="/plans/(\w{12})">Bed 7<', every)
+    assert plan_id
+    by_id = client.get(f"/plans?q={plan_id.group(1)}").text
+    assert "Bed 7" in by_id and "Bed 12" not in by_id
+
+
+def test_the_interface_speaks_french_by_link_or_by_browser(app: Flask) -> None:
+    client = app.test_client()
+    assert "Connexion" in client.get("/signin", headers={"Accept-Language": "fr-CA,fr;q=0.9"}).text
+    token = sign_in(client)
+    assert client.get("/lang/fr?next=/plans/new").headers["Location"] == "/plans/new"
+    page = client.get("/plans/new?schedule=dasatinib").text
+    assert '<html lang="fr">' in page and "Jour 1 du plan" in page
+    wrong = client.post(
+        "/plans/new?schedule=dasatinib", data={"csrf": token, "start": "2027-02-30", "tz": "America/Toronto"}
+    )
+    assert "n’est pas une date" in html.unescape(
+        error_beside(wrong.text, "start")
+    ) or "2027-02-30" in error_beside(wrong.text, "start")
+    for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "plans"):
+        assert client.get("/lang/en", query_string={"next": elsewhere}).headers["Location"] == "/plans"
+
+
+def test_a_trusted_proxy_header_names_the_nurse_and_nothing_else_does(database: str, dosecal: Run) -> None:
+    store = Store(database_url(database))
+    app = create_app(
+        store, public_url=PUBLIC, default_tz="America/Toronto", trust_user_header="X-Remote-User"
+    )
+    client = app.test_client()
+    assert client.get("/plans").status_code == 403
+    headers = {"X-Remote-User": "proxy.nurse"}
+    token = csrf(client.get("/plans/new?schedule=dasatinib", headers=headers).text)
+    answer = client.post(
+        "/plans/new?schedule=dasatinib",
+        headers=headers,
+        data={"csrf": token, "start": "2027-01-04", "tz": "America/Toronto"},
+    )
+    assert answer.status_code == 303
+    plan_id = answer.headers["Location"].rsplit("/", 1)[1]
+    assert "add by proxy.nurse" in dosecal("store", "show", plan_id).output
+    assert client.get("/signin", headers=headers).status_code == 303
+    store.close()
+    # Without the option, the same header is ignored.
+    store = Store(database_url(database))
+    plain = create_app(store, public_url=PUBLIC).test_client()
+    assert plain.get("/plans", headers=headers).status_code == 303
+    store.close()
+
+
+def test_a_sign_in_lasts_a_clinic_day(app: Flask, database: str) -> None:
+    import sqlalchemy as sa
+
+    client = app.test_client()
+    sign_in(client)
+    assert client.get("/plans").status_code == 200
+    engine = sa.create_engine(database_url(database))
+    with engine.begin() as c:
+        c.execute(sa.text("UPDATE sessions SET created = :at"), {"at": "2020-01-01 00:00:00"})
+    engine.dispose()
+    assert client.get("/plans").status_code == 303
