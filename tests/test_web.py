@@ -359,14 +359,92 @@ def test_an_adjustment_is_refused_with_the_same_words_as_dosecal_adjust(app: Fla
         data={"csrf": token, "version": "1", "delay_cycle": "9", "delay_days": "7"},
     )
     assert answer.status_code == 422
-    shown = html.unescape(
-        re.search(r'<p class="error" id="form-error">(.*?)</p>', answer.text, re.DOTALL).group(1)
-    )
+    shown = error_beside(answer.text, "delay")  # the one part filled in: beside it, not atop the form
     assert shown and shown in cli.output
     bad = client.post(f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", "stop": "2027-13-01"})
     assert error_beside(bad.text, "stop") == "'2027-13-01' is not a date written YYYY-MM-DD (e.g. 2027-01-04)"
     nothing = client.post(f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1"})
     assert nothing.status_code == 422
+
+
+def described_changes(page: str) -> list[str]:
+    """The adjustments a preview page lists under "What will change"."""
+    changes = re.search(r'<h2 id="preview-heading">.*?<ul>(.*?)</ul>', page, re.DOTALL)
+    assert changes, page[:400]
+    return [html.unescape(x) for x in re.findall(r"<li>(.*?)</li>", changes.group(1))]
+
+
+def test_an_interruption_is_entered_in_fields_not_in_command_line_spelling(app: Flask, dosecal: Run) -> None:
+    """Cycle, day, time, length, unit and cause in their own fields make the CLI's --interrupt."""
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    page = client.get(f"/plans/{plan_id}/adjust").text
+    assert "CnDd" not in page and "cause=toxicity" not in page  # no command-line syntax for nurses
+    fields = {
+        "interrupt_cycle": "1",
+        "interrupt_day": "10",
+        "interrupt_at": "14:00",
+        "interrupt_length": "6",
+        "interrupt_unit": "h",
+        "interrupt_cause": "toxicity",
+    }
+    preview = client.post(f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", **fields})
+    assert preview.status_code == 200, preview.text
+    cli = dosecal("store", "adjust", plan_id, "--interrupt", "C1D10@14:00=6h:cause=toxicity", "--dry-run")
+    assert cli.exit_code == 0, cli.output
+    described = described_changes(preview.text)
+    assert described and all(line in cli.output for line in described)
+    stopped = "Infusion stopped on cycle 1, day 10 at 14:00 for 6 hours"
+    assert described == [f"{stopped}; restarted at the label's lower dose after a reaction"]
+    saved = client.post(
+        f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", "confirm": "1", **fields}
+    )
+    assert saved.status_code == 303
+    recorded = dosecal("store", "export", plan_id).output
+    assert (
+        'kind = "interrupt"\ncycle = 1\nday = 10\nhours = 6\nat = "14:00"\ncause = "toxicity"\n' in recorded
+    )
+
+
+def test_a_hold_or_interruption_with_a_word_for_a_number_is_shown_beside_its_fields(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(
+        client, token, schedule="inotuzumab", **{"choice.response": "cr", "choice.transplant": "no"}
+    )
+    hold = client.post(
+        f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", "hold_cycle": "two", "hold_day": "8"}
+    )
+    assert hold.status_code == 422
+    assert error_beside(hold.text, "hold") == (
+        "write the day (and the cycle, if any) as whole numbers, e.g. cycle 2, day 8"
+    )
+    held = client.post(
+        f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", "hold_cycle": "1", "hold_day": "8"}
+    )
+    assert held.status_code == 200, held.text
+    assert described_changes(held.text) == ["Dose held on cycle 1, day 8"]
+    nothing = client.post(
+        f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", "hold_cycle": "1", "hold_day": "3"}
+    )
+    assert nothing.status_code == 422  # found once the plan is expanded: shown beside the hold all the same
+    assert error_beside(nothing.text, "hold") == "no dose to hold on C1D3: there is no single dose that day"
+    page = client.get(f"/plans/{plan_id}/adjust").text
+    assert 'id="interrupt_cycle"' not in page  # inotuzumab is not an infusion to interrupt
+    blin = create(client, token)
+    bad = client.post(
+        f"/plans/{blin}/adjust",
+        data={
+            "csrf": token,
+            "version": "1",
+            "interrupt_cycle": "1",
+            "interrupt_day": "10",
+            "interrupt_length": "",
+        },
+    )
+    assert bad.status_code == 422
+    assert error_beside(bad.text, "interrupt").startswith("write the cycle, the day and the length")
 
 
 def test_the_feed_link_can_be_rotated_and_revoked_from_the_plan_page(app: Flask) -> None:

@@ -568,12 +568,39 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.adjust.hold", "Hold a dose"),
         N_(
             "web.adjust.hold_hint",
-            "C2D8 (cycle 2, day 8), or AGENT:C2D8 when several drugs are given that day.",
+            "The cycle and day as the printout labels them (C2D8: cycle 2, day 8). "
+            "For a daily drug, leave the cycle empty: the day is the plan's day.",
         ),
+        N_("web.adjust.every_drug", "Every drug given that day"),
+        N_("web.adjust.cycle", "Cycle"),
+        N_("web.adjust.day", "Day"),
         N_("web.adjust.interrupt", "Infusion interruption"),
         N_(
             "web.adjust.interrupt_hint",
-            "CnDd[@HH:MM]=LENGTH: C1D10=3 (3 days), C1D10@14:00=6h; add :cause=toxicity or :restart=DOSE.",
+            "The day of the cycle the infusion stopped, and for how long. "
+            "The dates after it move; premedication is planned again before a restart.",
+        ),
+        N_("web.adjust.interrupt_at", "Stopped at"),
+        N_("web.adjust.interrupt_at_hint", "HH:MM, if known"),
+        N_("web.adjust.interrupt_length", "For"),
+        N_("web.adjust.interrupt_unit", "Unit"),
+        N_("web.adjust.unit_days", "days"),
+        N_("web.adjust.unit_hours", "hours"),
+        N_("web.adjust.interrupt_cause", "Cause"),
+        N_("web.adjust.cause_other", "Not a toxicity, or not given"),
+        N_("web.adjust.cause_toxicity", "Toxicity: restart at the label's reduced dose"),
+        N_("web.adjust.interrupt_restart", "Restart dose"),
+        N_(
+            "web.adjust.interrupt_restart_hint",
+            "If the care team set it, e.g. 9 mcg/day, or 'same'; empty: shown as set by the care team.",
+        ),
+        N_(
+            "error.web.hold_numbers",
+            "write the day (and the cycle, if any) as whole numbers, e.g. cycle 2, day 8",
+        ),
+        N_(
+            "error.web.interrupt_numbers",
+            "write the cycle, the day and the length as whole numbers, e.g. cycle 1, day 10, 6 hours",
         ),
         N_("web.adjust.dose", "Dose change"),
         N_("web.adjust.dose_agent", "Drug"),

@@ -236,8 +236,16 @@ class Adjustment:
 
     delay_cycle: str = ""
     delay_days: str = ""
-    hold: str = ""
-    interrupt: str = ""
+    hold_agent: str = ""
+    hold_cycle: str = ""
+    hold_day: str = ""
+    interrupt_cycle: str = ""
+    interrupt_day: str = ""
+    interrupt_at: str = ""
+    interrupt_length: str = ""
+    interrupt_unit: str = "d"
+    interrupt_cause: str = ""
+    interrupt_restart: str = ""
     dose_agent: str = ""
     dose: str = ""
     dose_from: str = ""
@@ -255,8 +263,16 @@ class Adjustment:
         return cls(
             delay_cycle=get("delay_cycle"),
             delay_days=get("delay_days"),
-            hold=get("hold"),
-            interrupt=get("interrupt"),
+            hold_agent=get("hold_agent"),
+            hold_cycle=get("hold_cycle"),
+            hold_day=get("hold_day"),
+            interrupt_cycle=get("interrupt_cycle"),
+            interrupt_day=get("interrupt_day"),
+            interrupt_at=get("interrupt_at"),
+            interrupt_length=get("interrupt_length"),
+            interrupt_unit="h" if get("interrupt_unit") == "h" else "d",
+            interrupt_cause="toxicity" if get("interrupt_cause") == "toxicity" else "",
+            interrupt_restart=get("interrupt_restart"),
             dose_agent=get("dose_agent"),
             dose=get("dose"),
             dose_from=get("dose_from"),
@@ -269,14 +285,74 @@ class Adjustment:
             note=get("note"),
         )
 
+    def problems(self) -> dict[str, list[Value]]:
+        """What the hold and interruption fields lack before they can be written as options.
+
+        Their cycle, day and length are separate fields; a word where a number belongs would
+        otherwise reach the command line's parser inside a spelling the nurse never typed.
+        """
+        found: dict[str, list[Value]] = {}
+        hold_numbers = (self.hold_day, self.hold_cycle or "1")  # a daily drug's hold has no cycle
+        if (self.hold_cycle or self.hold_day) and not all(n.isdigit() for n in hold_numbers):
+            found["hold"] = [msg("error.web.hold_numbers")]
+        interrupt_numbers = (self.interrupt_cycle, self.interrupt_day, self.interrupt_length)
+        if self.interrupt_spec() is not None and not all(n.isdigit() for n in interrupt_numbers):
+            found["interrupt"] = [msg("error.web.interrupt_numbers")]
+        return found
+
+    def groups(self) -> list[str]:
+        """The parts of the form filled in (delay, hold, interrupt, dose, stop, choices), in order."""
+        filled = {
+            "delay": bool(self.delay_cycle or self.delay_days),
+            "hold": self.hold_spec() is not None,
+            "interrupt": self.interrupt_spec() is not None,
+            "dose": bool(self.dose or self.dose_from),
+            "stop": bool(self.stop),
+            "choices": bool(self.choices),
+        }
+        return [name for name, given in filled.items() if given]
+
+    def placed(self, errors: dict[str, list[Value]]) -> dict[str, list[Value]]:
+        """``errors``, with those about the plan as a whole beside the one part filled in, if one was.
+
+        A refusal found once the plan is expanded ("no dose to hold on C1D50") names no option;
+        when the nurse changed one thing, it belongs beside that thing.
+        """
+        groups = self.groups()
+        if FORM not in errors or len(groups) != 1:
+            return errors
+        moved = {k: list(v) for k, v in errors.items() if k != FORM}
+        moved.setdefault(groups[0], []).extend(errors[FORM])
+        return moved
+
+    def hold_spec(self) -> str | None:
+        """The hold in ``dosecal adjust --hold`` spelling: ``[AGENT:][Cn]Dd``."""
+        if not (self.hold_cycle or self.hold_day):
+            return None
+        agent = f"{self.hold_agent}:" if self.hold_agent else ""
+        cycle = f"C{self.hold_cycle}" if self.hold_cycle else ""
+        return f"{agent}{cycle}D{self.hold_day}"
+
+    def interrupt_spec(self) -> str | None:
+        """The interruption in ``--interrupt`` spelling: ``CnDd[@HH:MM]=N(d|h)[:cause=toxicity][:restart=DOSE]``."""
+        if not (self.interrupt_cycle or self.interrupt_day or self.interrupt_length or self.interrupt_at):
+            return None
+        at = f"@{self.interrupt_at}" if self.interrupt_at else ""
+        spec = (
+            f"C{self.interrupt_cycle}D{self.interrupt_day}{at}={self.interrupt_length}{self.interrupt_unit}"
+        )
+        spec += ":cause=toxicity" if self.interrupt_cause else ""
+        return spec + (f":restart={self.interrupt_restart}" if self.interrupt_restart else "")
+
     def overrides(self) -> Overrides:
         """The adjustment as ``dosecal store adjust`` options."""
         delays = (f"{self.delay_cycle}={self.delay_days}",) if self.delay_cycle or self.delay_days else ()
         doses = (f"{self.dose_agent}={self.dose}@{self.dose_from}",) if self.dose or self.dose_from else ()
+        hold, interrupt = self.hold_spec(), self.interrupt_spec()
         return Overrides(
             delays=delays,
-            holds=(self.hold,) if self.hold else (),
-            interrupts=(self.interrupt,) if self.interrupt else (),
+            holds=(hold,) if hold else (),
+            interrupts=(interrupt,) if interrupt else (),
             dose_changes=doses,
             stop=self.stop or None,
             choices=tuple(f"{k}={v}" for k, v in self.choices.items()),
@@ -288,8 +364,16 @@ class Adjustment:
         out = {
             "delay_cycle": self.delay_cycle,
             "delay_days": self.delay_days,
-            "hold": self.hold,
-            "interrupt": self.interrupt,
+            "hold_agent": self.hold_agent,
+            "hold_cycle": self.hold_cycle,
+            "hold_day": self.hold_day,
+            "interrupt_cycle": self.interrupt_cycle,
+            "interrupt_day": self.interrupt_day,
+            "interrupt_at": self.interrupt_at,
+            "interrupt_length": self.interrupt_length,
+            "interrupt_unit": self.interrupt_unit if self.interrupt_spec() else "",
+            "interrupt_cause": self.interrupt_cause,
+            "interrupt_restart": self.interrupt_restart,
             "dose_agent": self.dose_agent,
             "dose": self.dose,
             "dose_from": self.dose_from,

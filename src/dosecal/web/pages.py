@@ -37,7 +37,7 @@ from dosecal.feedurl import links
 from dosecal.overrides import computer_zone
 from dosecal.plan import CONTACTS
 from dosecal.render import RenderOptions, render
-from dosecal.schedule import Schedule
+from dosecal.schedule import Infusion, Schedule
 from dosecal.store import Store, StoredPlan, calendar_of, course_of, diff
 from dosecal.web import forms
 from dosecal.web.security import PLAN_CSP, accounts, local_path, sign_in, sign_out, signed_in
@@ -397,24 +397,26 @@ def adjust(plan_id: str) -> Any:
             seen = int(request.form.get("version", p.version))
         except ValueError:
             seen = p.version
-        try:
-            _, change = store().adjust(
-                plan_id, fields.overrides(), who=g.user, expect_version=seen, dry_run=not confirm
-            )
-        except ConflictError as exc:
-            conflict = exc.args[0] if exc.args else str(exc)
-            p = store().get(plan_id)
-            course = p.course()
-        except InputFileError as exc:
-            errors = forms.errors_of(exc)
-        else:
-            if confirm:
-                return redirect(url_for("pages.plan_page", plan_id=plan_id), code=303)
-            after = course_of(p.id, change.text, p.definition)
-            preview = {
-                "changes": [a.describe(change.schedule) for a in change.adjustments],
-                "moves": [m.describe() for m in diff(course, after)],
-            }
+        errors = fields.problems()  # fields that cannot even be written as options
+        if not errors:
+            try:
+                _, change = store().adjust(
+                    plan_id, fields.overrides(), who=g.user, expect_version=seen, dry_run=not confirm
+                )
+            except ConflictError as exc:
+                conflict = exc.args[0] if exc.args else str(exc)
+                p = store().get(plan_id)
+                course = p.course()
+            except InputFileError as exc:
+                errors = fields.placed(forms.errors_of(exc))
+            else:
+                if confirm:
+                    return redirect(url_for("pages.plan_page", plan_id=plan_id), code=303)
+                after = course_of(p.id, change.text, p.definition)
+                preview = {
+                    "changes": [a.describe(change.schedule) for a in change.adjustments],
+                    "moves": [m.describe() for m in diff(course, after)],
+                }
     agents = [(a.id, g.lang.content(a.name)) for a in course.schedule.agents.values()]
     return render_template(
         "adjust.html",
@@ -425,6 +427,7 @@ def adjust(plan_id: str) -> Any:
         preview=preview,
         conflict=conflict,
         agents=agents,
+        infusion=any(isinstance(r, Infusion) for phase in course.schedule.phases for r in phase.rules),
         choices=list(course.schedule.choices.values()),
         current=course.choices,
     ), (422 if errors else 409 if conflict else 200)
