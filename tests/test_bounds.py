@@ -84,6 +84,21 @@ OPTION_CASES = [
     (["dasatinib", "--start", "2027-01-04", "--tz", "Europe/" + "x" * 300], "--tz", "not an IANA zone"),
     (["blinatumomab-rr", *BASE, "--cycles", "99999999999"], "--cycles", "at most 100"),
     (["ponatinib", *BASE, "--change-dose", "ponatinib=15 mg@0001-01-01"], "--change-dose", "outside"),
+    # Body measures no person has, or in the wrong unit (the QA of the clinic pages, 2026-12-01)
+    (["blinatumomab-rr", *BASE, "--weight", "30", "--height", "1.30"], "--height", "1.3 looks like metres"),
+    (["blinatumomab-rr", *BASE, "--weight", "0.5"], "--weight", "give 1 to 400 kg"),
+    (["blinatumomab-rr", *BASE, "--weight", "999"], "--weight", "give 1 to 400 kg"),
+    (["blinatumomab-rr", *BASE, "--weight", "1e-300"], "--weight", "positive number of kg"),
+    (["blinatumomab-rr", *BASE, "--weight", "30", "--height", "400"], "--height", "give 30 to 275 cm"),
+    # Zones that are not places: no summer time where the patient lives
+    (["dasatinib", "--start", "2027-01-04", "--tz", "EST"], "--tz", "did you mean 'America/Toronto'"),
+    (["dasatinib", "--start", "2027-01-04", "--tz", "Etc/GMT+5"], "--tz", "not a place's time zone"),
+    (["dasatinib", "--start", "2027-01-04", "--tz", "GMT"], "--tz", "did you mean 'Europe/London'"),
+    (["dasatinib", "--start", "2027-01-04", "--tz", "right/America/Toronto"], "--tz", "not a place's"),
+    (["dasatinib", "--start", "2027-01-04", "--tz", "Factory"], "--tz", "not a place's time zone"),
+    # A dose that is not an amount would reach the calendar as written
+    (["ponatinib", *BASE, "--change-dose", "ponatinib=abc@2027-02-01"], "--change-dose", "not 'abc'"),
+    (["ponatinib", *BASE, "--change-dose", "ponatinib=<b>x</b>@2027-02-01"], "--change-dose", "an amount"),
     # Contradictions (class 4)
     (["dasatinib", *BASE, "--stop", "2026-01-04"], "adjustments[1]", "before day 1"),
     (["ponatinib", *BASE, "--change-dose", "ponatinib=15 mg@2026-12-01"], "adjustments[1]", "before day 1"),
@@ -145,6 +160,14 @@ PLAN_CASES = [
         "at most 100",
     ),
     ("too large", PLAN + "# " + "x" * (limits.MAX_FILE_BYTES + 10) + "\n", "KiB"),
+    ("zone EST", PLAN.replace("Europe/Paris", "EST"), "timezone"),
+    ("height in metres", PLAN + "weight_kg = 30\nheight_cm = 1.3\n", "height_cm"),
+    ("weight 0.5", PLAN + "weight_kg = 0.5\n", "weight_kg"),
+    (
+        "dose not an amount",
+        PLAN + '[[adjustments]]\nkind = "dose"\nagent = "dasatinib"\nfrom = 2027-02-01\ndose = "abc"\n',
+        "adjustments[1].dose",
+    ),
 ]
 
 

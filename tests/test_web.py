@@ -261,6 +261,20 @@ def test_a_wrong_date_is_shown_beside_its_field_in_the_command_lines_words(
     assert 'value="2027-02-30"' in answer.text
 
 
+def test_an_empty_or_placeless_zone_is_refused_beside_its_field_never_the_servers(app: Flask) -> None:
+    """Left empty, the zone was the server's (UTC): every dose 5 hours off on a Montréal phone."""
+    client = app.test_client()
+    token = sign_in(client)
+    data = {"csrf": token, "schedule": "dasatinib", "start": "2027-01-04", "lang": "en"}
+    empty = client.post("/plans/new?schedule=dasatinib", data={**data, "tz": ""})
+    assert empty.status_code == 422
+    assert error_beside(empty.text, "tz") == "no time zone: give one with --tz or 'timezone' in the plan file"
+    est = client.post("/plans/new?schedule=dasatinib", data={**data, "tz": "EST"})
+    assert est.status_code == 422
+    assert "(did you mean 'America/Toronto'?)" in error_beside(est.text, "tz")
+    assert "/plans/" not in est.headers.get("Location", "")
+
+
 def test_a_missing_choice_is_shown_beside_the_choices(app: Flask) -> None:
     client = app.test_client()
     token = sign_in(client)

@@ -323,9 +323,22 @@ def interruption(
         )
     if cause is not None and restart is not None:
         raise ValueError(msg("error.adjustments.give_restart_dose_or"))
-    if restart is not None and restart != SAME_DOSE and not re.match(r"^\d+(\.\d+)?(\s*\S.*)?$", restart):
+    if restart is not None and restart != SAME_DOSE and not DOSE.match(restart.strip()):
         raise ValueError(msg("error.adjustments.restart_must_dose_such", restart=repr(restart)))
     return Interruption(cycle, day, days=days, hours=hours, at=at, restart=restart, cause=cause, note=note)
+
+
+#: A dose as a care team writes it: an amount, then perhaps its unit ("15", "15 mg",
+#: "0.8 mg/m2", "9 mcg/day"). It reaches the patient's calendar and printout as written, so
+#: nothing else (words, markup) is taken for one.
+DOSE = re.compile(r"^\d{1,5}(?:\.\d{1,3})?(?:\s*[A-Za-zµμ][A-Za-z0-9µμ²/]{0,15})?$")
+
+
+def check_dose(dose: object) -> str:
+    """``dose`` if it is text that reads as an amount with perhaps its unit, else ValueError."""
+    if not isinstance(dose, str) or not DOSE.match(dose.strip()):
+        raise ValueError(msg("error.adjustments.dose_must_amount", dose=repr(dose)))
+    return dose.strip()
 
 
 def parse_dose_change(spec: str) -> DoseChange:
@@ -338,7 +351,7 @@ def parse_dose_change(spec: str) -> DoseChange:
         start = date.fromisoformat(when.strip())
     except ValueError:
         raise ValueError(msg("error.adjustments.spec_when_date_yyyy", spec=spec, when=when)) from None
-    return DoseChange(agent=agent.strip(), start=limits.check_date(start), dose=dose.strip())
+    return DoseChange(agent=agent.strip(), start=limits.check_date(start), dose=check_dose(dose))
 
 
 def _bounded(digits: str, maximum: int, spec: str) -> int:

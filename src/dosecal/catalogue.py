@@ -779,6 +779,12 @@ CATALOGUE: dict[str, str] = dict(
             "'{name}' is not an IANA time zone such as America/Toronto{hint}",
         ),
         N_(
+            "error.plan.zone_not_a_place",
+            "'{name}' is not a place's time zone: a fixed offset or an abbreviation follows no summer "
+            "time; give the patient's zone as Area/City{hint}",
+        ),
+        N_("error.plan.zone_example", ", such as America/Toronto"),
+        N_(
             "error.plan.plan_for_value_words",
             "a plan for '{value}' ({words}) needs the weight: doses, premedication and bags depend on it; give --weight KG (and --height CM for doses per m²)",
         ),
@@ -834,6 +840,14 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.planfile.delay_gives_either_days", "a delay gives either 'days' or 'to' (a date)"),
         N_("error.planfile.must_positive_number_unit", "must be a positive number of {unit}, not {describe}"),
         N_("error.planfile.must_positive_number_unit2", "must be a positive number of {unit}, not {value}"),
+        N_(
+            "error.limits.measure_out_of_range",
+            "{value} {unit} is not a body measure dosecal accepts: give {least} to {most} {unit}",
+        ),
+        N_(
+            "error.limits.height_in_metres",
+            "{value} looks like metres: give the height in centimetres ({cm})",
+        ),
         N_("error.planfile.must_string_or_number", "must be a string or a number, not {describe}"),
         N_("error.planfile.must_one_join_kind", "must be one of {join}, not {kind}"),
         N_(
@@ -884,6 +898,10 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.adjustments.interruption_lasts_at_least", "an interruption lasts at least 1 hour"),
         N_("error.adjustments.cause_must_one_join", "cause must be one of {join}, not {cause}"),
         N_("error.adjustments.give_restart_dose_or", "give the restart dose or the cause, not both"),
+        N_(
+            "error.adjustments.dose_must_amount",
+            "the dose must be an amount, perhaps with its unit, such as 15, '15 mg' or '0.8 mg/m2', not {dose}",
+        ),
         N_(
             "error.adjustments.restart_must_dose_such",
             "restart must be a dose such as 9 or '9 mcg/day', or 'same', not {restart}",

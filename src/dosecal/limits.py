@@ -58,6 +58,12 @@ MAX_FILE_BYTES = 1024 * 1024
 #: The longest time zone name (the longest IANA name has 32 characters).
 MAX_ZONE_NAME = 64
 
+#: Body measures accepted, by unit: wider than any patient's, narrow enough that a unit
+#: mistaken is refused (a height in metres, 1.30, made body-surface doses ten times too low;
+#: a weight in grams or a typo such as 0.5). They are not clinical numbers: no dose depends on
+#: them, they only refuse what no person measures.
+MEASURES = {"kg": (1.0, 400.0), "cm": (30.0, 275.0)}
+
 
 def check_date(value: date) -> date:
     """``value`` if it is within the accepted range.
@@ -86,6 +92,23 @@ def check_number(value: int, maximum: int) -> int:
     if value > maximum:
         raise ValueError(msg("error.limits.number_too_large", value=value, maximum=maximum))
     return value
+
+
+def check_measure(value: float, unit: str) -> float:
+    """``value`` if it is a body measure in ``unit`` (kg or cm) that a person can have.
+
+    Raises:
+        ValueError: saying the range, or that a height looks like metres.
+    """
+    least, most = MEASURES[unit]
+    if least <= value <= most:
+        return value
+    shown = f"{value:g}"
+    if unit == "cm" and 0.3 <= value <= 2.75:
+        raise ValueError(msg("error.limits.height_in_metres", value=shown, cm=f"{value * 100:g}"))
+    raise ValueError(
+        msg("error.limits.measure_out_of_range", value=shown, unit=unit, least=f"{least:g}", most=f"{most:g}")
+    )
 
 
 def read_capped(path: Path) -> bytes:

@@ -194,7 +194,7 @@ def apply(plan: Plan, given: Overrides) -> Plan:
         try:
             plan = dataclasses.replace(plan, timezone=check_zone(given.tz))
         except ValueError as exc:
-            raise bad("--tz", str(exc)) from None
+            raise bad("--tz", reason(exc)) from None
     if given.times:
         parsed = {}
         for agent, value in pairs("--time", given.times).items():
@@ -222,7 +222,7 @@ def apply(plan: Plan, given: Overrides) -> Plan:
         try:
             languages(given.lang)
         except ValueError as exc:
-            raise bad("--lang", str(exc)) from None
+            raise bad("--lang", reason(exc)) from None
         plan = dataclasses.replace(plan, language=given.lang)
     if given.reminder is not None:
         if not 0 <= given.reminder <= limits.MAX_REMINDER_MINUTES:
@@ -239,12 +239,12 @@ def apply(plan: Plan, given: Overrides) -> Plan:
         if given.weight is not None:
             plan = dataclasses.replace(plan, weight_kg=planfile.parse_measure(given.weight, "kg"))
     except ValueError as exc:
-        raise bad("--weight", str(exc)) from None
+        raise bad("--weight", reason(exc)) from None
     try:
         if given.height is not None:
             plan = dataclasses.replace(plan, height_cm=planfile.parse_measure(given.height, "cm"))
     except ValueError as exc:
-        raise bad("--height", str(exc)) from None
+        raise bad("--height", reason(exc)) from None
     extra = given.adjustments()
     if extra:
         plan = dataclasses.replace(plan, adjustments=(*plan.adjustments, *extra))

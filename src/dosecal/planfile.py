@@ -6,6 +6,7 @@ for byte; ``dosecal adjust`` appends each change as an ``[[adjustments]]`` table
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
@@ -19,6 +20,7 @@ from dosecal.adjustments import (
     Hold,
     Interruption,
     Stop,
+    check_dose,
     interruption,
     parse_hold,
 )
@@ -170,7 +172,7 @@ def _adjustment(t: Table) -> Adjustment | None:
     elif kind == "dose":
         agent = t.get_str("agent")
         start = t.get_date("from")
-        dose = t.get_str("dose")
+        dose = t.convert("dose", check_dose)
         if agent and start and dose:
             made = DoseChange(agent=agent, start=start, dose=dose, note=note)
     elif kind == "stop":
@@ -278,21 +280,25 @@ def _language(value: object) -> str:
 
 
 def _positive(unit: str) -> Callable[[object], float]:
+    """A body measure in a plan file: a number within :data:`dosecal.limits.MEASURES`."""
+
     def parse(value: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1000:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise ValueError(
                 msg("error.planfile.must_positive_number_unit", unit=unit, describe=describe(value))
             )
-        return float(value)
+        return limits.check_measure(float(value), unit)
 
     return parse
 
 
+#: A measure as people write it: digits, perhaps a decimal point (no exponent, no "inf").
+_DECIMAL = re.compile(r"^\d{1,4}(?:\.\d{1,3})?$")
+
+
 def parse_measure(value: str, unit: str) -> float:
-    """A body measure given on the command line ("62.5"), in ``unit``."""
-    try:
-        return _positive(unit)(float(value.strip().removesuffix(unit).strip()))
-    except ValueError:
-        raise ValueError(
-            msg("error.planfile.must_positive_number_unit2", unit=unit, value=repr(value))
-        ) from None
+    """A body measure given on the command line ("62.5", "62.5 kg"), in ``unit``."""
+    text = value.strip().removesuffix(unit).strip()
+    if not _DECIMAL.match(text) or not float(text) > 0:
+        raise ValueError(msg("error.planfile.must_positive_number_unit2", unit=unit, value=repr(value)))
+    return _positive(unit)(float(text))

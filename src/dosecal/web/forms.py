@@ -175,6 +175,8 @@ class NewPlan:
             "lang": Overrides(lang=given.lang),
             "cycles": Overrides(cycles=given.cycles),
         }
+        if not self.tz:  # never the server's own zone: the patient's is asked for
+            errors["tz"] = [msg("error.plan.no_time_zone_give")]
         if self.cycles and not self.cycles.isdigit():
             errors["cycles"] = [msg("error.web.cycles_number", value=self.cycles)]
         for name, one in alone.items():
