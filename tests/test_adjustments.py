@@ -57,7 +57,7 @@ def test_delay_to_a_date_before_the_cycle_is_due_is_refused() -> None:
 
 
 def test_delay_of_a_cycle_that_is_not_planned_is_refused() -> None:
-    with pytest.raises(PlanError, match=r"cycle 4 is not in the plan, which has 3 cycle\(s\)"):
+    with pytest.raises(PlanError, match=r"cycle 4 is not in the plan, which has 3 cycles"):
         blin(Delay(cycle=4, days=3))
 
 

@@ -99,6 +99,28 @@ OPTION_CASES = [
     # A dose that is not an amount would reach the calendar as written
     (["ponatinib", *BASE, "--change-dose", "ponatinib=abc@2027-02-01"], "--change-dose", "not 'abc'"),
     (["ponatinib", *BASE, "--change-dose", "ponatinib=<b>x</b>@2027-02-01"], "--change-dose", "an amount"),
+    # Holds and delays that cannot be: the reason says what to do instead
+    (
+        ["dasatinib", *BASE, "--hold", "C1D5"],
+        "adjustments[1]",
+        "without cycles: give the plan's day alone (D5)",
+    ),
+    (
+        ["blinatumomab-rr", *BASE, "--hold", "C1D5"],
+        "adjustments[1]",
+        "record an infusion interruption instead",
+    ),
+    (["blinatumomab-rr", *BASE, "--hold", "C1D35"], "adjustments[1]", "it is a treatment-free day"),
+    (
+        ["dasatinib", *BASE, "--delay", "1=7"],
+        "adjustments[1]",
+        "this plan has no cycles: its doses are daily",
+    ),
+    (
+        ["nilotinib", *BASE, "--time", "nilotinib=10:00"],
+        "times.nilotinib",
+        "given several times a day: give 2 times",
+    ),
     # Contradictions (class 4)
     (["dasatinib", *BASE, "--stop", "2026-01-04"], "adjustments[1]", "before day 1"),
     (["ponatinib", *BASE, "--change-dose", "ponatinib=15 mg@2026-12-01"], "adjustments[1]", "before day 1"),

@@ -97,7 +97,7 @@ def test_adjust_records_the_change_and_regenerating_is_deterministic(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--delay", "7=3"], "cycle 7 is not in the plan, which has 3 cycle(s)"),
+        (["--delay", "7=3"], "cycle 7 is not in the plan, which has 3 cycles"),
         (["--hold", "C1D18"], "no dose to hold on C1D18: it is a treatment-free day"),
         (
             ["--delay", "2=2027-01-20"],

@@ -43,6 +43,16 @@ PLURALS: dict[str, tuple[str, str]] = dict(
         ),
         NP_("changes.cancelled", "{count} cancelled or held", "{count} cancelled or held"),
         NP_("web.adjust.moves", "{count} event differs", "{count} events differ"),
+        NP_(
+            "error.plan.name_scheduled_len_time",
+            "{name} is given once a day: give {count} time, e.g. {agent}={want}",
+            "{name} is given several times a day: give {count} times, e.g. {agent}={want}",
+        ),
+        NP_(
+            "error.cycles.cycle_cycle_in_plan",
+            "cycle {cycle} is not in the plan, which has {count} cycle",
+            "cycle {cycle} is not in the plan, which has {count} cycles",
+        ),
     )
 )
 
@@ -823,10 +833,6 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.plan.agent_given_at_time", "'{agent}' is given at the time of another agent, not its own"),
         N_("error.plan.must_one_join_value", "must be one of {join}, not {value}"),
         N_("error.plan.id_has_at_most", "{id} has at most {total_cycles} cycles, not {cycles}"),
-        N_(
-            "error.plan.name_scheduled_len_time",
-            "{name} is scheduled {len} time(s) a day; give {len2} time(s), e.g. {agent}={want}",
-        ),
         N_("error.planfile.lists_same_time_twice", "lists the same time twice"),
         N_(
             "error.planfile.interruption_gives_its_length",
@@ -921,13 +927,26 @@ CATALOGUE: dict[str, str] = dict(
             "'{spec}': after the length write :restart=DOSE or :cause=toxicity, not ':{option}'",
         ),
         N_("error.adjustments.spec_when_date_yyyy", "'{spec}': '{when}' is not a date YYYY-MM-DD"),
-        N_("error.cycles.cycle_cycle_in_plan", "cycle {cycle} is not in the plan, which has {len} cycle(s)"),
+        N_(
+            "error.cycles.plan_has_no_cycles",
+            "this plan has no cycles: its doses are daily (to start later, give another day 1)",
+        ),
         N_("error.cycles.cycle_n_already_has", "cycle {n} already has an interruption; record one per cycle"),
         N_("error.cycles.c_n_d_day", "C{n}D{day} is not a day of the {length}-day cycle"),
         N_("error.cycles.no_infusion_runs_on", "no infusion runs on C{n}D{day} to interrupt"),
         N_(
             "error.cycles.cycle_n_cannot_start",
             "cycle {n} cannot start on {to}: it is due on {first} at the earliest",
+        ),
+        N_("error.history.reason_rest", "it is a treatment-free day"),
+        N_("error.history.reason_no_dose", "there is no single dose that day"),
+        N_(
+            "error.history.reason_no_cycles",
+            "this plan's doses are daily, without cycles: give the plan's day alone (D{day})",
+        ),
+        N_(
+            "error.history.reason_infusion",
+            "an infusion runs that day: record an infusion interruption instead",
         ),
         N_("error.history.no_dose_hold_on", "no dose to hold on {spec}: {reason}"),
         N_(

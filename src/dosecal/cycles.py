@@ -157,7 +157,9 @@ def plan_slots(
     numbered = numbered[:planned]
     for i, a in enumerate(adjustments, 1):
         if isinstance(a, Delay | Interruption) and not 1 <= a.cycle <= len(numbered):
-            raise refuse(plan, i, msg("error.cycles.cycle_cycle_in_plan", cycle=a.cycle, len=len(numbered)))
+            if not numbered:
+                raise refuse(plan, i, msg("error.cycles.plan_has_no_cycles"))
+            raise refuse(plan, i, msg("error.cycles.cycle_cycle_in_plan", cycle=a.cycle, count=len(numbered)))
     times = agent_times(schedule, plan)
     out: list[CycleSlot] = []
     first = plan.start + timedelta(days=schedule.cycles_start_day - 1)

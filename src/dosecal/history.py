@@ -37,11 +37,21 @@ def hold(plan: Plan, index: int, hold: Hold, found: list[Occurrence]) -> None:
         and hold.agent in (None, o.agent)
     ]
     if not doses:
-        rest = any(
-            o.kind is Kind.REST and o.cycle == hold.cycle and o.day <= hold.day < o.day + len(o.dates)
-            for o in found
-        )
-        reason = "it is a treatment-free day" if rest else "there is no single dose that day"
+
+        def spans(kind: Kind) -> bool:
+            return any(
+                o.kind is kind and o.cycle == hold.cycle and o.day <= hold.day < o.day + len(o.dates)
+                for o in found
+            )
+
+        if hold.cycle is not None and all(o.cycle is None for o in found):
+            reason = msg("error.history.reason_no_cycles", day=hold.day)
+        elif spans(Kind.REST):
+            reason = msg("error.history.reason_rest")
+        elif spans(Kind.INFUSION):
+            reason = msg("error.history.reason_infusion")
+        else:
+            reason = msg("error.history.reason_no_dose")
         raise refuse(plan, index, msg("error.history.no_dose_hold_on", spec=hold.spec, reason=reason))
     agents = {found[k].agent for k in doses}
     if len(agents) > 1:

@@ -398,8 +398,7 @@ def check(schedule: Schedule, plan: Plan) -> None:
                 msg(
                     "error.plan.name_scheduled_len_time",
                     name=known.name,
-                    len=len(known.times),
-                    len2=len(known.times),
+                    count=len(known.times),
                     agent=agent,
                     want=want,
                 ),
