@@ -98,6 +98,9 @@ def feed(name: str) -> Response:
         "Last-Modified": rendered.last_modified,
         "Cache-Control": "private, no-cache",
     }
+    # If-Modified-Since alone is not honoured: Last-Modified is the plan's last change, but a
+    # newer dosecal may render the same version differently (a fixed mistake), and a phone
+    # must get that. The ETag is of the bytes themselves.
     matches = _etags(request.headers.get("If-None-Match", ""))
     if rendered.etag in matches or "*" in matches:
         return Response(status=304, headers=headers)
