@@ -407,3 +407,17 @@ def test_a_bilingual_pdf_lists_the_same_key_dates_in_both_languages(tmp_path: Pa
     ):
         assert (fr_words in french) == (en_words in english), (fr_words, en_words)
     assert "Légende" in french and "Legend" in english
+
+
+@pytest.mark.chromium
+@pytest.mark.poppler
+def test_chromium_prints_a_bilingual_page_1_whole_in_each_language(tmp_path: Path) -> None:
+    """The HTML's shared count fits both: each language's page 1 ends with its whole legend."""
+    from test_print import chromium_pdf, pages_text
+
+    fr, en = languages("fr+en")
+    path = tmp_path / "both.html"
+    path.write_text(to_html(_child_blinatumomab_interrupted(), lang=fr, also=en), encoding="utf-8")
+    french, english = (" ".join(text.split()) for text in pages_text(chromium_pdf(path, tmp_path))[:2])
+    assert "Dates importantes" in french and "* Heure par défaut" in french
+    assert "Key dates" in english and "* Default time, not from the label" in english
