@@ -342,3 +342,82 @@ def test_a_bilingual_pdf_numbers_its_pages_in_both_languages(tmp_path: Path) -> 
         assert f"Page {n} sur {len(pages)} / Page {n} of {len(pages)}" in text
         assert "Blinatumomab pour la LLA-B en rechute ou réfractaire / Blinatumomab for relapsed" in text
     assert "Appelez votre équipe" in pages[0] and "When to call" in pages[1]  # page 1 in each language
+
+
+def _child_blinatumomab_interrupted() -> Any:
+    """The QA plan: a child on blinatumomab-rr whose infusion stopped for 6 hours on C1D10."""
+    from dosecal.adjustments import parse_interruption
+
+    p = plan(
+        "2027-01-04",
+        weight_kg=20,
+        height_cm=110,
+        choices={"patient": "child"},
+        adjustments=(parse_interruption("C1D10@14:00=6h"),),
+    )
+    return expand(builtin("blinatumomab-rr"), p)
+
+
+def _key_date_labels(section: str) -> list[tuple[str, str]]:
+    """The (label, time) of each key date listed in an HTML key dates section, C1J1 read as C1D1."""
+    rows = re.findall(r'<td class="lab">([^<]*)</td><td>([^<]*)</td>', section)
+    return [(lab.replace("J", "D"), re.sub(r"\D", "", when)) for lab, when in rows]
+
+
+def test_a_bilingual_printout_lists_the_same_key_dates_in_both_languages() -> None:
+    """Page 1 in French and in English: the same key dates, as many as fit in both (QA)."""
+    fr, en = languages("fr+en")
+    course = _child_blinatumomab_interrupted()
+    for first, second in ((fr, en), (en, fr)):
+        html = to_html(course, lang=first, also=second)
+        french, english = re.findall(r'<section class="keydates">.*?</section>', html)[
+            :: 1 if first is fr else -1
+        ]
+        assert _key_date_labels(french) == _key_date_labels(english)
+        shown = len(_key_date_labels(french))
+        assert shown >= 1
+        more = re.search(r"… et (\d+) autres", french)
+        assert more is not None and f"… and {more.group(1)} more key dates" in english
+        # No more than either language holds alone.
+        for lang in (fr, en):
+            alone = re.search(r'<section class="keydates">.*?</section>', to_html(course, lang=lang))
+            assert alone is not None and shown <= len(_key_date_labels(alone.group(0)))
+
+
+@pytest.mark.weasyprint
+@pytest.mark.poppler
+def test_a_bilingual_pdf_lists_the_same_key_dates_in_both_languages(tmp_path: Path) -> None:
+    """The day-1 dose and the interruption reach the French page 1 when they reach the English."""
+    from dosecal.render.pdf import to_pdf
+    from test_print import pages_text
+
+    fr, en = languages("fr+en")
+    pdf = tmp_path / "both.pdf"
+    pdf.write_bytes(to_pdf(_child_blinatumomab_interrupted(), lang=fr, also=en))
+    french, english = (" ".join(text.split()) for text in pages_text(pdf)[:2])
+    assert "Dates importantes" in french and "Key dates" in english
+    more = re.search(r"… et (\d+) autres dates importantes", french)
+    assert more is not None and f"… and {more.group(1)} more key dates" in english
+    for fr_words, en_words in (
+        ("lun. 4 janv. 2027 C1J1 10 h Début du cycle 1", "Mon 4 Jan 2027 C1D1 10:00 Cycle 1 starts"),
+        (
+            "mer. 13 janv. 2027 C1J10 14 h La perfusion est arrêtée",
+            "Wed 13 Jan 2027 C1D10 14:00 The infusion is stopped",
+        ),
+    ):
+        assert (fr_words in french) == (en_words in english), (fr_words, en_words)
+    assert "Légende" in french and "Legend" in english
+
+
+@pytest.mark.chromium
+@pytest.mark.poppler
+def test_chromium_prints_a_bilingual_page_1_whole_in_each_language(tmp_path: Path) -> None:
+    """The HTML's shared count fits both: each language's page 1 ends with its whole legend."""
+    from test_print import chromium_pdf, pages_text
+
+    fr, en = languages("fr+en")
+    path = tmp_path / "both.html"
+    path.write_text(to_html(_child_blinatumomab_interrupted(), lang=fr, also=en), encoding="utf-8")
+    french, english = (" ".join(text.split()) for text in pages_text(chromium_pdf(path, tmp_path))[:2])
+    assert "Dates importantes" in french and "* Heure par défaut" in french
+    assert "Key dates" in english and "* Default time, not from the label" in english

@@ -14,6 +14,7 @@ import html
 import logging
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -295,6 +296,93 @@ def test_the_new_plan_form_has_the_clinics_defaults(app: Flask) -> None:
     assert "Nilotinib" in page  # the schedule's text beside the form
     picker = client.get("/plans/new").text
     assert 'href="/plans/new?schedule=blinatumomab-rr"' in picker
+
+
+def field_ids(page: str) -> set[str]:
+    """The ids of a page's input fields."""
+    return set(re.findall(r'<input [^>]*id="([^"]+)"', page))
+
+
+def test_the_form_asks_cycles_only_of_a_schedule_with_cycles_and_until_of_a_daily_drug(app: Flask) -> None:
+    """A daily drug has no cycles (any value was refused) but a last day to plan (--until)."""
+    from dosecal.plan import DEFAULT_HORIZON_DAYS
+
+    client = app.test_client()
+    sign_in(client)
+    for schedule, cycles, until in (
+        ("dasatinib", False, True),
+        ("imatinib", False, True),
+        ("inotuzumab", True, False),
+        ("blinatumomab-rr", True, False),
+        ("dasatinib-blinatumomab", True, True),
+    ):
+        page = client.get(f"/plans/new?schedule={schedule}").text
+        assert ("cycles" in field_ids(page), "until" in field_ids(page)) == (cycles, until), schedule
+        assert ("Cycles to plan" in page, "Plan through" in page) == (cycles, until), schedule
+    # The hint gives what dosecal generate plans without --until.
+    daily = client.get("/plans/new?schedule=dasatinib").text
+    assert f"Leave empty for {DEFAULT_HORIZON_DAYS} days from the start date." in daily
+    both = client.get("/plans/new?schedule=dasatinib-blinatumomab").text
+    assert "Leave empty to plan to the end of the last cycle." in both
+    cli = CliRunner().invoke(main, ["generate", "dasatinib", "--start", "2027-01-04", "--tz", "UTC"])
+    assert cli.exit_code == 0 and "Planned through Sat 3 Apr 2027" in cli.output  # 90 days
+    client.get("/lang/fr")
+    french = client.get("/plans/new?schedule=dasatinib").text
+    assert "Planifier jusqu&#39;au" in french or "Planifier jusqu'au" in french
+    assert f"Laissez vide pour {DEFAULT_HORIZON_DAYS} jours" in french
+
+
+def test_a_daily_drug_planned_through_a_date_in_the_browser_ends_on_that_date(
+    app: Flask, dosecal: Run, tmp_path: Path
+) -> None:
+    import csv
+    import io
+
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, "dasatinib", until="2027-06-30")
+    exported = dosecal("store", "export", plan_id)
+    assert exported.exit_code == 0 and "until = 2027-06-30" in exported.output
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/plans/{plan_id}/plan.csv").text)))
+    doses = [r for r in rows if r["kind"] == "dose" and r["status"] == "planned"]
+    assert doses[-1]["start"].startswith("2027-06-30T")
+    assert date.fromisoformat(doses[-1]["start"][:10]).strftime("%a") == "Wed"
+    printable = html.unescape(re.sub(r"<[^>]+>", " ", client.get(f"/plans/{plan_id}/plan.html").text))
+    assert "Planned through Wed 30 Jun 2027" in " ".join(printable.split())
+    # The exported plan file gives the same calendar on the command line.
+    plan_file = tmp_path / "plan.toml"
+    plan_file.write_text(exported.output, encoding="utf-8")
+    cli = CliRunner().invoke(main, ["generate", "--plan", str(plan_file), "--format", "csv", "-o", "-"])
+    assert cli.exit_code == 0, cli.output
+    assert list(csv.DictReader(io.StringIO(cli.output)))[-1]["start"] == doses[-1]["start"]
+
+
+def test_a_wrong_plan_through_date_is_shown_beside_its_field_in_the_command_lines_words(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    form = {
+        "csrf": token,
+        "schedule": "dasatinib",
+        "start": "2027-01-04",
+        "tz": "America/Toronto",
+        "lang": "en",
+    }
+    for until, option in (("2027-06-31", "--until"), ("2026-06-30", "until")):
+        answer = client.post("/plans/new?schedule=dasatinib", data={**form, "until": until})
+        assert answer.status_code == 422
+        cli = CliRunner().invoke(
+            main, ["generate", "dasatinib", "--start", "2027-01-04", "--tz", "UTC", "--until", until]
+        )
+        assert cli.exit_code == 1
+        said = error_beside(answer.text, "until")
+        assert said in cli.output and f"{option}: {said}" in cli.output
+        assert f'value="{until}"' in answer.text  # what was typed stays
+    assert (
+        error_beside(
+            client.post("/plans/new?schedule=dasatinib", data={**form, "until": "30/06/2027"}).text, "until"
+        )
+        == "'30/06/2027' is not a date written YYYY-MM-DD (e.g. 2027-01-04)"
+    )
 
 
 def test_a_plan_made_in_the_browser_records_the_nurse_and_its_calendar_is_generates(

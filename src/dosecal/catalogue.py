@@ -53,6 +53,11 @@ PLURALS: dict[str, tuple[str, str]] = dict(
             "cycle {cycle} is not in the plan, which has {count} cycle",
             "cycle {cycle} is not in the plan, which has {count} cycles",
         ),
+        NP_(
+            "web.new.until_hint_days",
+            "The last day to plan, written YYYY-MM-DD. Leave empty for {count} day from the start date.",
+            "The last day to plan, written YYYY-MM-DD. Leave empty for {count} days from the start date.",
+        ),
     )
 )
 
@@ -626,6 +631,11 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.web.cycles_number", "'{value}' is not a number of cycles"),
         N_("web.new.cycles", "Cycles to plan"),
         N_("web.new.cycles_hint", "Leave empty for every cycle the schedule allows."),
+        N_("web.new.until", "Plan through"),
+        N_(
+            "web.new.until_hint_cycles",
+            "The last day to plan, written YYYY-MM-DD. Leave empty to plan to the end of the last cycle.",
+        ),
         N_("web.error.title", "Error"),
         N_(
             "web.error.csrf",

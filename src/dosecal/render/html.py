@@ -911,10 +911,13 @@ _CONTACT_WORDS = {
 }
 
 
-def _key_dates(layout: Layout, most: int | None = None) -> str:
-    """Admissions, discharges, cycle starts, restarts and the first and last days, in order."""
+def _key_date_rows(layout: Layout) -> list[tuple[date, str, Value, Value]]:
+    """Admissions, discharges, cycle starts, restarts and the first and last days, in order.
+
+    Each row: the date, the time (or ""), the label (C1D1) and what happens.
+    """
     lang = layout.lang
-    rows: list[tuple[date, str, Value, Value]] = []  # date, time, label, what
+    rows: list[tuple[date, str, Value, Value]] = []
     planned = [o for o in layout.occurrences if o.status is Status.PLANNED]
     started: set[int] = set()
     for o in planned:
@@ -951,16 +954,28 @@ def _key_dates(layout: Layout, most: int | None = None) -> str:
             (daily[-1].start_date, "", daily[-1].label_text, msg("key.last_day", what=daily[-1].title_text))
         )
     rows.sort(key=lambda r: (r[0], r[1]))
-    # As many as page 1 holds: a long title, many facts or a long legend leave fewer lines.
-    if most is not None:
-        shown = min(most, len(rows))  # measured by the caller (the PDF renderer)
-    else:
-        lines, shown = _page_1_lines(layout), 0
-        for _, _, _, what in rows[:KEY_DATES]:
-            lines -= _lines(lang.text(what), 50)
-            if lines < 0:
-                break
-            shown += 1
+    return rows
+
+
+def _key_dates_estimate(layout: Layout) -> int:
+    """How many key dates page 1 in ``layout``'s language is estimated to hold.
+
+    As many as page 1 holds: a long title, many facts or a long legend leave fewer lines.
+    """
+    lines, shown = _page_1_lines(layout), 0
+    for _, _, _, what in _key_date_rows(layout)[:KEY_DATES]:
+        lines -= _lines(layout.lang.text(what), 50)
+        if lines < 0:
+            break
+        shown += 1
+    return shown
+
+
+def _key_dates(layout: Layout, most: int | None = None) -> str:
+    """Page 1's key dates: at most ``most`` (by default, as many as page 1 is estimated to hold)."""
+    lang = layout.lang
+    rows = _key_date_rows(layout)
+    shown = min(_key_dates_estimate(layout) if most is None else most, len(rows))
     more = len(rows) - shown
     rows = rows[:shown]
     body = "".join(
@@ -1146,6 +1161,9 @@ def to_html(
     printed before the notes page with its QR code.
     """
     layout = Layout(course, lang)
+    if also is not None and key_dates is None:
+        # Both languages list the same key dates: as many as page 1 holds in each of them.
+        key_dates = min(_key_dates_estimate(layout), _key_dates_estimate(Layout(course, also)))
     header, *parts, footer = _sections(course, lang, full_list, key_dates, feed_url)
     if first_page:
         parts, footer = parts[:1], ""

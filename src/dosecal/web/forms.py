@@ -20,7 +20,7 @@ from dosecal import definitions
 from dosecal.errors import InputFileError, Problem
 from dosecal.expand import expand
 from dosecal.overrides import Overrides, apply, plan_for
-from dosecal.plan import CONTACTS, Plan
+from dosecal.plan import CONTACTS, DEFAULT_HORIZON_DAYS, Plan
 from dosecal.schedule import Schedule
 from dosecal.words import Value, msg
 
@@ -34,6 +34,7 @@ OPTION_FIELDS = {
     "--height": "height",
     "--lang": "lang",
     "--cycles": "cycles",
+    "--until": "until",
     "--patient": "label",
     "--delay": "delay",
     "--hold": "hold",
@@ -55,6 +56,7 @@ KEY_FIELDS = {
     "language": "lang",
     "contacts": "contacts",
     "cycles": "cycles",
+    "until": "until",
 }
 
 #: Where a problem no field owns is shown: at the top of the form.
@@ -95,13 +97,30 @@ def default_times(schedule: Schedule) -> dict[str, str]:
     return {a.id: ",".join(f"{t:%H:%M}" for t in a.times) for a in schedule.agents.values() if a.times}
 
 
+def asks_cycles(schedule: Schedule) -> bool:
+    """Whether the form asks how many cycles to plan: only a schedule with cycles has them."""
+    return bool(schedule.phases)
+
+
+def asks_until(schedule: Schedule) -> bool:
+    """Whether the form asks the last day to plan (``--until``): for a daily drug without end."""
+    return schedule.open_ended
+
+
+def until_hint(schedule: Schedule) -> Value:
+    """What an empty "Plan through" plans, as ``dosecal generate`` without ``--until`` does."""
+    if schedule.phases:
+        return msg("web.new.until_hint_cycles")
+    return msg("web.new.until_hint_days", count=DEFAULT_HORIZON_DAYS)
+
+
 @dataclass
 class NewPlan:
     """The new plan form's fields, as typed.
 
     Attributes:
         schedule: the built-in id.
-        start, tz, weight, height, lang, label: as typed.
+        start, tz, weight, height, lang, label, cycles, until: as typed.
         times: by agent id, ``HH:MM[,HH:MM]``.
         choices: by choice id; ``""`` means the schedule's default.
         contacts: by kind (``daytime``, ``after_hours``, ``pharmacy``).
@@ -118,16 +137,20 @@ class NewPlan:
     label: str = ""
     contacts: dict[str, str] = field(default_factory=dict)
     cycles: str = ""
+    until: str = ""
 
     @classmethod
-    def from_form(cls, schedule: str, form: Mapping[str, str]) -> NewPlan:
-        """The fields of a posted form (unknown names ignored, values stripped)."""
+    def from_form(cls, schedule: Schedule, form: Mapping[str, str]) -> NewPlan:
+        """The fields of a posted form (unknown names, and fields ``schedule`` has not, ignored).
+
+        Values are stripped.
+        """
 
         def get(name: str) -> str:
             return (form.get(name) or "").strip()
 
         return cls(
-            schedule=schedule,
+            schedule=schedule.id,
             start=get("start"),
             tz=get("tz"),
             times={k.removeprefix("time."): v.strip() for k, v in form.items() if k.startswith("time.")},
@@ -139,7 +162,8 @@ class NewPlan:
             lang=get("lang") or "en",
             label=get("label"),
             contacts={k: get(f"contact.{k}") for k in CONTACTS if get(f"contact.{k}")},
-            cycles=get("cycles"),
+            cycles=get("cycles") if asks_cycles(schedule) else "",
+            until=get("until") if asks_until(schedule) else "",
         )
 
     def overrides(self) -> Overrides:
@@ -154,6 +178,7 @@ class NewPlan:
             lang=self.lang or None,
             patient=self.label or None,
             cycles=int(self.cycles) if self.cycles.isdigit() else None,
+            until=self.until or None,
         )
 
     def check(self) -> tuple[Schedule, Plan] | dict[str, list[Value]]:
@@ -174,6 +199,7 @@ class NewPlan:
             "height": Overrides(height=given.height),
             "lang": Overrides(lang=given.lang),
             "cycles": Overrides(cycles=given.cycles),
+            "until": Overrides(until=given.until),
         }
         if not self.tz:  # never the server's own zone: the patient's is asked for
             errors["tz"] = [msg("error.plan.no_time_zone_give")]
@@ -205,6 +231,8 @@ def plan_toml(plan: Plan) -> str:
     ]
     if plan.cycles is not None:
         lines.append(f"cycles = {plan.cycles}")
+    if plan.until is not None:
+        lines.append(f"until = {plan.until.isoformat()}")
     if plan.patient:
         lines.append(f"patient = {_string(plan.patient)}")
     if plan.weight_kg is not None:

@@ -265,7 +265,7 @@ def new_plan() -> Any:
     fields = forms.NewPlan(schedule=ident, tz=_default_tz(), times=forms.default_times(schedule))
     errors: dict[str, list[Value]] = {}
     if request.method == "POST":
-        fields = forms.NewPlan.from_form(ident, request.form)
+        fields = forms.NewPlan.from_form(schedule, request.form)
         checked = fields.check()
         if isinstance(checked, dict):
             errors = checked
@@ -287,6 +287,9 @@ def new_plan() -> Any:
         fields=fields,
         errors=errors,
         body_size=forms.uses_body_size(schedule),
+        asks_cycles=forms.asks_cycles(schedule),
+        asks_until=forms.asks_until(schedule),
+        until_hint=forms.until_hint(schedule),
         contacts=CONTACTS,
         languages=LANGUAGE_CHOICES,
     ), (422 if errors else 200)
