@@ -435,6 +435,23 @@ def test_a_plan_made_in_the_browser_records_the_nurse_and_its_calendar_is_genera
     assert LABEL.encode() not in feed.data
 
 
+def test_changes_are_dated_in_the_clinics_zone_not_utc(app: Flask, database: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    store = Store(database_url(database))
+    (change,) = store.history(plan_id)
+    store.close()
+    local = change.at.astimezone(ZoneInfo("America/Toronto"))  # the app's --default-tz
+    clock = f"{local:%H:%M}"
+    expected = f"{local:%a} {local.day} {local:%b %Y} {clock}"  # as "Mon 4 Jan 2027 09:30"
+    page = html.unescape(client.get(f"/plans/{plan_id}").text)
+    assert expected in page and "UTC" not in page
+    assert expected in html.unescape(client.get("/plans").text)
+
+
 def test_an_adjustment_made_from_an_older_version_is_refused_clearly(app: Flask, dosecal: Run) -> None:
     client = app.test_client()
     token = sign_in(client)

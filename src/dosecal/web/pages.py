@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import segno
 from flask import (
@@ -122,11 +123,19 @@ def _helpers() -> dict[str, Any]:
     def cap(value: str) -> str:
         return value[:1].upper() + value[1:]
 
+    def when(moment: datetime) -> str:
+        """A change's time in the clinic's zone, as the nurse's language writes it ("UTC" if none)."""
+        zone = _default_tz()
+        local = moment.astimezone(ZoneInfo(zone or "UTC"))
+        shown = f"{lang.date(local.date())} {lang.clock(local)}"
+        return shown if zone else f"{shown} UTC"
+
     return {
         "t": t,
         "text": text,
         "content": content,
         "cap": cap,
+        "when": when,
         "csrf_token": csrf_token,
         "user": g.get("user"),
         "lang_code": g.lang.code if "lang" in g else "en",
