@@ -572,13 +572,19 @@ def test_the_feed_link_can_be_rotated_and_revoked_from_the_plan_page(app: Flask)
     plan_id = create(client, token)
     first = re.search(r"/feeds/([\w-]+)\.ics", client.get(f"/plans/{plan_id}").text)
     assert first
-    assert client.post(f"/plans/{plan_id}/feed", data={"csrf": token, "action": "rotate"}).status_code == 303
+    asked = client.post(f"/plans/{plan_id}/feed", data={"csrf": token, "action": "rotate"})
+    assert asked.status_code == 200 and "Are you sure?" in asked.text  # nothing changed yet
+    assert app.test_client().get(f"/feeds/{first.group(1)}.ics").status_code == 200
+    confirmed = {"csrf": token, "action": "rotate", "confirm": "1"}
+    assert client.post(f"/plans/{plan_id}/feed", data=confirmed).status_code == 303
     second = re.search(r"/feeds/([\w-]+)\.ics", client.get(f"/plans/{plan_id}").text)
     assert second and second.group(1) != first.group(1)
     feeds = app.test_client()
     assert feeds.get(f"/feeds/{first.group(1)}.ics").status_code == 404
     assert feeds.get(f"/feeds/{second.group(1)}.ics").status_code == 200
     client.post(f"/plans/{plan_id}/feed", data={"csrf": token, "action": "revoke"})
+    assert feeds.get(f"/feeds/{second.group(1)}.ics").status_code == 200  # only asked
+    client.post(f"/plans/{plan_id}/feed", data={"csrf": token, "action": "revoke", "confirm": "1"})
     assert feeds.get(f"/feeds/{second.group(1)}.ics").status_code == 404
     page = client.get(f"/plans/{plan_id}").text
     assert "The feed is stopped" in html.unescape(page)

@@ -552,6 +552,17 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.feed.rotate", "New link (old one stops)"),
         N_("web.feed.start", "Start a feed"),
         N_("web.feed.revoke", "Stop the feed"),
+        N_("web.feed.confirm_question", "Are you sure?"),
+        N_(
+            "web.feed.confirm_rotate",
+            "The link the patient subscribed to stops working at once: their calendar keeps the "
+            "events it has but no longer follows changes until they subscribe to the new link.",
+        ),
+        N_(
+            "web.feed.confirm_revoke",
+            "The patient's calendar keeps the events it has but no longer follows changes. "
+            "A new link can be made later.",
+        ),
         N_("web.history.title", "History"),
         N_("web.history.when", "When"),
         N_("web.history.who", "Who"),

@@ -381,10 +381,21 @@ def download(plan_id: str, fmt: str) -> Response:
 
 @pages.post("/plans/<plan_id>/feed")
 @signed_in
-def feed(plan_id: str) -> BaseResponse:
-    """Rotate the feed link (the old one stops) or revoke it (no link at all)."""
-    _plan_or_404(plan_id)
-    if request.form.get("action") == "revoke":
+def feed(plan_id: str) -> BaseResponse | str:
+    """Rotate the feed link (the old one stops) or revoke it (no link at all), once confirmed."""
+    p = _plan_or_404(plan_id)
+    action = "revoke" if request.form.get("action") == "revoke" else "rotate"
+    if p.feed and request.form.get("confirm") != "1":
+        # A link on a patient's phone stops working: asked once more, never by a stray click.
+        return render_template(
+            "feed_confirm.html",
+            plan=p,
+            title=g.lang.content(p.course().schedule.title),
+            action=action,
+            heading="web.feed.revoke" if action == "revoke" else "web.feed.rotate",
+            explanation="web.feed.confirm_revoke" if action == "revoke" else "web.feed.confirm_rotate",
+        )
+    if action == "revoke":
         store().revoke(plan_id, who=g.user)
         _remember_feed(plan_id, None)
     else:
