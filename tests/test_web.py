@@ -567,3 +567,34 @@ def test_a_sign_in_lasts_a_clinic_day(app: Flask, database: str) -> None:
         c.execute(sa.text("UPDATE sessions SET created = :at"), {"at": "2020-01-01 00:00:00"})
     engine.dispose()
     assert client.get("/plans").status_code == 303
+
+
+def test_a_path_cannot_forge_a_log_line(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    from dosecal.web import redact
+
+    client = app.test_client()
+    forged = "/plans/x%0A2026-12-01%2005:09:99,000%20dosecal.serve%20INFO%20POST%20/signin%20303"
+    with caplog.at_level(logging.INFO, logger="dosecal.serve"):
+        client.get(forged)
+        client.get("/plans/a%00b%E2%80%AEc")
+        client.get("/feeds/sec%0Aret.ics")
+    lines = [r.getMessage() for r in caplog.records if r.name == "dosecal.serve"]
+    assert len(lines) == 3
+    for line in lines:
+        assert line.isprintable(), repr(line)
+    assert "/plans/x\\n2026-12-01 05:09:99,000 dosecal.serve INFO POST /signin 303" in lines[0]
+    assert "/plans/a\\x00b\\u202ec" in lines[1]
+    assert "/feeds/…" in lines[2] and "sec" not in lines[2]
+    assert redact("/plans/a\\nb") == "/plans/a\\\\nb"  # a typed backslash cannot pass for an escape
+
+
+def test_an_exception_is_logged_with_an_escaped_path(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    @app.get("/boom/<part>")
+    def boom(part: str) -> str:
+        raise RuntimeError(part)
+
+    app.testing = False
+    with caplog.at_level(logging.ERROR):
+        assert app.test_client().get("/boom/a%0Ab%00").status_code == 500
+    messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Exception on")]
+    assert messages == ["Exception on /boom/a\\nb\\x00 [GET]"]
