@@ -598,3 +598,23 @@ def test_an_exception_is_logged_with_an_escaped_path(app: Flask, caplog: pytest.
         assert app.test_client().get("/boom/a%0Ab%00").status_code == 500
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Exception on")]
     assert messages == ["Exception on /boom/a\\nb\\x00 [GET]"]
+
+
+def test_the_printout_language_defaults_to_the_interface_language(app: Flask) -> None:
+    client = app.test_client()
+    sign_in(client)
+    assert '<option value="en" selected>' in client.get("/plans/new?schedule=nilotinib").text
+    client.get("/lang/fr")
+    page = client.get("/plans/new?schedule=nilotinib").text
+    assert '<option value="fr" selected>' in page and '<option value="en" selected>' not in page
+
+
+def test_a_weight_and_height_may_have_a_decimal_comma(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, weight="60,5", height="170,2")
+    content = app.extensions["dosecal.store"].get(plan_id).content
+    assert "weight_kg = 60.5" in content and "height_cm = 170.2" in content, content
+    data = {"csrf": token, "start": "2027-01-04", "tz": "America/Toronto", "lang": "en", "weight": "30,5,1"}
+    wrong = client.post("/plans/new?schedule=blinatumomab-mrd", data=data)
+    assert wrong.status_code == 422 and "30,5,1" in html.unescape(error_beside(wrong.text, "weight"))

@@ -90,6 +90,11 @@ def uses_body_size(schedule: Schedule) -> bool:
     )
 
 
+def decimal_point(value: str) -> str:
+    """``value`` with its one decimal comma as a point (``30,5`` → ``30.5``); else as typed."""
+    return value.replace(",", ".") if value.count(",") == 1 and "." not in value else value
+
+
 def default_times(schedule: Schedule) -> dict[str, str]:
     """Each agent's default times as the form shows them: ``08:00`` or ``10:00,22:00``."""
     return {a.id: ",".join(f"{t:%H:%M}" for t in a.times) for a in schedule.agents.values() if a.times}
@@ -120,8 +125,12 @@ class NewPlan:
     cycles: str = ""
 
     @classmethod
-    def from_form(cls, schedule: str, form: Mapping[str, str]) -> NewPlan:
-        """The fields of a posted form (unknown names ignored, values stripped)."""
+    def from_form(cls, schedule: str, form: Mapping[str, str], *, default_lang: str = "en") -> NewPlan:
+        """The fields of a posted form (unknown names ignored, values stripped).
+
+        A weight or height may have a decimal comma, as written in Québec (``30,5``): one comma
+        becomes a point before the command line's checks.
+        """
 
         def get(name: str) -> str:
             return (form.get(name) or "").strip()
@@ -134,9 +143,9 @@ class NewPlan:
             choices={
                 k.removeprefix("choice."): v.strip() for k, v in form.items() if k.startswith("choice.")
             },
-            weight=get("weight"),
-            height=get("height"),
-            lang=get("lang") or "en",
+            weight=decimal_point(get("weight")),
+            height=decimal_point(get("height")),
+            lang=get("lang") or default_lang,
             label=get("label"),
             contacts={k: get(f"contact.{k}") for k in CONTACTS if get(f"contact.{k}")},
             cycles=get("cycles"),

@@ -262,10 +262,12 @@ def new_plan() -> Any:
     if ident not in _builtins():
         return render_template("pick.html", schedules=list(_builtins().values()))
     schedule = _builtins()[ident]
-    fields = forms.NewPlan(schedule=ident, tz=_default_tz(), times=forms.default_times(schedule))
+    fields = forms.NewPlan(
+        schedule=ident, tz=_default_tz(), times=forms.default_times(schedule), lang=g.lang.code
+    )
     errors: dict[str, list[Value]] = {}
     if request.method == "POST":
-        fields = forms.NewPlan.from_form(ident, request.form)
+        fields = forms.NewPlan.from_form(ident, request.form, default_lang=g.lang.code)
         checked = fields.check()
         if isinstance(checked, dict):
             errors = checked
