@@ -42,7 +42,7 @@ def dosecal(database: str) -> Run:
 
     upgraded = run("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "at schema 0002" in upgraded.output
+    assert "at schema 0003" in upgraded.output
     return run
 
 
@@ -618,3 +618,74 @@ def test_a_weight_and_height_may_have_a_decimal_comma(app: Flask) -> None:
     data = {"csrf": token, "start": "2027-01-04", "tz": "America/Toronto", "lang": "en", "weight": "30,5,1"}
     wrong = client.post("/plans/new?schedule=blinatumomab-mrd", data=data)
     assert wrong.status_code == 422 and "30,5,1" in html.unescape(error_beside(wrong.text, "weight"))
+
+
+def test_sign_ins_for_one_name_are_refused_for_a_while_after_ten_failures(app: Flask, database: str) -> None:
+    import sqlalchemy as sa
+
+    client = app.test_client()
+    token = csrf(client.get("/signin").text)
+
+    def attempt(name: str, password: str, *, lang: str = "en") -> tuple[int, str]:
+        answer = client.post(
+            "/signin",
+            data={"csrf": token, "name": name, "password": password},
+            headers={"Accept-Language": lang},
+        )
+        return answer.status_code, html.unescape(answer.text)
+
+    for _ in range(10):
+        assert attempt("mtremblay", "wrong password!")[0] == 401
+        assert attempt("nobody", "wrong password!")[0] == 401
+    refused = "Too many failed sign-ins with this user name: wait 15 minutes, then try again."
+    status, page = attempt("mtremblay", PASSWORD)  # the right password, too late
+    assert status == 429 and refused in page
+    unknown = attempt("nobody", PASSWORD)
+    assert unknown[0] == 429 and refused in unknown[1]  # the same answer: the name's existence is not told
+    assert "15 minutes" in attempt("mtremblay", PASSWORD, lang="fr")[1]
+    assert client.get("/plans").status_code == 303
+    # Another name is not refused; another server (sharing the database) refuses the same name.
+    assert attempt("jchen", PASSWORD)[0] == 303
+    other_store = Store(database_url(database))
+    other = create_app(other_store, public_url=PUBLIC).test_client()
+    other_token = csrf(other.get("/signin").text)
+    answer = other.post("/signin", data={"csrf": other_token, "name": "mtremblay", "password": PASSWORD})
+    other_store.close()
+    assert answer.status_code == 429
+    # Fifteen minutes later, the right password works again, and clears the count.
+    engine = sa.create_engine(database_url(database))
+    with engine.begin() as c:
+        c.execute(sa.text("UPDATE signin_failures SET locked_until = '2000-01-01 00:00:00', first = '2000-01-01'"))
+    client = app.test_client()
+    assert sign_in(client)
+    with engine.connect() as c:
+        left = c.execute(sa.text("SELECT COUNT(*) FROM signin_failures")).scalar_one()
+    engine.dispose()
+    assert left == 1  # "nobody"'s, kept by a hash only
+
+
+def test_failures_older_than_the_window_are_not_counted(app: Flask, database: str) -> None:
+    import sqlalchemy as sa
+
+    client = app.test_client()
+    token = csrf(client.get("/signin").text)
+    engine = sa.create_engine(database_url(database))
+    for _ in range(3):
+        for _ in range(5):
+            wrong = {"csrf": token, "name": "mtremblay", "password": "wrong password!"}
+            assert client.post("/signin", data=wrong).status_code == 401
+        with engine.begin() as c:  # the first of them was 16 minutes ago
+            c.execute(sa.text("UPDATE signin_failures SET first = '2000-01-01'"))
+    engine.dispose()
+    assert sign_in(client)
+
+
+def test_a_request_too_large_gets_a_page_in_the_nurses_language(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    client.get("/lang/fr")
+    answer = client.post(
+        "/plans/new?schedule=nilotinib", data={"csrf": token, "label": "x" * 300_000}
+    )
+    assert answer.status_code == 413
+    assert '<html lang="fr">' in answer.text and "trop" in html.unescape(answer.text)

@@ -43,6 +43,11 @@ PLURALS: dict[str, tuple[str, str]] = dict(
         ),
         NP_("changes.cancelled", "{count} cancelled or held", "{count} cancelled or held"),
         NP_("web.adjust.moves", "{count} event differs", "{count} events differ"),
+        NP_(
+            "web.signin.throttled",
+            "Too many failed sign-ins with this user name: wait {count} minute, then try again.",
+            "Too many failed sign-ins with this user name: wait {count} minutes, then try again.",
+        ),
     )
 )
 
@@ -623,6 +628,10 @@ CATALOGUE: dict[str, str] = dict(
         ),
         N_("web.error.not_found", "There is no such page or plan."),
         N_("web.error.forbidden", "You are not signed in."),
+        N_(
+            "web.error.too_large",
+            "What was sent is too large for a form of this site. Go back, shorten what was typed and try again.",
+        ),
         # The printable plan of a stored plan: subscribing to its feed
         N_("heading.subscribe", "Your plan in your phone's calendar"),
         N_(

@@ -32,6 +32,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from dosecal import definitions
+from dosecal.accounts import THROTTLE_MINUTES
 from dosecal.describe import describe
 from dosecal.errors import ConflictError, InputFileError, MissingFeatureError, StoreError
 from dosecal.feedurl import links
@@ -154,19 +155,29 @@ def set_language(code: str) -> BaseResponse:
 
 @pages.route("/signin", methods=["GET", "POST"])
 def signin() -> Any:
-    """The sign-in form; a wrong name or password gets one message that says neither which."""
+    """The sign-in form; a wrong name or password gets one message that says neither which.
+
+    After :data:`~dosecal.accounts.MAX_FAILURES` failures for one name within
+    :data:`~dosecal.accounts.THROTTLE_MINUTES`, that name is refused for as long (429), right
+    password or not, with words that do not say whether the name exists.
+    """
     target = local_path(request.values.get("next"))
     if current_app.config.get("DOSECAL_TRUST_USER_HEADER"):
         return redirect(target, code=303)
     error = None
     name = ""
+    status = 200
     if request.method == "POST":
         name = request.form.get("name", "").strip()
-        if accounts().authenticate(name, request.form.get("password", "")):
+        if accounts().throttled(name):  # a name unknown or known: the same answer
+            error, status = msg("web.signin.throttled", count=THROTTLE_MINUTES), 429
+        elif accounts().authenticate(name, request.form.get("password", "")):
+            accounts().succeeded(name)
             sign_in(name)
             return redirect(target, code=303)
-        error = msg("web.signin.wrong")
-    status = 200 if error is None else 401
+        else:
+            accounts().failed(name)
+            error, status = msg("web.signin.wrong"), 401
     return render_template("signin.html", error=error, name=name, next=target), status
 
 
@@ -441,12 +452,18 @@ def adjust(plan_id: str) -> Any:
 # Errors
 
 
-_ERRORS = {400: "web.error.csrf", 403: "web.error.forbidden", 404: "web.error.not_found"}
+_ERRORS = {
+    400: "web.error.csrf",
+    403: "web.error.forbidden",
+    404: "web.error.not_found",
+    413: "web.error.too_large",
+}
 
 
 @pages.app_errorhandler(400)
 @pages.app_errorhandler(403)
 @pages.app_errorhandler(404)
+@pages.app_errorhandler(413)
 def error_page(exc: Any) -> Any:
     """An error as a page in the nurse's language; under /feeds/ the feeds' plain text, as before."""
     code = getattr(exc, "code", 500) or 500
