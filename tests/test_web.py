@@ -689,3 +689,38 @@ def test_a_request_too_large_gets_a_page_in_the_nurses_language(app: Flask) -> N
     )
     assert answer.status_code == 413
     assert '<html lang="fr">' in answer.text and "trop" in html.unescape(answer.text)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("label", "x" * 101, "this text has 101 characters: at most 100 are accepted"),
+        ("label", "a\x00b", "control or text-direction character (U+0000)"),
+        ("label", "Jane\u202eRoe", "control or text-direction character (U+202E)"),
+        ("label", "Jane\u2066Roe", "(U+2066)"),
+        ("label", "Jane\nRoe", "(U+000A)"),
+        ("contact.daytime", "5" * 41, "this text has 41 characters: at most 40 are accepted"),
+        ("contact.pharmacy", "514\x07555", "(U+0007)"),
+        ("contact.after_hours", "514\u202d555", "(U+202D)"),
+    ],
+)
+def test_a_label_or_contact_line_too_long_or_with_control_characters_is_refused_beside_it(
+    app: Flask, field: str, value: str, words: str
+) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    data = {"csrf": token, "start": "2027-01-04", "tz": "America/Toronto", "lang": "en", field: value}
+    answer = client.post("/plans/new?schedule=nilotinib", data=data)
+    assert answer.status_code == 422
+    assert words in error_beside(answer.text, field)
+    assert app.extensions["dosecal.store"].plans() == []
+
+
+def test_a_label_of_100_characters_is_accepted_and_wraps(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, label="W" * 100, **{"contact.daytime": "514-555-0100 poste 1234" + "0" * 17})
+    assert '<td class="label">' in client.get("/plans").text
+    assert '<h1 class="label">' in client.get(f"/plans/{plan_id}").text
+    css = (Path(__file__).parents[1] / "src/dosecal/web/static/dosecal.css").read_text(encoding="utf-8")
+    assert re.search(r"\.plans td\.label, h1\.label \{ overflow-wrap: anywhere; \}", css)

@@ -949,6 +949,14 @@ CATALOGUE: dict[str, str] = dict(
             "error.limits.date_out_of_range",
             "{value} is outside the dates dosecal plans ({earliest} to {latest})",
         ),
+        N_(
+            "error.limits.text_too_long",
+            "this text has {length} characters: at most {maximum} are accepted",
+        ),
+        N_(
+            "error.limits.text_control",
+            "this text holds a control or text-direction character ({code}): type it again without it",
+        ),
         N_("error.limits.number_too_large", "{value} is too large: at most {maximum}"),
         N_("error.limits.spec_number_too_large", "'{spec}': {value} is too large: at most {maximum}"),
         N_(

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from dosecal import definitions
-from dosecal.errors import InputFileError, Problem
+from dosecal import definitions, limits
+from dosecal.errors import InputFileError, Problem, reason
 from dosecal.expand import expand
 from dosecal.overrides import Overrides, apply, plan_for
 from dosecal.plan import CONTACTS, Plan
@@ -183,6 +183,7 @@ class NewPlan:
             "height": Overrides(height=given.height),
             "lang": Overrides(lang=given.lang),
             "cycles": Overrides(cycles=given.cycles),
+            "label": Overrides(patient=given.patient),
         }
         if self.cycles and not self.cycles.isdigit():
             errors["cycles"] = [msg("error.web.cycles_number", value=self.cycles)]
@@ -191,6 +192,11 @@ class NewPlan:
                 apply(probe, one)
             except InputFileError as exc:
                 errors.setdefault(name, []).extend(p.message for p in exc.problems)
+        for kind, line in self.contacts.items():
+            try:
+                limits.check_text(line, limits.MAX_CONTACT)
+            except ValueError as exc:
+                errors.setdefault(f"contact.{kind}", []).append(reason(exc))
         if errors:
             return errors
         try:
