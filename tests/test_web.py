@@ -655,7 +655,9 @@ def test_sign_ins_for_one_name_are_refused_for_a_while_after_ten_failures(app: F
     # Fifteen minutes later, the right password works again, and clears the count.
     engine = sa.create_engine(database_url(database))
     with engine.begin() as c:
-        c.execute(sa.text("UPDATE signin_failures SET locked_until = '2000-01-01 00:00:00', first = '2000-01-01'"))
+        c.execute(
+            sa.text("UPDATE signin_failures SET locked_until = '2000-01-01 00:00:00', first = '2000-01-01'")
+        )
     client = app.test_client()
     assert sign_in(client)
     with engine.connect() as c:
@@ -684,9 +686,7 @@ def test_a_request_too_large_gets_a_page_in_the_nurses_language(app: Flask) -> N
     client = app.test_client()
     token = sign_in(client)
     client.get("/lang/fr")
-    answer = client.post(
-        "/plans/new?schedule=nilotinib", data={"csrf": token, "label": "x" * 300_000}
-    )
+    answer = client.post("/plans/new?schedule=nilotinib", data={"csrf": token, "label": "x" * 300_000})
     assert answer.status_code == 413
     assert '<html lang="fr">' in answer.text and "trop" in html.unescape(answer.text)
 
@@ -719,8 +719,64 @@ def test_a_label_or_contact_line_too_long_or_with_control_characters_is_refused_
 def test_a_label_of_100_characters_is_accepted_and_wraps(app: Flask) -> None:
     client = app.test_client()
     token = sign_in(client)
-    plan_id = create(client, token, label="W" * 100, **{"contact.daytime": "514-555-0100 poste 1234" + "0" * 17})
+    plan_id = create(
+        client, token, label="W" * 100, **{"contact.daytime": "514-555-0100 poste 1234" + "0" * 17}
+    )
     assert '<td class="label">' in client.get("/plans").text
     assert '<h1 class="label">' in client.get(f"/plans/{plan_id}").text
     css = (Path(__file__).parents[1] / "src/dosecal/web/static/dosecal.css").read_text(encoding="utf-8")
     assert re.search(r"\.plans td\.label, h1\.label \{ overflow-wrap: anywhere; \}", css)
+
+
+@pytest.mark.parametrize(
+    "adjustment",
+    [
+        {"delay_cycle": "2", "delay_days": "7"},
+        {"stop": "2027-03-01", "note": "ended early"},
+        {
+            "interrupt_cycle": "1",
+            "interrupt_day": "10",
+            "interrupt_at": "14:00",
+            "interrupt_length": "6",
+            "interrupt_unit": "h",
+            "interrupt_cause": "toxicity",
+        },
+    ],
+)
+def test_a_confirm_sent_twice_is_saved_once_and_says_so(
+    app: Flask, dosecal: Run, adjustment: dict[str, str]
+) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    form = {"csrf": token, "version": "1", "confirm": "1", **adjustment}
+    first = client.post(f"/plans/{plan_id}/adjust", data=form)
+    assert first.status_code == 303, first.text
+    again = client.post(f"/plans/{plan_id}/adjust", data=form)  # Back, then Confirm again
+    assert again.status_code == 303, again.text
+    assert again.headers["Location"] == f"/plans/{plan_id}?saved=2"
+    page = client.get(again.headers["Location"]).text
+    assert "Already saved as version 2: this adjustment was sent twice and recorded once." in page
+    history = app.extensions["dosecal.store"].history(plan_id)
+    assert [c.version for c in history] == [1, 2]
+    assert "Already saved" not in client.get(f"/plans/{plan_id}?saved=9").text
+
+
+def test_a_confirm_after_another_change_is_still_a_conflict(app: Flask, dosecal: Run) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    form = {"csrf": token, "version": "1", "confirm": "1", "delay_cycle": "2", "delay_days": "7"}
+    # The same adjustment by another nurse: a conflict (she may have meant a second delay).
+    assert dosecal("store", "adjust", plan_id, "--delay", "2=7", "--by", "jchen").exit_code == 0
+    assert client.post(f"/plans/{plan_id}/adjust", data=form).status_code == 409
+    # The same nurse, another adjustment since: a conflict too.
+    other = {**form, "version": "2", "delay_days": "3"}
+    assert client.post(f"/plans/{plan_id}/adjust", data=other).status_code == 303
+    answer = client.post(f"/plans/{plan_id}/adjust", data=form)
+    assert answer.status_code == 409
+    assert "Someone changed this plan meanwhile: nothing was saved." in answer.text
+    # The same words, another note: a conflict.
+    noted = {**other, "note": "again"}
+    assert client.post(f"/plans/{plan_id}/adjust", data=noted).status_code == 409
+    assert [c.version for c in app.extensions["dosecal.store"].history(plan_id)] == [1, 2, 3]

@@ -621,6 +621,10 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.web.cycles_number", "'{value}' is not a number of cycles"),
         N_("web.new.cycles", "Cycles to plan"),
         N_("web.new.cycles_hint", "Leave empty for every cycle the schedule allows."),
+        N_(
+            "web.plan.already_saved",
+            "Already saved as version {version}: this adjustment was sent twice and recorded once.",
+        ),
         N_("web.error.title", "Error"),
         N_(
             "web.error.csrf",

@@ -101,8 +101,10 @@ def check_number(value: int, maximum: int) -> int:
 
 
 def check_text(value: str, maximum: int) -> str:
-    """``value`` if it is one line of at most ``maximum`` characters, without control characters
-    (NUL, line breaks, tabs...) or bidirectional overrides.
+    """``value`` if it is one short line of text.
+
+    At most ``maximum`` characters, with no control character (NUL, line breaks, tabs...) and
+    no bidirectional override or isolate.
 
     Raises:
         ValueError: with the message saying what is wrong (the length, or the character's code).

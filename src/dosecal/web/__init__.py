@@ -39,8 +39,10 @@ def _escape(char: str) -> str:
 
 
 def redact(path: str) -> str:
-    """A request path fit for a log: feed tokens replaced by ``…``, and every control or other
-    non-printable character (a line break, a NUL, a bidi override) written as a backslash escape,
+    """A request path fit for a log: feed tokens replaced by ``…``, non-printables escaped.
+
+    Every control or other non-printable character (a line break, a NUL, a bidi override) is
+    written as a backslash escape,
     so that a path can neither forge a log line nor hide part of one. A backslash is doubled,
     so that an escape typed in the path cannot pass for one written here.
     """

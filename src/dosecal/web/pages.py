@@ -31,7 +31,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from dosecal import definitions
+from dosecal import definitions, planfile
 from dosecal.accounts import THROTTLE_MINUTES
 from dosecal.describe import describe
 from dosecal.errors import ConflictError, InputFileError, MissingFeatureError, StoreError
@@ -43,7 +43,7 @@ from dosecal.schedule import Infusion, Schedule
 from dosecal.store import Store, StoredPlan, calendar_of, course_of, diff
 from dosecal.web import forms
 from dosecal.web.security import PLAN_CSP, accounts, local_path, sign_in, sign_out, signed_in
-from dosecal.words import LANGUAGE_CHOICES, Language, Value, language, msg
+from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Value, language, msg
 
 pages = Blueprint("pages", __name__, template_folder="templates")
 
@@ -347,6 +347,7 @@ def plan_page(plan_id: str) -> str:
         history=list(reversed(store().history(plan_id))),
         rotate_label="web.feed.rotate" if p.feed else "web.feed.start",
         other_action="web.history.other",
+        saved=_saved_notice(p),
     )
 
 
@@ -420,6 +421,9 @@ def adjust(plan_id: str) -> Any:
                     plan_id, fields.overrides(), who=g.user, expect_version=seen, dry_run=not confirm
                 )
             except ConflictError as exc:
+                saved = _already_saved(plan_id, fields, seen) if confirm else None
+                if saved is not None:  # sent twice (double click, Back and resend): recorded once
+                    return redirect(url_for("pages.plan_page", plan_id=plan_id, saved=saved), code=303)
                 conflict = exc.args[0] if exc.args else str(exc)
                 p = store().get(plan_id)
                 course = p.course()
@@ -447,6 +451,40 @@ def adjust(plan_id: str) -> Any:
         choices=list(course.schedule.choices.values()),
         current=course.choices,
     ), (422 if errors else 409 if conflict else 200)
+
+
+def _already_saved(plan_id: str, fields: forms.Adjustment, seen: int) -> int | None:
+    """The version that already holds this very adjustment, if the plan's newest change is it.
+
+    A confirm sent twice (a double click, or Back and send again) reaches the store with the
+    version seen before the first was saved. When the newest change since then was made by the
+    same nurse, with the same words for the adjustment and the same note, it is that first
+    send: the answer is "already saved", not a conflict that asks to redo it (and may get a
+    7-day delay recorded twice). Any other change since is a real conflict.
+    """
+    history = store().history(plan_id)
+    if not history:
+        return None
+    last = history[-1]
+    given = fields.overrides()
+    if last.action != "adjust" or last.who != g.user or last.version <= seen or last.note != given.note:
+        return None
+    current = store().get(plan_id)
+    try:
+        new = (*given.adjustments(), *given.later_choices())
+        schedule = definitions.loads(current.definition, f"<definition of plan {plan_id}>")
+        recorded = planfile.loads(current.content, f"<plan {plan_id}>").adjustments
+    except InputFileError:
+        return None
+    words = "; ".join(ENGLISH.text(a.describe(schedule)) for a in new)
+    same = bool(new) and recorded[-len(new) :] == new and words == last.detail
+    return last.version if same else None
+
+
+def _saved_notice(plan: StoredPlan) -> int | None:
+    """The version named by ``?saved=N`` (after a confirm sent twice), if the plan has it."""
+    value = request.args.get("saved", "")
+    return int(value) if value.isdigit() and 1 <= int(value) <= plan.version else None
 
 
 # Errors
