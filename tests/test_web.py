@@ -780,3 +780,70 @@ def test_a_confirm_after_another_change_is_still_a_conflict(app: Flask, dosecal:
     noted = {**other, "note": "again"}
     assert client.post(f"/plans/{plan_id}/adjust", data=noted).status_code == 409
     assert [c.version for c in app.extensions["dosecal.store"].history(plan_id)] == [1, 2, 3]
+
+
+def summary_links(page: str) -> dict[str, str]:
+    """The error summary's links: their text by the id they lead to."""
+    found = re.search(
+        r'<div class="error summary" role="alert" id="error-summary">(.*?)</div>', page, re.DOTALL
+    )
+    assert found, "no error summary"
+    links = re.findall(r'<li><a href="#([^"]+)">(.*?)</a></li>', found.group(1))
+    return {target: html.unescape(words) for target, words in links}
+
+
+def test_the_error_summary_links_to_each_field_and_groups_describe_their_inputs(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    data = {
+        "csrf": token,
+        "start": "2027-02-30",
+        "tz": "Mars/Olympus",
+        "lang": "en",
+        "time.nilotinib": "25:00",
+        "label": "x" * 101,
+        "contact.pharmacy": "5" * 41,
+    }
+    page = client.post("/plans/new?schedule=nilotinib", data=data).text
+    links = summary_links(page)
+    assert set(links) == {"start", "tz", "time.nilotinib", "label", "contact.pharmacy"}, links
+    assert links["label"] == "Label: this text has 101 characters: at most 100 are accepted"
+    assert links["time.nilotinib"].startswith("Times: ") and "25:00" in links["time.nilotinib"]
+    for target in links:
+        assert f'id="{target}"' in page
+    time_input = re.search(r'<input id="time\.nilotinib"[^>]*>', page)
+    assert time_input and 'aria-invalid="true"' in time_input.group(0)
+    assert 'aria-describedby="times-hint times-error"' in time_input.group(0)
+    assert re.search(r'<fieldset class="group invalid" aria-describedby="times-error">', page)
+
+
+def test_an_adjustment_groups_errors_are_linked_and_its_inputs_marked_invalid(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    data = {
+        "csrf": token,
+        "version": "1",
+        "hold_cycle": "two",
+        "hold_day": "8",
+        "delay_cycle": "9",
+        "delay_days": "7",
+    }
+    page = client.post(f"/plans/{plan_id}/adjust", data=data).text
+    links = summary_links(page)
+    assert list(links) == ["hold_agent"], links
+    assert links["hold_agent"].startswith("Hold a dose: ")
+    assert re.search(r'<fieldset class="group invalid" aria-describedby="hold-error">', page)
+    for name in ("hold_cycle", "hold_day"):
+        found = re.search(rf'<input type="text" id="{name}"[^>]*>', page)
+        assert found and 'aria-invalid="true"' in found.group(0) and "hold-error" in found.group(0), found
+    agent = re.search(r'<select id="hold_agent"[^>]*>', page)
+    assert agent and 'aria-describedby="hold-error"' in agent.group(0)
+    # An error found once the plan is expanded, in one group: linked to that group too.
+    refused = client.post(
+        f"/plans/{plan_id}/adjust",
+        data={"csrf": token, "version": "1", "delay_cycle": "9", "delay_days": "7"},
+    ).text
+    assert list(summary_links(refused)) == ["delay_cycle"]
+    delay = re.search(r'<input type="text" id="delay_cycle"[^>]*>', refused)
+    assert delay and 'aria-invalid="true"' in delay.group(0) and "delay-error" in delay.group(0)

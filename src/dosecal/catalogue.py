@@ -478,6 +478,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.pick.intro", "Choose the schedule. The next page shows it in full beside the plan's form."),
         N_("web.new.other_schedule", "Choose another schedule"),
         N_("web.form.fix", "Some fields need a correction: see the messages beside them."),
+        N_("web.form.summary_item", "{field}: {message}"),
         N_("web.new.start", "Day 1 of the plan"),
         N_("web.new.start_hint", "Written YYYY-MM-DD, e.g. 2027-01-04."),
         N_("web.new.tz", "Time zone"),

@@ -86,6 +86,55 @@ DOWNLOADS = {
 }
 
 
+#: The words naming each field or group of fields in the summary above a form with errors.
+FIELD_NAMES = {
+    "start": "web.new.start",
+    "tz": "web.new.tz",
+    "times": "web.new.times",
+    "choices": "web.new.choices",
+    "cycles": "web.new.cycles",
+    "weight": "web.new.weight",
+    "height": "web.new.height",
+    "lang": "web.new.lang",
+    "label": "web.new.label",
+    "contacts": "web.new.contacts",
+    **{f"contact.{kind}": words for kind, words in CONTACT_NAMES.items()},
+    "delay": "web.adjust.delay",
+    "hold": "web.adjust.hold",
+    "interrupt": "web.adjust.interrupt",
+    "dose": "web.adjust.dose",
+    "stop": "web.adjust.stop",
+    "note": "web.adjust.note",
+}
+
+#: The first input of each fieldset whose errors are the whole group's (the summary links to it).
+GROUP_FIRST = {
+    "delay": "delay_cycle",
+    "hold": "hold_agent",
+    "interrupt": "interrupt_cycle",
+    "dose": "dose_agent",
+    "contacts": "contact.daytime",
+}
+
+
+def error_links(
+    errors: dict[str, list[Value]], first: dict[str, str], names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The summary's links: for each field (or group) with errors, its input's id, its name, the messages.
+
+    Errors about the whole form (``form``, ``schedule``) are shown as they are, not linked.
+    ``first`` gives the first input of groups that depend on the schedule (times, choices);
+    ``names`` the words of fields named differently on this page.
+    """
+    words = {**FIELD_NAMES, **(names or {})}
+    targets = {**GROUP_FIRST, **first}
+    return [
+        {"target": targets.get(name, name), "name": g.lang.text(msg(words[name])), "messages": messages}
+        for name, messages in errors.items()
+        if name in words and messages
+    ]
+
+
 def store() -> Store:
     """The app's plan store."""
     found: Store = current_app.extensions["dosecal.store"]
@@ -293,8 +342,13 @@ def new_plan() -> Any:
             else:
                 _remember_feed(stored.id, token)
                 return redirect(url_for("pages.plan_page", plan_id=stored.id), code=303)
+    first = {
+        "times": next((f"time.{a.id}" for a in schedule.agents.values() if a.times), "times"),
+        "choices": next((f"choice.{c}" for c in schedule.choices), "choices"),
+    }
     return render_template(
         "new.html",
+        links=error_links(errors, first),
         schedule=schedule,
         shown=describe(schedule, g.lang),
         fields=fields,
@@ -438,8 +492,10 @@ def adjust(plan_id: str) -> Any:
                     "moves": [m.describe() for m in diff(course, after)],
                 }
     agents = [(a.id, g.lang.content(a.name)) for a in course.schedule.agents.values()]
+    first = {"choices": next((f"choice.{c}" for c in course.schedule.choices), "choices")}
     return render_template(
         "adjust.html",
+        links=error_links(errors, first, {"choices": "web.adjust.choices"}),
         plan=p,
         title=g.lang.content(course.schedule.title),
         fields=fields,
