@@ -30,6 +30,16 @@ LABEL = "Jane Roe MRN-4471"
 PASSWORD = "correct horse battery"
 Run = Callable[..., Result]
 
+#: An interruption in the adjust form's fields: ``--interrupt C1D10@14:00=6h:cause=toxicity``.
+INTERRUPTION = {
+    "interrupt_cycle": "1",
+    "interrupt_day": "10",
+    "interrupt_at": "14:00",
+    "interrupt_length": "6",
+    "interrupt_unit": "h",
+    "interrupt_cause": "toxicity",
+}
+
 
 @pytest.fixture
 def dosecal(database: str) -> Run:
@@ -381,14 +391,7 @@ def test_an_interruption_is_entered_in_fields_not_in_command_line_spelling(app: 
     plan_id = create(client, token)
     page = client.get(f"/plans/{plan_id}/adjust").text
     assert "CnDd" not in page and "cause=toxicity" not in page  # no command-line syntax for nurses
-    fields = {
-        "interrupt_cycle": "1",
-        "interrupt_day": "10",
-        "interrupt_at": "14:00",
-        "interrupt_length": "6",
-        "interrupt_unit": "h",
-        "interrupt_cause": "toxicity",
-    }
+    fields = INTERRUPTION
     preview = client.post(f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", **fields})
     assert preview.status_code == 200, preview.text
     cli = dosecal("store", "adjust", plan_id, "--interrupt", "C1D10@14:00=6h:cause=toxicity", "--dry-run")
@@ -733,14 +736,7 @@ def test_a_label_of_100_characters_is_accepted_and_wraps(app: Flask) -> None:
     [
         {"delay_cycle": "2", "delay_days": "7"},
         {"stop": "2027-03-01", "note": "ended early"},
-        {
-            "interrupt_cycle": "1",
-            "interrupt_day": "10",
-            "interrupt_at": "14:00",
-            "interrupt_length": "6",
-            "interrupt_unit": "h",
-            "interrupt_cause": "toxicity",
-        },
+        INTERRUPTION,
     ],
 )
 def test_a_confirm_sent_twice_is_saved_once_and_says_so(
