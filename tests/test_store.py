@@ -434,3 +434,16 @@ def test_an_id_drawn_twice_is_drawn_again(database: str, monkeypatch: pytest.Mon
     assert [p.id for p in s.plans()] == ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]
     assert second.content.startswith('id = "bbbbbbbbbbbb"\n')
     s.close()
+
+
+@pytest.mark.parametrize(
+    ("label", "words"), [("x" * 101, "at most 100 are accepted"), ("bed\u202e12", "(U+202E)")]
+)
+def test_a_label_too_long_or_with_control_characters_is_refused_in_one_line(
+    migrated: Run, label: str, words: str
+) -> None:
+    result = migrated("store", "add", "--plan", str(INOTUZUMAB), "--label", label)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dosecal: --label") and words in lines[0], lines
+    assert migrated("store", "list").output.strip() == ""

@@ -35,6 +35,7 @@ OPTION_FIELDS = {
     "--lang": "lang",
     "--cycles": "cycles",
     "--patient": "label",
+    "--label": "label",
     "--delay": "delay",
     "--hold": "hold",
     "--interrupt": "interrupt",
