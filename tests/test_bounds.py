@@ -521,3 +521,19 @@ def test_adjust_never_grows_a_plan_file_past_what_can_be_read_again(tmp_path: Pa
     assert "KiB" in line
     assert plan.read_bytes() == before
     assert run("check", str(plan)).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("patient", "words"),
+    [
+        ("x" * (limits.MAX_LABEL + 1), f"at most {limits.MAX_LABEL} are accepted"),
+        ("Jane\x00Roe", "(U+0000)"),
+        ("Jane\u202eRoe", "(U+202E)"),
+    ],
+)
+def test_a_patient_label_too_long_or_with_control_characters_is_refused(
+    patient: str, words: str, tmp_path: Path
+) -> None:
+    result = run("generate", "dasatinib", *BASE, "--patient", patient, "-o", str(tmp_path / "p.ics"))
+    refused(result, "--patient", words)
+    assert not (tmp_path / "p.ics").exists()

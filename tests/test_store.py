@@ -43,7 +43,7 @@ def migrated(dosecal: Run) -> Run:
     """The command line on a database that ``dosecal db upgrade`` made from empty."""
     result = dosecal("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "at schema 0002" in result.output
+    assert "at schema 0003" in result.output
     return dosecal
 
 
@@ -79,7 +79,7 @@ def test_a_schema_of_another_revision_is_refused(migrated: Run, database: str) -
     engine.dispose()
     result = migrated("store", "list")
     assert result.exit_code == 1
-    assert "has schema 0000, and this dosecal needs 0002" in result.output
+    assert "has schema 0000, and this dosecal needs 0003" in result.output
     refused = migrated("db", "upgrade")  # a revision this dosecal does not know: never guessed at
     assert refused.exit_code == 1
     assert "Can't locate revision identified by '0000'" in refused.output
@@ -434,3 +434,16 @@ def test_an_id_drawn_twice_is_drawn_again(database: str, monkeypatch: pytest.Mon
     assert [p.id for p in s.plans()] == ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]
     assert second.content.startswith('id = "bbbbbbbbbbbb"\n')
     s.close()
+
+
+@pytest.mark.parametrize(
+    ("label", "words"), [("x" * 101, "at most 100 are accepted"), ("bed\u202e12", "(U+202E)")]
+)
+def test_a_label_too_long_or_with_control_characters_is_refused_in_one_line(
+    migrated: Run, label: str, words: str
+) -> None:
+    result = migrated("store", "add", "--plan", str(INOTUZUMAB), "--label", label)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dosecal: --label") and words in lines[0], lines
+    assert migrated("store", "list").output.strip() == ""

@@ -31,6 +31,16 @@ LABEL = "Jane Roe MRN-4471"
 PASSWORD = "correct horse battery"
 Run = Callable[..., Result]
 
+#: An interruption in the adjust form's fields: ``--interrupt C1D10@14:00=6h:cause=toxicity``.
+INTERRUPTION = {
+    "interrupt_cycle": "1",
+    "interrupt_day": "10",
+    "interrupt_at": "14:00",
+    "interrupt_length": "6",
+    "interrupt_unit": "h",
+    "interrupt_cause": "toxicity",
+}
+
 
 @pytest.fixture
 def dosecal(database: str) -> Run:
@@ -43,7 +53,7 @@ def dosecal(database: str) -> Run:
 
     upgraded = run("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "at schema 0002" in upgraded.output
+    assert "at schema 0003" in upgraded.output
     return run
 
 
@@ -500,14 +510,7 @@ def test_an_interruption_is_entered_in_fields_not_in_command_line_spelling(app: 
     plan_id = create(client, token)
     page = client.get(f"/plans/{plan_id}/adjust").text
     assert "CnDd" not in page and "cause=toxicity" not in page  # no command-line syntax for nurses
-    fields = {
-        "interrupt_cycle": "1",
-        "interrupt_day": "10",
-        "interrupt_at": "14:00",
-        "interrupt_length": "6",
-        "interrupt_unit": "h",
-        "interrupt_cause": "toxicity",
-    }
+    fields = INTERRUPTION
     preview = client.post(f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", **fields})
     assert preview.status_code == 200, preview.text
     cli = dosecal("store", "adjust", plan_id, "--interrupt", "C1D10@14:00=6h:cause=toxicity", "--dry-run")
@@ -692,3 +695,276 @@ def test_a_sign_in_lasts_a_clinic_day(app: Flask, database: str) -> None:
         c.execute(sa.text("UPDATE sessions SET created = :at"), {"at": "2020-01-01 00:00:00"})
     engine.dispose()
     assert client.get("/plans").status_code == 303
+
+
+def test_a_path_cannot_forge_a_log_line(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    from dosecal.web import redact
+
+    client = app.test_client()
+    forged = "/plans/x%0A2026-12-01%2005:09:99,000%20dosecal.serve%20INFO%20POST%20/signin%20303"
+    with caplog.at_level(logging.INFO, logger="dosecal.serve"):
+        client.get(forged)
+        client.get("/plans/a%00b%E2%80%AEc")
+        client.get("/feeds/sec%0Aret.ics")
+    lines = [r.getMessage() for r in caplog.records if r.name == "dosecal.serve"]
+    assert len(lines) == 3
+    for line in lines:
+        assert line.isprintable(), repr(line)
+    assert "/plans/x\\n2026-12-01 05:09:99,000 dosecal.serve INFO POST /signin 303" in lines[0]
+    assert "/plans/a\\x00b\\u202ec" in lines[1]
+    assert "/feeds/…" in lines[2] and "sec" not in lines[2]
+    assert redact("/plans/a\\nb") == "/plans/a\\\\nb"  # a typed backslash cannot pass for an escape
+
+
+def test_an_exception_is_logged_with_an_escaped_path(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    @app.get("/boom/<part>")
+    def boom(part: str) -> str:
+        raise RuntimeError(part)
+
+    app.testing = False
+    with caplog.at_level(logging.ERROR):
+        assert app.test_client().get("/boom/a%0Ab%00").status_code == 500
+    messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Exception on")]
+    assert messages == ["Exception on /boom/a\\nb\\x00 [GET]"]
+
+
+def test_the_printout_language_defaults_to_the_interface_language(app: Flask) -> None:
+    client = app.test_client()
+    sign_in(client)
+    assert '<option value="en" selected>' in client.get("/plans/new?schedule=nilotinib").text
+    client.get("/lang/fr")
+    page = client.get("/plans/new?schedule=nilotinib").text
+    assert '<option value="fr" selected>' in page and '<option value="en" selected>' not in page
+
+
+def test_a_weight_and_height_may_have_a_decimal_comma(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, weight="60,5", height="170,2")
+    content = app.extensions["dosecal.store"].get(plan_id).content
+    assert "weight_kg = 60.5" in content and "height_cm = 170.2" in content, content
+    data = {"csrf": token, "start": "2027-01-04", "tz": "America/Toronto", "lang": "en", "weight": "30,5,1"}
+    wrong = client.post("/plans/new?schedule=blinatumomab-mrd", data=data)
+    assert wrong.status_code == 422 and "30,5,1" in html.unescape(error_beside(wrong.text, "weight"))
+
+
+def test_sign_ins_for_one_name_are_refused_for_a_while_after_ten_failures(app: Flask, database: str) -> None:
+    import sqlalchemy as sa
+
+    client = app.test_client()
+    token = csrf(client.get("/signin").text)
+
+    def attempt(name: str, password: str, *, lang: str = "en") -> tuple[int, str]:
+        answer = client.post(
+            "/signin",
+            data={"csrf": token, "name": name, "password": password},
+            headers={"Accept-Language": lang},
+        )
+        return answer.status_code, html.unescape(answer.text)
+
+    for _ in range(10):
+        assert attempt("mtremblay", "wrong password!")[0] == 401
+        assert attempt("nobody", "wrong password!")[0] == 401
+    refused = "Too many failed sign-ins with this user name: wait 15 minutes, then try again."
+    status, page = attempt("mtremblay", PASSWORD)  # the right password, too late
+    assert status == 429 and refused in page
+    unknown = attempt("nobody", PASSWORD)
+    assert unknown[0] == 429 and refused in unknown[1]  # the same answer: the name's existence is not told
+    assert "15 minutes" in attempt("mtremblay", PASSWORD, lang="fr")[1]
+    assert client.get("/plans").status_code == 303
+    # Another name is not refused; another server (sharing the database) refuses the same name.
+    assert attempt("jchen", PASSWORD)[0] == 303
+    other_store = Store(database_url(database))
+    other = create_app(other_store, public_url=PUBLIC).test_client()
+    other_token = csrf(other.get("/signin").text)
+    answer = other.post("/signin", data={"csrf": other_token, "name": "mtremblay", "password": PASSWORD})
+    other_store.close()
+    assert answer.status_code == 429
+    # Fifteen minutes later, the right password works again, and clears the count.
+    engine = sa.create_engine(database_url(database))
+    with engine.begin() as c:
+        c.execute(
+            sa.text("UPDATE signin_failures SET locked_until = '2000-01-01 00:00:00', first = '2000-01-01'")
+        )
+    client = app.test_client()
+    assert sign_in(client)
+    with engine.connect() as c:
+        left = c.execute(sa.text("SELECT COUNT(*) FROM signin_failures")).scalar_one()
+    engine.dispose()
+    assert left == 1  # "nobody"'s, kept by a hash only
+
+
+def test_failures_older_than_the_window_are_not_counted(app: Flask, database: str) -> None:
+    import sqlalchemy as sa
+
+    client = app.test_client()
+    token = csrf(client.get("/signin").text)
+    engine = sa.create_engine(database_url(database))
+    for _ in range(3):
+        for _ in range(5):
+            wrong = {"csrf": token, "name": "mtremblay", "password": "wrong password!"}
+            assert client.post("/signin", data=wrong).status_code == 401
+        with engine.begin() as c:  # the first of them was 16 minutes ago
+            c.execute(sa.text("UPDATE signin_failures SET first = '2000-01-01'"))
+    engine.dispose()
+    assert sign_in(client)
+
+
+def test_a_request_too_large_gets_a_page_in_the_nurses_language(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    client.get("/lang/fr")
+    answer = client.post("/plans/new?schedule=nilotinib", data={"csrf": token, "label": "x" * 300_000})
+    assert answer.status_code == 413
+    assert '<html lang="fr">' in answer.text and "trop" in html.unescape(answer.text)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("label", "x" * 101, "this text has 101 characters: at most 100 are accepted"),
+        ("label", "a\x00b", "control or text-direction character (U+0000)"),
+        ("label", "Jane\u202eRoe", "control or text-direction character (U+202E)"),
+        ("label", "Jane\u2066Roe", "(U+2066)"),
+        ("label", "Jane\nRoe", "(U+000A)"),
+        ("contact.daytime", "5" * 41, "this text has 41 characters: at most 40 are accepted"),
+        ("contact.pharmacy", "514\x07555", "(U+0007)"),
+        ("contact.after_hours", "514\u202d555", "(U+202D)"),
+    ],
+)
+def test_a_label_or_contact_line_too_long_or_with_control_characters_is_refused_beside_it(
+    app: Flask, field: str, value: str, words: str
+) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    data = {"csrf": token, "start": "2027-01-04", "tz": "America/Toronto", "lang": "en", field: value}
+    answer = client.post("/plans/new?schedule=nilotinib", data=data)
+    assert answer.status_code == 422
+    assert words in error_beside(answer.text, field)
+    assert app.extensions["dosecal.store"].plans() == []
+
+
+def test_a_label_of_100_characters_is_accepted_and_wraps(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(
+        client, token, label="W" * 100, **{"contact.daytime": "514-555-0100 poste 1234" + "0" * 17}
+    )
+    assert '<td class="label">' in client.get("/plans").text
+    assert '<h1 class="label">' in client.get(f"/plans/{plan_id}").text
+    css = (Path(__file__).parents[1] / "src/dosecal/web/static/dosecal.css").read_text(encoding="utf-8")
+    assert re.search(r"\.plans td\.label, h1\.label \{ overflow-wrap: anywhere; \}", css)
+
+
+@pytest.mark.parametrize(
+    "adjustment",
+    [
+        {"delay_cycle": "2", "delay_days": "7"},
+        {"stop": "2027-03-01", "note": "ended early"},
+        INTERRUPTION,
+    ],
+)
+def test_a_confirm_sent_twice_is_saved_once_and_says_so(
+    app: Flask, dosecal: Run, adjustment: dict[str, str]
+) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    form = {"csrf": token, "version": "1", "confirm": "1", **adjustment}
+    first = client.post(f"/plans/{plan_id}/adjust", data=form)
+    assert first.status_code == 303, first.text
+    again = client.post(f"/plans/{plan_id}/adjust", data=form)  # Back, then Confirm again
+    assert again.status_code == 303, again.text
+    assert again.headers["Location"] == f"/plans/{plan_id}?saved=2"
+    page = client.get(again.headers["Location"]).text
+    assert "Already saved as version 2: this adjustment was sent twice and recorded once." in page
+    history = app.extensions["dosecal.store"].history(plan_id)
+    assert [c.version for c in history] == [1, 2]
+    assert "Already saved" not in client.get(f"/plans/{plan_id}?saved=9").text
+
+
+def test_a_confirm_after_another_change_is_still_a_conflict(app: Flask, dosecal: Run) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    form = {"csrf": token, "version": "1", "confirm": "1", "delay_cycle": "2", "delay_days": "7"}
+    # The same adjustment by another nurse: a conflict (she may have meant a second delay).
+    assert dosecal("store", "adjust", plan_id, "--delay", "2=7", "--by", "jchen").exit_code == 0
+    assert client.post(f"/plans/{plan_id}/adjust", data=form).status_code == 409
+    # The same nurse, another adjustment since: a conflict too.
+    other = {**form, "version": "2", "delay_days": "3"}
+    assert client.post(f"/plans/{plan_id}/adjust", data=other).status_code == 303
+    answer = client.post(f"/plans/{plan_id}/adjust", data=form)
+    assert answer.status_code == 409
+    assert "Someone changed this plan meanwhile: nothing was saved." in answer.text
+    # The same words, another note: a conflict.
+    noted = {**other, "note": "again"}
+    assert client.post(f"/plans/{plan_id}/adjust", data=noted).status_code == 409
+    assert [c.version for c in app.extensions["dosecal.store"].history(plan_id)] == [1, 2, 3]
+
+
+def summary_links(page: str) -> dict[str, str]:
+    """The error summary's links: their text by the id they lead to."""
+    found = re.search(
+        r'<div class="error summary" role="alert" id="error-summary">(.*?)</div>', page, re.DOTALL
+    )
+    assert found, "no error summary"
+    links = re.findall(r'<li><a href="#([^"]+)">(.*?)</a></li>', found.group(1))
+    return {target: html.unescape(words) for target, words in links}
+
+
+def test_the_error_summary_links_to_each_field_and_groups_describe_their_inputs(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    data = {
+        "csrf": token,
+        "start": "2027-02-30",
+        "tz": "Mars/Olympus",
+        "lang": "en",
+        "time.nilotinib": "25:00",
+        "label": "x" * 101,
+        "contact.pharmacy": "5" * 41,
+    }
+    page = client.post("/plans/new?schedule=nilotinib", data=data).text
+    links = summary_links(page)
+    assert set(links) == {"start", "tz", "time.nilotinib", "label", "contact.pharmacy"}, links
+    assert links["label"] == "Label: this text has 101 characters: at most 100 are accepted"
+    assert links["time.nilotinib"].startswith("Times: ") and "25:00" in links["time.nilotinib"]
+    for target in links:
+        assert f'id="{target}"' in page
+    time_input = re.search(r'<input id="time\.nilotinib"[^>]*>', page)
+    assert time_input and 'aria-invalid="true"' in time_input.group(0)
+    assert 'aria-describedby="times-hint times-error"' in time_input.group(0)
+    assert re.search(r'<fieldset class="group invalid" aria-describedby="times-error">', page)
+
+
+def test_an_adjustment_groups_errors_are_linked_and_its_inputs_marked_invalid(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    data = {
+        "csrf": token,
+        "version": "1",
+        "hold_cycle": "two",
+        "hold_day": "8",
+        "delay_cycle": "9",
+        "delay_days": "7",
+    }
+    page = client.post(f"/plans/{plan_id}/adjust", data=data).text
+    links = summary_links(page)
+    assert list(links) == ["hold_agent"], links
+    assert links["hold_agent"].startswith("Hold a dose: ")
+    assert re.search(r'<fieldset class="group invalid" aria-describedby="hold-error">', page)
+    for name in ("hold_cycle", "hold_day"):
+        found = re.search(rf'<input type="text" id="{name}"[^>]*>', page)
+        assert found and 'aria-invalid="true"' in found.group(0) and "hold-error" in found.group(0), found
+    agent = re.search(r'<select id="hold_agent"[^>]*>', page)
+    assert agent and 'aria-describedby="hold-error"' in agent.group(0)
+    # An error found once the plan is expanded, in one group: linked to that group too.
+    refused = client.post(
+        f"/plans/{plan_id}/adjust",
+        data={"csrf": token, "version": "1", "delay_cycle": "9", "delay_days": "7"},
+    ).text
+    assert list(summary_links(refused)) == ["delay_cycle"]
+    delay = re.search(r'<input type="text" id="delay_cycle"[^>]*>', refused)
+    assert delay and 'aria-invalid="true"' in delay.group(0) and "delay-error" in delay.group(0)

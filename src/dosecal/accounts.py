@@ -27,7 +27,7 @@ from dosecal.words import msg
 
 _meta = sa.MetaData()
 
-#: The tables as migration 0002 makes them.
+#: The tables as migrations 0002 and 0003 make them.
 users = sa.Table(
     "users",
     _meta,
@@ -41,6 +41,14 @@ sessions = sa.Table(
     sa.Column("id_hash", sa.String(64), primary_key=True),
     sa.Column("user", sa.String(64), nullable=False),
     sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+)
+signin_failures = sa.Table(
+    "signin_failures",
+    _meta,
+    sa.Column("name_hash", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("first", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
 )
 settings = sa.Table(
     "settings",
@@ -56,6 +64,13 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 #: How long a sign-in lasts: a clinic day. After it the nurse signs in again, even if the browser
 #: stayed open on a shared computer.
 SESSION_HOURS = 12
+
+#: Failed sign-ins allowed for one name within :data:`THROTTLE_MINUTES`; after them, that name
+#: is refused (right password or not) for :data:`THROTTLE_MINUTES`.
+MAX_FAILURES = 10
+
+#: The window in which failures are counted, and how long a name is then refused.
+THROTTLE_MINUTES = 15
 
 #: The shortest password accepted.
 MIN_PASSWORD = 10
@@ -195,6 +210,48 @@ class Accounts:
             ).scalar_one_or_none()
         ok = verify_password(password, stored if stored is not None else _DUMMY)
         return ok and stored is not None
+
+    def throttled(self, name: str) -> bool:
+        """Whether sign-ins for ``name`` are refused now, after too many failures (known name or not)."""
+        with self.engine.connect() as c:
+            until = c.execute(
+                sa.select(signin_failures.c.locked_until).where(signin_failures.c.name_hash == _hash(name))
+            ).scalar_one_or_none()
+        return until is not None and _aware(until) > _now()
+
+    def failed(self, name: str) -> None:
+        """Count a failed sign-in for ``name``; the :data:`MAX_FAILURES`-th within the window locks it.
+
+        The count is kept by the name's hash (a name typed by mistake is not kept readable), in
+        the database, so that every server process of the clinic counts the same failures.
+        """
+        now = _now()
+        window = timedelta(minutes=THROTTLE_MINUTES)
+        key = signin_failures.c.name_hash == _hash(name)
+        fresh = {"failures": 1, "first": now, "locked_until": None}
+        with self.engine.begin() as c:
+            c.execute(signin_failures.delete().where(signin_failures.c.first < now - 2 * window, ~key))
+            row = c.execute(sa.select(signin_failures).where(key).with_for_update()).one_or_none()
+            if row is None:
+                try:
+                    with c.begin_nested():
+                        c.execute(signin_failures.insert().values(name_hash=_hash(name), **fresh))
+                    return
+                except sa.exc.IntegrityError:  # another server counted one meanwhile
+                    row = c.execute(sa.select(signin_failures).where(key).with_for_update()).one()
+            expired = row.locked_until is not None and _aware(row.locked_until) <= now
+            if expired or _aware(row.first) < now - window:
+                c.execute(signin_failures.update().where(key).values(**fresh))
+                return
+            c.execute(signin_failures.update().where(key).values(failures=signin_failures.c.failures + 1))
+            count = c.execute(sa.select(signin_failures.c.failures).where(key)).scalar_one()
+            if count >= MAX_FAILURES and row.locked_until is None:
+                c.execute(signin_failures.update().where(key).values(locked_until=now + window))
+
+    def succeeded(self, name: str) -> None:
+        """Forget the failed sign-ins of ``name``."""
+        with self.engine.begin() as c:
+            c.execute(signin_failures.delete().where(signin_failures.c.name_hash == _hash(name)))
 
     def open_session(self, name: str) -> str:
         """A new session for ``name``: its id, for the cookie (only its hash is kept)."""

@@ -58,6 +58,11 @@ PLURALS: dict[str, tuple[str, str]] = dict(
             "The last day to plan, written YYYY-MM-DD. Leave empty for {count} day from the start date.",
             "The last day to plan, written YYYY-MM-DD. Leave empty for {count} days from the start date.",
         ),
+        NP_(
+            "web.signin.throttled",
+            "Too many failed sign-ins with this user name: wait {count} minute, then try again.",
+            "Too many failed sign-ins with this user name: wait {count} minutes, then try again.",
+        ),
     )
 )
 
@@ -488,6 +493,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.pick.intro", "Choose the schedule. The next page shows it in full beside the plan's form."),
         N_("web.new.other_schedule", "Choose another schedule"),
         N_("web.form.fix", "Some fields need a correction: see the messages beside them."),
+        N_("web.form.summary_item", "{field}: {message}"),
         N_("web.new.start", "Day 1 of the plan"),
         N_("web.new.start_hint", "Written YYYY-MM-DD, e.g. 2027-01-04."),
         N_("web.new.tz", "Time zone"),
@@ -647,6 +653,10 @@ CATALOGUE: dict[str, str] = dict(
             "web.new.until_hint_cycles",
             "The last day to plan, written YYYY-MM-DD. Leave empty to plan to the end of the last cycle.",
         ),
+        N_(
+            "web.plan.already_saved",
+            "Already saved as version {version}: this adjustment was sent twice and recorded once.",
+        ),
         N_("web.error.title", "Error"),
         N_(
             "web.error.csrf",
@@ -654,6 +664,10 @@ CATALOGUE: dict[str, str] = dict(
         ),
         N_("web.error.not_found", "There is no such page or plan."),
         N_("web.error.forbidden", "You are not signed in."),
+        N_(
+            "web.error.too_large",
+            "What was sent is too large for a form of this site. Go back, shorten what was typed and try again.",
+        ),
         # The printable plan of a stored plan: subscribing to its feed
         N_("heading.subscribe", "Your plan in your phone's calendar"),
         N_(
@@ -997,6 +1011,14 @@ CATALOGUE: dict[str, str] = dict(
         N_(
             "error.limits.date_out_of_range",
             "{value} is outside the dates dosecal plans ({earliest} to {latest})",
+        ),
+        N_(
+            "error.limits.text_too_long",
+            "this text has {length} characters: at most {maximum} are accepted",
+        ),
+        N_(
+            "error.limits.text_control",
+            "this text holds a control or text-direction character ({code}): type it again without it",
         ),
         N_("error.limits.number_too_large", "{value} is too large: at most {maximum}"),
         N_("error.limits.spec_number_too_large", "'{spec}': {value} is too large: at most {maximum}"),

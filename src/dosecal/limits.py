@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -64,6 +65,17 @@ MAX_ZONE_NAME = 64
 #: them, they only refuse what no person measures.
 MEASURES = {"kg": (1.0, 400.0), "cm": (30.0, 275.0)}
 
+#: The longest plan label (``--patient``, the clinic form's label): a name and a record number
+#: fit; one paragraph pasted by mistake does not reach a printout's header or the plans list.
+MAX_LABEL = 100
+
+#: The longest telephone line on a printout (the clinic form's contacts): a number and an extension.
+MAX_CONTACT = 40
+
+#: The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they make
+#: text read in another order than it is stored ("Jane Roe" shown, something else kept).
+_BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+
 
 def check_date(value: date) -> date:
     """``value`` if it is within the accepted range.
@@ -109,6 +121,23 @@ def check_measure(value: float, unit: str) -> float:
     raise ValueError(
         msg("error.limits.measure_out_of_range", value=shown, unit=unit, least=f"{least:g}", most=f"{most:g}")
     )
+
+
+def check_text(value: str, maximum: int) -> str:
+    """``value`` if it is one short line of text.
+
+    At most ``maximum`` characters, with no control character (NUL, line breaks, tabs...) and
+    no bidirectional override or isolate.
+
+    Raises:
+        ValueError: with the message saying what is wrong (the length, or the character's code).
+    """
+    if len(value) > maximum:
+        raise ValueError(msg("error.limits.text_too_long", length=len(value), maximum=maximum))
+    for char in value:
+        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
+            raise ValueError(msg("error.limits.text_control", code=f"U+{ord(char):04X}"))
+    return value
 
 
 def read_capped(path: Path) -> bytes:

@@ -217,7 +217,10 @@ def apply(plan: Plan, given: Overrides) -> Plan:
             raise bad("--cycles", msg("error.overrides.must_or_more_cycles", cycles=given.cycles))
         plan = dataclasses.replace(plan, cycles=given.cycles)
     if given.patient is not None:
-        plan = dataclasses.replace(plan, patient=given.patient)
+        try:
+            plan = dataclasses.replace(plan, patient=limits.check_text(given.patient, limits.MAX_LABEL))
+        except ValueError as exc:
+            raise bad("--patient", reason(exc)) from None
     if given.lang is not None:
         try:
             languages(given.lang)

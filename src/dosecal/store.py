@@ -32,7 +32,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from dosecal import definitions, planfile
+from dosecal import definitions, limits, planfile
 from dosecal.course import Course
 from dosecal.errors import (
     ConflictError,
@@ -43,6 +43,7 @@ from dosecal.errors import (
     Problem,
     SchemaError,
     StoreError,
+    reason,
 )
 from dosecal.expand import expand
 from dosecal.occurrence import Occurrence
@@ -528,6 +529,11 @@ class Store:
         The clinic's web pages write the plan file from their form and store it through here,
         so that a plan made in a browser is the same kind of plan file as one made by hand.
         """
+        if label is not None:
+            try:
+                limits.check_text(label, limits.MAX_LABEL)
+            except ValueError as exc:
+                raise PlanError([Problem("--label", "", reason(exc))]) from None
         plan = planfile.loads(text, source)
         if plan.schedule is None:
             raise PlanError([Problem(source, "schedule", msg("error.overrides.plan_file_must_name"))])

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from dosecal import definitions
-from dosecal.errors import InputFileError, Problem
+from dosecal import definitions, limits
+from dosecal.errors import InputFileError, Problem, reason
 from dosecal.expand import expand
 from dosecal.overrides import Overrides, apply, plan_for
 from dosecal.plan import CONTACTS, DEFAULT_HORIZON_DAYS, Plan
@@ -36,6 +36,7 @@ OPTION_FIELDS = {
     "--cycles": "cycles",
     "--until": "until",
     "--patient": "label",
+    "--label": "label",
     "--delay": "delay",
     "--hold": "hold",
     "--interrupt": "interrupt",
@@ -92,6 +93,11 @@ def uses_body_size(schedule: Schedule) -> bool:
     )
 
 
+def decimal_point(value: str) -> str:
+    """``value`` with its one decimal comma as a point (``30,5`` → ``30.5``); else as typed."""
+    return value.replace(",", ".") if value.count(",") == 1 and "." not in value else value
+
+
 def default_times(schedule: Schedule) -> dict[str, str]:
     """Each agent's default times as the form shows them: ``08:00`` or ``10:00,22:00``."""
     return {a.id: ",".join(f"{t:%H:%M}" for t in a.times) for a in schedule.agents.values() if a.times}
@@ -140,10 +146,11 @@ class NewPlan:
     until: str = ""
 
     @classmethod
-    def from_form(cls, schedule: Schedule, form: Mapping[str, str]) -> NewPlan:
+    def from_form(cls, schedule: Schedule, form: Mapping[str, str], *, default_lang: str = "en") -> NewPlan:
         """The fields of a posted form (unknown names, and fields ``schedule`` has not, ignored).
 
-        Values are stripped.
+        Values are stripped. A weight or height may have a decimal comma, as written in Québec
+        (``30,5``): one comma becomes a point before the command line's checks.
         """
 
         def get(name: str) -> str:
@@ -157,9 +164,9 @@ class NewPlan:
             choices={
                 k.removeprefix("choice."): v.strip() for k, v in form.items() if k.startswith("choice.")
             },
-            weight=get("weight"),
-            height=get("height"),
-            lang=get("lang") or "en",
+            weight=decimal_point(get("weight")),
+            height=decimal_point(get("height")),
+            lang=get("lang") or default_lang,
             label=get("label"),
             contacts={k: get(f"contact.{k}") for k in CONTACTS if get(f"contact.{k}")},
             cycles=get("cycles") if asks_cycles(schedule) else "",
@@ -200,6 +207,7 @@ class NewPlan:
             "lang": Overrides(lang=given.lang),
             "cycles": Overrides(cycles=given.cycles),
             "until": Overrides(until=given.until),
+            "label": Overrides(patient=given.patient),
         }
         if not self.tz:  # never the server's own zone: the patient's is asked for
             errors["tz"] = [msg("error.plan.no_time_zone_give")]
@@ -210,6 +218,11 @@ class NewPlan:
                 apply(probe, one)
             except InputFileError as exc:
                 errors.setdefault(name, []).extend(p.message for p in exc.problems)
+        for kind, line in self.contacts.items():
+            try:
+                limits.check_text(line, limits.MAX_CONTACT)
+            except ValueError as exc:
+                errors.setdefault(f"contact.{kind}", []).append(reason(exc))
         if errors:
             return errors
         try:

@@ -32,7 +32,8 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from dosecal import definitions
+from dosecal import definitions, planfile
+from dosecal.accounts import THROTTLE_MINUTES
 from dosecal.describe import describe
 from dosecal.errors import ConflictError, InputFileError, MissingFeatureError, StoreError
 from dosecal.feedurl import links
@@ -43,7 +44,7 @@ from dosecal.schedule import Infusion, Schedule
 from dosecal.store import Store, StoredPlan, calendar_of, course_of, diff
 from dosecal.web import forms
 from dosecal.web.security import PLAN_CSP, accounts, local_path, sign_in, sign_out, signed_in
-from dosecal.words import LANGUAGE_CHOICES, Language, Value, language, msg
+from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Value, language, msg
 
 pages = Blueprint("pages", __name__, template_folder="templates")
 
@@ -84,6 +85,55 @@ DOWNLOADS = {
     "csv": "text/csv; charset=utf-8",
     "html": "text/html; charset=utf-8",
 }
+
+
+#: The words naming each field or group of fields in the summary above a form with errors.
+FIELD_NAMES = {
+    "start": "web.new.start",
+    "tz": "web.new.tz",
+    "times": "web.new.times",
+    "choices": "web.new.choices",
+    "cycles": "web.new.cycles",
+    "weight": "web.new.weight",
+    "height": "web.new.height",
+    "lang": "web.new.lang",
+    "label": "web.new.label",
+    "contacts": "web.new.contacts",
+    **{f"contact.{kind}": words for kind, words in CONTACT_NAMES.items()},
+    "delay": "web.adjust.delay",
+    "hold": "web.adjust.hold",
+    "interrupt": "web.adjust.interrupt",
+    "dose": "web.adjust.dose",
+    "stop": "web.adjust.stop",
+    "note": "web.adjust.note",
+}
+
+#: The first input of each fieldset whose errors are the whole group's (the summary links to it).
+GROUP_FIRST = {
+    "delay": "delay_cycle",
+    "hold": "hold_agent",
+    "interrupt": "interrupt_cycle",
+    "dose": "dose_agent",
+    "contacts": "contact.daytime",
+}
+
+
+def error_links(
+    errors: dict[str, list[Value]], first: dict[str, str], names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The summary's links: for each field (or group) with errors, its input's id, its name, the messages.
+
+    Errors about the whole form (``form``, ``schedule``) are shown as they are, not linked.
+    ``first`` gives the first input of groups that depend on the schedule (times, choices);
+    ``names`` the words of fields named differently on this page.
+    """
+    words = {**FIELD_NAMES, **(names or {})}
+    targets = {**GROUP_FIRST, **first}
+    return [
+        {"target": targets.get(name, name), "name": g.lang.text(msg(words[name])), "messages": messages}
+        for name, messages in errors.items()
+        if name in words and messages
+    ]
 
 
 def store() -> Store:
@@ -163,19 +213,29 @@ def set_language(code: str) -> BaseResponse:
 
 @pages.route("/signin", methods=["GET", "POST"])
 def signin() -> Any:
-    """The sign-in form; a wrong name or password gets one message that says neither which."""
+    """The sign-in form; a wrong name or password gets one message that says neither which.
+
+    After :data:`~dosecal.accounts.MAX_FAILURES` failures for one name within
+    :data:`~dosecal.accounts.THROTTLE_MINUTES`, that name is refused for as long (429), right
+    password or not, with words that do not say whether the name exists.
+    """
     target = local_path(request.values.get("next"))
     if current_app.config.get("DOSECAL_TRUST_USER_HEADER"):
         return redirect(target, code=303)
     error = None
     name = ""
+    status = 200
     if request.method == "POST":
         name = request.form.get("name", "").strip()
-        if accounts().authenticate(name, request.form.get("password", "")):
+        if accounts().throttled(name):  # a name unknown or known: the same answer
+            error, status = msg("web.signin.throttled", count=THROTTLE_MINUTES), 429
+        elif accounts().authenticate(name, request.form.get("password", "")):
+            accounts().succeeded(name)
             sign_in(name)
             return redirect(target, code=303)
-        error = msg("web.signin.wrong")
-    status = 200 if error is None else 401
+        else:
+            accounts().failed(name)
+            error, status = msg("web.signin.wrong"), 401
     return render_template("signin.html", error=error, name=name, next=target), status
 
 
@@ -271,10 +331,12 @@ def new_plan() -> Any:
     if ident not in _builtins():
         return render_template("pick.html", schedules=list(_builtins().values()))
     schedule = _builtins()[ident]
-    fields = forms.NewPlan(schedule=ident, tz=_default_tz(), times=forms.default_times(schedule))
+    fields = forms.NewPlan(
+        schedule=ident, tz=_default_tz(), times=forms.default_times(schedule), lang=g.lang.code
+    )
     errors: dict[str, list[Value]] = {}
     if request.method == "POST":
-        fields = forms.NewPlan.from_form(schedule, request.form)
+        fields = forms.NewPlan.from_form(schedule, request.form, default_lang=g.lang.code)
         checked = fields.check()
         if isinstance(checked, dict):
             errors = checked
@@ -289,8 +351,13 @@ def new_plan() -> Any:
             else:
                 _remember_feed(stored.id, token)
                 return redirect(url_for("pages.plan_page", plan_id=stored.id), code=303)
+    first = {
+        "times": next((f"time.{a.id}" for a in schedule.agents.values() if a.times), "times"),
+        "choices": next((f"choice.{c}" for c in schedule.choices), "choices"),
+    }
     return render_template(
         "new.html",
+        links=error_links(errors, first),
         schedule=schedule,
         shown=describe(schedule, g.lang),
         fields=fields,
@@ -346,6 +413,7 @@ def plan_page(plan_id: str) -> str:
         history=list(reversed(store().history(plan_id))),
         rotate_label="web.feed.rotate" if p.feed else "web.feed.start",
         other_action="web.history.other",
+        saved=_saved_notice(p),
     )
 
 
@@ -430,6 +498,9 @@ def adjust(plan_id: str) -> Any:
                     plan_id, fields.overrides(), who=g.user, expect_version=seen, dry_run=not confirm
                 )
             except ConflictError as exc:
+                saved = _already_saved(plan_id, fields, seen) if confirm else None
+                if saved is not None:  # sent twice (double click, Back and resend): recorded once
+                    return redirect(url_for("pages.plan_page", plan_id=plan_id, saved=saved), code=303)
                 conflict = exc.args[0] if exc.args else str(exc)
                 p = store().get(plan_id)
                 course = p.course()
@@ -444,8 +515,10 @@ def adjust(plan_id: str) -> Any:
                     "moves": [m.describe() for m in diff(course, after)],
                 }
     agents = [(a.id, g.lang.content(a.name)) for a in course.schedule.agents.values()]
+    first = {"choices": next((f"choice.{c}" for c in course.schedule.choices), "choices")}
     return render_template(
         "adjust.html",
+        links=error_links(errors, first, {"choices": "web.adjust.choices"}),
         plan=p,
         title=g.lang.content(course.schedule.title),
         fields=fields,
@@ -459,15 +532,55 @@ def adjust(plan_id: str) -> Any:
     ), (422 if errors else 409 if conflict else 200)
 
 
+def _already_saved(plan_id: str, fields: forms.Adjustment, seen: int) -> int | None:
+    """The version that already holds this very adjustment, if the plan's newest change is it.
+
+    A confirm sent twice (a double click, or Back and send again) reaches the store with the
+    version seen before the first was saved. When the newest change since then was made by the
+    same nurse, with the same words for the adjustment and the same note, it is that first
+    send: the answer is "already saved", not a conflict that asks to redo it (and may get a
+    7-day delay recorded twice). Any other change since is a real conflict.
+    """
+    history = store().history(plan_id)
+    if not history:
+        return None
+    last = history[-1]
+    given = fields.overrides()
+    if last.action != "adjust" or last.who != g.user or last.version <= seen or last.note != given.note:
+        return None
+    current = store().get(plan_id)
+    try:
+        new = (*given.adjustments(), *given.later_choices())
+        schedule = definitions.loads(current.definition, f"<definition of plan {plan_id}>")
+        recorded = planfile.loads(current.content, f"<plan {plan_id}>").adjustments
+    except InputFileError:
+        return None
+    words = "; ".join(ENGLISH.text(a.describe(schedule)) for a in new)
+    same = bool(new) and recorded[-len(new) :] == new and words == last.detail
+    return last.version if same else None
+
+
+def _saved_notice(plan: StoredPlan) -> int | None:
+    """The version named by ``?saved=N`` (after a confirm sent twice), if the plan has it."""
+    value = request.args.get("saved", "")
+    return int(value) if value.isdigit() and 1 <= int(value) <= plan.version else None
+
+
 # Errors
 
 
-_ERRORS = {400: "web.error.csrf", 403: "web.error.forbidden", 404: "web.error.not_found"}
+_ERRORS = {
+    400: "web.error.csrf",
+    403: "web.error.forbidden",
+    404: "web.error.not_found",
+    413: "web.error.too_large",
+}
 
 
 @pages.app_errorhandler(400)
 @pages.app_errorhandler(403)
 @pages.app_errorhandler(404)
+@pages.app_errorhandler(413)
 def error_page(exc: Any) -> Any:
     """An error as a page in the nurse's language; under /feeds/ the feeds' plain text, as before."""
     code = getattr(exc, "code", 500) or 500
