@@ -414,6 +414,9 @@ def test_every_page_passes_axe_core_and_is_pictured(nurse: Nurse, site: tuple[st
     nurse.click("#confirm")
     nurse.go(f"/plans/{plan_id}?saved=2")  # as after a confirm sent twice
     check("plan-already-saved")
+    nurse.go(f"/plans/{plan_id}")
+    nurse.click("#revoke")  # asked once more before the patient's calendar stops following
+    check("feed-confirm")
     nurse.go("/plans")
     check("plans")
     nurse.go("/plans/nosuchplan")
