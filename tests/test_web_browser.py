@@ -97,6 +97,17 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Run]]:
     assert not re.search(r"/feeds/[\w-]{20,}", text), "a feed token reached the log"
 
 
+def _gone(element: Any) -> bool:
+    """Whether ``element`` no longer belongs to the page shown (Selenium's staleness, widened)."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        element.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException, or the inspector's own words
+        return True
+    return False
+
+
 class Nurse:
     """A browser, with every click and typed field counted."""
 
@@ -117,14 +128,16 @@ class Nurse:
 
     def click(self, css: str, *, navigates: bool = True) -> None:
         """Click; when the click opens a page, wait until the new one has replaced the old."""
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.wait import WebDriverWait
 
         self.interactions += 1
         page = self.find("html")
         self.find(css).click()
         if navigates:
-            WebDriverWait(self.driver, 60).until(expected_conditions.staleness_of(page))
+            # While the old page goes, Chromium may answer a question about its element with
+            # "Node with given id does not belong to the document" rather than "stale": both
+            # mean the page was replaced.
+            WebDriverWait(self.driver, 60, ignored_exceptions=()).until(lambda _driver: _gone(page))
             WebDriverWait(self.driver, 60).until(
                 lambda d: d.execute_script("return document.readyState") == "complete"
             )
