@@ -41,7 +41,7 @@ from dosecal.overrides import computer_zone
 from dosecal.plan import CONTACTS
 from dosecal.render import RenderOptions, render
 from dosecal.schedule import Infusion, Schedule
-from dosecal.store import Store, StoredPlan, calendar_of, course_of, diff
+from dosecal.store import Change, Store, StoredPlan, calendar_of, course_of, diff
 from dosecal.web import forms
 from dosecal.web.security import PLAN_CSP, accounts, local_path, sign_in, sign_out, signed_in
 from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Value, language, msg
@@ -395,11 +395,38 @@ def _plan_or_404(plan_id: str) -> StoredPlan:
         abort(404)
 
 
+def history_words(p: StoredPlan, history: list[Change], lang: Language) -> dict[int, str]:
+    """Each adjustment change's words in ``lang``, by the plan version it made.
+
+    The store keeps a change's words in English (``dosecal store show`` prints them). The
+    adjustments themselves are in the plan file, in the order they were recorded, so each
+    change's are found again by their English words and said anew in the nurse's language.
+    A change whose words no longer match (a definition upgraded since) keeps its English.
+    """
+    course = p.course()
+    made = list(course.plan.adjustments)
+    english = [ENGLISH.text(a.describe(course.schedule)) for a in made]
+    found: dict[int, str] = {}
+    at = 0
+    for change in history:
+        if change.action != "adjust":
+            continue
+        for k in range(1, len(made) - at + 1):
+            if "; ".join(english[at : at + k]) == change.detail:
+                found[change.version] = "; ".join(
+                    lang.text(a.describe(course.schedule)) for a in made[at : at + k]
+                )
+                at += k
+                break
+    return found
+
+
 @pages.get("/plans/<plan_id>")
 @signed_in
 def plan_page(plan_id: str) -> str:
     """The plan: preview, downloads, print, feed link and QR code, history."""
     p = _plan_or_404(plan_id)
+    history = store().history(plan_id)
     feed = _feed_url(plan_id) if p.feed else None
     qr = segno.make(feed, error="m").svg_data_uri(scale=4, border=2) if feed else None
     webcal = links(current_app.config["DOSECAL_PUBLIC_URL"], feed.rsplit("/", 1)[1][:-4])[1] if feed else None
@@ -410,7 +437,8 @@ def plan_page(plan_id: str) -> str:
         feed=feed,
         webcal=webcal,
         qr=qr,
-        history=list(reversed(store().history(plan_id))),
+        history=list(reversed(history)),
+        details=history_words(p, history, g.lang),
         rotate_label="web.feed.rotate" if p.feed else "web.feed.start",
         other_action="web.history.other",
         saved=_saved_notice(p),
