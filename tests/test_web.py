@@ -621,6 +621,39 @@ def test_no_label_reaches_a_log_line(app: Flask, caplog: pytest.LogCaptureFixtur
         assert "/feeds/" not in record.getMessage() or "/feeds/…" in record.getMessage()
 
 
+def test_the_next_event_is_looked_up_again_only_when_its_day_is_over(
+    app: Flask, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not every plan expanded at each midnight: an answer holds until its event's day is over."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dosecal.store import StoredPlan
+    from dosecal.web.pages import next_event
+    from dosecal.words import ENGLISH
+
+    client = app.test_client()
+    plan_id = create(
+        client, sign_in(client), schedule="inotuzumab", **{"choice.response": "cr", "choice.transplant": "no"}
+    )
+    store = Store(database_url(database))
+    p = store.get(plan_id)
+    store.close()
+    expanded: list[str] = []
+    course = StoredPlan.course
+    monkeypatch.setattr(StoredPlan, "course", lambda self: expanded.append(self.id) or course(self))
+    toronto = ZoneInfo("America/Toronto")
+    # Inotuzumab on days 1, 8 and 15 of 21-day cycles from Mon 4 Jan 2027: C1D8 is Mon 11 Jan.
+    on_5_jan = next_event(p, ENGLISH, datetime(2027, 1, 5, 12, tzinfo=toronto))
+    assert on_5_jan[0] is not None and on_5_jan[0].date().isoformat() == "2027-01-11"
+    assert "C1D8" in on_5_jan[1] and "Mon 11 Jan 2027" in on_5_jan[1]
+    assert next_event(p, ENGLISH, datetime(2027, 1, 11, 23, tzinfo=toronto)) == on_5_jan
+    assert expanded == [plan_id]  # 6 and 11 January: the same answer, no expansion
+    on_12_jan = next_event(p, ENGLISH, datetime(2027, 1, 12, 8, tzinfo=toronto))
+    assert on_12_jan[0] is not None and on_12_jan[0].date().isoformat() == "2027-01-18"  # C1D15
+    assert expanded == [plan_id, plan_id]
+
+
 def test_the_plans_list_is_searched_by_label_schedule_and_next_event(app: Flask) -> None:
     client = app.test_client()
     token = sign_in(client)

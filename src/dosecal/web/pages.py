@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -249,35 +250,55 @@ def signout() -> BaseResponse:
 # The plans list
 
 
-_NEXT_CACHE: OrderedDict[tuple[str, int, str], tuple[datetime | None, str]] = OrderedDict()
+@dataclass(frozen=True, slots=True)
+class _Next:
+    """A plan version's next event as last found, and from when that answer holds."""
+
+    since: datetime  # the local midnight it was looked up from
+    start: datetime | None  # None: nothing is planned from ``since`` on
+    words: str
+
+
+#: The next event of each plan version, by (plan, version, language). An answer stays right
+#: until its event's day is over, so a plan is expanded again only then (not every plan at
+#: each midnight). Entries are small; the bound keeps a store of thousands of plans cached.
+_NEXT_CACHE: OrderedDict[tuple[str, int, str], _Next] = OrderedDict()
 _NEXT_LOCK = threading.Lock()
+NEXT_CACHE_SIZE = 50_000
+
+
+def _midnight(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def next_event(p: StoredPlan, lang: Language, now: datetime) -> tuple[datetime | None, str]:
-    """The plan's next planned event from ``now`` (its time, and its words), cached per version and day."""
-    key = (p.id, p.version, lang.code + now.date().isoformat())
+    """The plan's next planned event from the start of ``now``'s day (its time, and its words)."""
+    key = (p.id, p.version, lang.code)
     with _NEXT_LOCK:
-        if key in _NEXT_CACHE:
-            return _NEXT_CACHE[key]
+        known = _NEXT_CACHE.get(key)
+        if known is not None:
+            today = _midnight(now, ZoneInfo(str(known.since.tzinfo)))
+            if known.since <= today and (known.start is None or known.start >= today):
+                _NEXT_CACHE.move_to_end(key)
+                return known.start, known.words
     course = p.course()
-    found: tuple[datetime | None, str] = (None, "")
+    today = _midnight(now, course.zone)
+    found = _Next(today, None, "")
     for o in course:
         start = (
             o.start
             if isinstance(o.start, datetime)
             else datetime.combine(o.start, datetime.min.time(), course.zone)
         )
-        if o.status.value == "planned" and start >= now.astimezone(course.zone).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        ):
+        if o.status.value == "planned" and start >= today:
             when = lang.date(start.date())
-            found = (start, f"{lang.text(o.span_label_text)} {lang.text(o.title_text)}, {when}")
+            found = _Next(today, start, f"{lang.text(o.span_label_text)} {lang.text(o.title_text)}, {when}")
             break
     with _NEXT_LOCK:
         _NEXT_CACHE[key] = found
-        while len(_NEXT_CACHE) > 2048:
+        while len(_NEXT_CACHE) > NEXT_CACHE_SIZE:
             _NEXT_CACHE.popitem(last=False)
-    return found
+    return found.start, found.words
 
 
 @pages.get("/")
