@@ -99,6 +99,8 @@ OPTION_CASES = [
     # A dose that is not an amount would reach the calendar as written
     (["ponatinib", *BASE, "--change-dose", "ponatinib=abc@2027-02-01"], "--change-dose", "not 'abc'"),
     (["ponatinib", *BASE, "--change-dose", "ponatinib=<b>x</b>@2027-02-01"], "--change-dose", "an amount"),
+    (["ponatinib", *BASE, "--change-dose", "ponatinib=1e3@2027-02-01"], "--change-dose", "not '1e3'"),
+    (["ponatinib", *BASE, "--change-dose", "ponatinib=0x10@2027-02-01"], "--change-dose", "not '0x10'"),
     # Holds and delays that cannot be: the reason says what to do instead
     (
         ["dasatinib", *BASE, "--hold", "C1D5"],

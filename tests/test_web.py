@@ -387,6 +387,7 @@ def test_a_wrong_plan_through_date_is_shown_beside_its_field_in_the_command_line
         said = error_beside(answer.text, "until")
         assert said in cli.output and f"{option}: {said}" in cli.output
         assert f'value="{until}"' in answer.text  # what was typed stays
+        assert '<a href="#until">Plan through: ' in answer.text  # the summary links to it
     assert (
         error_beside(
             client.post("/plans/new?schedule=dasatinib", data={**form, "until": "30/06/2027"}).text, "until"
@@ -708,7 +709,7 @@ def test_the_history_speaks_the_nurses_language_and_the_store_keeps_english(app:
     assert "Cycle 2 and everything after it delayed by 7 days" in english
     client.get("/lang/fr")
     french = html.unescape(client.get(f"/plans/{plan_id}").text)
-    assert "Cycle 2 et tout ce qui suit reportés de 7 jours" in french
+    assert "Ajusté (version 2)\u00a0: Cycle 2 et tout ce qui suit reportés de 7 jours" in french
     assert "delayed by" not in french
     assert "Cycle 2 and everything after it delayed by 7 days" in dosecal("store", "show", plan_id).output
 
@@ -834,7 +835,7 @@ def test_sign_ins_for_one_name_are_refused_for_a_while_after_ten_failures(app: F
     other_token = csrf(other.get("/signin").text)
     answer = other.post("/signin", data={"csrf": other_token, "name": "mtremblay", "password": PASSWORD})
     other_store.close()
-    assert answer.status_code == 429
+    assert answer.status_code == 429 and answer.headers["Retry-After"] == "900"
     # Fifteen minutes later, the right password works again, and clears the count.
     engine = sa.create_engine(database_url(database))
     with engine.begin() as c:

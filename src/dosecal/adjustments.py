@@ -330,8 +330,12 @@ def interruption(
 
 #: A dose as a care team writes it: an amount, then perhaps its unit ("15", "15 mg",
 #: "0.8 mg/m2", "9 mcg/day"). It reaches the patient's calendar and printout as written, so
-#: nothing else (words, markup) is taken for one.
-DOSE = re.compile(r"^\d{1,5}(?:\.\d{1,3})?(?:\s*[A-Za-zµμ][A-Za-z0-9µμ²/]{0,15})?$")
+#: nothing else is taken for one: words, markup, or "1e3" and "0x10", which a reader would
+#: take for a thousand and sixteen.
+DOSE = re.compile(
+    r"^\d{1,5}(?:\.\d{1,3})?"
+    r"(?:\s*(?:mg|mcg|µg|μg|g|units?)(?:/(?:m2|m²|kg|day|dose))*)?$"
+)
 
 
 def check_dose(dose: object) -> str:

@@ -653,6 +653,7 @@ CATALOGUE: dict[str, str] = dict(
             "web.new.until_hint_cycles",
             "The last day to plan, written YYYY-MM-DD. Leave empty to plan to the end of the last cycle.",
         ),
+        N_("web.history.line", "{action}: {detail}"),
         N_(
             "web.plan.already_saved",
             "Already saved as version {version}: this adjustment was sent twice and recorded once.",

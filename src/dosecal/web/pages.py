@@ -95,6 +95,7 @@ FIELD_NAMES = {
     "times": "web.new.times",
     "choices": "web.new.choices",
     "cycles": "web.new.cycles",
+    "until": "web.new.until",
     "weight": "web.new.weight",
     "height": "web.new.height",
     "lang": "web.new.lang",
@@ -237,7 +238,8 @@ def signin() -> Any:
         else:
             accounts().failed(name)
             error, status = msg("web.signin.wrong"), 401
-    return render_template("signin.html", error=error, name=name, next=target), status
+    headers = {"Retry-After": str(THROTTLE_MINUTES * 60)} if status == 429 else {}
+    return render_template("signin.html", error=error, name=name, next=target), status, headers
 
 
 @pages.post("/signout")
