@@ -185,6 +185,12 @@ PLAN_CASES = [
     ),
     ("too large", PLAN + "# " + "x" * (limits.MAX_FILE_BYTES + 10) + "\n", "KiB"),
     ("zone EST", PLAN.replace("Europe/Paris", "EST"), "timezone"),
+    (
+        "weight band chosen later against the weight",
+        INFUSION_PLAN.replace("[choices]", "weight_kg = 80\nheight_cm = 175\n[choices]")
+        + '[[adjustments]]\nkind = "choice"\nid = "weight"\nvalue = "under-45kg"\n',
+        "'under-45kg' contradicts the weight of 80 kg",
+    ),
     ("height in metres", PLAN + "weight_kg = 30\nheight_cm = 1.3\n", "height_cm"),
     ("weight 0.5", PLAN + "weight_kg = 0.5\n", "weight_kg"),
     (

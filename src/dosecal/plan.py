@@ -361,6 +361,20 @@ def _check_history(schedule: Schedule, plan: Plan, bad: Callable[[str, Value], N
             bad(key, msg("error.plan.dose_change_before_start", date=a.start.isoformat(), start=start))
         elif isinstance(a, Interruption) and numbered and a.length > timedelta(days=course):
             bad(key, msg("error.plan.interruption_longer_than_course", spec=a.spec, days=course))
+        elif isinstance(a, ChoiceChange) and a.id in schedule.choices and plan.weight_kg is not None:
+            # A weight band chosen later must still fit the weight the plan records (its doses
+            # and bags follow the band): as the plan's own choices are checked above.
+            band = schedule.choices[a.id].band(plan.weight_kg)
+            if band is not None and a.value != band:
+                bad(
+                    key,
+                    msg(
+                        "error.plan.given_contradicts_weight_weight",
+                        given=a.value,
+                        weight_kg=f"{plan.weight_kg:g}",
+                        band=band,
+                    ),
+                )
 
 
 def check(schedule: Schedule, plan: Plan) -> None:
