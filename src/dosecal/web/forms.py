@@ -298,35 +298,14 @@ class Adjustment:
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> Adjustment:
-        """The fields of a posted form."""
-
-        def get(name: str) -> str:
-            return (form.get(name) or "").strip()
-
-        return cls(
-            delay_cycle=get("delay_cycle"),
-            delay_days=get("delay_days"),
-            hold_agent=get("hold_agent"),
-            hold_cycle=get("hold_cycle"),
-            hold_day=get("hold_day"),
-            interrupt_cycle=get("interrupt_cycle"),
-            interrupt_day=get("interrupt_day"),
-            interrupt_at=get("interrupt_at"),
-            interrupt_length=get("interrupt_length"),
-            interrupt_unit="h" if get("interrupt_unit") == "h" else "d",
-            interrupt_cause="toxicity" if get("interrupt_cause") == "toxicity" else "",
-            interrupt_restart=get("interrupt_restart"),
-            dose_agent=get("dose_agent"),
-            dose=get("dose"),
-            dose_from=get("dose_from"),
-            stop=get("stop"),
-            choices={
-                k.removeprefix("choice."): v.strip()
-                for k, v in form.items()
-                if k.startswith("choice.") and v.strip()
-            },
-            note=get("note"),
-        )
+        """The fields of a posted form: each text field by its own name, the choices as ``choice.ID``."""
+        typed = {
+            f.name: (form.get(f.name) or "").strip() for f in dataclasses.fields(cls) if f.name != "choices"
+        }
+        typed["interrupt_unit"] = "h" if typed["interrupt_unit"] == "h" else "d"
+        typed["interrupt_cause"] = "toxicity" if typed["interrupt_cause"] == "toxicity" else ""
+        choices = {k.removeprefix("choice."): v.strip() for k, v in form.items() if k.startswith("choice.")}
+        return cls(**typed, choices={k: v for k, v in choices.items() if v})
 
     def problems(self) -> dict[str, list[Value]]:
         """What the hold and interruption fields lack before they can be written as options.
@@ -403,25 +382,8 @@ class Adjustment:
         )
 
     def hidden(self) -> dict[str, str]:
-        """The fields to carry in the confirm form, by name."""
-        out = {
-            "delay_cycle": self.delay_cycle,
-            "delay_days": self.delay_days,
-            "hold_agent": self.hold_agent,
-            "hold_cycle": self.hold_cycle,
-            "hold_day": self.hold_day,
-            "interrupt_cycle": self.interrupt_cycle,
-            "interrupt_day": self.interrupt_day,
-            "interrupt_at": self.interrupt_at,
-            "interrupt_length": self.interrupt_length,
-            "interrupt_unit": self.interrupt_unit if self.interrupt_spec() else "",
-            "interrupt_cause": self.interrupt_cause,
-            "interrupt_restart": self.interrupt_restart,
-            "dose_agent": self.dose_agent,
-            "dose": self.dose,
-            "dose_from": self.dose_from,
-            "stop": self.stop,
-            "note": self.note,
-        }
+        """The fields to carry in the confirm form, by name (the unit only with an interruption)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "choices"}
+        out["interrupt_unit"] = self.interrupt_unit if self.interrupt_spec() else ""
         out.update({f"choice.{k}": v for k, v in self.choices.items()})
         return {k: v for k, v in out.items() if v}
