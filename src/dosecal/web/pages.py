@@ -35,6 +35,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from dosecal import definitions, planfile
 from dosecal.accounts import THROTTLE_MINUTES
+from dosecal.course import Course
 from dosecal.describe import describe
 from dosecal.errors import ConflictError, InputFileError, MissingFeatureError, StoreError
 from dosecal.feedurl import links
@@ -418,7 +419,7 @@ def _plan_or_404(plan_id: str) -> StoredPlan:
         abort(404)
 
 
-def history_words(p: StoredPlan, history: list[Change], lang: Language) -> dict[int, str]:
+def history_words(course: Course, history: list[Change], lang: Language) -> dict[int, str]:
     """Each adjustment change's words in ``lang``, by the plan version it made.
 
     The store keeps a change's words in English (``dosecal store show`` prints them). The
@@ -426,7 +427,6 @@ def history_words(p: StoredPlan, history: list[Change], lang: Language) -> dict[
     change's are found again by their English words and said anew in the nurse's language.
     A change whose words no longer match (a definition upgraded since) keeps its English.
     """
-    course = p.course()
     made = list(course.plan.adjustments)
     english = [ENGLISH.text(a.describe(course.schedule)) for a in made]
     found: dict[int, str] = {}
@@ -449,6 +449,7 @@ def history_words(p: StoredPlan, history: list[Change], lang: Language) -> dict[
 def plan_page(plan_id: str) -> str:
     """The plan: preview, downloads, print, feed link and QR code, history."""
     p = _plan_or_404(plan_id)
+    course = p.course()  # once: the title and the history's words both need it
     history = store().history(plan_id)
     feed = _feed_url(plan_id) if p.feed else None
     qr = segno.make(feed, error="m").svg_data_uri(scale=4, border=2) if feed else None
@@ -456,12 +457,12 @@ def plan_page(plan_id: str) -> str:
     return render_template(
         "plan.html",
         plan=p,
-        title=g.lang.content(p.course().schedule.title),
+        title=g.lang.content(course.schedule.title),
         feed=feed,
         webcal=webcal,
         qr=qr,
         history=list(reversed(history)),
-        details=history_words(p, history, g.lang),
+        details=history_words(course, history, g.lang),
         rotate_label="web.feed.rotate" if p.feed else "web.feed.start",
         other_action="web.history.other",
         saved=_saved_notice(p),
