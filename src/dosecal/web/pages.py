@@ -14,7 +14,7 @@ import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -270,7 +270,7 @@ _NEXT_LOCK = threading.Lock()
 NEXT_CACHE_SIZE = 50_000
 
 
-def _midnight(moment: datetime, zone: ZoneInfo) -> datetime:
+def _midnight(moment: datetime, zone: tzinfo | None) -> datetime:
     return moment.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -280,7 +280,7 @@ def next_event(p: StoredPlan, lang: Language, now: datetime) -> tuple[datetime |
     with _NEXT_LOCK:
         known = _NEXT_CACHE.get(key)
         if known is not None:
-            today = _midnight(now, ZoneInfo(str(known.since.tzinfo)))
+            today = _midnight(now, known.since.tzinfo)  # the plan's zone, kept with the answer
             if known.since <= today and (known.start is None or known.start >= today):
                 _NEXT_CACHE.move_to_end(key)
                 return known.start, known.words
