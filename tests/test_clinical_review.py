@@ -147,7 +147,7 @@ def test_toxicity_restart_follows_the_label_9_then_28_after_7_days() -> None:
 def test_toxicity_restart_under_45_kg_is_5_then_15_mcg_per_m2() -> None:
     """HCP-ADJUST (< 45 kg): "restart ... at 5 mcg/m2/day, and escalate to 15 mcg/m2/day after 7 days".
 
-    30 kg, 130 cm: Mosteller BSA sqrt(130 x 30 / 3600) = 1.04 m2, so 5.2 then 15.61 mcg/day. A child's
+    30 kg, 130 cm: Mosteller BSA sqrt(130 x 30 / 3600) = 1.04 m2, so 5 x 1.04 = 5.2 then 15 x 1.04 = 15.6 mcg/day (3 significant figures). A child's
     restart in cycle 1 gets dexamethasone 5 mg/m2 = 5.2 mg, placed 30 minutes before.
     """
     occ = blin(
@@ -166,7 +166,7 @@ def test_toxicity_restart_under_45_kg_is_5_then_15_mcg_per_m2() -> None:
         (
             at("2027-01-22 10:00"),
             at("2027-02-03 10:00"),
-            "15 mcg/m2/day (max 28 mcg/day) = 15.61 mcg/day for BSA 1.04 m²",
+            "15 mcg/m2/day (max 28 mcg/day) = 15.6 mcg/day for BSA 1.04 m²",
         ),
     ]
     restart = [o for o in live(occ, Kind.PREMEDICATION) if o.start_date == d("2027-01-15")]

@@ -184,7 +184,11 @@ def test_a_feed_follows_an_adjustment_in_place(
     moved = [uid for uid in after if after[uid]["start"] != before[uid]["start"]]
     assert moved and all(".c2." in uid for uid in moved)
     assert all(after[uid]["sequence"] > before[uid]["sequence"] for uid in moved)
-    assert all(after[uid]["sequence"] == before[uid]["sequence"] for uid in after if uid not in moved)
+    widened = [uid for uid in after if uid not in moved and after[uid]["sequence"] != before[uid]["sequence"]]
+    # The delay moves C2D1 a week later, so C1D15's window may now end a day later (it ends 6 days
+    # before the latest day of the next dose): the dose keeps its date and gains a SEQUENCE.
+    assert [uid.split(".", 1)[1] for uid in widened] == ["inotuzumab.dose.c1.d15.1@dosecal"]
+    assert after[widened[0]]["sequence"] == before[widened[0]]["sequence"] + 1
     assert server.feed(token, {"If-None-Match": later_headers["ETag"]})[0] == 304
 
     # Thunderbird's parser reads both versions the same way.

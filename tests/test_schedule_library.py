@@ -6,6 +6,8 @@ value names the source line it comes from.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from conftest import at, builtin, d, plan
@@ -112,10 +114,11 @@ def test_blinatumomab_rr_under_45_kg_uses_per_m2_doses_and_computes_them() -> No
         builtin("blinatumomab-rr"),
         plan("2027-01-04", cycles=1, weight_kg=38, height_cm=140, choices={"patient": "adult"}),
     )
-    # Mosteller: sqrt(140 x 38 / 3600) = sqrt(1.4778) = 1.2156 m2 -> 6.08 and 18.23 mcg/day.
+    # Mosteller: sqrt(140 x 38 / 3600) = sqrt(1.4778) = 1.2156 m2, shown 1.22 -> 5 x 1.22 = 6.1 and
+    # 15 x 1.22 = 18.3 mcg/day (the area shown, 3 significant figures).
     assert [o.dose for o in of(occ, Kind.INFUSION)] == [
-        "5 mcg/m2/day (max 9 mcg/day) = 6.08 mcg/day for BSA 1.22 m²",
-        "15 mcg/m2/day (max 28 mcg/day) = 18.23 mcg/day for BSA 1.22 m²",
+        "5 mcg/m2/day (max 9 mcg/day) = 6.1 mcg/day for BSA 1.22 m²",
+        "15 mcg/m2/day (max 28 mcg/day) = 18.3 mcg/day for BSA 1.22 m²",
     ]
 
 
@@ -160,13 +163,36 @@ def test_blinatumomab_rr_child_premedication_only_in_cycle_1() -> None:
 def test_mosteller_and_caps_worked_by_hand() -> None:
     assert round(mosteller(180, 80), 4) == 2.0  # sqrt(180 x 80 / 3600) = sqrt(4) = 2
     assert round(mosteller(140, 38), 4) == 1.2156
-    assert per_m2_amount("15 mcg/m2/day (max 28 mcg/day)", 2.0) == "28 mcg/day (capped)"  # 30 > 28
-    assert per_m2_amount("5 mcg/m2/day (max 9 mcg/day)", 1.7) == "8.5 mcg/day"
-    assert per_m2_amount("5 mcg/m2/day (max 9 mcg/day)", 1.9) == "9 mcg/day (capped)"  # 9.5 > 9
-    assert per_m2_amount("5 mg/m2 (max 20 mg)", 1.0) == "5 mg"
-    assert per_m2_amount("28 mcg/day", 2.0) is None
+    assert per_m2_amount("15 mcg/m2/day (max 28 mcg/day)", Decimal("2.0")) == "28 mcg/day (capped)"  # 30 > 28
+    assert per_m2_amount("5 mcg/m2/day (max 9 mcg/day)", Decimal("1.7")) == "8.5 mcg/day"
+    assert per_m2_amount("5 mcg/m2/day (max 9 mcg/day)", Decimal("1.9")) == "9 mcg/day (capped)"  # 9.5 > 9
+    assert per_m2_amount("5 mg/m2 (max 20 mg)", Decimal("1.0")) == "5 mg"
+    assert per_m2_amount("28 mcg/day", Decimal("2.0")) is None
     assert ENGLISH.text(describe_dose("0.8 mg/m2", 180, 80)) == "0.8 mg/m2 = 1.6 mg for BSA 2.00 m²"
     assert ENGLISH.text(describe_dose("0.8 mg/m2", None, 80)) == "0.8 mg/m2"
+
+
+def test_amounts_are_computed_from_the_area_shown_and_rounded_to_three_figures() -> None:
+    """N13: "11.99 where 15 x 0.80 reads 12". 20 kg, 115 cm: sqrt(115 x 20 / 3600) = 0.7993, shown 0.80.
+
+    Each amount is the dose per m² times the area shown, to 3 significant figures and at most 2
+    decimals: 15 x 0.80 = 12; 5 x 0.80 = 4; 0.8 x 0.80 = 0.64. 170 cm, 73 kg: 1.8559, shown 1.86;
+    5 mg/m2 x 1.86 = 9.3 mg; 340 mg/m2 x 1.86 = 632.4 -> 632 mg.
+    """
+    child = [
+        ENGLISH.text(describe_dose(x, 115, 20))
+        for x in ("15 mcg/m2/day (max 28 mcg/day)", "5 mg/m2 (max 20 mg)", "0.8 mg/m2")
+    ]
+    assert child == [
+        "15 mcg/m2/day (max 28 mcg/day) = 12 mcg/day for BSA 0.80 m²",
+        "5 mg/m2 (max 20 mg) = 4 mg for BSA 0.80 m²",
+        "0.8 mg/m2 = 0.64 mg for BSA 0.80 m²",
+    ]
+    assert (
+        ENGLISH.text(describe_dose("5 mg/m2 (max 20 mg)", 170, 73))
+        == "5 mg/m2 (max 20 mg) = 9.3 mg for BSA 1.86 m²"
+    )
+    assert ENGLISH.text(describe_dose("340 mg/m2", 170, 73)) == "340 mg/m2 = 632 mg for BSA 1.86 m²"
 
 
 # PFIZER-MI-BESP: cycle 1 may be 28 days instead of 21; later cycles 28 days; days 1, 8, 15.

@@ -64,7 +64,13 @@ def test_version_2_updates_version_1(parser: str, tmp_path: Path, request: pytes
     changed = [uid for uid in one if one[uid][1:] != two[uid][1:]]
     assert changed and all(two[uid][0] > one[uid][0] for uid in changed)
     unchanged = [uid for uid in one if uid not in changed]
-    assert unchanged and all(two[uid] == one[uid] for uid in unchanged)
+    # Cycle 2 now starts Mon 1 Feb 2027 instead of Mon 25 Jan, so C1D15's window may end on Wed
+    # 20 Jan (its day 17) instead of Tue 19 Jan (6 days before the next dose): same date and
+    # status, one more SEQUENCE. Every other event of cycle 1 is untouched.
+    widened = [uid for uid in unchanged if two[uid] != one[uid]]
+    assert [uid.split(".", 1)[1] for uid in widened] == ["inotuzumab.dose.c1.d15.1@dosecal"]
+    assert two[widened[0]][0] == one[widened[0]][0] + 1
+    assert unchanged and all(two[uid] == one[uid] for uid in unchanged if uid not in widened)
     held = [uid for uid in two if two[uid][1] == "CANCELLED"]
     assert sorted(held) == sorted(uid for uid in two if ".c3.d8." in uid)  # dose, premedication, observation
     assert all(".c1." in uid for uid in unchanged)  # only cycle 1 is untouched by the delay

@@ -11,15 +11,15 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 
 from dosecal.adjustments import DoseChange
-from dosecal.clock import POINT_MINUTES, clocks_change, local, shift
+from dosecal.clock import POINT_MINUTES, add_months, clocks_change, local, shift
 from dosecal.cycles import CycleClock, CycleSlot, Refused, clock_of
 from dosecal.dosing import describe_dose
 from dosecal.infusion import Segment, infusion_events
 from dosecal.occurrence import Kind, Occurrence, OccurrenceId
-from dosecal.plan import Plan, agent_times
+from dosecal.plan import Plan, agent_times, fever_line
 from dosecal.premedication import premedication_events
-from dosecal.schedule import CycleDose, Daily, Phase, Schedule
-from dosecal.words import Content, Seq, Text, Value, msg
+from dosecal.schedule import CycleDose, Daily, Phase, Schedule, Stay
+from dosecal.words import Content, Msg, Seq, Text, Value, msg
 
 
 class Builder:
@@ -38,6 +38,7 @@ class Builder:
         self.ordinals: dict[tuple[str, Kind, int | None, int], int] = {}
         self.stopped_dose: dict[int, str | None] = {}  # cycle -> dose in force when it stopped
         self.segment_log: dict[tuple[int, str], list[Segment]] = {}  # (cycle, agent) -> stretches
+        self.slots: Sequence[CycleSlot] = ()  # every planned cycle, for what a cycle's neighbour does
 
     def ident(self, agent: str, kind: Kind, cycle: int | None, day: int) -> OccurrenceId:
         """The identity of the next occurrence of this kind on this day (ordinals count repeats)."""
@@ -93,10 +94,28 @@ class Builder:
         a = self.s.agents[agent]
         if not a.advice:
             return None, ()
-        warnings = tuple(Content(x.text) for x in a.advice if x.warning)
+        emergency = tuple(Content(x.text) for x in a.advice if x.warning and x.emergency)
+        warnings = tuple(Content(x.text) for x in a.advice if x.warning and not x.emergency)
         rules = tuple(Content(x.text) for x in a.advice if not x.warning)
-        parts: tuple[Value, ...] = ((msg("note.warnings", text=Seq(warnings)),) if warnings else ()) + rules
+        parts: tuple[Value, ...] = (
+            ((msg("note.emergency", text=Seq(emergency)),) if emergency else ())
+            + ((msg("note.warnings", text=Seq(warnings)),) if warnings else ())
+            + ((self.fever(),) if emergency or warnings else ())
+            + rules
+        )
         return Seq(parts, "\n"), tuple(k for x in a.advice for k in x.sources)
+
+    def fever(self) -> Msg:
+        """The fever line beside the warning signs: the clinic's threshold, or to ask for it."""
+        return fever_line(self.plan.fever)
+
+    def care_team(self) -> tuple[Value, tuple[str, ...]]:
+        """What the care team schedules beside the calendar (CNS prophylaxis), as a note, and its sources."""
+        planned = [x for x in self.s.care_team if x.applies(self.choices)]
+        if not planned:
+            return None, ()
+        note = msg("note.care_team", text=Seq(tuple(Content(x.text) for x in planned)))
+        return note, tuple(k for x in planned for k in x.sources)
 
     def made(
         self,
@@ -201,6 +220,71 @@ class Builder:
                     )
                 n += 1
 
+    # -- tests and check-ups -------------------------------------------------------------
+
+    def checks(self, last: date) -> Iterator[Occurrence]:
+        """The schedule's tests on plan days and every so many months, up to ``last``, all-day."""
+        for c in self.s.checks:
+            if not c.selector.applies(0, self.choices):
+                continue
+            days = {self.plan.start + timedelta(days=n - 1) for n in c.days}
+            if c.every_months:
+                k = 1
+                while (on := add_months(self.plan.start, k * c.every_months)) <= last:
+                    days.add(on)
+                    k += 1
+            for on in sorted(x for x in days if x <= last):
+                n = (on - self.plan.start).days + 1
+                yield self.made(
+                    Kind.TEST,
+                    None,
+                    None,
+                    None,
+                    key=n,
+                    day=n,
+                    title=Content(c.title),
+                    dose=None,
+                    start=on,
+                    end=on + timedelta(days=1),
+                    notes=self.notes(Content(c.text), sources=c.sources, when=on),
+                    busy=False,
+                )
+
+    def cycle_checks(self, slot: CycleSlot, clock: CycleClock) -> Iterator[Occurrence]:
+        """A phase's tests on each dose day of the agent they come before, all-day."""
+        phase, n = slot.phase, slot.number
+        for c in phase.checks:
+            if c.before is None or not c.selector.applies(n, self.choices):
+                continue
+            at = self.times[c.before][0]
+            days = sorted(
+                {
+                    day
+                    for rule in phase.doses
+                    if rule.agent == c.before and rule.selector.applies(n, self.choices)
+                    for day in rule.days
+                }
+            )
+            for day in days:
+                moment = clock.moment(day, at)
+                if not clock.keeps(moment):
+                    continue
+                on = moment.date()
+                yield self.made(
+                    Kind.TEST,
+                    c.before,
+                    phase,
+                    n,
+                    key=day,
+                    day=clock.day_of(on),
+                    title=Content(c.title),
+                    dose=None,
+                    start=on,
+                    end=on + timedelta(days=1),
+                    notes=self.notes(Content(c.text), sources=c.sources, when=on),
+                    busy=False,
+                )
+
     # -- cycles --------------------------------------------------------------------------
 
     def time_of(self, agent: str, slot: CycleSlot) -> time:
@@ -221,7 +305,9 @@ class Builder:
             start = clock.on(stay.days.first)
             if stay.selector.applies(n, self.choices) and clock.keeps(local(start, time(0), self.tz)):
                 first = stay.days.first
-                hospital.update(start + timedelta(days=k) for k in range(stay.days.days))
+                longer = self.stay_extension(slot, clock, stay)
+                days = stay.days.days + longer
+                hospital.update(start + timedelta(days=k) for k in range(days))
                 yield self.made(
                     Kind.HOSPITAL,
                     None,
@@ -232,8 +318,13 @@ class Builder:
                     title=msg("title.hospital"),
                     dose=None,
                     start=start,
-                    end=start + timedelta(days=stay.days.days),
-                    notes=self.notes(sources=stay.sources),
+                    end=start + timedelta(days=days),
+                    notes=self.notes(
+                        msg("note.stay_longer") if longer else None,
+                        Content(stay.text) if stay.text else None,
+                        msg("note.stay_bring"),
+                        sources=stay.sources + stay.text_sources,
+                    ),
                 )
         r = phase.rest_with(self.choices)
         infused = [i.agent for i in phase.infusions]
@@ -272,29 +363,67 @@ class Builder:
         rules = [rule for rule in phase.doses if rule.selector.applies(n, self.choices)]
         for rule in rules:
             given = sorted(
-                clock.moment(day, self.times[rule.agent][0]).date()
+                (clock.moment(day, self.times[rule.agent][0]).date(), other.window_days)
                 for other in rules
                 if other.agent == rule.agent
                 for day in other.days
             )
-            yield from self.cycle_dose(phase, clock, rule, given)
+            yield from self.cycle_dose(phase, clock, rule, given + self.following(slot, rule.agent))
         restarts: list[tuple[datetime, int]] = []
         for infusion in phase.infusions:
             if infusion.selector.applies(n, self.choices):
                 yield from infusion_events(self, slot, clock, infusion, restarts, hospital)
+        yield from self.cycle_checks(slot, clock)
         interrupted = slot.interruption
         if interrupted is not None and not restarts:
             raise Refused(msg("error.build.no_infusion_runs_on", n=n, day=interrupted.day))
         yield from premedication_events(self, slot, clock, restarts)
 
+    def following(self, slot: CycleSlot, agent: str) -> list[tuple[date, int]]:
+        """The next planned cycle's first dose of ``agent``, with its window days (none past the plan)."""
+        after = next((x for x in self.slots if x.number == slot.number + 1), None)
+        if after is None:
+            return []
+        clock = clock_of(after, self.tz)
+        found = [
+            (clock.moment(day, self.times[agent][0]).date(), rule.window_days)
+            for rule in after.phase.doses
+            if rule.agent == agent and rule.selector.applies(after.number, self.choices)
+            for day in rule.days
+        ]
+        return [min(found)] if found else []
+
+    def stay_extension(self, slot: CycleSlot, clock: CycleClock, stay: Stay) -> int:
+        """Days a stay grows because an interruption moved a dose step it covers past its last day.
+
+        The label's first stay ("the first 9 days of the first cycle") covers the step up on day
+        8 and a day after it; an interruption before the step moves it later, and the stay
+        grows by as many days so that it still covers the step and the day after it.
+        """
+        if slot.interruption is None or not slot.continues:
+            return 0
+        longer = 0
+        for inf in slot.phase.infusions:
+            if not inf.selector.applies(slot.number, self.choices):
+                continue
+            at = self.time_of(inf.agent, slot)
+            for step in inf.steps[1:]:
+                k = step.days.first
+                if k in stay.days:
+                    moved = (clock.moment(k, at).date() - clock.raw(k, at).date()).days
+                    longer = max(longer, moved)
+        return longer
+
     def cycle_dose(
-        self, phase: Phase, clock: CycleClock, dose: CycleDose, given: list[date]
+        self, phase: Phase, clock: CycleClock, dose: CycleDose, given: list[tuple[date, int]]
     ) -> Iterator[Occurrence]:
         """Single administrations, each with its window where the label allows one.
 
         The window is the label's ± days, starting no earlier than the minimum gap after the
-        previous planned dose of the same agent (inotuzumab: "maintain a minimum of 6 days
-        between doses").
+        previous planned dose of the same agent and ending no later than the minimum gap before
+        the latest day the next dose may take, in this cycle or the next (inotuzumab: "maintain a
+        minimum of 6 days between doses"): a dose given on the last day of its window still
+        leaves the next one a day in its own window, or its planned day, 6 days later.
         """
         instructions, missed = self.agent_notes(dose.agent)
         advice, advice_sources = self.advice(dose.agent)
@@ -310,10 +439,16 @@ class Builder:
             window_note = None
             if dose.window_days:
                 earliest = on - timedelta(days=dose.window_days)
-                before = [g for g in given if g < on]
-                if before and dose.window_gap_days:
-                    earliest = max(earliest, before[-1] + timedelta(days=dose.window_gap_days))
-                window = (earliest, on + timedelta(days=dose.window_days))
+                latest = on + timedelta(days=dose.window_days)
+                before = [g for g, _ in given if g < on]
+                after = [g + timedelta(days=w) for g, w in given if g > on]
+                if dose.window_gap_days:
+                    gap = timedelta(days=dose.window_gap_days)
+                    if before:
+                        earliest = max(earliest, before[-1] + gap)
+                    if after:
+                        latest = min(latest, min(after) - gap)
+                window = (earliest, latest)
                 window_note = msg(
                     "note.window",
                     earliest=window[0],

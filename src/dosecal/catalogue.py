@@ -29,6 +29,11 @@ PLURALS: dict[str, tuple[str, str]] = dict(
     (
         NP_("length.days", "{count} day", "{count} days"),
         NP_("length.hours", "{count} hour", "{count} hours"),
+        NP_(
+            "note.bag_short",
+            "This bag runs {count} hour, not {hours}: the dose changes or the infusion ends before the next change.",
+            "This bag runs {count} hours, not {hours}: the dose changes or the infusion ends before the next change.",
+        ),
         NP_("length.stay", "hospital stay of {count} day", "hospital stay of {count} days"),
         NP_("heading.cycles", "{count} cycle planned", "{count} cycles planned"),
         NP_(
@@ -106,6 +111,23 @@ CATALOGUE: dict[str, str] = dict(
         N_("overview.hospital", "; hospital {hospital}"),
         N_("choice", "{label}: {value}"),
         N_("line.agent", "{agent}: {text}"),
+        N_("line.contact", "{kind}: {number}"),
+        N_(
+            "line.agent_emergency",
+            "{agent}, call your care team or get emergency medical help right away: {text}",
+        ),
+        N_(
+            "call.fever",
+            "Fever of {temperature} or higher, or signs of an infection or of bleeding: call your care team at once.",
+        ),
+        N_(
+            "call.fever_ask",
+            "Fever, or signs of an infection or of bleeding: ask your care team at what temperature, and for which signs, to call them at once.",
+        ),
+        N_("temperature.c", "{value} °C"),
+        N_("temperature.f", "{value} °F"),
+        N_("heading.care_team", "Your care team also plans"),
+        N_("care_team.dates", "Dates, from your care team:"),
         # Between the last two items of a list ("days 1, 8 and at restart"), spaces included.
         N_("list.and", " and "),
         N_("arrow", "→ {end}"),
@@ -148,6 +170,13 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.planfile.contact_kind", "'{key}' is not a kind of contact: give {kinds}"),
         N_("contact.daytime", "Daytime (care team)"),
         N_("contact.after_hours", "After hours and weekends"),
+        N_("contact.bag_change", "Who changes the infusion bag at home"),
+        N_("error.planfile.fever_key", "'{key}' is not a fever setting: give celsius or fahrenheit"),
+        N_(
+            "error.planfile.fever_one_unit",
+            "give the clinic's fever threshold once, as celsius = 38.3 or fahrenheit = 100.9",
+        ),
+        N_("error.planfile.fever_number", "must be a temperature such as 38.3, not {describe}"),
         N_("contact.pharmacy", "Pharmacy"),
         N_("heading.key_dates", "Key dates"),
         N_("key.admission", "Admission: {stay}"),
@@ -192,9 +221,17 @@ CATALOGUE: dict[str, str] = dict(
         N_("mark.rest_continue", "Break from the cycle's drug (the daily drug goes on)"),
         N_("mark.end", "Infusion ends"),
         N_("mark.visit", "Visit"),
+        N_("mark.test", "Test or check-up"),
         N_("window.line", "± {days} days: {note}"),
-        N_("note.per_m2", "Doses per m² are computed with the {formula} when height and weight are given."),
-        N_("formula.mosteller", "Mosteller: BSA (m²) = √(height cm × weight kg / 3600)"),
+        N_(
+            "note.per_m2",
+            "When height and weight are given, doses per m² are computed with the {formula}. {rounding}",
+        ),
+        N_("formula.mosteller", "Mosteller formula: BSA (m²) = √(height cm × weight kg / 3600)"),
+        N_(
+            "formula.rounding",
+            "The BSA is rounded to 2 decimals, and each amount (dose per m² × BSA) to 3 significant figures, as a pharmacy label rounds.",
+        ),
         N_("html.title", "{title}: treatment plan"),
         N_(
             "footer",
@@ -217,6 +254,11 @@ CATALOGUE: dict[str, str] = dict(
         # Event notes
         N_("note.window", "Dose window: from {earliest} to {latest}. {words}"),
         N_("note.warnings", "Call your care team at once if you have: {text}"),
+        N_("note.care_team", "Your care team also plans, on dates they give you: {text}"),
+        N_(
+            "note.emergency",
+            "Call your care team or get emergency medical help right away if you have: {text}",
+        ),
         N_(
             "note.continues",
             "The calendar ends here, but the treatment does not: keep taking {agent} every day unless your care team tells you to stop.",
@@ -229,6 +271,14 @@ CATALOGUE: dict[str, str] = dict(
         N_(
             "note.new_cycle",
             "The interruption is longer than 7 days: this cycle ends here and a new cycle starts when the infusion restarts on {restart}.",
+        ),
+        N_(
+            "note.stay_longer",
+            "The interruption moved the dose step, so this stay is longer than the label's: it still covers the step and the day after it, as the label's stay does. Your care team decides.",
+        ),
+        N_(
+            "note.stay_bring",
+            "Ask your care team what to bring for the stay: the sources dosecal checked give no list.",
         ),
         N_("note.restart_care_team", "Your care team sets the dose when the infusion restarts."),
         N_(
@@ -372,6 +422,53 @@ CATALOGUE: dict[str, str] = dict(
         N_("show.limit_default", ", {count} planned unless --cycles says more"),
         N_("show.limit", "  when {when}: at most {most} cycles{default}: {reason}"),
         N_("show.heading.patient_notes", "Notes for patients"),
+        N_(
+            "show.heading.care_team", "What the care team schedules (the plan names it; the dates are theirs)"
+        ),
+        N_("show.heading.checks", "Tests and check-ups on plan days"),
+        N_("show.every_months", "every {months} months from day 1"),
+        N_("show.check_before", "{title}: on each {before} dose day, before the dose"),
+        N_("show.admission", "; on admission: {text}"),
+        N_("show.indication_when", "Indication when {when}: {text}"),
+        N_("show.emergency", "    Warning signs (call or get emergency help): {text}"),
+        N_("show.on_step_up", "before the dose steps back up after a restart dose"),
+        N_(
+            "show.reinitiation",
+            "; a pause under {hours} hours resumes the running dose (not a reinitiation)",
+        ),
+        N_("show.heading.edges", "What dosecal does at the edges"),
+        N_(
+            "show.edge.interruption",
+            "  An interruption of up to 7 days continues the cycle until its infusion days are done; longer, a new cycle starts at the restart.",
+        ),
+        N_(
+            "show.edge.short_pause",
+            "  A pause under {hours} hours resumes the dose that was running: no restart dose to ask about, no restart premedication, no supervision mark. {hours} hours or more is a reinitiation: the restart dose is the one given, the label's after a toxicity, or else shown as set by the care team.",
+        ),
+        N_(
+            "show.edge.stay_longer",
+            "  A hospital stay that covers a dose step grows by the days an interruption moves the step, so that it still covers the step and the days after it.",
+        ),
+        N_(
+            "show.edge.step_up",
+            "  The step back up after a restart dose is premedicated as a step dose, in the cycles the premedication rules name.",
+        ),
+        N_(
+            "show.edge.no_step_up",
+            "  This schedule has no step dose: the return to the usual dose after a restart dose gets no premedication of its own.",
+        ),
+        N_(
+            "show.edge.short_bag",
+            "  A bag that a dose change or the infusion's end cuts shorter than the chosen interval says how many hours it runs.",
+        ),
+        N_(
+            "show.edge.window",
+            "  A dose window never starts less than {days} days after the previous dose, and ends {days} days before the latest day the next dose may take, across cycles too.",
+        ),
+        N_(
+            "show.edge.rounding",
+            "  Doses per m²: the body surface area (Mosteller) is rounded to 2 decimals, and each amount to 3 significant figures, as a pharmacy label rounds.",
+        ),
         # Messages for the user of the command line and the library: what is wrong with an input.
         N_("error.did_you_mean", " (did you mean '{name}'?)"),
         N_("error.plan.small_weight", "a weight of {kg} kg"),
@@ -528,6 +625,14 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.contact.daytime", "Clinic, daytime"),
         N_("web.contact.after_hours", "After hours"),
         N_("web.contact.pharmacy", "Pharmacy"),
+        N_("web.contact.bag_change", "Who changes the infusion bag at home"),
+        N_("web.new.fever", "Fever threshold"),
+        N_(
+            "web.new.fever_hint",
+            "Optional: the temperature at which your clinic wants the patient to call, printed in the call box. Left empty, the plan says to ask the care team.",
+        ),
+        N_("web.new.fever_unit", "Unit"),
+        N_("error.web.fever_number", "'{value}' is not a temperature: write it as 38.3"),
         N_("web.new.submit", "Create the plan"),
         N_("web.new.shown", "The schedule"),
         N_("web.plan.adjust", "Adjust"),
@@ -763,6 +868,22 @@ CATALOGUE: dict[str, str] = dict(
             "only a premedication given on restart ('restart = true') has it",
         ),
         N_("error.definitions.day_late_outside_length", "day {late} is outside the {length}-day cycle"),
+        N_(
+            "error.definitions.emergency_needs_warning",
+            "only a warning sign ('warning = true') can say to get emergency help",
+        ),
+        N_(
+            "error.definitions.check_needs_days",
+            "a check needs the plan days it falls on ('days = [1, 8]') or 'every_months'",
+        ),
+        N_(
+            "error.definitions.check_before_no_doses",
+            "'{before}' has no doses in this phase for the check to come before",
+        ),
+        N_(
+            "error.definitions.text_source_without_text",
+            "'text_source' cites the 'text' of the stay, which is missing",
+        ),
         N_("error.definitions.day_clash_falls_in", "day {clash} falls in the rest period {rest}"),
         N_("error.definitions.name_no_such_definition", "{name}: no such definition file"),
         N_("error.definitions.unknown_source_k_hint", "unknown source '{k}'{hint}; list it under [sources]"),
@@ -882,6 +1003,15 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.planfile.delay_gives_either_days", "a delay gives either 'days' or 'to' (a date)"),
         N_("error.planfile.must_positive_number_unit", "must be a positive number of {unit}, not {describe}"),
         N_("error.planfile.must_positive_number_unit2", "must be a positive number of {unit}, not {value}"),
+        N_(
+            "error.limits.fever_out_of_range",
+            "{value} °{unit} is not a fever threshold dosecal prints: give {least} to {most} °{unit}",
+        ),
+        N_(
+            "error.limits.fever_in_fahrenheit",
+            "{value} looks like degrees Fahrenheit: write fahrenheit = {value}, or the Celsius temperature",
+        ),
+        N_("error.limits.fever_decimals", "{value}: give the temperature with one decimal at most"),
         N_(
             "error.limits.measure_out_of_range",
             "{value} {unit} is not a body measure dosecal accepts: give {least} to {most} {unit}",

@@ -8,6 +8,7 @@ before") and durations are elapsed time.
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,3 +37,16 @@ def clocks_change(day: date, tz: ZoneInfo) -> bool:
     start = local(day, time(0), tz)
     end = local(day + timedelta(days=1), time(0), tz)
     return start.utcoffset() != end.utcoffset()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of the month ``months`` later, or the month's last day where it has none.
+
+    A check "every 3 months" from 30 November falls on 28 (or 29) February, never in March.
+
+    >>> add_months(date(2027, 1, 4), 3), add_months(date(2026, 11, 30), 3)
+    (datetime.date(2027, 4, 4), datetime.date(2027, 2, 28))
+    """
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from dosecal.cycles import CycleSlot
 from dosecal.occurrence import Kind, Occurrence
-from dosecal.plan import Plan
-from dosecal.schedule import Schedule
+from dosecal.plan import CONTACTS, Plan, fever_line
+from dosecal.schedule import BAG_CHOICE, Advice, Agent, Schedule
+from dosecal.words import Msg
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,45 @@ class Course(Sequence[Occurrence]):
             and limit.default
             and (self.planned_cycles or 0) > limit.default
         )
+
+    @property
+    def indication(self) -> str:
+        """Who the regimen is for, under the choices in force (a child's dasatinib is not the adult's)."""
+        return self.schedule.indication_for(self.choices)
+
+    def patient_notes(self) -> tuple[Advice, ...]:
+        """The schedule's notes for patients that apply to this plan's choices."""
+        return tuple(x for x in self.schedule.patient_notes if x.applies(self.choices))
+
+    def care_team(self) -> tuple[Advice, ...]:
+        """What the care team schedules beside this calendar (CNS prophylaxis), for this plan."""
+        return tuple(x for x in self.schedule.care_team if x.applies(self.choices))
+
+    def warnings(self) -> tuple[tuple[Agent, Advice], ...]:
+        """Each drug's warning signs, drug by drug in the schedule's order, emergency signs first.
+
+        The "call at once" box of every output lists these; a drug the plan never gives (an
+        adult's premedication in a child's plan) has none of its own, so no box lists a drug
+        twice or a sign of a drug not given.
+        """
+        given = {o.agent for o in self.occurrences}
+        found: list[tuple[Agent, Advice]] = []
+        for agent in self.schedule.agents.values():
+            if agent.id not in given:
+                continue
+            signs = [x for x in agent.advice if x.warning]
+            found += [(agent, x) for x in sorted(signs, key=lambda x: not x.emergency)]
+        return tuple(found)
+
+    def fever_line(self) -> Msg:
+        """The call box's fever line: the clinic's threshold, or to ask the care team for it."""
+        return fever_line(self.plan.fever)
+
+    @property
+    def contacts(self) -> tuple[str, ...]:
+        """The kinds of telephone line the printout has: who changes a bag only where bags change."""
+        bags = BAG_CHOICE in self.choices and any(o.kind is Kind.BAG_CHANGE for o in self.occurrences)
+        return tuple(k for k in CONTACTS if k != "bag_change" or bags)
 
     def of(self, kind: Kind) -> tuple[Occurrence, ...]:
         """The occurrences of one kind, in order."""

@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dosecal import limits
+from dosecal.definitions_base import parse_days
 from dosecal.definitions_phases import PhaseReader
 from dosecal.errors import DefinitionError, UnknownScheduleError, reason
 from dosecal.schedule import (
     BAG_CHOICE,
     Agent,
+    Check,
     Choice,
     CycleLimit,
     Phase,
     Reminder,
     Schedule,
+    Selector,
     Source,
     web_address,
 )
@@ -74,7 +77,10 @@ class _Reader(PhaseReader):
 
         cycle_limits = [x for x in (self.read_limit(t, first_cycle - 1) for t in root.tables("limits")) if x]
         patient_notes = self.advice(root, "patient_notes")
+        care_team = self.advice(root, "care_team")
+        indications = self.advice(root, "indications")
         reminders = [x for x in (self.read_reminder(t) for t in root.tables("reminders")) if x]
+        checks = [x for x in (self.read_plan_check(t) for t in root.tables("checks")) if x]
 
         ident = title = indication = None
         last_checked = None
@@ -113,6 +119,9 @@ class _Reader(PhaseReader):
             patient_notes=patient_notes,
             limits=tuple(cycle_limits),
             reminders=tuple(reminders),
+            checks=tuple(checks),
+            care_team=care_team,
+            indications=indications,
             origin=self.file.file,
         )
 
@@ -145,6 +154,21 @@ class _Reader(PhaseReader):
         if day is None or title is None or text is None:
             return None
         return Reminder(day, title, text, cite)
+
+    def read_plan_check(self, t: Table) -> Check | None:
+        """``[[checks]]``: a test on plan days, or every so many months, cited."""
+        title = t.get_str("title")
+        text = t.get_str("text")
+        days = t.convert("days", parse_days, required=False) or ()
+        months = t.get_int("every_months", required=False, default=0, minimum=1, maximum=24) or 0
+        if not days and not months:
+            t.error(None, msg("error.definitions.check_needs_days"))
+        when = self.when(t) if t.has("when") else {}
+        cite = self.cite(t)
+        t.done()
+        if title is None or text is None:
+            return None
+        return Check(title, text, cite, days, months, selector=Selector(None, when))
 
     def read_limit(self, t: Table, total: int) -> CycleLimit | None:
         """``[[limits]]``: the most cycles under some choices, with the label's reason."""

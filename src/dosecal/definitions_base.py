@@ -96,10 +96,14 @@ class ReaderBase:
         for t in owner.tables(key):
             text = t.get_str("text")
             warning = t.get_bool("warning")
+            emergency = t.get_bool("emergency")
+            if emergency and not warning:
+                t.error("emergency", msg("error.definitions.emergency_needs_warning"))
+            when = self.when(t) if t.has("when") else {}
             cite = self.cite(t)
             t.done()
             if text is not None:
-                found.append(Advice(text, cite, warning))
+                found.append(Advice(text, cite, warning, emergency, when))
         return tuple(found)
 
     def when(self, table: Table) -> dict[str, str]:

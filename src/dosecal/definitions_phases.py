@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dosecal import limits
 from dosecal.definitions_base import ReaderBase, parse_days, parse_range, suggest
 from dosecal.schedule import (
+    Check,
     CycleDose,
     Daily,
     DayRange,
@@ -110,9 +111,14 @@ class PhaseReader(ReaderBase):
                 in_cycle.range(d, "days", days)
             sel = self.selector(d, cycles)
             stay_cite = self.cite(d)
+            # What happens on the admission day, cited on its own (a patient site, not the label).
+            text = d.get_str("text", required=False)
+            text_cite = self.cite(d, key="text_source") if text is not None else ()
+            if text is None and d.has("text_source"):
+                d.error("text_source", msg("error.definitions.text_source_without_text"))
             d.done()
             if days is not None:
-                stays.append(Stay(days, sel, stay_cite))
+                stays.append(Stay(days, sel, stay_cite, text, text_cite))
         complete = len(doses) == len(t.data.get("doses", [])) and len(infusions) == len(
             t.data.get("infusions", [])
         )
@@ -121,6 +127,7 @@ class PhaseReader(ReaderBase):
             premed = self.read_premed(d, cycles, in_cycle, doses, infusions, complete)
             if premed is not None:
                 premeds.append(premed)
+        checks = [x for x in (self.read_check(d, cycles, doses) for d in t.tables("checks")) if x]
         t.done()
 
         _check_clashes(t, doses, infusions, rest)
@@ -135,7 +142,22 @@ class PhaseReader(ReaderBase):
             premedications=tuple(premeds),
             stays=tuple(stays),
             sources=cite,
+            checks=tuple(checks),
         )
+
+    def read_check(self, t: Table, cycles: range, doses: list[CycleDose]) -> Check | None:
+        """One ``[[phases.checks]]`` table: a test on each dose day of an agent, before the dose."""
+        title = t.get_str("title")
+        text = t.get_str("text")
+        before = self.agent_ref(t, "before")
+        if before is not None and not any(x.agent == before for x in doses):
+            t.error("before", msg("error.definitions.check_before_no_doses", before=before))
+        sel = self.selector(t, cycles)
+        cite = self.cite(t)
+        t.done()
+        if title is None or text is None or before is None:
+            return None
+        return Check(title, text, cite, before=before, selector=sel)
 
     def length_options(self, t: Table, key: str) -> int | None:
         """The shortest cycle length a length choice allows, or ``None`` after a problem."""
@@ -222,17 +244,24 @@ class PhaseReader(ReaderBase):
         restart_days = 0
         toxicity: str | None = None
         restart_cite: tuple[str, ...] = ()
+        reinitiation = 0
         r = t.table("restart")
         if r is not None:
             restart_days = r.get_int("days", minimum=1, maximum=limits.MAX_CYCLE_DAYS) or 0
             toxicity = r.get_str("toxicity_dose", required=False)
+            reinitiation = (
+                r.get_int(
+                    "reinitiation_hours", required=False, default=0, maximum=limits.MAX_INTERRUPTION_DAYS * 24
+                )
+                or 0
+            )
             restart_cite = self.cite(r)
             r.done()
         t.done()
         self.needs_times(t, agent, "the infusion starts at that time")
         if agent is None or not steps:
             return None
-        return Infusion(agent, steps, bags, sel, cite, restart_days, toxicity, restart_cite)
+        return Infusion(agent, steps, bags, sel, cite, restart_days, toxicity, restart_cite, reinitiation)
 
     def read_premed(
         self,
@@ -255,7 +284,9 @@ class PhaseReader(ReaderBase):
         )
         if t.has("restart_after_hours") and not restart:
             t.error("restart_after_hours", msg("error.definitions.only_premedication_given_on"))
-        days = t.convert("days", parse_days, required=not restart) if t.has("days") or not restart else ()
+        step_up = t.get_bool("step_up")
+        alone = restart or step_up  # given on restarts or step-ups only, with no days of its own
+        days = t.convert("days", parse_days, required=not alone) if t.has("days") or not alone else ()
         if days is not None:
             in_cycle.days(t, "days", days)
         minutes = t.get_int("minutes_before", required=False, minimum=1, maximum=limits.MAX_OFFSET_MINUTES)
@@ -274,7 +305,7 @@ class PhaseReader(ReaderBase):
                     msg("error.definitions.day_day_has_no", day=day, before=before),
                 )
                 break
-        return Premedication(agent, before, days, minutes, dose, sel, cite, restart, after_hours)
+        return Premedication(agent, before, days, minutes, dose, sel, cite, restart, after_hours, step_up)
 
 
 class _DayCheck:

@@ -6,8 +6,14 @@ keys in brackets, so that a reviewer can check each fact against the source it c
 
 from __future__ import annotations
 
-from dosecal.schedule import CycleDose, Infusion, Phase, Premedication, Schedule, Selector, Stay
+from collections.abc import Mapping
+
+from dosecal.schedule import Check, CycleDose, Infusion, Phase, Premedication, Schedule, Selector, Stay
 from dosecal.words import ENGLISH, Content, Language, Seq, Value, msg
+
+
+def _when(when: Mapping[str, str]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in sorted(when.items()))
 
 
 def _cite(keys: tuple[str, ...]) -> str:
@@ -31,7 +37,7 @@ def _scope(sel: Selector) -> Value:
     return msg("show.scope", parts=Seq(tuple(parts), ", "))
 
 
-def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay) -> Value:
+def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay | Check) -> Value:
     text: Value
     if isinstance(rule, Infusion):
         steps = Seq(
@@ -44,6 +50,8 @@ def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay) -> Val
         if rule.restart_days:
             after = msg("show.toxicity", dose=Content(rule.toxicity_restart)) if rule.toxicity_restart else ""
             parts.append(msg("show.restart", after=after, days=rule.restart_days))
+            if rule.reinitiation_hours:
+                parts.append(msg("show.reinitiation", hours=rule.reinitiation_hours))
             parts.append(_cite(rule.restart_sources))
         text = Seq(tuple(parts), "")
     elif isinstance(rule, CycleDose):
@@ -72,6 +80,8 @@ def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay) -> Val
         on: list[Value] = [_days(rule.days)] if rule.days else []
         if rule.restart:
             on.append(msg("show.on_restart", hours=rule.restart_after_hours))
+        if rule.step_up:
+            on.append(msg("show.on_step_up"))
         text = msg(
             "show.premedication",
             agent=Content(s.agents[rule.agent].name),
@@ -80,9 +90,69 @@ def _rule(s: Schedule, rule: CycleDose | Infusion | Premedication | Stay) -> Val
             before=Content(s.agents[rule.before].short_name.lower()),
             on=Seq(tuple(on), msg("list.and")),
         )
+    elif isinstance(rule, Check):
+        before = Content(s.agents[rule.before].short_name.lower()) if rule.before else ""
+        text = msg("show.check_before", title=Content(rule.title), before=before)
     else:
         text = msg("show.stay", days=str(rule.days))
+        if rule.text:
+            text = Seq((text, msg("show.admission", text=Content(rule.text)), _cite(rule.text_sources)), "")
     return Seq(("    ", text, _scope(rule.selector), _cite(rule.sources)), "")
+
+
+def _checks(s: Schedule) -> list[Value]:
+    """The schedule's tests on plan days or every few months."""
+    lines: list[Value] = []
+    for c in s.checks:
+        when: list[Value] = [msg("show.days", days=", ".join(map(str, c.days)))] if c.days else []
+        if c.every_months:
+            when.append(msg("show.every_months", months=c.every_months))
+        only = tuple(msg("show.when_daily", choice=k, option=v) for k, v in sorted(c.selector.when.items()))
+        lines.append(
+            Seq(
+                ("  ", Content(c.title), ": ", Seq(tuple(when), msg("list.and")), *only, _cite(c.sources)),
+                "",
+            )
+        )
+    return lines
+
+
+def _edges(s: Schedule) -> list[Value]:
+    """What dosecal does where the label leaves a gap or an adjustment reaches an edge of a rule.
+
+    Said from the definition's own rules, so that a reviewer reads the behaviour beside the
+    facts it follows from; the README's "What dosecal does at the edges" lists the same.
+    """
+    infusions = [i for p in s.phases for i in p.infusions]
+    doses = [d for p in s.phases for d in p.doses]
+    lines: list[Value] = []
+    if infusions:
+        lines.append(msg("show.edge.interruption"))
+        if any(i.reinitiation_hours for i in infusions):
+            hours = max(i.reinitiation_hours for i in infusions)
+            lines.append(msg("show.edge.short_pause", hours=hours))
+        if any(p.stays and any(len(i.steps) > 1 for i in p.infusions) for p in s.phases):
+            lines.append(msg("show.edge.stay_longer"))
+        if any(pre.step_up for p in s.phases for pre in p.premedications):
+            lines.append(msg("show.edge.step_up"))
+        elif any(i.restart_days for i in infusions):
+            lines.append(msg("show.edge.no_step_up"))
+        if any(i.bag_changes for i in infusions):
+            lines.append(msg("show.edge.short_bag"))
+    if any(d.window_gap_days for d in doses):
+        gap = max(d.window_gap_days for d in doses)
+        lines.append(msg("show.edge.window", days=gap))
+    if any("/m2" in text for text in _written_doses(s)):
+        lines.append(msg("show.edge.rounding"))
+    return ["", msg("show.heading.edges"), *lines] if lines else []
+
+
+def _written_doses(s: Schedule) -> list[str]:
+    found = [st.dose for d in s.daily for st in d.steps]
+    for p in s.phases:
+        found += [d.dose for d in p.doses] + [pre.dose for pre in p.premedications]
+        found += [st.dose for i in p.infusions for st in i.steps]
+    return found
 
 
 def _phase(s: Schedule, phase: Phase, first: int) -> list[Value]:
@@ -126,7 +196,7 @@ def _agents(s: Schedule) -> list[Value]:
         if a.fast_before_minutes or a.fast_after_minutes:
             lines.append(msg("show.fasting", before=a.fast_before_minutes, after=a.fast_after_minutes))
         for x in a.advice:
-            key = "show.warning" if x.warning else "show.advice"
+            key = "show.emergency" if x.emergency else "show.warning" if x.warning else "show.advice"
             lines.append(Seq((msg(key, text=Content(x.text)), _cite(x.sources)), ""))
         if a.continues:
             lines.append(msg("show.continues"))
@@ -171,6 +241,10 @@ def describe(s: Schedule, lang: Language = ENGLISH) -> str:
     lines: list[Value] = [
         msg("heading.plan", title=Content(s.title), id=s.id),
         msg("show.indication", text=Content(s.indication)),
+        *(
+            Seq((msg("show.indication_when", when=_when(x.when), text=Content(x.text)), _cite(x.sources)), "")
+            for x in s.indications
+        ),
         msg("show.last_checked", date=s.last_checked.isoformat()),
         "",
         *_agents(s),
@@ -222,9 +296,18 @@ def describe(s: Schedule, lang: Language = ENGLISH) -> str:
                     "",
                 )
             )
+    if s.checks:
+        lines += ["", msg("show.heading.checks"), *_checks(s)]
     if s.patient_notes:
         lines += ["", msg("show.heading.patient_notes")]
-        lines += [Seq(("  ", Content(n.text), _cite(n.sources)), "") for n in s.patient_notes]
+        lines += [
+            Seq(("  ", Content(n.text), f" ({_when(n.when)})" if n.when else "", _cite(n.sources)), "")
+            for n in s.patient_notes
+        ]
+    if s.care_team:
+        lines += ["", msg("show.heading.care_team")]
+        lines += [Seq(("  ", Content(n.text), _cite(n.sources)), "") for n in s.care_team]
+    lines += _edges(s)
     if s.notes:
         lines += ["", msg("heading.notes")]
         lines += [Seq(("  ", Content(n)), "") for n in s.notes]

@@ -2,14 +2,19 @@
 
 A dose is always shown as the label writes it ("15 mcg/m2/day (max 28 mcg/day)"); when a plan
 gives height and weight, the amount for that body size is added beside it, capped where the
-label caps it. The formula is stated wherever the result is shown.
+label caps it. The formula and the rounding rule are stated wherever the result is shown.
+
+One rounding rule, as a pharmacy label rounds, so that a reader can check the arithmetic with
+the numbers printed: the body surface area is rounded to 2 decimals (as shown), and each amount
+is the dose per m² times that area, rounded to 3 significant figures and at most 2 decimals
+(15 mcg/m² × 0.80 m² = 12 mcg, never 11.99 from an unrounded area).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from dosecal.words import ENGLISH, Content, Msg, Text, msg
 
@@ -24,32 +29,44 @@ def mosteller(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600)
 
 
-def _number(value: float) -> float:
-    """Rounded to two decimals, as dosecal writes amounts (a language writes the number)."""
-    return round(value, 2)
+def body_surface_area(height_cm: float, weight_kg: float) -> Decimal:
+    """The body surface area as shown and computed with: Mosteller, rounded to 2 decimals."""
+    return Decimal(f"{mosteller(height_cm, weight_kg):.2f}")
 
 
-def _amount(dose: str, bsa: float) -> tuple[float, str, bool] | None:
-    """The number, unit and whether capped that a per-m² dose gives for ``bsa``."""
+def _number(value: Decimal) -> float:
+    """An amount rounded to 3 significant figures and at most 2 decimals (a language writes it).
+
+    >>> _number(Decimal("12.000")), _number(Decimal("8.2875")), _number(Decimal("0.648")), _number(Decimal("141.6"))
+    (12.0, 8.29, 0.65, 142.0)
+    """
+    if value == 0:
+        return 0.0
+    digits = 3 - value.adjusted() - 1  # decimals that keep 3 significant figures
+    return float(value.quantize(Decimal(1).scaleb(-min(2, digits)), rounding=ROUND_HALF_UP))
+
+
+def _amount(dose: str, bsa: Decimal) -> tuple[float, str, bool] | None:
+    """The number, unit and whether capped that a per-m² dose gives for ``bsa`` (as shown)."""
     m = _PER_M2.match(dose)
     if m is None:
         return None
     unit = m.group("unit") + (m.group("per") or "")
-    amount = float(m.group("amount")) * bsa
+    amount = Decimal(m.group("amount")) * bsa
     cap = m.group("max")
-    if cap is not None and m.group("max_unit") == m.group("unit") and amount > float(cap):
-        return _number(float(cap)), unit, True
+    if cap is not None and m.group("max_unit") == m.group("unit") and amount > Decimal(cap):
+        return _number(Decimal(cap)), unit, True
     return _number(amount), unit, False
 
 
-def per_m2_amount(dose: str, bsa: float) -> str | None:
+def per_m2_amount(dose: str, bsa: Decimal) -> str | None:
     """The amount a per-m² dose gives for ``bsa`` (capped), or ``None`` if ``dose`` is not per m².
 
-    >>> per_m2_amount("15 mcg/m2/day (max 28 mcg/day)", 1.2)
+    >>> per_m2_amount("15 mcg/m2/day (max 28 mcg/day)", Decimal("1.2"))
     '18 mcg/day'
-    >>> per_m2_amount("15 mcg/m2/day (max 28 mcg/day)", 2.0)
+    >>> per_m2_amount("15 mcg/m2/day (max 28 mcg/day)", Decimal("2.0"))
     '28 mcg/day (capped)'
-    >>> per_m2_amount("0.8 mg/m2", 1.8)
+    >>> per_m2_amount("0.8 mg/m2", Decimal("1.8"))
     '1.44 mg'
     """
     found = _amount(dose, bsa)
@@ -65,8 +82,8 @@ def describe_dose(dose: str, height_cm: float | None, weight_kg: float | None) -
     """``dose`` as written, with the computed amount beside it when the body size is known."""
     if height_cm is None or weight_kg is None:
         return Content(dose)
-    bsa = mosteller(height_cm, weight_kg)
+    bsa = body_surface_area(height_cm, weight_kg)
     found = _amount(dose, bsa)
     if found is None:
         return Content(dose)
-    return msg("dose.computed", written=Content(dose), amount=_amount_text(found), bsa=Decimal(f"{bsa:.2f}"))
+    return msg("dose.computed", written=Content(dose), amount=_amount_text(found), bsa=bsa)

@@ -108,6 +108,7 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
             raise refuse(plan, i, msg("error.history.agent_agent_id", agent=a.agent, id=schedule.id))
     b = Builder(schedule, plan, choices, [a for a in adjustments if isinstance(a, DoseChange)])
     slots = plan_slots(schedule, plan, adjustments, choices)
+    b.slots = slots
     last = plan_horizon(schedule, plan, slots)
     found: list[Occurrence] = []
     for d in schedule.daily:
@@ -131,6 +132,7 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
                     busy=False,
                 )
             )
+    found.extend(b.checks(last))
     for slot in slots:
         if slot.first > last:
             break

@@ -115,6 +115,8 @@ def restart_dose(
         return found
     if i.restart == SAME_DOSE and before_stop is None:
         return found  # restarted as before in the same cycle: the schedule goes on
+    if i.restart is None and i.cause is None and not reinitiation(inf, i):
+        return found  # a short pause: the dose that was running resumes
     scheduled = found[k].dose
     dose: str | None
     if i.cause == "toxicity":
@@ -145,6 +147,29 @@ def restart_dose(
     return merged(out)
 
 
+def short_bag(hung: datetime, until: datetime, hours: int, stopped: bool) -> int:
+    """The hours a bag hung at ``hung`` runs when a step or the infusion's end cuts it short, else 0.
+
+    A 96-hour bag hung 72 hours before the dose changes runs 72 hours, and the bag is made for
+    that; the note says so (clinical review 2026-11-30, #20). A bag cut by an interruption is
+    not one (the stop is its own event), nor one a clock change makes an hour shorter.
+    """
+    runs = (until.astimezone(UTC) - hung.astimezone(UTC)) / timedelta(hours=1)
+    if stopped or runs > hours - 1:
+        return 0
+    return max(1, round(runs))
+
+
+def reinitiation(inf: Infusion, i: Interruption) -> bool:
+    """Whether an interruption is long enough to be a reinitiation (4 hours or more for blinatumomab).
+
+    The label asks for supervision, and for a restart dose after a reaction, when treatment is
+    "interrupted for 4 or more hours"; a shorter pause (a line or pump problem) resumes the
+    dose that was running.
+    """
+    return i.length >= timedelta(hours=inf.reinitiation_hours)
+
+
 def infusion_events(
     b: Builder,
     slot: CycleSlot,
@@ -159,6 +184,7 @@ def infusion_events(
     a = b.s.agents[inf.agent]
     instructions, _ = b.agent_notes(inf.agent)
     advice, advice_sources = b.advice(inf.agent)
+    planned, planned_sources = b.care_team()
     hours = int(b.choices[BAG_CHOICE]) if inf.bag_changes else 0
     bags = (
         msg("note.bag_interval", hours=hours, label=Content(b.s.choices[BAG_CHOICE].label)) if hours else None
@@ -166,11 +192,22 @@ def infusion_events(
     found = segments(b, slot, clock, inf, restarts)
     b.segment_log[(n, inf.agent)] = found
     resumed = slot.resumed is not None
+    stop_at = slot.stop_at if slot.interruption is not None else None
     for seg in found:
         start, end = seg.start, seg.end
         dose = b.dose(seg.dose, inf.agent, start.date())
         restarting = seg.how == "restart" or (resumed and seg.how == "start")
-        supervised = a.supervised_starts and seg.how in ("start", "restart") and start.date() not in hospital
+        short_pause = (
+            seg.how == "restart"
+            and slot.interruption is not None
+            and not reinitiation(inf, slot.interruption)
+        )
+        supervised = (
+            a.supervised_starts
+            and seg.how in ("start", "restart")
+            and not short_pause
+            and start.date() not in hospital
+        )
         title = (
             msg("title.infusion_restart", agent=agent, dose=dose)
             if restarting
@@ -211,12 +248,14 @@ def infusion_events(
                 bags,
                 instructions,
                 advice,
+                planned if seg.how == "start" else None,
                 sources=inf.steps[0].sources
                 + inf.sources
                 + (inf.restart_sources if seg.restart or restarting else ())
                 + (a.supervision_sources if supervised else ())
                 + a.sources
-                + advice_sources,
+                + advice_sources
+                + (planned_sources if seg.how == "start" else ()),
                 when=start.date(),
             ),
             reminder=True,
@@ -239,7 +278,10 @@ def infusion_events(
                 break
             changes.append((moment, "change"))
             k += 1
-        for moment, kind in changes:
+        for j, (moment, kind) in enumerate(changes):
+            runs = short_bag(
+                moment, changes[j + 1][0] if j + 1 < len(changes) else end, hours, end == stop_at
+            )
             title = {
                 "step": msg("title.bag_step" if seg.dose else "title.bag_new", agent=agent, dose=dose),
                 "resume": msg("title.bag_step", agent=agent, dose=dose),
@@ -264,6 +306,7 @@ def infusion_events(
                 start=at_moment,
                 end=until,
                 notes=b.notes(
+                    msg("note.bag_short", count=runs, hours=hours) if runs else None,
                     bags,
                     instructions,
                     sources=inf.steps[0].sources + b.s.choices[BAG_CHOICE].sources,

@@ -13,6 +13,7 @@ import os
 import stat
 import unicodedata
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from dosecal.words import msg
@@ -64,6 +65,12 @@ MAX_ZONE_NAME = 64
 #: a weight in grams or a typo such as 0.5). They are not clinical numbers: no dose depends on
 #: them, they only refuse what no person measures.
 MEASURES = {"kg": (1.0, 400.0), "cm": (30.0, 275.0)}
+
+#: Fever thresholds a clinic may print, by unit ("C" or "F"). dosecal sets no threshold of its
+#: own (no label gives one; clinics differ, 38.0 °C to 38.5 °C): it only refuses what cannot be
+#: a fever threshold (37 °C is normal; 41 °C is too late to call), and a Fahrenheit number
+#: typed as Celsius.
+FEVER = {"C": (Decimal("37.5"), Decimal("40.0")), "F": (Decimal("99.5"), Decimal("104.0"))}
 
 #: The longest plan label (``--patient``, the clinic form's label): a name and a record number
 #: fit; one paragraph pasted by mistake does not reach a printout's header or the plans list.
@@ -120,6 +127,24 @@ def check_measure(value: float, unit: str) -> float:
         raise ValueError(msg("error.limits.height_in_metres", value=shown, cm=f"{value * 100:g}"))
     raise ValueError(
         msg("error.limits.measure_out_of_range", value=shown, unit=unit, least=f"{least:g}", most=f"{most:g}")
+    )
+
+
+def check_fever(value: Decimal, unit: str) -> Decimal:
+    """``value`` if it is a fever threshold in ``unit`` ("C" or "F"), with at most one decimal.
+
+    Raises:
+        ValueError: saying the range, or that a Celsius threshold looks like Fahrenheit.
+    """
+    least, most = FEVER[unit]
+    if value.as_tuple().exponent < -1:  # type: ignore[operator]
+        raise ValueError(msg("error.limits.fever_decimals", value=str(value)))
+    if least <= value <= most:
+        return value
+    if unit == "C" and FEVER["F"][0] <= value <= FEVER["F"][1]:
+        raise ValueError(msg("error.limits.fever_in_fahrenheit", value=str(value)))
+    raise ValueError(
+        msg("error.limits.fever_out_of_range", value=str(value), unit=unit, least=str(least), most=str(most))
     )
 
 

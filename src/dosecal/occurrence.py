@@ -23,6 +23,7 @@ class Kind(StrEnum):
     OBSERVATION = "observation"
     REST = "rest"
     VISIT = "visit"
+    TEST = "test"
     INFUSION_END = "infusion-end"
 
 
@@ -214,6 +215,7 @@ _KIND_ORDER = {
             Kind.HOSPITAL,
             Kind.REST,
             Kind.VISIT,
+            Kind.TEST,
             Kind.PREMEDICATION,
             Kind.INFUSION,
             Kind.BAG_CHANGE,

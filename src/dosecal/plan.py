@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dosecal.adjustments import (
@@ -29,8 +30,33 @@ from dosecal.words import Content, Msg, Value, msg
 #: Days planned for a schedule that never ends (a daily TKI) when no --until is given.
 DEFAULT_HORIZON_DAYS = 90
 
-#: The telephone numbers a printable plan has lines for, in the order printed.
-CONTACTS = ("daytime", "after_hours", "pharmacy")
+#: The telephone numbers a printable plan has lines for, in the order printed; ``bag_change``
+#: (who changes an infusion bag at home: the home care or clinic nurse) only where bags change.
+CONTACTS = ("daytime", "after_hours", "pharmacy", "bag_change")
+
+
+@dataclass(frozen=True, slots=True)
+class Fever:
+    """The clinic's fever threshold: call at this temperature or higher.
+
+    No label gives one and clinics differ, so it comes from the plan file, never from dosecal.
+
+    Attributes:
+        value: the temperature, as the clinic wrote it (38.3).
+        unit: ``"C"`` or ``"F"``, as the clinic wrote it; never converted.
+    """
+
+    value: Decimal
+    unit: str
+
+
+def fever_line(fever: Fever | None) -> Msg:
+    """The call box's fever line: call at the clinic's threshold, or ask the care team for one."""
+    if fever is None:
+        return msg("call.fever_ask")
+    words = "temperature.c" if fever.unit == "C" else "temperature.f"
+    return msg("call.fever", temperature=msg(words, value=fever.value))
+
 
 #: Minutes before a dose that its calendar reminder fires, unless the plan says otherwise.
 DEFAULT_REMINDER_MINUTES = 15
@@ -52,7 +78,8 @@ class Plan:
         reminder_minutes: how long before a dose its reminder fires.
         patient: a label printed on printable plans only.
         contacts: telephone numbers for the printable plan, by kind (``daytime``, ``after_hours``,
-            ``pharmacy``); printed plans only, never a calendar.
+            ``pharmacy``, ``bag_change``); printed plans only, never a calendar.
+        fever: the clinic's fever threshold for the call box; ``None``: ask the care team.
         weight_kg: body weight, for weight bands and per-m² doses.
         height_cm: height, with the weight for the body surface area.
         schedule: the schedule named in a plan file, if any.
@@ -74,6 +101,7 @@ class Plan:
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES
     patient: str | None = None
     contacts: Mapping[str, str] = field(default_factory=dict)
+    fever: Fever | None = None
     weight_kg: float | None = None
     height_cm: float | None = None
     schedule: str | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, time
+from decimal import Decimal
 from pathlib import Path
 
 from dosecal import limits
@@ -25,7 +26,7 @@ from dosecal.adjustments import (
     parse_hold,
 )
 from dosecal.errors import PlanError, reason
-from dosecal.plan import CONTACTS, DEFAULT_REMINDER_MINUTES, Plan, check_zone
+from dosecal.plan import CONTACTS, DEFAULT_REMINDER_MINUTES, Fever, Plan, check_zone
 from dosecal.tomlfile import Table, describe, load_toml, parse_time, read_toml
 from dosecal.words import LANGUAGE_CHOICES, msg
 
@@ -93,6 +94,7 @@ def _read(root: Table, file: str) -> Plan | None:
             number = table.get_str(key)
             if number is not None:
                 contacts[key] = number
+    fever = _fever(root.table("fever"))
     weight = root.convert("weight_kg", _positive("kg"), required=False)
     height = root.convert("height_cm", _positive("cm"), required=False)
     schedule = root.get_str("schedule", required=False)
@@ -135,6 +137,7 @@ def _read(root: Table, file: str) -> Plan | None:
         reminder_minutes=reminder if reminder is not None else DEFAULT_REMINDER_MINUTES,
         patient=patient,
         contacts=contacts,
+        fever=fever,
         weight_kg=weight,
         height_cm=height,
         schedule=schedule,
@@ -268,6 +271,44 @@ def adjustment_toml(a: Adjustment) -> str:
     if a.note:
         lines.append(f"note = {_toml_string(a.note)}")
     return "\n".join(lines) + "\n"
+
+
+#: A temperature as people type it: digits, perhaps one decimal, with a point or a comma.
+_TEMPERATURE = re.compile(r"^\d{2,3}(?:[.,]\d)?$")
+
+
+def parse_fever(value: str, unit: str) -> Fever:
+    """A fever threshold typed in a form ("38.3", "38,3"), in ``unit`` ("C" or "F").
+
+    Raises:
+        ValueError: the text is not a temperature, or not one dosecal prints.
+    """
+    text = value.strip()
+    if not _TEMPERATURE.match(text) or unit not in limits.FEVER:
+        raise ValueError(msg("error.web.fever_number", value=value))
+    return Fever(limits.check_fever(Decimal(text.replace(",", ".")), unit), unit)
+
+
+def _fever(table: Table | None) -> Fever | None:
+    """``[fever]``: the clinic's threshold, ``celsius = 38.3`` or ``fahrenheit = 100.9`` (one of them)."""
+    if table is None:
+        return None
+    given = [(key, unit) for key, unit in (("celsius", "C"), ("fahrenheit", "F")) if table.has(key)]
+    for key in list(table.data):
+        if key not in ("celsius", "fahrenheit"):
+            table.error(key, msg("error.planfile.fever_key", key=key))
+    if len(given) != 1:
+        table.error(None, msg("error.planfile.fever_one_unit"))
+        return None
+    key, unit = given[0]
+
+    def read(value: object) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(msg("error.planfile.fever_number", describe=describe(value)))
+        return limits.check_fever(Decimal(str(value)), unit)
+
+    value = table.convert(key, read)
+    return Fever(value, unit) if value is not None else None
 
 
 def _language(value: object) -> str:

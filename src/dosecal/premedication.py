@@ -58,10 +58,11 @@ def premedication_events(
                 planned.append((pre, target, day, "note.restart" if day == 1 and slot.resumed else None))
         if pre.restart and slot.continues and length >= timedelta(hours=pre.restart_after_hours):
             planned += [(pre, moment, key, "note.restart") for moment, key in restarts]
-        if pre.restart and segments is not None:
+        if pre.step_up and segments is not None:
             # The label premedicates "prior to a step dose": the step back up after a restart dose.
-            resumes = [(g.start, g.key) for g in segments if g.how == "resume"]
-            planned += [(pre, moment, key, "note.before_resume") for moment, key in resumes]
+            steps_up = [(g.start, g.key) for g in segments if g.how == "resume"]
+            resumes += steps_up
+            planned += [(pre, moment, key, "note.before_resume") for moment, key in steps_up]
     if slot.resumed is not None and slot.resumed_phase is not None and slot.start_at is not None:
         # The previous cycle's restart premedication, where this cycle has none of its own on day 1.
         own = {pre.before for pre, _, key, _ in planned if key == 1}

@@ -84,11 +84,20 @@ class Advice:
         text: the sentence, in patient words.
         sources: keys of the sources.
         warning: whether it is a warning sign to call the care team about at once.
+        emergency: for a warning, whether the source says to call the care team "or get
+            emergency medical help right away" (blinatumomab's seizures), so the plan says so too.
+        when: plan choices that must all hold for a patient to read it (a child's regimen).
     """
 
     text: str
     sources: tuple[str, ...]
     warning: bool = False
+    emergency: bool = False
+    when: Mapping[str, str] = field(default_factory=dict)
+
+    def applies(self, choices: Mapping[str, str]) -> bool:
+        """Whether this sentence is for a plan with these ``choices``."""
+        return holds(self.when, choices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +264,10 @@ class Infusion:
             scheduled dose resumes (blinatumomab: escalate "after 7 days").
         toxicity_restart: the dose the label restarts at after a toxicity interruption.
         restart_sources: keys of the sources for the restart rule.
+        reinitiation_hours: the shortest interruption that is a reinitiation (blinatumomab: "if
+            treatment is interrupted for 4 or more hours"); a shorter pause resumes the dose that
+            was running, with no restart dose to ask about and no supervision mark. 0: every
+            interruption is one.
     """
 
     agent: str
@@ -265,6 +278,7 @@ class Infusion:
     restart_days: int = 0
     toxicity_restart: str | None = None
     restart_sources: tuple[str, ...] = ()
+    reinitiation_hours: int = 0
 
     @property
     def days(self) -> DayRange:
@@ -284,6 +298,9 @@ class Premedication:
             (the event then stands at the dose's time, and says so).
         restart: also given before the infusion restarts after an interruption.
         restart_after_hours: the shortest interruption after which it is given again (4 h).
+        step_up: also given before the dose steps back up after a restart dose, where the label
+            premedicates "prior to a step dose" (blinatumomab R/R); a schedule without a step
+            (blinatumomab MRD) says nothing and gets none.
         dose: the dose as written.
         selector: the cycles and choices it applies to.
         sources: keys of the sources.
@@ -298,6 +315,7 @@ class Premedication:
     sources: tuple[str, ...]
     restart: bool = False
     restart_after_hours: int = 0
+    step_up: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,11 +326,42 @@ class Stay:
         days: the cycle days in hospital.
         selector: the cycles and choices it applies to.
         sources: keys of the sources.
+        text: what happens on the admission day, in patient words, cited by ``text_sources``.
+        text_sources: keys of the sources for ``text``.
     """
 
     days: DayRange
     selector: Selector
     sources: tuple[str, ...]
+    text: str | None = None
+    text_sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A test or check-up on the calendar: blood tests, a heart tracing (ECG), a weight check.
+
+    A schedule-level check falls on plan days, or every so many months from day 1; a phase's
+    check falls on each day of a cycle that an agent is dosed, before the dose (inotuzumab's
+    liver tests "prior to each dose"). The event is all-day: the sources give no clock time.
+
+    Attributes:
+        title: the event's title.
+        text: what the patient reads about it.
+        sources: keys of the sources.
+        days: plan days (schedule-level) it falls on.
+        every_months: repeated every this many calendar months after day 1 (0: not repeated).
+        before: for a phase's check, the agent whose dose days it precedes.
+        selector: the cycles (phase checks) and choices it applies to.
+    """
+
+    title: str
+    text: str
+    sources: tuple[str, ...]
+    days: tuple[int, ...] = ()
+    every_months: int = 0
+    before: str | None = None
+    selector: Selector = field(default_factory=Selector)
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +376,7 @@ class Phase:
         rest_from: the first treatment-free day; the rest runs to the end of the cycle.
         doses, infusions, premedications, stays: what happens in the phase's cycles.
         sources: keys of the sources for the number of cycles, length and rest.
+        checks: tests before the doses of the phase's cycles.
     """
 
     name: str
@@ -339,6 +389,7 @@ class Phase:
     stays: tuple[Stay, ...]
     sources: tuple[str, ...]
     length_choice: str | None = None
+    checks: tuple[Check, ...] = ()
 
     def length_with(self, choices: Mapping[str, str]) -> int:
         """The cycle length under the plan's ``choices``."""
@@ -349,9 +400,9 @@ class Phase:
         return None if self.rest_from is None else DayRange(self.rest_from, self.length_with(choices))
 
     @property
-    def rules(self) -> tuple[CycleDose | Infusion | Premedication | Stay, ...]:
+    def rules(self) -> tuple[CycleDose | Infusion | Premedication | Stay | Check, ...]:
         """Everything that happens in the phase's cycles, infusions first."""
-        return (*self.infusions, *self.doses, *self.premedications, *self.stays)
+        return (*self.infusions, *self.doses, *self.premedications, *self.stays, *self.checks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,6 +523,11 @@ class Schedule:
         patient_notes: what a patient reads about the schedule as a whole, each cited.
         limits: cycle limits that depend on choices.
         reminders: all-day notes on plan days for what the care team sets.
+        checks: tests and check-ups on plan days (nilotinib's ECG on days 1 and 8).
+        care_team: what the care team schedules beside this calendar, with no dates of dosecal's
+            (blinatumomab's CNS prophylaxis): the plan names it and leaves the dates to them.
+        indications: who the regimen is for under some choices (a child's dasatinib), each
+            replacing ``indication`` when its ``when`` holds.
         origin: where the definition came from (a path or ``built-in``), for messages.
     """
 
@@ -489,7 +545,14 @@ class Schedule:
     patient_notes: tuple[Advice, ...] = ()
     limits: tuple[CycleLimit, ...] = ()
     reminders: tuple[Reminder, ...] = ()
+    checks: tuple[Check, ...] = ()
+    care_team: tuple[Advice, ...] = ()
+    indications: tuple[Advice, ...] = ()
     origin: str = ""
+
+    def indication_for(self, choices: Mapping[str, str]) -> str:
+        """Who the regimen is for under the plan's ``choices``: the first indication that holds."""
+        return next((x.text for x in self.indications if x.applies(choices)), self.indication)
 
     @property
     def total_cycles(self) -> int:
@@ -516,8 +579,13 @@ class Schedule:
                 keys.update(rule.sources)
                 if isinstance(rule, Infusion):
                     keys.update(rule.restart_sources, *(step.sources for step in rule.steps))
-        for note in self.patient_notes:
+        for note in (*self.patient_notes, *self.care_team, *self.indications):
             keys.update(note.sources)
+        for check in self.checks:
+            keys.update(check.sources)
+        for phase in self.phases:
+            for stay in phase.stays:
+                keys.update(stay.text_sources)
         for limit in self.limits:
             keys.update(limit.sources)
         for reminder in self.reminders:

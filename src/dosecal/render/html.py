@@ -20,7 +20,7 @@ import pyphen
 from dosecal import __version__
 from dosecal.course import Course
 from dosecal.occurrence import Kind, Occurrence, Status
-from dosecal.plan import CONTACTS, Plan
+from dosecal.plan import Plan
 from dosecal.premedication import UNTIMED_PREMEDICATION_MINUTES
 from dosecal.render.base import RenderOptions
 from dosecal.render.layout import SPANS, Layout, called_off
@@ -38,6 +38,7 @@ MARKS: dict[Kind, tuple[str, str, str]] = {
     Kind.REST: ("·", "mark.rest", "rest"),
     Kind.INFUSION_END: ("■", "mark.end", "end"),
     Kind.VISIT: ("✚", "mark.visit", "visit"),
+    Kind.TEST: ("⚕", "mark.test", "test"),
 }
 
 CSS = """
@@ -74,6 +75,8 @@ p { margin: 1mm 0; }
 .call h2, .first .call h2 { margin-top: 1mm; }
 .notes-page { break-before: page; }
 .ruled { border-bottom: 1px solid var(--line); height: 10mm; }
+.care-team .dates { display: flex; gap: 2mm; align-items: flex-end; margin: 1mm 0 2mm; }
+.care-team .blank { flex: 1; border-bottom: 1px solid var(--line); height: 7mm; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid var(--line); padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #eee; }
@@ -264,7 +267,7 @@ def _header(s: Schedule, p: Plan, layout: Layout) -> str:
         )
         patient = f'<div class="patient">{blanks}</div>'
     return (
-        f'<header><h1>{_e(lang.content(s.title))}</h1><p class="indication">{_e(lang.content(s.indication))}</p>'
+        f'<header><h1>{_e(lang.content(s.title))}</h1><p class="indication">{_e(lang.content(layout.course.indication))}</p>'
         f'{patient}<dl class="facts">{dl}</dl><p class="notice">{_e(lang.say("notice"))}</p></header>'
     )
 
@@ -576,6 +579,7 @@ def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, l
             Kind.OBSERVATION: lang.say("cell.observation"),
             Kind.INFUSION_END: lang.say("cell.stopped" if o.stopped else "cell.end"),
             Kind.VISIT: lang.text(o.title_text),
+            Kind.TEST: lang.text(o.title_text),
         }[o.kind]
         tick = _ticked(o, layout)
         items.append(
@@ -834,26 +838,28 @@ def _legend(layout: Layout) -> str:
 
 
 def _when_to_call(layout: Layout) -> str:
-    """The warning signs of the plan's drugs, and the numbers to call: on page 1 and the last page."""
-    lang, s = layout.lang, layout.schedule
+    """The warning signs of the plan's drugs, the fever line and the numbers to call.
+
+    On page 1 and the last page. A sign whose source says "or get emergency medical help"
+    says so; the fever threshold is the clinic's (plan file), or the box says to ask for it.
+    """
+    lang = layout.lang
     items = "".join(
         "<li>"
-        + _e(lang.template("line.agent")).format(
+        + _e(lang.template("line.agent_emergency" if x.emergency else "line.agent")).format(
             agent=f"<strong>{_e(lang.content(a.short_name))}</strong>", text=_e(lang.content(x.text))
         )
         + "</li>"
-        for a in s.agents.values()
-        for x in a.advice
-        if x.warning
+        for a, x in layout.course.warnings()
     )
-    signs = f"<ul>{items}</ul>" if items else ""
+    items += f'<li class="fever">{_e(lang.text(layout.course.fever_line()))}</li>'
     numbers = "".join(
         f'<div class="contact"><span>{_e(lang.say(_CONTACT_WORDS[kind]))}</span>'
         f'<span class="number">{_e(layout.plan.contacts.get(kind, ""))}</span></div>'
-        for kind in CONTACTS
+        for kind in layout.course.contacts
     )
     return (
-        f'<section class="call"><h2>{_e(lang.say("heading.when_to_call"))}</h2>{signs}'
+        f'<section class="call"><h2>{_e(lang.say("heading.when_to_call"))}</h2><ul>{items}</ul>'
         f'<div class="contacts">{numbers}</div></section>'
     )
 
@@ -880,15 +886,17 @@ def _page_1_lines(layout: Layout) -> int:
     """
     lang, s = layout.lang, layout.schedule
     signs = [
-        f"{lang.content(a.short_name)}: {lang.content(x.text)}"
-        for a in s.agents.values()
-        for x in a.advice
-        if x.warning
-    ]
+        lang.say(
+            "line.agent_emergency" if x.emergency else "line.agent",
+            agent=Content(a.short_name),
+            text=Content(x.text),
+        )
+        for a, x in layout.course.warnings()
+    ] + [lang.text(layout.course.fever_line())]
     used = (
         _lines(lang.content(s.title), 45)
         - 1
-        + _lines(lang.content(s.indication), 80)
+        + _lines(lang.content(layout.course.indication), 80)
         - 1
         + max(0, (sum(_lines(f"{lang.text(k)} {lang.text(v)}", 40) for k, v in _facts(layout)) + 1) // 2 - 4)
         + max(0, sum(_lines(sign, 76) for sign in signs) - 5)
@@ -908,6 +916,7 @@ _CONTACT_WORDS = {
     "daytime": "contact.daytime",
     "after_hours": "contact.after_hours",
     "pharmacy": "contact.pharmacy",
+    "bag_change": "contact.bag_change",
 }
 
 
@@ -920,6 +929,7 @@ def _key_date_rows(layout: Layout) -> list[tuple[date, str, Value, Value]]:
     rows: list[tuple[date, str, Value, Value]] = []
     planned = [o for o in layout.occurrences if o.status is Status.PLANNED]
     started: set[int] = set()
+    tests: set[Value] = set()
     for o in planned:
         when = lang.clock(o.start) if isinstance(o.start, datetime) else ""
         if o.kind is Kind.HOSPITAL:
@@ -944,6 +954,10 @@ def _key_date_rows(layout: Layout) -> list[tuple[date, str, Value, Value]]:
         elif o.kind is Kind.INFUSION_END and o.stopped:
             rows.append((o.start_date, when, o.label_text, msg("key.stop")))
         elif o.kind is Kind.VISIT:
+            rows.append((o.start_date, when, o.label_text, o.title_text))
+        elif o.kind is Kind.TEST and (o.agent is None or o.title_text not in tests):
+            # A test before every dose is a key date once, the first time; the grid has the rest.
+            tests.add(o.title_text)
             rows.append((o.start_date, when, o.label_text, o.title_text))
     daily = [o for o in planned if o.kind is Kind.DOSE and o.cycle is None]
     if daily:
@@ -1063,11 +1077,21 @@ def _instructions(layout: Layout) -> str:
         ]
         parts.append("</ul>")
     if any("/m2" in (o.dose or "") for o in layout.occurrences):
-        parts.append(f"<p>{_e(lang.say('note.per_m2', formula=msg('formula.mosteller')))}</p>")
-    notes = [x.text for x in s.patient_notes] + list(layout.course.beyond_limits())
+        parts.append(
+            f"<p>{_e(lang.say('note.per_m2', formula=msg('formula.mosteller'), rounding=msg('formula.rounding')))}</p>"
+        )
+    notes = [x.text for x in layout.course.patient_notes()] + list(layout.course.beyond_limits())
     if notes:
         listed = "".join(f"<li>{_e(lang.content(n))}</li>" for n in notes)
         parts.append(f"<h3>{_e(lang.say('heading.notes'))}</h3><ul>{listed}</ul>")
+    planned = layout.course.care_team()
+    if planned:
+        dates = _e(lang.say("care_team.dates"))
+        listed = "".join(
+            f'<li>{_e(lang.content(x.text))}<div class="dates">{dates}<span class="blank"></span></div></li>'
+            for x in planned
+        )
+        parts.append(f'<h3>{_e(lang.say("heading.care_team"))}</h3><ul class="care-team">{listed}</ul>')
     return f'<section class="instructions"><h2>{_e(lang.say("heading.instructions"))}</h2>{"".join(parts)}</section>'
 
 

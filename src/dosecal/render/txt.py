@@ -68,11 +68,23 @@ def reader_notes(course: Course, indent: str, lang: Language = ENGLISH) -> list[
     def line(agent: str, text: Value) -> str:
         return indent + lang.say("line.agent", agent=Content(agent), text=text)
 
-    warnings = [(a, x) for a in schedule.agents.values() for x in a.advice if x.warning]
-    if warnings:
-        lines += [lang.say("heading.when_to_call")]
-        lines += [line(a.short_name, Content(x.text)) for a, x in warnings]
-        lines.append("")
+    lines += [lang.say("heading.when_to_call")]
+    lines += [
+        indent
+        + lang.say(
+            "line.agent_emergency" if x.emergency else "line.agent",
+            agent=Content(a.short_name),
+            text=Content(x.text),
+        )
+        for a, x in course.warnings()
+    ]
+    lines += [indent + lang.text(course.fever_line())]
+    lines += [
+        indent + lang.say("line.contact", kind=msg(f"contact.{kind}"), number=course.plan.contacts[kind])
+        for kind in course.contacts
+        if course.plan.contacts.get(kind)
+    ]
+    lines.append("")
     rules = [a for a in schedule.agents.values() if a.instructions or a.missed_dose or a.advice or a.oral]
     if rules:
         lines.append(lang.say("heading.instructions"))
@@ -85,11 +97,19 @@ def reader_notes(course: Course, indent: str, lang: Language = ENGLISH) -> list[
             lines += [line(a.name, Content(x.text)) for x in a.advice if not x.warning]
             if a.continues:
                 lines.append(line(a.name, msg("note.keep_taking", agent=Content(a.short_name))))
-    notes = [lang.content(x.text) for x in schedule.patient_notes] + [
+    notes = [lang.content(x.text) for x in course.patient_notes()] + [
         lang.content(t) for t in course.beyond_limits()
     ]
     if notes:
         lines += ["", lang.say("heading.notes")] + [f"{indent}{n}" for n in notes]
+    planned = course.care_team()
+    if planned:
+        lines += ["", lang.say("heading.care_team")] + [f"{indent}{lang.content(x.text)}" for x in planned]
+    if any("/m2" in (o.dose or "") for o in course) and course.plan.height_cm and course.plan.weight_kg:
+        lines += [
+            "",
+            lang.say("note.per_m2", formula=msg("formula.mosteller"), rounding=msg("formula.rounding")),
+        ]
     return lines
 
 

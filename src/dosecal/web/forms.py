@@ -20,7 +20,8 @@ from dosecal import definitions, limits
 from dosecal.errors import InputFileError, Problem, reason
 from dosecal.expand import expand
 from dosecal.overrides import Overrides, apply, plan_for
-from dosecal.plan import CONTACTS, DEFAULT_HORIZON_DAYS, Plan
+from dosecal.plan import CONTACTS, DEFAULT_HORIZON_DAYS, Fever, Plan
+from dosecal.planfile import parse_fever
 from dosecal.schedule import Schedule
 from dosecal.words import Value, msg
 
@@ -144,6 +145,8 @@ class NewPlan:
     contacts: dict[str, str] = field(default_factory=dict)
     cycles: str = ""
     until: str = ""
+    fever: str = ""
+    fever_unit: str = "C"
 
     @classmethod
     def from_form(cls, schedule: Schedule, form: Mapping[str, str], *, default_lang: str = "en") -> NewPlan:
@@ -171,6 +174,8 @@ class NewPlan:
             contacts={k: get(f"contact.{k}") for k in CONTACTS if get(f"contact.{k}")},
             cycles=get("cycles") if asks_cycles(schedule) else "",
             until=get("until") if asks_until(schedule) else "",
+            fever=get("fever"),
+            fever_unit="F" if get("fever_unit") == "F" else "C",
         )
 
     def overrides(self) -> Overrides:
@@ -223,11 +228,17 @@ class NewPlan:
                 limits.check_text(line, limits.MAX_CONTACT)
             except ValueError as exc:
                 errors.setdefault(f"contact.{kind}", []).append(reason(exc))
+        fever: Fever | None = None
+        if self.fever:
+            try:
+                fever = parse_fever(self.fever, self.fever_unit)
+            except ValueError as exc:
+                errors.setdefault("fever", []).append(reason(exc))
         if errors:
             return errors
         try:
             schedule, plan = plan_for(self.schedule, None, given)
-            plan = dataclasses.replace(plan, contacts=dict(self.contacts), schedule=schedule.id)
+            plan = dataclasses.replace(plan, contacts=dict(self.contacts), fever=fever, schedule=schedule.id)
             expand(schedule, plan)
         except InputFileError as exc:
             return errors_of(exc)
@@ -259,6 +270,12 @@ def plan_toml(plan: Plan) -> str:
     ):
         if values:
             lines += ["", f"[{table}]"] + [f"{_key(k)} = {_string(v)}" for k, v in values.items()]
+    if plan.fever is not None:
+        lines += [
+            "",
+            "[fever]",
+            f"{'celsius' if plan.fever.unit == 'C' else 'fahrenheit'} = {plan.fever.value}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -42,7 +42,7 @@ from dosecal.feedurl import links
 from dosecal.overrides import computer_zone
 from dosecal.plan import CONTACTS
 from dosecal.render import RenderOptions, render
-from dosecal.schedule import Infusion, Schedule
+from dosecal.schedule import BAG_CHOICE, Infusion, Schedule
 from dosecal.store import Change, Store, StoredPlan, calendar_of, course_of, diff
 from dosecal.web import forms
 from dosecal.web.security import PLAN_CSP, accounts, local_path, sign_in, sign_out, signed_in
@@ -69,6 +69,7 @@ CONTACT_NAMES = {
     "daytime": "web.contact.daytime",
     "after_hours": "web.contact.after_hours",
     "pharmacy": "web.contact.pharmacy",
+    "bag_change": "web.contact.bag_change",
 }
 
 #: The words of each kind of change in a plan's history.
@@ -102,6 +103,7 @@ FIELD_NAMES = {
     "lang": "web.new.lang",
     "label": "web.new.label",
     "contacts": "web.new.contacts",
+    "fever": "web.new.fever",
     **{f"contact.{kind}": words for kind, words in CONTACT_NAMES.items()},
     "delay": "web.adjust.delay",
     "hold": "web.adjust.hold",
@@ -390,7 +392,7 @@ def new_plan() -> Any:
         asks_cycles=forms.asks_cycles(schedule),
         asks_until=forms.asks_until(schedule),
         until_hint=forms.until_hint(schedule),
-        contacts=CONTACTS,
+        contacts=[k for k in CONTACTS if k != "bag_change" or BAG_CHOICE in schedule.choices],
         languages=LANGUAGE_CHOICES,
     ), (422 if errors else 200)
 
