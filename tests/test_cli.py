@@ -36,7 +36,14 @@ def test_show_explains_a_schedule_with_its_sources(cli: Cli) -> None:
     assert "Continued therapy: 4 × 84-day cycle (cycles 6-9), days 29-84 treatment-free" in out
     assert "days 1-7: 9 mcg/day; days 8-28: 28 mcg/day" in out
     assert "bag-hours: infusion bag interval: 24 | 48 | 72 | 96 | 168 (default 24)" in out
-    assert "[DRUGS-BLIN-RR] " in out and "https://www.drugs.com/dosage/blincyto.html" in out
+    assert (
+        "[FDA-BLIN] BLINCYTO (blinatumomab) US prescribing information, Amgen (FDA label, DailyMed) (2024-12)"
+        in out
+    )
+    assert (
+        "<https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=38b482a8-960b-4591-9857-5031ecb830aa>"
+        in out
+    )
 
 
 def test_check_accepts_every_builtin_definition(cli: Cli) -> None:
@@ -90,10 +97,13 @@ def test_generate_writes_every_format_from_its_extension(cli: Cli, tmp_path: Pat
     assert outs[0].read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
     doc = json.loads(outs[1].read_text())
     assert doc["plan"]["timezone"] == "Europe/London"
-    # The first event is the premedication, 30 minutes before the 09:00 dose: the label gives no
-    # time, only "prior to each dose", so dosecal places it before and says the care team sets it.
-    assert doc["events"][0]["kind"] == "premedication"
-    assert doc["events"][0]["start"] == "2027-01-04T08:30:00+00:00"
+    # The first events are the blood tests of the dose day (all day), then the premedication, 30
+    # minutes before the 09:00 dose: the label gives no time, only "prior to each dose", so dosecal
+    # places it before and says the care team sets it.
+    assert [(e["kind"], e["start"]) for e in doc["events"][:2]] == [
+        ("test", "2027-01-04"),
+        ("premedication", "2027-01-04T08:30:00+00:00"),
+    ]
     assert "C1D15" in outs[2].read_text()
 
 
@@ -113,7 +123,7 @@ def test_options_override_the_plan_file(cli: Cli, tmp_path: Path) -> None:
         '[times]\nnilotinib = ["08:00", "20:00"]\n'
     )
     result = cli("generate", "--plan", str(plan), "--format", "json", "--time", "nilotinib=09:00,21:00")
-    events = json.loads(result.output)["events"]
+    events = [e for e in json.loads(result.output)["events"] if e["kind"] == "dose"]
     assert [e["start"] for e in events] == ["2027-01-04T09:00:00+05:30", "2027-01-04T21:00:00+05:30"]
 
 

@@ -17,11 +17,14 @@ def test_rows_carry_the_json_fields() -> None:
     occ = expand(s, p)
     rows = list(csv.DictReader(io.StringIO(to_csv(occ))))
     events = json.loads(to_json(occ))["events"]
-    assert len(rows) == len(events) == 4
+    # The ECG before the first dose (all day Mon 2027-01-04), then 10:00 and 22:00 on 4 and 5 Jan.
+    assert len(rows) == len(events) == 5
     assert tuple(rows[0]) == COLUMNS
-    assert rows[0]["start"] == events[0]["start"] == "2027-01-04T10:00:00-05:00"
-    assert rows[1]["uid"] == events[1]["uid"]
-    assert rows[0]["cycle"] == "" and rows[0]["all_day"] == "false"
+    assert rows[0]["kind"] == events[0]["kind"] == "test"
+    assert rows[0]["start"] == events[0]["start"] == "2027-01-04" and rows[0]["all_day"] == "true"
+    assert rows[1]["start"] == events[1]["start"] == "2027-01-04T10:00:00-05:00"
+    assert rows[2]["uid"] == events[2]["uid"]
+    assert rows[1]["cycle"] == "" and rows[1]["all_day"] == "false"
 
 
 def test_formula_cells_are_neutralised() -> None:

@@ -60,7 +60,7 @@ def test_an_ambiguous_autumn_time_takes_its_first_occurrence() -> None:
 
 def test_a_zone_without_dst_keeps_its_half_hour_offset() -> None:
     occ = expand(builtin("nilotinib"), plan("2027-03-13", "Asia/Kolkata", until=d("2027-03-14")))
-    assert [o.start.isoformat() for o in occ] == [  # type: ignore[union-attr]
+    assert [o.start.isoformat() for o in occ if o.kind is Kind.DOSE] == [  # type: ignore[union-attr]
         "2027-03-13T10:00:00+05:30",
         "2027-03-13T22:00:00+05:30",
         "2027-03-14T10:00:00+05:30",

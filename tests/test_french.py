@@ -90,19 +90,19 @@ def test_french_dates_times_numbers_and_labels() -> None:
 
 
 def test_a_french_plan_shows_french_dates_times_amounts_and_labels() -> None:
-    """Inotuzumab 0.8 mg/m2 on Mon 2027-01-04 for 175 cm and 70 kg: BSA 1.84 m², 1.48 mg.
+    """Inotuzumab 0.8 mg/m2 on Mon 2027-01-04 for 175 cm and 70 kg: BSA 1.84 m², 1.47 mg.
 
-    sqrt(175 x 70 / 3600) = 1.8447 m²; 0.8 x 1.8447 = 1.4757 mg.
+    sqrt(175 x 70 / 3600) = 1.8447 m², shown 1.84; 0.8 x 1.84 = 1.472 mg, to 3 figures 1.47.
     """
     p = plan("2027-01-04", cycles=1, choices={"response": "cr"}, weight_kg=70, height_cm=175)
     course = expand(builtin("inotuzumab"), p)
     text = to_txt(course, lang=FR, width=200)
     assert "lun. 4 janv. 2027" in text and "C1J8" in text
     assert re.search(
-        r"C1J1 +9\u00a0h +Inotuzumab ozogamicine 0,8 mg/m² = 1,48 mg pour une SC de 1,84 m²", text
+        r"C1J1 +9\u00a0h +Inotuzumab ozogamicine 0,8 mg/m² = 1,47 mg pour une SC de 1,84 m²", text
     )
     assert "09:00" not in text
-    assert "0.8 mg/m2 = 1.48 mg for BSA 1.84 m²" in to_txt(course, width=200)
+    assert "0.8 mg/m2 = 1.47 mg for BSA 1.84 m²" in to_txt(course, width=200)
 
 
 def english_left(output: str, sid: str) -> list[str]:

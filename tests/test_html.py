@@ -144,7 +144,7 @@ def test_notice_sources_instructions_windows_and_version() -> None:
     html = to_html(expand(s, p))
     assert "does not prescribe" in html
     # Sources by title and address; their keys belong in 'dosecal show', not a patient's plan.
-    assert "Besponsa US prescribing information, Tables 1 and 2" in html
+    assert "BESPONSA dosage and administration, US prescribing information section 2, Tables 1 and 2" in html
     assert "https://pfizermedicalinformation.com/besponsa/dosage-admin" in html
     assert "[PFIZER-MI-BESP]" not in html
     assert "± 2 days: The label allows days 8 and 15 to move by up to 2 days" in html

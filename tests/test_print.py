@@ -184,8 +184,9 @@ def test_weasyprint_pdf_has_the_plans_dates_and_labels(paper: str, tmp_path: Pat
     info = subprocess.run([tool("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True).stdout
     assert ("595.276 x 841.89" if paper == "a4" else "612 x 792") in info
     text = flowing_text(pdf)
-    for needle in ("Mon 4 Jan 2027", "C1D15", "C2D1", "Sun 21 Mar 2027", "0.8 mg/m2 = 1.48 mg for BSA 1.84 m²",
-                   "does not prescribe", "Besponsa US prescribing information, Tables 1 and 2"):  # fmt: skip
+    # 175 cm, 70 kg: BSA 1.8447 m², shown 1.84; 0.8 x 1.84 = 1.472 mg, to 3 significant figures 1.47.
+    for needle in ("Mon 4 Jan 2027", "C1D15", "C2D1", "Sun 21 Mar 2027", "0.8 mg/m2 = 1.47 mg for BSA 1.84 m²",
+                   "does not prescribe", "BESPONSA dosage and administration, US prescribing information"):  # fmt: skip
         assert needle in text, needle
     assert data == to_pdf(expand(s, p), paper=paper)  # type: ignore[arg-type]
 

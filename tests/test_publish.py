@@ -171,11 +171,12 @@ def test_publish_version_1_then_2_leaves_exactly_version_2(
     plan_file = write_plan(tmp_path)
     first = cli("publish", "--plan", str(plan_file), "--url", url)
     assert first.exit_code == 0, first.output
-    assert "30 created, 0 updated, 0 unchanged, 0 removed" in first.output
+    # 3 cycles of 13 events: 3 doses, each with its premedication, observation and blood tests; a rest.
+    assert "39 created, 0 updated, 0 unchanged, 0 removed" in first.output
     assert server_events(storage, "treatment") == expected(V1)
 
     again = cli("publish", "--plan", str(plan_file), "--url", url)
-    assert "0 created, 0 updated, 30 unchanged, 0 removed" in again.output
+    assert "0 created, 0 updated, 39 unchanged, 0 removed" in again.output
 
     assert cli("adjust", str(plan_file), "--delay", "2=7", "--hold", "inotuzumab:C3D8").exit_code == 0
     second = cli("publish", "--plan", str(plan_file), "--url", url)
@@ -183,10 +184,10 @@ def test_publish_version_1_then_2_leaves_exactly_version_2(
     v2 = dataclasses.replace(V1, adjustments=plans.load(plan_file).adjustments)
     stored = server_events(storage, "treatment")
     assert stored == expected(v2)
-    assert len(stored) == 30  # the same events, none doubled
+    assert len(stored) == 39  # the same events, none doubled
     assert (
         sum(1 for seq, status, _ in stored.values() if status == "CANCELLED") == 3
-    )  # dose, premed, observation
+    )  # dose, premed, observation; the blood tests of that day stay planned
 
 
 def test_events_of_other_plans_in_the_collection_stay(
@@ -201,10 +202,10 @@ def test_events_of_other_plans_in_the_collection_stay(
     )
     assert other.exit_code == 0, other.output
     stored = server_events(storage, "shared")
-    assert len(stored) == 30 + 2
+    assert len(stored) == 39 + 2
     fewer = cli("publish", "--plan", str(plan_file), "--cycles", "1", "--url", url)
-    assert "removed" in fewer.output and ", 20 removed" in fewer.output
-    assert len(server_events(storage, "shared")) == 10 + 2
+    assert "removed" in fewer.output and ", 26 removed" in fewer.output
+    assert len(server_events(storage, "shared")) == 13 + 2
 
 
 def test_a_server_that_drops_the_connection_part_way_is_repaired_by_the_next_run(
@@ -218,7 +219,7 @@ def test_a_server_that_drops_the_connection_part_way_is_repaired_by_the_next_run
         plan_file = write_plan(tmp_path)
         failed = cli("publish", "--plan", str(plan_file), "--url", flaky, "--timeout", "5")
         assert failed.exit_code == 1
-        assert "failed after 9 of 30 event(s)" in failed.output
+        assert "failed after 9 of 39 event(s)" in failed.output
         assert "Run the same command again to finish" in failed.output
         assert "Traceback" not in failed.output
         assert len(server_events(storage, "treatment")) == 9
@@ -226,7 +227,7 @@ def test_a_server_that_drops_the_connection_part_way_is_repaired_by_the_next_run
         proxy.close()
     rerun = cli("publish", "--plan", str(plan_file), "--url", f"{base}/{USER}/treatment/")
     assert rerun.exit_code == 0, rerun.output
-    assert "21 created, 0 updated, 9 unchanged" in rerun.output
+    assert "30 created, 0 updated, 9 unchanged" in rerun.output
     assert server_events(storage, "treatment") == expected(V1)
 
 
@@ -277,8 +278,8 @@ def test_the_help_example_publishes(
     result = cli("publish", *args)
     assert result.exit_code == 0, result.output
     assert (
-        len(server_events(storage, "treatment")) == 20
-    )  # 2 cycles of inotuzumab: 3 x 3 events + rest, twice
+        len(server_events(storage, "treatment")) == 26
+    )  # 2 cycles of inotuzumab: 3 x 4 events (dose, premedication, observation, blood tests) + rest, twice
 
 
 def test_a_server_that_never_answers_times_out_with_a_clear_error(
@@ -296,5 +297,5 @@ def test_a_server_that_never_answers_times_out_with_a_clear_error(
     finally:
         silent.close()
     assert result.exit_code == 1
-    assert result.output.startswith(f"dosecal: {url}: publishing failed after 0 of 30 event(s):")
+    assert result.output.startswith(f"dosecal: {url}: publishing failed after 0 of 39 event(s):")
     assert "Run the same command again to finish" in result.output

@@ -29,8 +29,9 @@ def test_a_wrapped_event_keeps_its_columns() -> None:
     """The words that do not fit go under the event's text, not under its date."""
     lines = to_txt(course("nilotinib"), width=80).splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("Mon 4 Jan 2027"))
-    assert lines[first].startswith(
-        "Mon 4 Jan 2027   Day 1      10:00    Nilotinib 400 mg (no food 08:00–11:00)"
+    assert lines[first].startswith("Mon 4 Jan 2027   Day 1      all day  Heart test (ECG) before you start")
+    assert lines[first + 1].startswith(
+        "                 Day 1      10:00    Nilotinib 400 mg (no food 08:00–11:00)"
     )
 
 

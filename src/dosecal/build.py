@@ -69,7 +69,9 @@ class Builder:
             lines.append(msg("note.dst", zone=self.plan.timezone))
         if sources:
             titles = tuple(
-                Content(self.s.sources[k].title) for k in dict.fromkeys(sources) if k in self.s.sources
+                Seq((Content(self.s.sources[k].title), self.s.sources[k].dated), "")
+                for k in dict.fromkeys(sources)
+                if k in self.s.sources
             )
             lines.append(msg("note.sources", keys=Seq(titles, "; ")))
         lines.append(msg("notice"))
@@ -137,6 +139,7 @@ class Builder:
         supervised: bool = False,
         restart: bool = False,
         stopped: bool = False,
+        cell: Text | None = None,
     ) -> Occurrence:
         """An occurrence whose identity is (agent, kind, cycle, ``key``) and whose label day is ``day``.
 
@@ -161,6 +164,7 @@ class Builder:
             supervised=supervised,
             restart=restart,
             stopped=stopped,
+            cell_text=cell,
         )
 
     def point(self, moment: datetime, minutes: int = POINT_MINUTES) -> tuple[datetime, datetime]:
@@ -248,6 +252,7 @@ class Builder:
                     end=on + timedelta(days=1),
                     notes=self.notes(Content(c.text), sources=c.sources, when=on),
                     busy=False,
+                    cell=Content(c.short) if c.short else None,
                 )
 
     def cycle_checks(self, slot: CycleSlot, clock: CycleClock) -> Iterator[Occurrence]:
@@ -283,6 +288,7 @@ class Builder:
                     end=on + timedelta(days=1),
                     notes=self.notes(Content(c.text), sources=c.sources, when=on),
                     busy=False,
+                    cell=Content(c.short) if c.short else None,
                 )
 
     # -- cycles --------------------------------------------------------------------------

@@ -868,6 +868,7 @@ CATALOGUE: dict[str, str] = dict(
             "only a premedication given on restart ('restart = true') has it",
         ),
         N_("error.definitions.day_late_outside_length", "day {late} is outside the {length}-day cycle"),
+        N_("error.definitions.source_date", "'{value}' is not a date: write 2024, 2024-03 or 2024-09-17"),
         N_(
             "error.definitions.emergency_needs_warning",
             "only a warning sign ('warning = true') can say to get emergency help",

@@ -34,6 +34,8 @@ from dosecal.tomlfile import Table, describe, load_toml, parse_time, read_toml
 from dosecal.words import msg
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: A source's date: a year, a month or a day, as ISO 8601 writes them (2014, 2024-03, 2024-09-17).
+_SOURCE_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 T = TypeVar("T", str, float)
 
 
@@ -49,7 +51,10 @@ class _Reader(PhaseReader):
                 if url is not None and not web_address(url):
                     t.error("url", msg("error.definitions.url_scheme", value=repr(url[:80])))
                     url = None
-                self.sources[key] = Source(key, t.get_str("title") or "", url)
+                date = t.get_str("date", required=False)
+                if date is not None and not _SOURCE_DATE.match(date):
+                    t.error("date", msg("error.definitions.source_date", value=date))
+                self.sources[key] = Source(key, t.get_str("title") or "", url, date)
                 t.done()
             if not self.sources:
                 src.error(None, msg("error.definitions.must_list_at_least2"))
@@ -159,6 +164,7 @@ class _Reader(PhaseReader):
         """``[[checks]]``: a test on plan days, or every so many months, cited."""
         title = t.get_str("title")
         text = t.get_str("text")
+        short = t.get_str("short", required=False)
         days = t.convert("days", parse_days, required=False) or ()
         months = t.get_int("every_months", required=False, default=0, minimum=1, maximum=24) or 0
         if not days and not months:
@@ -168,7 +174,7 @@ class _Reader(PhaseReader):
         t.done()
         if title is None or text is None:
             return None
-        return Check(title, text, cite, days, months, selector=Selector(None, when))
+        return Check(title, text, cite, short, days, months, selector=Selector(None, when))
 
     def read_limit(self, t: Table, total: int) -> CycleLimit | None:
         """``[[limits]]``: the most cycles under some choices, with the label's reason."""

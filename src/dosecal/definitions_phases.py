@@ -149,6 +149,7 @@ class PhaseReader(ReaderBase):
         """One ``[[phases.checks]]`` table: a test on each dose day of an agent, before the dose."""
         title = t.get_str("title")
         text = t.get_str("text")
+        short = t.get_str("short", required=False)
         before = self.agent_ref(t, "before")
         if before is not None and not any(x.agent == before for x in doses):
             t.error("before", msg("error.definitions.check_before_no_doses", before=before))
@@ -157,7 +158,7 @@ class PhaseReader(ReaderBase):
         t.done()
         if title is None or text is None or before is None:
             return None
-        return Check(title, text, cite, before=before, selector=sel)
+        return Check(title, text, cite, short, before=before, selector=sel)
 
     def length_options(self, t: Table, key: str) -> int | None:
         """The shortest cycle length a length choice allows, or ``None`` after a problem."""

@@ -313,5 +313,7 @@ def describe(s: Schedule, lang: Language = ENGLISH) -> str:
         lines += [Seq(("  ", Content(n)), "") for n in s.notes]
     lines += ["", msg("heading.sources")]
     for src in s.sources.values():
-        lines.append(Seq((f"  [{src.key}] ", Content(src.title), f" <{src.url}>" if src.url else ""), ""))
+        lines.append(
+            Seq((f"  [{src.key}] ", Content(src.title), src.dated, f" <{src.url}>" if src.url else ""), "")
+        )
     return "\n".join(lang.text(line) for line in lines) + "\n"

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
 from dosecal.definitions import loads
-from dosecal.schedule import CycleDose, Infusion, Premedication, Schedule
+from dosecal.schedule import Check, CycleDose, Infusion, Premedication, Schedule, Stay
 from dosecal.words import CONTENT
 
 _UNIT = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?P<unit>mg|mcg|g)/m2(?P<per>/day)?")
@@ -34,8 +34,10 @@ def schedule_texts(schedule: Schedule) -> Iterator[str]:
     for a in schedule.agents.values():
         yield from once(a.name, a.short_name, a.short_name.lower(), a.route, a.times_note, a.missed_dose)
         yield from once(*a.instructions, *(x.text for x in a.advice))
-    for note in schedule.patient_notes:
+    for note in (*schedule.patient_notes, *schedule.care_team, *schedule.indications):
         yield from once(note.text)
+    for check in schedule.checks:
+        yield from once(check.title, check.short, check.text)
     for c in schedule.choices.values():
         yield from once(c.label, *(c.words(o) for o in c.options), *c.refused.values(), c.note)
     for limit in schedule.limits:
@@ -54,6 +56,10 @@ def schedule_texts(schedule: Schedule) -> Iterator[str]:
                 doses += [rule.toxicity_restart] if rule.toxicity_restart else []
             elif isinstance(rule, Premedication):
                 doses.append(rule.dose)
+            elif isinstance(rule, Check):
+                yield from once(rule.title, rule.short, rule.text)
+            elif isinstance(rule, Stay):
+                yield from once(rule.text)
     for dose in doses:
         yield from once(dose)
         m = _UNIT.match(dose)

@@ -102,6 +102,7 @@ class Occurrence:
             supervision or a hospital stay.
         restart: an infusion that restarts after an interruption.
         stopped: the moment an interruption stops an infusion.
+        cell_text: the word or two a month grid's narrow cell shows for a test ("ECG"), if any.
     """
 
     id: OccurrenceId
@@ -124,6 +125,7 @@ class Occurrence:
     supervised: bool = False
     restart: bool = False
     stopped: bool = False
+    cell_text: Text | None = None
 
     @property
     def uid(self) -> str:

@@ -48,14 +48,22 @@ class Source:
     """A reference that clinical facts cite by key.
 
     Attributes:
-        key: the short key used in ``source = "KEY"`` (``DRUGS-BLIN-RR``).
-        title: what the source is.
-        url: where to read it, if public.
+        key: the short key used in ``source = "KEY"`` (``FDA-BLIN``).
+        title: what the source is: the publisher's document, by its title.
+        url: its official address, if public (docs/sources.md: publishers' domains only).
+        date: the document's date or revision as the definition read it (``2024-09``), printed
+            beside the title so that a reader knows which version the plan follows.
     """
 
     key: str
     title: str
     url: str | None = None
+    date: str | None = None
+
+    @property
+    def dated(self) -> str:
+        """`` (2024-09)`` after the title where the date is known, else nothing."""
+        return f" ({self.date})" if self.date else ""
 
     @property
     def linkable(self) -> bool:
@@ -349,6 +357,7 @@ class Check:
         title: the event's title.
         text: what the patient reads about it.
         sources: keys of the sources.
+        short: the word or two a month grid's narrow cell shows ("ECG"); the title where empty.
         days: plan days (schedule-level) it falls on.
         every_months: repeated every this many calendar months after day 1 (0: not repeated).
         before: for a phase's check, the agent whose dose days it precedes.
@@ -358,6 +367,7 @@ class Check:
     title: str
     text: str
     sources: tuple[str, ...]
+    short: str | None = None
     days: tuple[int, ...] = ()
     every_months: int = 0
     before: str | None = None

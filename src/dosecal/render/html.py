@@ -64,14 +64,15 @@ p { margin: 1mm 0; }
 .patient.given { display: block; }
 .patient.given div { border: 0; padding: 0; color: var(--ink); font-size: 12pt; }
 .notice { border: 2px solid var(--ink); padding: 1.5mm 3mm; font-weight: bold; margin: 2mm 0; }
-.call { border: 3px solid var(--ink); padding: 1mm 3mm; margin: 3mm 0; break-inside: avoid; }
+.call { border: 3px solid var(--ink); padding: 1mm 3mm; margin: 2mm 0; break-inside: avoid; }
 .call h2 { margin-top: 1mm; }
-.contacts { display: grid; grid-template-columns: 1fr; gap: 1mm; margin: 2mm 0 1mm; }
+.call ul { margin: 1mm 0; padding-left: 5mm; }
+.contacts { display: grid; grid-template-columns: 1fr; gap: 0.5mm; margin: 1mm 0; }
 .contact { display: flex; gap: 3mm; align-items: flex-end; }
 .contact span:first-child { min-width: 55mm; font-weight: bold; }
 .contact .number { flex: 1; border-bottom: 1px solid var(--ink); min-height: 6mm; }
 .first { break-after: page; }
-.first h2 { margin-top: 3mm; }
+.first h2 { margin-top: 2mm; }
 .call h2, .first .call h2 { margin-top: 1mm; }
 .notes-page { break-before: page; }
 .ruled { border-bottom: 1px solid var(--line); height: 10mm; }
@@ -579,7 +580,7 @@ def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, l
             Kind.OBSERVATION: lang.say("cell.observation"),
             Kind.INFUSION_END: lang.say("cell.stopped" if o.stopped else "cell.end"),
             Kind.VISIT: lang.text(o.title_text),
-            Kind.TEST: lang.text(o.title_text),
+            Kind.TEST: lang.text(o.cell_text or o.title_text),
         }[o.kind]
         tick = _ticked(o, layout)
         items.append(
@@ -844,13 +845,20 @@ def _when_to_call(layout: Layout) -> str:
     says so; the fever threshold is the clinic's (plan file), or the box says to ask for it.
     """
     lang = layout.lang
+    # One item per drug and urgency, its signs one after the other: the drug's name once, so that
+    # the box of a two-drug regimen still leaves page 1 room for the key dates and the legend.
+    grouped: dict[tuple[str, bool], list[str]] = {}
+    names: dict[str, str] = {}
+    for a, x in layout.course.warnings():
+        grouped.setdefault((a.id, x.emergency), []).append(lang.content(x.text))
+        names[a.id] = lang.content(a.short_name)
     items = "".join(
         "<li>"
-        + _e(lang.template("line.agent_emergency" if x.emergency else "line.agent")).format(
-            agent=f"<strong>{_e(lang.content(a.short_name))}</strong>", text=_e(lang.content(x.text))
+        + _e(lang.template("line.agent_emergency" if emergency else "line.agent")).format(
+            agent=f"<strong>{_e(names[agent])}</strong>", text=_e(" ".join(texts))
         )
         + "</li>"
-        for a, x in layout.course.warnings()
+        for (agent, emergency), texts in grouped.items()
     )
     items += f'<li class="fever">{_e(lang.text(layout.course.fever_line()))}</li>'
     numbers = "".join(
@@ -885,13 +893,14 @@ def _page_1_lines(layout: Layout) -> int:
     on page 1.
     """
     lang, s = layout.lang, layout.schedule
+    grouped: dict[tuple[str, bool], list[str]] = {}
+    for a, x in layout.course.warnings():
+        grouped.setdefault((lang.content(a.short_name), x.emergency), []).append(lang.content(x.text))
     signs = [
-        lang.say(
-            "line.agent_emergency" if x.emergency else "line.agent",
-            agent=Content(a.short_name),
-            text=Content(x.text),
+        lang.template("line.agent_emergency" if emergency else "line.agent").format(
+            agent=name, text=" ".join(texts)
         )
-        for a, x in layout.course.warnings()
+        for (name, emergency), texts in grouped.items()
     ] + [lang.text(layout.course.fever_line())]
     used = (
         _lines(lang.content(s.title), 45)
@@ -900,6 +909,8 @@ def _page_1_lines(layout: Layout) -> int:
         - 1
         + max(0, (sum(_lines(f"{lang.text(k)} {lang.text(v)}", 40) for k, v in _facts(layout)) + 1) // 2 - 4)
         + max(0, sum(_lines(sign, 76) for sign in signs) - 5)
+        # A line a telephone number past the three every plan has (who changes a bag at home).
+        + max(0, len(layout.course.contacts) - 3)
         + max(0, (len({o.kind for o in layout.occurrences} & set(MARKS)) + 2) // 3 - 2)
         # Sentences every page 1 has, longer in some languages than in English.
         + _lines(lang.say("legend.tick"), 84)
@@ -1097,7 +1108,7 @@ def _instructions(layout: Layout) -> str:
 
 def _sources(s: Schedule, lang: Language) -> str:
     items = "".join(
-        f"<li>{_e(lang.content(src.title))}"
+        f"<li>{_e(lang.content(src.title))}{_e(src.dated)}"
         + (f' <a href="{_e(src.url)}">{_e(src.url)}</a>' if src.url and src.linkable else "")
         + "</li>"
         for src in s.sources.values()

@@ -145,7 +145,7 @@ def to_ics(
     name = lang.say("calendar.name", title=Content(schedule.title))
     cal.add("name", name)
     cal.add("x-wr-calname", name)
-    keys = Seq(tuple(Content(src.title) for src in schedule.sources.values()), "; ")
+    keys = Seq(tuple(Seq((Content(src.title), src.dated), "") for src in schedule.sources.values()), "; ")
     description = " ".join(
         (
             lang.say(

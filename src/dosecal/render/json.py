@@ -74,7 +74,10 @@ def to_json(course: Course, *, lang: Language = ENGLISH) -> str:
             "title": schedule.title,
             "indication": schedule.indication,
             "last_checked": schedule.last_checked.isoformat(),
-            "sources": [{"key": s.key, "title": s.title, "url": s.url} for s in schedule.sources.values()],
+            "sources": [
+                {"key": s.key, "title": s.title, "date": s.date, "url": s.url}
+                for s in schedule.sources.values()
+            ],
         },
         "plan": plan_record(course, lang),
         "notice": lang.say("notice"),

@@ -275,7 +275,7 @@ def to_txt(
     lines += ["", *reader_notes(course, "  ", lang)]
     lines += ["", lang.say("heading.sources")]
     for s in schedule.sources.values():
-        lines.append(f"  {lang.content(s.title)}" + (f" <{s.url}>" if s.url else ""))
+        lines.append(f"  {lang.content(s.title)}{s.dated}" + (f" <{s.url}>" if s.url else ""))
     lines += ["", lang.say("heading.last_checked", date=schedule.last_checked.isoformat())]
     lines.append(lang.say("notice"))
     return (
