@@ -79,3 +79,15 @@ def test_the_help_and_readme_say_how_to_choose_french(cli: Callable[..., Result]
     result = cli(*args)
     assert result.exit_code == 0, result.output
     assert "Séjour à l'hôpital" in (tmp_path / "plan.ics").read_text(encoding="utf-8").replace("\r\n ", "")
+
+
+def test_the_readme_counts_the_french_entries_awaiting_review() -> None:
+    """N14: the README said 42 REVIEW entries where the catalogue had 91; the number is the catalogue's."""
+    po = (ROOT / "src" / "dosecal" / "locale" / "fr" / "LC_MESSAGES" / "dosecal.po").read_text(
+        encoding="utf-8"
+    )
+    count = sum(1 for line in po.splitlines() if line.startswith("# REVIEW"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"marked `REVIEW` where none was found \((\d+) of\s+them", readme)
+    assert said is not None, "the README no longer says how many entries await review"
+    assert int(said.group(1)) == count

@@ -216,11 +216,13 @@ def test_language_from_the_plan_file_and_the_option(tmp_path: Path, cli: Any) ->
 
 
 #: The English page targets (tests/test_print.py), in French too: the month cells' French words
-#: ("Nouveau sac", "Fin de perfusion") take no more lines than the English ones.
+#: ("Nouveau sac", "Fin de perfusion") take no more lines than the English ones. Inotuzumab's:
+#: the blood tests before each of its 9 doses (clinical review 2026-12-06, N11) add a row each to
+#: the day list, and the French one ends two source lines past page 8 (the English prints on 7).
 FRENCH_TARGETS = {
     "blinatumomab-rr, 9 cycles": 12,
     "nilotinib, 4 months": 6,
-    "inotuzumab, 3 cycles, cycle 2 delayed 7 days": 8,
+    "inotuzumab, 3 cycles, cycle 2 delayed 7 days": 9,
 }
 
 
@@ -247,8 +249,13 @@ def test_the_french_printout_prints_within_its_page_target(case: str, tmp_path: 
 
 @pytest.mark.weasyprint
 @pytest.mark.poppler
-def test_french_page_1_of_the_full_blinatumomab_course_holds_four_key_dates(tmp_path: Path) -> None:
-    """The fridge page in French keeps the first admission, cycle start, discharge and re-admission."""
+def test_french_page_1_of_the_full_blinatumomab_course_holds_its_first_key_dates(tmp_path: Path) -> None:
+    """The fridge page in French keeps the first admission, cycle start and discharge.
+
+    It held four key dates before the call box carried the emergency words, the whole list of
+    cytokine release signs, the pump sign and the fever line (clinical review 2026-12-06); the
+    re-admission is in the course overview, as the hint says.
+    """
     from dosecal.render.pdf import to_pdf
     from test_print import pages_text
 
@@ -256,8 +263,8 @@ def test_french_page_1_of_the_full_blinatumomab_course_holds_four_key_dates(tmp_
     pdf.write_bytes(to_pdf(expand(builtin("blinatumomab-rr"), plan("2027-01-04")), lang=FR, paper="a4"))
     page_1 = " ".join(pages_text(pdf)[0].split())
     assert "lun. 4 janv. 2027 C1J1 Admission : séjour à l'hôpital de 9 jours" in page_1
+    assert "lun. 4 janv. 2027 C1J1 10 h Début du cycle 1" in page_1
     assert "mar. 12 janv. 2027 C1J9 Sortie (dernier jour à l'hôpital)" in page_1
-    assert "lun. 15 févr. 2027 C2J1 Admission : séjour à l'hôpital de 2 jours" in page_1
     assert "… et 9 autres dates importantes" in page_1 and "Légende" in page_1
 
 
@@ -270,11 +277,11 @@ def test_show_in_french_writes_routes_times_and_lists_in_french(cli: Any) -> Non
     assert (
         "  Les patients de 45 kg ou plus reçoivent des doses fixes (9 puis 28 mcg/jour); sous 45 kg, la dose "
         "est calculée selon la surface corporelle (5 puis 15 mcg/m²/jour, sans dépasser 9 et 28 mcg/jour) "
-        "(DRUGS-BLIN-RR, PMC-TAB1). Donnez --weight (et --height pour voir la quantité).\n"
+        "(FDA-BLIN). Donnez --weight (et --height pour voir la quantité).\n"
     ) in out
     # The command a clinician types is kept as it is, in the French sentence.
     command = "dosecal adjust PLAN --interrupt CnDd[@HH:MM]=DAYS|HOURSh[:restart=DOSE|:cause=toxicity]"
-    assert f"Consignez-la avec {command}; la prémédication est redonnée" in out
+    assert f"Consignez-la avec {command}. Une pause de moins de 4 heures n'est pas une réinstauration" in out
     assert (
         "Le sac de 7 jours contient un agent de conservation (alcool benzylique) et est refusé sous 22 kg"
         in out

@@ -1024,3 +1024,53 @@ def test_an_adjustment_groups_errors_are_linked_and_its_inputs_marked_invalid(ap
     assert list(summary_links(refused)) == ["delay_cycle"]
     delay = re.search(r'<input type="text" id="delay_cycle"[^>]*>', refused)
     assert delay and 'aria-invalid="true"' in delay.group(0) and "delay-error" in delay.group(0)
+
+
+def test_the_clinics_fever_threshold_and_home_bag_contact_reach_the_printout(app: Flask) -> None:
+    """Clinical review N3, N11: the clinic's fever threshold and who changes a bag at home.
+
+    The form takes both (the threshold with a decimal comma too, as written in Québec); they reach
+    the plan file and the call box.
+    """
+    client = app.test_client()
+    token = sign_in(client)
+    form = client.get("/plans/new?schedule=blinatumomab-mrd").text
+    assert 'name="fever"' in form and 'name="contact.bag_change"' in form
+    assert 'name="contact.bag_change"' not in client.get("/plans/new?schedule=nilotinib").text
+    plan_id = create(
+        client, token, fever="38,3", fever_unit="C", **{"contact.bag_change": "CLSC 514 555-0142"}
+    )
+    printable = html.unescape(client.get(f"/plans/{plan_id}/plan.html").text)
+    assert "Fever of 38.3 °C or higher, or signs of an infection or of bleeding" in printable
+    assert "Bag changes at home" in printable and "CLSC 514 555-0142" in printable
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "words"),
+    [
+        ("101", "C", "101 looks like degrees Fahrenheit"),
+        ("hot", "C", "'hot' is not a temperature: write it as 38.3"),
+        ("37", "C", "37 °C is not a fever threshold dosecal prints: give 37.5 to 40.0 °C"),
+        ("100.9", "F", ""),
+    ],
+)
+def test_a_wrong_fever_threshold_is_shown_beside_its_field(
+    app: Flask, value: str, unit: str, words: str
+) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    data = {
+        "csrf": token,
+        "schedule": "nilotinib",
+        "start": "2027-01-04",
+        "tz": "America/Toronto",
+        "lang": "en",
+        "fever": value,
+        "fever_unit": unit,
+    }
+    answer = client.post("/plans/new?schedule=nilotinib", data=data)
+    if not words:
+        assert answer.status_code == 303, answer.text
+        return
+    assert answer.status_code == 422
+    assert words in error_beside(answer.text, "fever")

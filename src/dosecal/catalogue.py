@@ -37,6 +37,11 @@ PLURALS: dict[str, tuple[str, str]] = dict(
         NP_("length.stay", "hospital stay of {count} day", "hospital stay of {count} days"),
         NP_("heading.cycles", "{count} cycle planned", "{count} cycles planned"),
         NP_(
+            "key.elsewhere",
+            "({count}): see the course overview and the month grids.",
+            "({count}): see the course overview and the month grids.",
+        ),
+        NP_(
             "key.more",
             "… and {count} more key date: see the course overview and the month grids.",
             "… and {count} more key dates: see the course overview and the month grids.",
@@ -170,7 +175,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.planfile.contact_kind", "'{key}' is not a kind of contact: give {kinds}"),
         N_("contact.daytime", "Daytime (care team)"),
         N_("contact.after_hours", "After hours and weekends"),
-        N_("contact.bag_change", "Who changes the infusion bag at home"),
+        N_("contact.bag_change", "Bag changes at home"),
         N_("error.planfile.fever_key", "'{key}' is not a fever setting: give celsius or fahrenheit"),
         N_(
             "error.planfile.fever_one_unit",
@@ -427,6 +432,7 @@ CATALOGUE: dict[str, str] = dict(
         ),
         N_("show.heading.checks", "Tests and check-ups on plan days"),
         N_("show.every_months", "every {months} months from day 1"),
+        N_("show.check", "{title}: {when}"),
         N_("show.check_before", "{title}: on each {before} dose day, before the dose"),
         N_("show.admission", "; on admission: {text}"),
         N_("show.indication_when", "Indication when {when}: {text}"),

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from dosecal.cycles import CycleSlot
 from dosecal.occurrence import Kind, Occurrence
 from dosecal.plan import CONTACTS, Plan, fever_line
-from dosecal.schedule import BAG_CHOICE, Advice, Agent, Schedule
+from dosecal.schedule import Advice, Agent, Schedule
 from dosecal.words import Msg
 
 
@@ -103,8 +103,15 @@ class Course(Sequence[Occurrence]):
 
     @property
     def contacts(self) -> tuple[str, ...]:
-        """The kinds of telephone line the printout has: who changes a bag only where bags change."""
-        bags = BAG_CHOICE in self.choices and any(o.kind is Kind.BAG_CHANGE for o in self.occurrences)
+        """The kinds of telephone line the printout has.
+
+        Daytime, after hours and pharmacy always (blank lines to write on); who changes a bag at
+        home where bags change and the plan file names them (the instructions say the care team
+        tells the patient, so a blank line would only take room from page 1).
+        """
+        bags = any(o.kind is Kind.BAG_CHANGE for o in self.occurrences) and bool(
+            self.plan.contacts.get("bag_change")
+        )
         return tuple(k for k in CONTACTS if k != "bag_change" or bags)
 
     def of(self, kind: Kind) -> tuple[Occurrence, ...]:

@@ -104,16 +104,12 @@ def _checks(s: Schedule) -> list[Value]:
     """The schedule's tests on plan days or every few months."""
     lines: list[Value] = []
     for c in s.checks:
-        when: list[Value] = [msg("show.days", days=", ".join(map(str, c.days)))] if c.days else []
+        when: list[Value] = [_days(c.days)] if c.days else []
         if c.every_months:
             when.append(msg("show.every_months", months=c.every_months))
         only = tuple(msg("show.when_daily", choice=k, option=v) for k, v in sorted(c.selector.when.items()))
-        lines.append(
-            Seq(
-                ("  ", Content(c.title), ": ", Seq(tuple(when), msg("list.and")), *only, _cite(c.sources)),
-                "",
-            )
-        )
+        line = msg("show.check", title=Content(c.title), when=Seq(tuple(when), msg("list.and")))
+        lines.append(Seq(("  ", line, *only, _cite(c.sources)), ""))
     return lines
 
 

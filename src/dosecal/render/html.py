@@ -49,7 +49,7 @@ CSS = """
 * { box-sizing: border-box; }
 html { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 12pt; color: var(--ink); }
 body { margin: 0 auto; max-width: 190mm; padding: 6mm 0; line-height: 1.35; }
-h1 { font-size: 20pt; margin: 0 0 2mm; }
+h1 { font-size: 18pt; margin: 0 0 2mm; }
 h2 { font-size: 14pt; margin: 5mm 0 2mm; border-bottom: 2px solid var(--ink); break-after: avoid; page-break-after: avoid; }
 h3 { font-size: 12pt; margin: 4mm 0 1mm; break-after: avoid; }
 p { margin: 1mm 0; }
@@ -78,6 +78,7 @@ p { margin: 1mm 0; }
 .ruled { border-bottom: 1px solid var(--line); height: 10mm; }
 .care-team .dates { display: flex; gap: 2mm; align-items: flex-end; margin: 1mm 0 2mm; }
 .care-team .blank { flex: 1; border-bottom: 1px solid var(--line); height: 7mm; }
+.care-team div.blank { margin-bottom: 1mm; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid var(--line); padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #eee; }
@@ -587,7 +588,13 @@ def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, l
             (
                 (1, _sort_time(o)),
                 _mark(
-                    o, word, _called_off(o, lang), tick, when=_time(o, layout), spoken=lang.say("cell.bag")
+                    o,
+                    word,
+                    _called_off(o, lang),
+                    tick,
+                    # An all-day test or visit needs no "all day" in a narrow cell: its mark says it.
+                    when=_time(o, layout) if isinstance(o.start, datetime) else "",
+                    spoken=lang.say("cell.bag"),
                 ),
             )
         )
@@ -786,9 +793,12 @@ def _day_list(layout: Layout, full: bool = False) -> str:
             was = lang.say("was", date=lang.date(o.moved_from))
             when = f'{when}<br><s class="was">{_e(was)}</s>'
         what = _mark(o, lang.text(o.title_text), _called_off(o, lang), _ticked(o, layout))
+        # An all-day event has no time, as in the key dates: "toute la journée" took three lines of
+        # the narrow column in French for every test and stay.
+        clock = _time(o, layout) if isinstance(o.start, datetime) else ""
         rows.append(
             f'<tr{cls}><td class="date">{when}</td><td class="lab">{_e(lang.text(o.span_label_text))}</td>'
-            f'<td class="time">{_e(_time(o, layout))}</td><td>{what}</td></tr>'
+            f'<td class="time">{_e(clock)}</td><td>{what}</td></tr>'
         )
     heads = "".join(f"<th>{_e(lang.say(h))}</th>" for h in ("col.date", "col.day", "col.time", "col.what"))
     note = "" if full else f'<p class="hint">{_e(lang.say("days.summary"))}</p>'
@@ -920,7 +930,7 @@ def _page_1_lines(layout: Layout) -> int:
         + _lines(lang.say("notice"), 76)
         - 2
     )
-    return 8 - used
+    return 10 - used
 
 
 _CONTACT_WORDS = {
@@ -1008,6 +1018,12 @@ def _key_dates(layout: Layout, most: int | None = None) -> str:
         f"<td>{_e(time)}</td><td>{_e(lang.text(what))}</td></tr>"
         for day, time, label, what in rows
     )
+    if not rows and more:
+        # Not one key date fits beside a long call box (a two-drug regimen in French on US Letter):
+        # one line says where they are, so that the legend stays whole on page 1.
+        heading = f"<strong>{_e(lang.say('heading.key_dates'))}</strong>"
+        hint = _e(lang.say("key.elsewhere", count=more))
+        return f'<section class="keydates"><p class="hint">{heading} {hint}</p></section>'
     rest = f'<p class="hint">{_e(lang.say("key.more", count=more))}</p>' if more > 0 else ""
     return (
         f'<section class="keydates"><h2>{_e(lang.say("heading.key_dates"))}</h2>'
@@ -1099,7 +1115,9 @@ def _instructions(layout: Layout) -> str:
     if planned:
         dates = _e(lang.say("care_team.dates"))
         listed = "".join(
-            f'<li>{_e(lang.content(x.text))}<div class="dates">{dates}<span class="blank"></span></div></li>'
+            f'<li>{_e(lang.content(x.text))}<div class="dates">{dates}<span class="blank"></span></div>'
+            + '<div class="blank"></div>' * 2
+            + "</li>"
             for x in planned
         )
         parts.append(f'<h3>{_e(lang.say("heading.care_team"))}</h3><ul class="care-team">{listed}</ul>')
