@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from dosecal.adjustments import Delay, Interruption, Stop
-from dosecal.definitions import resolve
-from dosecal.expand import expand
-from dosecal.plan import Plan
+from dosecal.core.expand import expand
+from dosecal.inputs.definitions import resolve
+from dosecal.model.adjustments import Delay, Interruption, Stop
+from dosecal.model.plan import Plan
 from dosecal.render import RenderOptions, render
 
 

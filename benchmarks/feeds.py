@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from dosecal.store import Store, database_url, upgrade
+from dosecal.service.store import Store, database_url, upgrade
 from dosecal.web import create_app
 from postgres_cluster import cluster
 

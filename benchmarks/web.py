@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from dosecal.accounts import Accounts
-from dosecal.store import Store, database_url, upgrade
+from dosecal.service.accounts import Accounts
+from dosecal.service.store import Store, database_url, upgrade
 from dosecal.web import create_app
 
 PASSWORD = "correct horse battery"

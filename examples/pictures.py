@@ -11,8 +11,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dosecal import definitions, expand
-from dosecal import planfile as plans
+from dosecal.core import expand
+from dosecal.inputs import definitions
+from dosecal.inputs import planfile as plans
 from dosecal.render.pdf import to_pdf
 from dosecal.words import language
 

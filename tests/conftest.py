@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 
-from dosecal import definitions
-from dosecal.plan import Plan
-from dosecal.schedule import Schedule
+from dosecal.inputs import definitions
+from dosecal.model.plan import Plan
+from dosecal.model.schedule import Schedule
 from postgres_cluster import cluster, postgres_bin
 
 ROOT = Path(__file__).resolve().parents[1]

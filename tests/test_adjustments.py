@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import at, builtin, d, plan
-from dosecal.adjustments import ChoiceChange, Delay, DoseChange, Hold, Interruption, Stop
+from dosecal.core.expand import expand
 from dosecal.errors import PlanError
-from dosecal.expand import expand
-from dosecal.occurrence import Kind, Occurrence, Status
+from dosecal.model.adjustments import ChoiceChange, Delay, DoseChange, Hold, Interruption, Stop
+from dosecal.model.occurrence import Kind, Occurrence, Status
 
 
 def of(occ: tuple[Occurrence, ...], kind: Kind, status: Status | None = Status.PLANNED) -> list[Occurrence]:

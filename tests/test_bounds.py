@@ -1,6 +1,6 @@
 """Numbers, dates and files without bounds are refused in one line (issue 11, classes 3 and 4).
 
-Every value is bounded in dosecal.limits and checked when it is read, the same way by
+Every value is bounded in dosecal.model.limits and checked when it is read, the same way by
 ``check`` and ``generate``; contradictions (a stop before day 1) are refused. Each refusal is
 exit 1, one ``dosecal:`` line per problem naming the file or option, no traceback, no file
 changed. The hypothesis tests throw hostile plan files and option values at the command line.
@@ -21,8 +21,9 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dosecal import limits
 from dosecal.cli import main
+from dosecal.inputs import files
+from dosecal.model import limits
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ["--start", "2027-01-04", "--tz", "Europe/Paris"]
@@ -183,7 +184,7 @@ PLAN_CASES = [
         PLAN + '[[adjustments]]\nkind = "stop"\non = 2027-02-01\n' * (limits.MAX_ADJUSTMENTS + 1),
         "at most 100",
     ),
-    ("too large", PLAN + "# " + "x" * (limits.MAX_FILE_BYTES + 10) + "\n", "KiB"),
+    ("too large", PLAN + "# " + "x" * (files.MAX_FILE_BYTES + 10) + "\n", "KiB"),
     ("zone EST", PLAN.replace("Europe/Paris", "EST"), "timezone"),
     (
         "weight band chosen later against the weight",
@@ -284,9 +285,9 @@ def test_a_source_made_in_code_with_another_scheme_is_never_a_link() -> None:
     import dataclasses
 
     from conftest import builtin, plan
-    from dosecal.expand import expand
+    from dosecal.core.expand import expand
+    from dosecal.model.schedule import Source
     from dosecal.render.html import to_html
-    from dosecal.schedule import Source
 
     schedule = builtin("dasatinib")
     bad = {k: Source(s.key, s.title, "javascript:alert(1)") for k, s in schedule.sources.items()}
@@ -370,7 +371,7 @@ def _make(plan: Path, kind: str, text: str) -> None:
     elif kind == "folder":
         plan.mkdir()
     else:
-        plan.write_text(text + "#" * limits.MAX_FILE_BYTES, encoding="utf-8")
+        plan.write_text(text + "#" * files.MAX_FILE_BYTES, encoding="utf-8")
 
 
 def _state(path: Path) -> tuple[int, bytes]:
@@ -523,7 +524,7 @@ def test_the_bounds_themselves_are_accepted_and_one_past_them_is_not(
 def test_adjust_never_grows_a_plan_file_past_what_can_be_read_again(tmp_path: Path) -> None:
     plan = tmp_path / "plan.toml"
     text = (ROOT / "examples" / "dasatinib.plan.toml").read_text(encoding="utf-8")
-    plan.write_text(text + "#" * (limits.MAX_FILE_BYTES - len(text) - 200) + "\n", encoding="utf-8")
+    plan.write_text(text + "#" * (files.MAX_FILE_BYTES - len(text) - 200) + "\n", encoding="utf-8")
     before = plan.read_bytes()
     (line,) = refused(run("adjust", str(plan), "--stop", "2027-02-01", "--note", "x" * 500), "--note")
     assert "KiB" in line

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from dosecal.cli import main
+from dosecal.cli import COMMANDS, main
 
 Cli = Callable[..., Result]
 
@@ -217,7 +217,7 @@ def test_the_top_level_help_prints_its_examples_one_per_line(cli: Cli) -> None:
     assert not any("\\b" in line for line in lines)
 
 
-@pytest.mark.parametrize("command", sorted(main.commands))
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_has_help_ending_with_a_runnable_example(
     cli: Cli, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -272,7 +272,7 @@ def test_python_dash_m_runs_the_cli_as_a_process() -> None:
 def test_colour_only_on_a_terminal_without_no_color(
     terminal: bool, environ: dict[str, str], expected: bool
 ) -> None:
-    from dosecal.cli import use_color
+    from dosecal.cli.common import use_color
 
     assert use_color(terminal, environ) is expected
 
@@ -281,7 +281,7 @@ def test_text_colour_is_ansi_and_the_plain_text_is_the_same() -> None:
     import re as _re
 
     from conftest import builtin, plan
-    from dosecal.expand import expand
+    from dosecal.core.expand import expand
     from dosecal.render.txt import to_txt
 
     s, p = builtin("blinatumomab-rr"), plan("2027-01-04", cycles=2)
@@ -295,7 +295,7 @@ def test_text_colour_is_ansi_and_the_plain_text_is_the_same() -> None:
 @pytest.mark.parametrize("width", [60, 80, 120, 200])
 def test_the_timeline_fits_the_terminal_width(width: int) -> None:
     from conftest import builtin, plan
-    from dosecal.expand import expand
+    from dosecal.core.expand import expand
     from dosecal.render.txt import to_txt
 
     s, p = builtin("blinatumomab-rr"), plan("2027-01-04")

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dosecal import overrides
 from dosecal.cli import main
-from dosecal.output import locked
+from dosecal.cli.files import locked
+from dosecal.inputs import overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "examples" / "inotuzumab.plan.toml"
@@ -74,7 +74,7 @@ def test_a_change_by_another_program_meanwhile_is_refused_and_kept(
             handle.write("# edited by hand meanwhile\n")
         return change
 
-    monkeypatch.setattr("dosecal.cli.record", record_then_someone_edits)
+    monkeypatch.setattr("dosecal.cli.generate.record", record_then_someone_edits)
     result = CliRunner().invoke(main, ["adjust", str(plan), "--hold", "C1D8"], catch_exceptions=False)
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
@@ -93,7 +93,7 @@ def test_adjust_waits_for_the_lock_and_gives_up_with_a_message(
     plan = tmp_path / "plan.toml"
     plan.write_text(PLAN.read_text(encoding="utf-8"), encoding="utf-8")
     before = plan.read_bytes()
-    monkeypatch.setattr("dosecal.output.LOCK_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr("dosecal.cli.files.LOCK_TIMEOUT_SECONDS", 0.3)
     with plan.open("rb") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)
         result = CliRunner().invoke(main, ["adjust", str(plan), "--hold", "C1D8"], catch_exceptions=False)

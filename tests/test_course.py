@@ -15,8 +15,8 @@ from pathlib import Path
 from click.testing import Result
 
 from conftest import builtin, d, plan
-from dosecal.adjustments import ChoiceChange, Delay
-from dosecal.expand import expand
+from dosecal.core.expand import expand
+from dosecal.model.adjustments import ChoiceChange, Delay
 
 
 def test_a_later_choice_reaches_json_txt_and_the_printable_plan(

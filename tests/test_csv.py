@@ -7,7 +7,7 @@ import io
 import json
 
 from conftest import builtin, d, plan
-from dosecal.expand import expand
+from dosecal.core.expand import expand
 from dosecal.render.csv import COLUMNS, neutralise, to_csv
 from dosecal.render.json import to_json
 

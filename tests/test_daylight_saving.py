@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import at, builtin, d, hhmm, plan
-from dosecal.clock import local
-from dosecal.expand import expand
-from dosecal.occurrence import Kind
+from dosecal.core.expand import expand
+from dosecal.model.clock import local
+from dosecal.model.occurrence import Kind
 
 
 def test_daily_dose_stays_at_0800_local_across_the_spring_change() -> None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from dosecal.definitions import loads
 from dosecal.errors import DefinitionError, Problem
+from dosecal.inputs.definitions import loads
 
 VALID = """\
 [schedule]

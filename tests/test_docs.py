@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from dosecal.cli import main
+from dosecal.cli import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -32,7 +32,7 @@ def test_quick_start_has_exactly_two_commands() -> None:
     assert len(blocks) == 2 and all(len(b.strip().splitlines()) == 1 for b in blocks)
 
 
-@pytest.mark.parametrize("command", sorted(main.commands))
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_is_in_the_readme(command: str) -> None:
     assert f"dosecal {command}" in README
 
@@ -63,7 +63,7 @@ def test_examples_readme_commands_produce_the_files_they_name(
 
 
 def test_every_builtin_schedule_has_an_example_plan() -> None:
-    from dosecal.definitions import builtin_ids
+    from dosecal.inputs.definitions import builtin_ids
 
     assert sorted(p.name.removesuffix(".plan.toml") for p in EXAMPLES.glob("*.plan.toml")) == builtin_ids()
 
@@ -83,7 +83,7 @@ def test_the_help_and_readme_say_how_to_choose_french(cli: Callable[..., Result]
 
 def test_the_readme_counts_the_french_entries_awaiting_review() -> None:
     """N14: the README said 42 REVIEW entries where the catalogue had 91; the number is the catalogue's."""
-    po = (ROOT / "src" / "dosecal" / "locale" / "fr" / "LC_MESSAGES" / "dosecal.po").read_text(
+    po = (ROOT / "src" / "dosecal" / "words" / "locale" / "fr" / "LC_MESSAGES" / "dosecal.po").read_text(
         encoding="utf-8"
     )
     count = sum(1 for line in po.splitlines() if line.startswith("# REVIEW"))

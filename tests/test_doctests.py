@@ -12,7 +12,7 @@ import dosecal
 
 # __main__ runs the command line when imported; migrations.env is a script Alembic runs
 # inside a migration, with its context set up.
-SCRIPTS = {"dosecal.__main__", "dosecal.migrations.env"}
+SCRIPTS = {"dosecal.__main__", "dosecal.service.migrations.env"}
 MODULES = sorted(m.name for m in pkgutil.walk_packages(dosecal.__path__, "dosecal.") if m.name not in SCRIPTS)
 
 
@@ -25,5 +25,5 @@ def test_docstring_examples_run(name: str) -> None:
 
 def test_the_dosing_examples_are_among_them() -> None:
     finder = doctest.DocTestFinder()
-    examples = sum(len(t.examples) for t in finder.find(importlib.import_module("dosecal.dosing")))
+    examples = sum(len(t.examples) for t in finder.find(importlib.import_module("dosecal.core.dosing")))
     assert examples >= 3

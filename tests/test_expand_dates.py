@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import at, builtin, d, plan
-from dosecal.expand import expand
-from dosecal.occurrence import Kind, Occurrence
+from dosecal.core.expand import expand
+from dosecal.model.occurrence import Kind, Occurrence
 
 
 def of(occurrences: tuple[Occurrence, ...], kind: Kind) -> list[Occurrence]:

@@ -22,18 +22,18 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from conftest import builtin, plan
-from dosecal.catalogue import CATALOGUE, PLURALS
-from dosecal.definitions import builtin_ids
+from dosecal.core.expand import expand
 from dosecal.errors import PlanError
-from dosecal.expand import expand
-from dosecal.extract import schedule_texts
+from dosecal.inputs.definitions import builtin_ids
+from dosecal.inputs.extract import schedule_texts
 from dosecal.render.html import to_html
 from dosecal.render.ics import to_ics
 from dosecal.render.json import to_json
 from dosecal.render.txt import to_txt
 from dosecal.words import CONTENT, language, languages
+from dosecal.words.catalogue import CATALOGUE, PLURALS
 
-LOCALE = Path(__file__).resolve().parents[1] / "src" / "dosecal" / "locale" / "fr" / "LC_MESSAGES"
+LOCALE = Path(__file__).resolve().parents[1] / "src" / "dosecal" / "words" / "locale" / "fr" / "LC_MESSAGES"
 FR = language("fr")
 
 CHOICES: dict[str, dict[str, str]] = {"inotuzumab": {"response": "no-cr", "transplant": "no"}}
@@ -353,7 +353,7 @@ def test_a_bilingual_pdf_numbers_its_pages_in_both_languages(tmp_path: Path) -> 
 
 def _child_blinatumomab_interrupted() -> Any:
     """The QA plan: a child on blinatumomab-rr whose infusion stopped for 6 hours on C1D10."""
-    from dosecal.adjustments import parse_interruption
+    from dosecal.model.adjustments import parse_interruption
 
     p = plan(
         "2027-01-04",

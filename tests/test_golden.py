@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pytest
 
 from conftest import builtin, plan
-from dosecal.definitions import builtin_ids
-from dosecal.expand import expand
+from dosecal.core.expand import expand
+from dosecal.inputs.definitions import builtin_ids
 from dosecal.render import FORMATS, render
 
 CHOICES = {"inotuzumab": {"response": "no-cr", "transplant": "no"}}

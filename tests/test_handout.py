@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import builtin, d, plan
-from dosecal.adjustments import Delay, Hold, parse_interruption
-from dosecal.expand import expand
-from dosecal.plan import Plan
+from dosecal.core.expand import expand
+from dosecal.model.adjustments import Delay, Hold, parse_interruption
+from dosecal.model.plan import Plan
 from dosecal.render.html import to_html
 
 
@@ -216,7 +216,7 @@ after_hours = "514 555-0199"
 @pytest.mark.weasyprint
 @pytest.mark.poppler
 def test_page_1_is_the_page_for_the_fridge_and_every_page_is_numbered(tmp_path: Path) -> None:
-    from dosecal.planfile import loads
+    from dosecal.inputs.planfile import loads
     from dosecal.render.pdf import to_pdf
 
     pdf = tmp_path / "b.pdf"
@@ -243,7 +243,7 @@ def test_page_1_is_the_page_for_the_fridge_and_every_page_is_numbered(tmp_path: 
 
 def test_contacts_come_from_the_plan_file_and_only_known_kinds() -> None:
     from dosecal.errors import PlanError
-    from dosecal.planfile import loads
+    from dosecal.inputs.planfile import loads
 
     html = to_html(expand(builtin("blinatumomab-rr"), loads(FRIDGE, "p.toml")))
     assert html.count('<span class="number">514 555-0100</span>') == 2  # page 1 and the last page

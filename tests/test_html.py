@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import builtin, d, plan
-from dosecal.definitions import builtin_ids
-from dosecal.expand import expand
-from dosecal.occurrence import Kind
+from dosecal.core.expand import expand
+from dosecal.inputs.definitions import builtin_ids
+from dosecal.model.occurrence import Kind
 from dosecal.render.html import to_html
 
 CHOICES = {"inotuzumab": {"response": "no-cr", "transplant": "no"}}
@@ -155,7 +155,7 @@ def test_notice_sources_instructions_windows_and_version() -> None:
 
 
 def test_adjusted_plan_shows_struck_dates_held_doses_and_the_change_log() -> None:
-    from dosecal.adjustments import Delay, Hold
+    from dosecal.model.adjustments import Delay, Hold
 
     s = builtin("inotuzumab")
     p = plan(

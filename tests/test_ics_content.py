@@ -7,7 +7,7 @@ import re
 from icalendar import Calendar
 
 from conftest import builtin, plan
-from dosecal.expand import expand
+from dosecal.core.expand import expand
 from dosecal.render.ics import to_ics
 
 

@@ -21,8 +21,8 @@ import vobject
 from icalendar import Calendar
 
 from conftest import builtin, plan
-from dosecal.definitions import builtin_ids
-from dosecal.expand import expand
+from dosecal.core.expand import expand
+from dosecal.inputs.definitions import builtin_ids
 from dosecal.render.ics import to_ics
 from dosecal.render.json import to_json
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dosecal.cli.files import write_atomic
 from dosecal.errors import OutputError
-from dosecal.output import write_atomic
 
 
 def test_a_new_file_is_written_whole(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def test_wheel_contains_every_schedule_and_lists_them_when_installed(tmp_path: P
     expected = sorted(p.name for p in (ROOT / "schedules").glob("*.toml"))
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("dosecal/schedules/")) == expected
     assert "dosecal/py.typed" in names
-    assert "dosecal/locale/fr/LC_MESSAGES/dosecal.mo" in names  # the compiled French catalogue
+    assert "dosecal/words/locale/fr/LC_MESSAGES/dosecal.mo" in names  # the compiled French catalogue
 
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)

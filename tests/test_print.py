@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from conftest import builtin, plan
-from dosecal.adjustments import Delay
-from dosecal.course import Course
-from dosecal.expand import expand
+from dosecal.core.expand import expand
+from dosecal.model.adjustments import Delay
+from dosecal.model.course import Course
 from dosecal.render.html import to_html
 from dosecal.render.layout import Layout
 from dosecal.render.pdf import to_pdf
@@ -254,8 +254,8 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.pla
 
 
 def example_course(plan_file: Path) -> Course:
-    from dosecal import definitions
-    from dosecal.planfile import load
+    from dosecal.inputs import definitions
+    from dosecal.inputs.planfile import load
 
     p = load(plan_file)
     assert p.schedule is not None

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from conftest import builtin
-from dosecal.definitions import builtin_ids
-from dosecal.expand import expand
-from dosecal.occurrence import Kind, sort_key
-from dosecal.plan import Plan
+from dosecal.core.expand import expand
+from dosecal.inputs.definitions import builtin_ids
+from dosecal.model.occurrence import Kind, sort_key
+from dosecal.model.plan import Plan
 from dosecal.render.ics import to_ics
 
 ZONES = [

@@ -23,10 +23,10 @@ from click.testing import Result
 from icalendar import Calendar
 
 from conftest import builtin, plan
-from dosecal import planfile as plans
-from dosecal.expand import expand
-from dosecal.publish import credentials
+from dosecal.core.expand import expand
+from dosecal.inputs import planfile as plans
 from dosecal.render.ics import event_resources
+from dosecal.service.publish import credentials
 
 pytestmark = pytest.mark.caldav
 
@@ -265,7 +265,7 @@ def test_no_password_option_and_no_plain_http_to_a_remote_host(
 def test_the_help_example_publishes(
     cli: Callable[..., Result], radicale: tuple[str, Path], env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dosecal.cli import main
+    from dosecal.cli import COMMANDS
 
     example = cli("publish", "--help").output.strip().splitlines()[-1].split()
     assert example[:2] == ["dosecal", "publish"]
@@ -274,7 +274,7 @@ def test_the_help_example_publishes(
         f"{base}/{USER}/treatment/" if a.startswith("https://dav.example.org") else a for a in example[2:]
     ]
     monkeypatch.chdir(Path(__file__).parents[1])
-    assert "publish" in main.commands
+    assert "publish" in COMMANDS
     result = cli("publish", *args)
     assert result.exit_code == 0, result.output
     assert (

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from dosecal.cli import main
-from dosecal.publish import shown
+from dosecal.service.publish import shown
 
 pytestmark = pytest.mark.caldav
 

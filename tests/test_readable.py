@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import builtin, d, plan
-from dosecal.expand import expand
+from dosecal.core.expand import expand
 from dosecal.render.html import CSS, to_html
 from test_print import chromium_report
 

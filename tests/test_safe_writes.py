@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from dosecal.cli.files import write_all
 from dosecal.errors import OutputError
-from dosecal.output import write_all
 
 GENERATE = ["generate", "dasatinib", "--start", "2027-01-04", "--tz", "Europe/Paris"]
 
@@ -200,8 +200,8 @@ WRITER = textwrap.dedent(
     """
     import signal, sys
     from pathlib import Path
-    from dosecal.cli import _terminate
-    from dosecal.output import write_all
+    from dosecal.cli.signals import _terminate
+    from dosecal.cli.files import write_all
     signal.signal(signal.SIGTERM, _terminate)
     target = Path(sys.argv[1])
     data = b"N" * int(sys.argv[2])

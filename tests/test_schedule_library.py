@@ -11,11 +11,11 @@ from decimal import Decimal
 import pytest
 
 from conftest import at, builtin, d, plan
-from dosecal.definitions import builtin_ids
-from dosecal.dosing import describe_dose, mosteller, per_m2_amount
+from dosecal.core.dosing import describe_dose, mosteller, per_m2_amount
+from dosecal.core.expand import expand
 from dosecal.errors import PlanError
-from dosecal.expand import expand
-from dosecal.occurrence import Kind, Occurrence
+from dosecal.inputs.definitions import builtin_ids
+from dosecal.model.occurrence import Kind, Occurrence
 from dosecal.words import ENGLISH
 
 REQUIRED = [

@@ -19,13 +19,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import at, builtin, d, plan
-from dosecal.adjustments import Delay, Hold, Interruption, parse_interruption
-from dosecal.definitions import builtin_ids
+from dosecal.core.expand import expand
 from dosecal.errors import PlanError
-from dosecal.expand import expand
-from dosecal.occurrence import Kind, Occurrence, Status
-from dosecal.plan import Fever
-from dosecal.planfile import loads
+from dosecal.inputs.definitions import builtin_ids
+from dosecal.inputs.planfile import loads
+from dosecal.model.adjustments import Delay, Hold, Interruption, parse_interruption
+from dosecal.model.occurrence import Kind, Occurrence, Status
+from dosecal.model.plan import Fever
 from dosecal.render.html import to_html
 from dosecal.render.ics import to_ics
 from dosecal.render.json import to_json

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import ROOT, builtin, plan
-from dosecal.definitions import builtin_ids
-from dosecal.expand import expand
+from dosecal.core.expand import expand
+from dosecal.inputs.definitions import builtin_ids
+from dosecal.model.schedule import Schedule
 from dosecal.render import RenderOptions, render
-from dosecal.schedule import Schedule
 
 DOC = ROOT / "docs" / "sources.md"
 

@@ -16,11 +16,12 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from dosecal import overrides, store
 from dosecal.cli import main
 from dosecal.errors import ConflictError, PlanError
-from dosecal.overrides import Overrides
-from dosecal.store import Store, database_url
+from dosecal.inputs import overrides
+from dosecal.inputs.overrides import Overrides
+from dosecal.service import store
+from dosecal.service.store import Store, database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 INOTUZUMAB = ROOT / "examples" / "inotuzumab.plan.toml"
@@ -333,7 +334,7 @@ def test_store_add_refuses_plan_errors_without_storing(migrated: Run, tmp_path: 
 
 
 def test_record_text_checks_against_the_definition_given() -> None:
-    from dosecal import definitions
+    from dosecal.inputs import definitions
 
     text = INOTUZUMAB.read_text(encoding="utf-8")
     with pytest.raises(PlanError):
@@ -401,9 +402,9 @@ def test_the_pdf_of_a_stored_plan_prints_the_qr_code_and_the_steps(migrated: Run
 
 
 def test_revisions_in_a_plan_file_raise_sequence_and_are_checked(tmp_path: Path) -> None:
-    from dosecal import planfile
-    from dosecal.definitions import resolve
-    from dosecal.expand import expand
+    from dosecal.core.expand import expand
+    from dosecal.inputs import planfile
+    from dosecal.inputs.definitions import resolve
 
     text = INOTUZUMAB.read_text(encoding="utf-8")
     plain = expand(resolve("inotuzumab"), planfile.loads(text, "plan"))

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from conftest import builtin, d, plan
-from dosecal.definitions import builtin_ids
-from dosecal.expand import expand
+from dosecal.core.expand import expand
+from dosecal.inputs.definitions import builtin_ids
 from dosecal.render.txt import to_txt
 
 

@@ -23,7 +23,7 @@ def test_an_unexpected_exception_is_one_line_naming_the_inputs(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise error
 
-    monkeypatch.setattr("dosecal.cli.expand", broken)
+    monkeypatch.setattr("dosecal.cli.generate.expand", broken)
     result = CliRunner().invoke(main, ARGS, catch_exceptions=False)
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
@@ -38,7 +38,7 @@ def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("dosecal.cli.expand", broken)
+    monkeypatch.setattr("dosecal.cli.generate.expand", broken)
     result = CliRunner().invoke(main, ["--debug", *ARGS])
     assert isinstance(result.exception, RuntimeError)
     assert "unexpected error" not in result.stderr

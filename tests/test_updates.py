@@ -17,8 +17,8 @@ import vobject
 from click.testing import Result
 
 from conftest import builtin, plan
-from dosecal.adjustments import Delay, Hold
-from dosecal.expand import expand
+from dosecal.core.expand import expand
+from dosecal.model.adjustments import Delay, Hold
 from dosecal.render.ics import to_ics
 
 V1 = plan("2027-01-04", "Europe/London", cycles=3, choices={"response": "no-cr", "transplant": "no"})

@@ -23,7 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dosecal.cli import main
-from dosecal.store import Store, database_url
+from dosecal.service.store import Store, database_url
 from dosecal.web import create_app
 
 PUBLIC = "https://plans.example.org"
@@ -315,7 +315,7 @@ def field_ids(page: str) -> set[str]:
 
 def test_the_form_asks_cycles_only_of_a_schedule_with_cycles_and_until_of_a_daily_drug(app: Flask) -> None:
     """A daily drug has no cycles (any value was refused) but a last day to plan (--until)."""
-    from dosecal.plan import DEFAULT_HORIZON_DAYS
+    from dosecal.model.plan import DEFAULT_HORIZON_DAYS
 
     client = app.test_client()
     sign_in(client)
@@ -629,7 +629,7 @@ def test_the_next_event_is_looked_up_again_only_when_its_day_is_over(
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from dosecal.store import StoredPlan
+    from dosecal.service.store import StoredPlan
     from dosecal.web.pages import next_event
     from dosecal.words import ENGLISH
 
@@ -797,7 +797,7 @@ def test_a_weight_and_height_may_have_a_decimal_comma(app: Flask) -> None:
     client = app.test_client()
     token = sign_in(client)
     plan_id = create(client, token, weight="60,5", height="170,2")
-    content = app.extensions["dosecal.store"].get(plan_id).content
+    content = app.extensions["dosecal.service.store"].get(plan_id).content
     assert "weight_kg = 60.5" in content and "height_cm = 170.2" in content, content
     data = {"csrf": token, "start": "2027-01-04", "tz": "America/Toronto", "lang": "en", "weight": "30,5,1"}
     wrong = client.post("/plans/new?schedule=blinatumomab-mrd", data=data)
@@ -897,7 +897,7 @@ def test_a_label_or_contact_line_too_long_or_with_control_characters_is_refused_
     answer = client.post("/plans/new?schedule=nilotinib", data=data)
     assert answer.status_code == 422
     assert words in error_beside(answer.text, field)
-    assert app.extensions["dosecal.store"].plans() == []
+    assert app.extensions["dosecal.service.store"].plans() == []
 
 
 def test_a_label_of_100_characters_is_accepted_and_wraps(app: Flask) -> None:
@@ -934,7 +934,7 @@ def test_a_confirm_sent_twice_is_saved_once_and_says_so(
     assert again.headers["Location"] == f"/plans/{plan_id}?saved=2"
     page = client.get(again.headers["Location"]).text
     assert "Already saved as version 2: this adjustment was sent twice and recorded once." in page
-    history = app.extensions["dosecal.store"].history(plan_id)
+    history = app.extensions["dosecal.service.store"].history(plan_id)
     assert [c.version for c in history] == [1, 2]
     assert "Already saved" not in client.get(f"/plans/{plan_id}?saved=9").text
 
@@ -956,7 +956,7 @@ def test_a_confirm_after_another_change_is_still_a_conflict(app: Flask, dosecal:
     # The same words, another note: a conflict.
     noted = {**other, "note": "again"}
     assert client.post(f"/plans/{plan_id}/adjust", data=noted).status_code == 409
-    assert [c.version for c in app.extensions["dosecal.store"].history(plan_id)] == [1, 2, 3]
+    assert [c.version for c in app.extensions["dosecal.service.store"].history(plan_id)] == [1, 2, 3]
 
 
 def summary_links(page: str) -> dict[str, str]:

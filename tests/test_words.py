@@ -21,17 +21,17 @@ import pytest
 from icalendar import Calendar
 
 from conftest import builtin, d, plan
-from dosecal.adjustments import ChoiceChange, Delay, DoseChange, Hold, Interruption, Stop
-from dosecal.catalogue import CATALOGUE
-from dosecal.definitions import builtin_ids
-from dosecal.expand import expand
-from dosecal.plan import Plan
+from dosecal.core.expand import expand
+from dosecal.inputs.definitions import builtin_ids
+from dosecal.model.adjustments import ChoiceChange, Delay, DoseChange, Hold, Interruption, Stop
+from dosecal.model.plan import Plan
 from dosecal.render.csv import to_csv
 from dosecal.render.html import to_html
 from dosecal.render.ics import to_ics
 from dosecal.render.json import to_json
 from dosecal.render.txt import to_txt
 from dosecal.words import ENGLISH, PseudoLanguage, pseudo
+from dosecal.words.catalogue import CATALOGUE
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "dosecal"
 PSEUDO = PseudoLanguage()
@@ -219,8 +219,8 @@ def test_every_schedule_text_an_output_shows_is_extracted_for_translators(sid: s
 
     ``dosecal show`` counts as an output: its clinician notes and choices' explanations too.
     """
-    from dosecal.describe import describe
-    from dosecal.extract import schedule_texts
+    from dosecal.inputs.extract import schedule_texts
+    from dosecal.render.describe import describe
 
     p = PLANS.get(sid) or plan(
         "2027-01-04", choices={"response": "no-cr", "transplant": "no"} if sid == "inotuzumab" else {}
@@ -242,7 +242,7 @@ def test_every_schedule_text_an_output_shows_is_extracted_for_translators(sid: s
 
 
 def test_the_shipped_template_is_up_to_date(tmp_path: Path) -> None:
-    """src/dosecal/locale/dosecal.pot is what extraction gives now (docs/translating.md)."""
+    """src/dosecal/words/locale/dosecal.pot is what extraction gives now (docs/translating.md)."""
     import subprocess
     import sys
 
@@ -253,6 +253,6 @@ def test_the_shipped_template_is_up_to_date(tmp_path: Path) -> None:
          "--no-location", "--omit-header", "--sort-output", "-o", str(out), "."],
         cwd=root, check=True, capture_output=True,
     )  # fmt: skip
-    assert out.read_text(encoding="utf-8") == (SRC / "locale" / "dosecal.pot").read_text(encoding="utf-8"), (
-        "run the extraction in docs/translating.md and commit the template"
-    )
+    assert out.read_text(encoding="utf-8") == (SRC / "words" / "locale" / "dosecal.pot").read_text(
+        encoding="utf-8"
+    ), "run the extraction in docs/translating.md and commit the template"

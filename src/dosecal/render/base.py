@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from dosecal.course import Course
 from dosecal.words import ENGLISH, Language
+
+if TYPE_CHECKING:
+    from dosecal.model.course import Course
 
 #: How an .ics writes times: with their zone (TZID and VTIMEZONE) or in UTC.
 TimeMode = Literal["zone", "utc"]

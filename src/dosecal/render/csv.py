@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-from dosecal.course import Course
+from dosecal.model.course import Course
 from dosecal.render.base import RenderOptions
 from dosecal.render.json import event_record
 from dosecal.words import ENGLISH, Language

@@ -18,13 +18,13 @@ from html import escape
 import pyphen
 
 from dosecal import __version__
-from dosecal.course import Course
-from dosecal.occurrence import Kind, Occurrence, Status
-from dosecal.plan import Plan
-from dosecal.premedication import UNTIMED_PREMEDICATION_MINUTES
+from dosecal.core.premedication import UNTIMED_PREMEDICATION_MINUTES
+from dosecal.model.course import Course
+from dosecal.model.occurrence import Kind, Occurrence, Status
+from dosecal.model.plan import Plan
+from dosecal.model.schedule import Schedule
 from dosecal.render.base import RenderOptions
 from dosecal.render.layout import SPANS, Layout, called_off
-from dosecal.schedule import Schedule
 from dosecal.words import ENGLISH, Cap, Content, Language, Msg, Value, msg
 
 #: Symbol, legend message and CSS class for each kind; the legend is built from this table.
@@ -1144,7 +1144,7 @@ def _subscribe(feed_url: str | None, lang: Language) -> str:
         return ""
     import segno
 
-    from dosecal.feedurl import webcal
+    from dosecal.render.feedlink import webcal
 
     code = segno.make(webcal(feed_url), error="m").svg_inline(scale=3, border=2)
     steps = "".join(

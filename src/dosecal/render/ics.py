@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
-from dosecal.course import Course
-from dosecal.occurrence import Occurrence, Status
-from dosecal.plan import Plan
+from dosecal.model.course import Course
+from dosecal.model.occurrence import Occurrence, Status
+from dosecal.model.plan import Plan
 from dosecal.render.base import RenderOptions, TimeMode
 from dosecal.render.vtimezone import Observance, ZoneRule, build_rule
 from dosecal.words import ENGLISH, Content, Language, Seq, msg
@@ -131,7 +131,7 @@ def to_ics(
     """Render a plan's occurrences as an iCalendar file (CRLF, folded at 75 octets).
 
     Args:
-        course: what :func:`dosecal.expand.expand` returned.
+        course: what :func:`dosecal.core.expand.expand` returned.
         times: ``"zone"`` for TZID plus VTIMEZONE (falling back to UTC when the zone has no
             single yearly rule over the plan), ``"utc"`` to write every time in UTC.
         lang: the language of titles, notes and the calendar's name.

@@ -6,9 +6,9 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from dosecal.course import Course
-from dosecal.occurrence import Occurrence
-from dosecal.plan import agent_times
+from dosecal.model.course import Course
+from dosecal.model.occurrence import Occurrence
+from dosecal.model.plan import agent_times
 from dosecal.render.base import RenderOptions
 from dosecal.words import ENGLISH, Language
 

@@ -9,9 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dosecal.adjustments import Interruption
-from dosecal.course import Course
-from dosecal.occurrence import Kind, Occurrence, Status
+from dosecal.model.adjustments import Interruption
+from dosecal.model.course import Course
+from dosecal.model.occurrence import Kind, Occurrence, Status
 from dosecal.words import ENGLISH, Language, Msg, msg
 
 #: Kinds drawn as spans over days rather than as moments.

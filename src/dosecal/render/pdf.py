@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dosecal.course import Course
 from dosecal.errors import MissingFeatureError
+from dosecal.model.course import Course
 from dosecal.render.base import Paper, RenderOptions
 from dosecal.render.html import KEY_DATES, PAGE_1_END, to_html
 from dosecal.words import ENGLISH, Language, msg

@@ -11,8 +11,8 @@ import textwrap
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from dosecal.course import Course
-from dosecal.occurrence import Kind, Occurrence, Status
+from dosecal.model.course import Course
+from dosecal.model.occurrence import Kind, Occurrence, Status
 from dosecal.render.base import RenderOptions
 from dosecal.render.layout import Layout, called_off
 from dosecal.words import ENGLISH, Content, Language, Seq, Value, msg
@@ -246,7 +246,7 @@ def to_txt(
     """Render the plan: header, course timeline, every event by day, instructions and sources.
 
     Args:
-        course: what :func:`dosecal.expand.expand` returned.
+        course: what :func:`dosecal.core.expand.expand` returned.
         width: the columns the timeline may use (the terminal's width).
         color: whether to add ANSI colours (never for files).
         lang: the language of everything it says.

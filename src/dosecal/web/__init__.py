@@ -1,6 +1,6 @@
 """The web service: feeds for phones and the clinic's pages for nurses, in one app.
 
-``create_app`` takes a ready :class:`~dosecal.store.Store` rather than a URL, so that the
+``create_app`` takes a ready :class:`~dosecal.service.store.Store` rather than a URL, so that the
 command line checks the schema (and reports a problem as one line) before anything listens,
 and tests can hand in the store they made. Feeds live in their own blueprint, public by token
 only; the pages (:mod:`dosecal.web.pages`) need a signed-in nurse (:mod:`dosecal.web.security`).
@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from dosecal.store import Store
+from dosecal.service.store import Store
 from dosecal.web.feeds import FeedCache, feeds
 
 #: A feed path with its secret part: logged as ``/feeds/…ics``, never with the token.
@@ -78,7 +78,7 @@ def create_app(
         trust_user_header: the request header in which an authenticating reverse proxy names
             the nurse (``X-Remote-User``); ``None``: nurses sign in with their own password.
     """
-    from dosecal.accounts import Accounts
+    from dosecal.service.accounts import Accounts
     from dosecal.web import security
     from dosecal.web.pages import pages
 
@@ -89,10 +89,10 @@ def create_app(
     app.config["DOSECAL_DEFAULT_TZ"] = default_tz
     app.config["DOSECAL_TRUST_USER_HEADER"] = trust_user_header
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024  # a form is a few KB: refuse floods early
-    app.extensions["dosecal.store"] = store
+    app.extensions["dosecal.service.store"] = store
     app.extensions["dosecal.feed_cache"] = FeedCache(store)
     accounts = Accounts(store)
-    app.extensions["dosecal.accounts"] = accounts
+    app.extensions["dosecal.service.accounts"] = accounts
     app.secret_key = accounts.secret()
     security.install(app)
     app.register_blueprint(feeds)

@@ -21,7 +21,7 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, request
 from werkzeug.http import http_date
 
-from dosecal.store import Store
+from dosecal.service.store import Store
 
 feeds = Blueprint("feeds", __name__)
 

@@ -1,9 +1,9 @@
 """The clinic's forms: what a nurse typed, turned into the command line's overrides and plan files.
 
 The pages never check a value themselves. A new plan's fields become an
-:class:`~dosecal.overrides.Overrides`, checked by the very functions ``dosecal generate`` uses
-(:func:`~dosecal.overrides.apply`, :func:`~dosecal.overrides.plan_for`, ``expand``), and an
-adjustment goes through :meth:`~dosecal.store.Store.adjust` as ``dosecal store adjust`` does.
+:class:`~dosecal.inputs.overrides.Overrides`, checked by the very functions ``dosecal generate`` uses
+(:func:`~dosecal.inputs.overrides.apply`, :func:`~dosecal.inputs.overrides.plan_for`, ``expand``), and an
+adjustment goes through :meth:`~dosecal.service.store.Store.adjust` as ``dosecal store adjust`` does.
 Each :class:`~dosecal.errors.Problem` they raise names an option (``--start``) or a plan file
 key (``choices.bag-hours``); :func:`field_of` maps it to the form field it concerns, so that
 the message, in the command line's words, shows beside that field.
@@ -16,13 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from dosecal import definitions, limits
+from dosecal.core.expand import expand
 from dosecal.errors import InputFileError, Problem, reason
-from dosecal.expand import expand
-from dosecal.overrides import Overrides, apply, plan_for
-from dosecal.plan import CONTACTS, DEFAULT_HORIZON_DAYS, Fever, Plan
-from dosecal.planfile import parse_fever
-from dosecal.schedule import Schedule
+from dosecal.inputs import definitions
+from dosecal.inputs.overrides import Overrides, apply, plan_for
+from dosecal.inputs.planfile import parse_fever
+from dosecal.model import limits
+from dosecal.model.plan import CONTACTS, DEFAULT_HORIZON_DAYS, Fever, Plan
+from dosecal.model.schedule import Schedule
 from dosecal.words import Value, msg
 
 #: Form fields by the command-line option whose value they hold.

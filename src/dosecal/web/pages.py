@@ -33,17 +33,17 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from dosecal import definitions, planfile
-from dosecal.accounts import THROTTLE_MINUTES
-from dosecal.course import Course
-from dosecal.describe import describe
 from dosecal.errors import ConflictError, InputFileError, MissingFeatureError, StoreError
-from dosecal.feedurl import links
-from dosecal.overrides import computer_zone
-from dosecal.plan import CONTACTS
+from dosecal.inputs import definitions, planfile
+from dosecal.inputs.overrides import computer_zone
+from dosecal.model.course import Course
+from dosecal.model.plan import CONTACTS
+from dosecal.model.schedule import BAG_CHOICE, Infusion, Schedule
 from dosecal.render import RenderOptions, render
-from dosecal.schedule import BAG_CHOICE, Infusion, Schedule
-from dosecal.store import Change, Store, StoredPlan, calendar_of, course_of, diff
+from dosecal.render.describe import describe
+from dosecal.render.feedlink import links
+from dosecal.service.accounts import THROTTLE_MINUTES
+from dosecal.service.store import Change, Store, StoredPlan, calendar_of, course_of, diff
 from dosecal.web import forms
 from dosecal.web.security import PLAN_CSP, accounts, local_path, sign_in, sign_out, signed_in
 from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Value, language, msg
@@ -143,7 +143,7 @@ def error_links(
 
 def store() -> Store:
     """The app's plan store."""
-    found: Store = current_app.extensions["dosecal.store"]
+    found: Store = current_app.extensions["dosecal.service.store"]
     return found
 
 
@@ -220,8 +220,8 @@ def set_language(code: str) -> BaseResponse:
 def signin() -> Any:
     """The sign-in form; a wrong name or password gets one message that says neither which.
 
-    After :data:`~dosecal.accounts.MAX_FAILURES` failures for one name within
-    :data:`~dosecal.accounts.THROTTLE_MINUTES`, that name is refused for as long (429), right
+    After :data:`~dosecal.service.accounts.MAX_FAILURES` failures for one name within
+    :data:`~dosecal.service.accounts.THROTTLE_MINUTES`, that name is refused for as long (429), right
     password or not, with words that do not say whether the name exists.
     """
     target = local_path(request.values.get("next"))

@@ -1,7 +1,7 @@
 """Who is signed in, forms that only this site can post, and the headers every answer carries.
 
 - **Sessions**: Flask's signed cookie holds a random session id; the database holds its hash
-  (:class:`~dosecal.accounts.Accounts`). Every request looks the id up, so signing out (which
+  (:class:`~dosecal.service.accounts.Accounts`). Every request looks the id up, so signing out (which
   deletes the row) makes a copied cookie worthless, and ``dosecal users passwd`` or ``remove``
   ends every session of that account at once.
 - **A reverse proxy's user header**: only with ``dosecal serve --trust-user-header NAME``. Then
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from dosecal.accounts import Accounts
+from dosecal.service.accounts import Accounts
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -52,7 +52,7 @@ _HEADER_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
 
 def accounts() -> Accounts:
     """The accounts of the app's store."""
-    found: Accounts = current_app.extensions["dosecal.accounts"]
+    found: Accounts = current_app.extensions["dosecal.service.accounts"]
     return found
 
 

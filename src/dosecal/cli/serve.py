@@ -1,0 +1,99 @@
+"""``dosecal serve``: the feed server and the clinic's pages, under waitress."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+from dosecal.cli.common import with_exit_codes
+from dosecal.cli.database import db_option, public_option, server_module
+from dosecal.errors import MissingFeatureError
+from dosecal.words import msg, say
+
+
+@click.command("serve", epilog="\b\nExample:\n  dosecal serve --public-url https://plans.example.org")
+@db_option
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told)."
+)
+@click.option(
+    "--port", type=int, default=8080, show_default=True, help="Port to listen on (0: any free port)."
+)
+@public_option
+@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
+@click.option(
+    "--default-tz",
+    metavar="ZONE",
+    envvar="DOSECAL_DEFAULT_TZ",
+    help="The clinic's time zone, filled in on new plans (default: the computer's); "
+    "also $DOSECAL_DEFAULT_TZ.",
+)
+@click.option(
+    "--trust-user-header",
+    metavar="HEADER",
+    envvar="DOSECAL_TRUST_USER_HEADER",
+    help="Take the signed-in nurse's name from this request header (e.g. X-Remote-User), set by "
+    "an authenticating reverse proxy. Only when nothing but the proxy can reach this server "
+    "(docs/deploy.md).",
+)
+@with_exit_codes
+def serve(
+    db: str | None,
+    host: str,
+    port: int,
+    public_url: str,
+    threads: int,
+    default_tz: str | None,
+    trust_user_header: str | None,
+) -> None:
+    """Serve calendar feeds (GET /feeds/TOKEN.ics), the clinic's pages (/plans) and a health check.
+
+    Runs waitress, a production WSGI server. Put it behind an HTTPS reverse proxy and give
+    that proxy's URL as --public-url (docs/deploy.md). Nurses sign in with accounts made by
+    'dosecal users add'. Feed tokens and plan labels never appear in its log.
+    """
+    stores = server_module()
+    try:
+        import waitress
+
+        from dosecal.web import create_app
+    except ImportError:
+        raise MissingFeatureError(msg("error.store.install")) from None
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the health check's schema look-ups
+    tz = None
+    if default_tz:
+        from dosecal.inputs.overrides import bad
+        from dosecal.model.plan import check_zone
+
+        try:
+            tz = check_zone(default_tz)
+        except ValueError as exc:
+            raise bad("--default-tz", str(exc)) from None
+    url = stores.database_url(db)
+    s = stores.Store(url)  # refuses an out-of-date schema before anything listens
+    server: Any = waitress.create_server(
+        create_app(s, public_url=public_url, default_tz=tz, trust_user_header=trust_user_header or None),
+        host=host,
+        port=port,
+        threads=threads,
+        connection_limit=1000,
+        ident="dosecal",
+    )
+    click.echo(
+        say(
+            "serve.listening",
+            url=f"http://{host}:{server.effective_port}",
+            db=stores.shown(url),
+            public=public_url,
+        ),
+        err=True,
+    )
+    try:
+        server.run()  # returns on Ctrl-C and SIGTERM: waitress closes itself and its threads
+    finally:
+        s.close()
+    click.echo(say("serve.stopped"), err=True)

@@ -1,0 +1,260 @@
+"""``dosecal store``: plans kept in the plan store, with their history and feed links.
+
+It reuses the adjustment options and checks of ``dosecal adjust``, so that a stored plan
+refuses exactly what a plan file refuses.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dosecal.cli.common import adjustment_options, with_exit_codes
+from dosecal.cli.database import (
+    Db,
+    db_option,
+    outputs_option,
+    print_links,
+    public_option,
+    store_of,
+    who_of,
+    who_option,
+    write_plan,
+)
+from dosecal.cli.files import write_atomic
+from dosecal.inputs.overrides import Overrides
+from dosecal.render.feedlink import links
+from dosecal.words import languages, say
+
+
+@click.group(
+    "store",
+    epilog="\b\nExamples:\n  dosecal store --db dosecal.db add --plan examples/inotuzumab.plan.toml --label 'bed 12'\n"
+    "  dosecal store --db dosecal.db list",
+)
+@db_option
+def store(db: str | None) -> None:
+    """Keep plans in a database and serve each as a calendar feed that follows every change.
+
+    The database is --db, else $DOSECAL_DB, else ~/.local/share/dosecal/dosecal.db; make its
+    tables first with 'dosecal db upgrade'.
+    """
+    click.get_current_context().obj = Db(db)
+
+
+@store.command(
+    "add", epilog="\b\nExample:\n  dosecal store add --plan examples/inotuzumab.plan.toml -o plan.html"
+)
+@click.option(
+    "--plan", "plan_file", required=True, type=click.Path(path_type=Path), help="The plan file to store."
+)
+@click.option(
+    "--label", metavar="TEXT", help="A label for the clinic (kept in the database, never in a feed)."
+)
+@public_option
+@who_option
+@outputs_option
+@with_exit_codes
+def store_add(
+    plan_file: Path,
+    label: str | None,
+    public_url: str,
+    who: str | None,
+    outputs: tuple[str, ...],
+) -> None:
+    """Store a plan with a snapshot of its definition; print its id and its feed links.
+
+    The feed link is shown only now (the store keeps a hash of it): print the plan with -o
+    plan.html to hand it over as a QR code.
+    """
+    stored, token = store_of().add(plan_file, label=label, who=who_of(who))
+    click.echo(say("store.added", id=stored.id, version=stored.version))
+    print_links(public_url, token)
+    write_plan(stored, outputs, links(public_url, token)[0])
+
+
+@store.command("list", epilog="\b\nExample:\n  dosecal store list")
+@with_exit_codes
+def store_list() -> None:
+    """List the stored plans: id, schedule, version, feed, label."""
+    for p in store_of().plans():
+        state = say("store.feed_on" if p.feed else "store.feed_off")
+        click.echo(f"{p.id}  {p.schedule:<24}  v{p.version:<4} {state:<10} {p.label or ''}".rstrip())
+
+
+@store.command("show", epilog="\b\nExample:\n  dosecal store show 3f9c2a1b7e04")
+@click.argument("plan_id")
+@with_exit_codes
+def store_show(plan_id: str) -> None:
+    """Show a stored plan: its facts and the history of its changes (who, when, why)."""
+    s = store_of()
+    p = s.get(plan_id)
+    click.echo(say("store.show.plan", id=p.id, version=p.version, schedule=p.schedule, origin=p.origin))
+    if p.label:
+        click.echo(say("store.show.label", label=p.label))
+    click.echo(say("store.show.feed", state=say("store.feed_on" if p.feed else "store.feed_off")))
+    for c in s.history(plan_id):
+        click.echo(
+            say(
+                "store.show.change",
+                at=c.at.strftime("%Y-%m-%d %H:%M UTC"),
+                version=c.version,
+                action=c.action,
+                who=c.who,
+                detail=c.detail,
+            )
+            + (say("store.show.note", note=c.note) if c.note else "")
+        )
+
+
+@store.command(
+    "adjust",
+    epilog="\b\nExamples:\n  dosecal store adjust 3f9c2a1b7e04 --delay 2=7 --note 'low counts'\n"
+    "  dosecal store adjust 3f9c2a1b7e04 --hold inotuzumab:C1D15 --if-version 3",
+)
+@click.argument("plan_id")
+@adjustment_options
+@click.option(
+    "--choice", "choices", metavar="ID=VALUE", multiple=True, help="A choice made now (response=cr)."
+)
+@click.option("--note", metavar="TEXT", help="Why: kept with the adjustment in the plan's history.")
+@click.option(
+    "--if-version",
+    "expect_version",
+    type=int,
+    metavar="N",
+    help="Refuse unless the plan is still at version N (the one you looked at).",
+)
+@click.option("--dry-run", is_flag=True, help="Check the adjustment and show it, but store nothing.")
+@who_option
+@with_exit_codes
+def store_adjust(
+    plan_id: str,
+    expect_version: int | None,
+    dry_run: bool,
+    who: str | None,
+    **given: Any,
+) -> None:
+    """Record an adjustment in a stored plan, checked as 'dosecal adjust' checks a plan file.
+
+    Its feed shows the change at the next poll: moved events keep their UIDs with a higher
+    SEQUENCE. If someone else changed the plan since the version read, nothing is recorded
+    and the message says so: look at 'dosecal store show' and run the command again.
+    """
+    stored, change = store_of().adjust(
+        plan_id, Overrides(**given), who=who_of(who), expect_version=expect_version, dry_run=dry_run
+    )
+    for line in change.describe():
+        click.echo(say("cli.would_record" if dry_run else "cli.recorded", change=line), err=True)
+    if not dry_run:
+        click.echo(say("store.version", id=stored.id, version=stored.version), err=True)
+
+
+@store.command("export", epilog="\b\nExample:\n  dosecal store export 3f9c2a1b7e04 -o plan.toml")
+@click.argument("plan_id")
+@click.option("--definition", is_flag=True, help="Export the definition snapshot instead of the plan file.")
+@click.option(
+    "-o", "--output", "output", metavar="PATH", default="-", help="Output file (default: standard output)."
+)
+@with_exit_codes
+def store_export(plan_id: str, definition: bool, output: str) -> None:
+    """Write a stored plan's file, history included (or, with --definition, its definition).
+
+    'dosecal generate DEFINITION --plan PLAN --feed' on the two gives the feed's bytes.
+    """
+    p = store_of().get(plan_id)
+    data = (p.definition if definition else p.content).encode("utf-8")
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        write_atomic(Path(output), data)
+
+
+@store.command(
+    "print", epilog="\b\nExample:\n  dosecal store print 3f9c2a1b7e04 -o plan.html --feed-url https://…"
+)
+@click.argument("plan_id")
+@click.option(
+    "--feed-url", metavar="URL", help="The feed link to print with its QR code (as 'store add' gave it)."
+)
+@outputs_option
+@with_exit_codes
+def store_print(plan_id: str, feed_url: str | None, outputs: tuple[str, ...]) -> None:
+    """Render a stored plan from its own definition snapshot (.ics is the feed's calendar)."""
+    write_plan(store_of().get(plan_id), outputs or ("-",), feed_url)
+
+
+@store.command("feed", epilog="\b\nExamples:\n  dosecal store feed 3f9c2a1b7e04 --rotate -o plan.html\n"
+               "  dosecal store feed 3f9c2a1b7e04 --revoke")  # fmt: skip
+@click.argument("plan_id")
+@click.option(
+    "--rotate", "action", flag_value="rotate", help="Give the feed a new link; the old one stops working."
+)
+@click.option("--revoke", "action", flag_value="revoke", help="Stop the feed: its link answers 404.")
+@public_option
+@who_option
+@outputs_option
+@with_exit_codes
+def store_feed(
+    plan_id: str,
+    action: str | None,
+    public_url: str,
+    who: str | None,
+    outputs: tuple[str, ...],
+) -> None:
+    """Give a stored plan's feed a new link (--rotate) or stop it (--revoke)."""
+    if action is None:
+        raise click.UsageError(say("error.store.rotate_or_revoke"))
+    s = store_of()
+    if action == "revoke":
+        s.revoke(plan_id, who=who_of(who))
+        click.echo(say("store.revoked", id=plan_id))
+        return
+    token = s.rotate(plan_id, who=who_of(who))
+    print_links(public_url, token)
+    write_plan(s.get(plan_id), outputs, links(public_url, token)[0])
+
+
+@store.command("upgrade", epilog="\b\nExample:\n  dosecal store upgrade 3f9c2a1b7e04 --dry-run")
+@click.argument("plan_id")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path),
+    help="The definition file to apply (default: where the plan's came from).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would move, change nothing.")
+@who_option
+@with_exit_codes
+def store_upgrade(plan_id: str, source: Path | None, dry_run: bool, who: str | None) -> None:
+    """Apply a newer definition to a stored plan, listing every event that moves.
+
+    A stored plan keeps the definition it was made from: a change to a built-in schedule
+    reaches its calendar only through this command.
+    """
+    result = store_of().upgrade(plan_id, who=who_of(who), source=source, dry_run=dry_run)
+    lang = languages("en")[0]
+    for move in result.moves:
+        click.echo(lang.text(move.describe()))
+    if not result.changed:
+        click.echo(say("store.upgrade.same", id=plan_id), err=True)
+    elif dry_run:
+        click.echo(say("store.upgrade.would", id=plan_id, count=len(result.moves)), err=True)
+    else:
+        click.echo(
+            say("store.upgrade.done", id=plan_id, version=result.plan.version, count=len(result.moves)),
+            err=True,
+        )
+
+
+@store.command("remove", epilog="\b\nExample:\n  dosecal store remove 3f9c2a1b7e04")
+@click.argument("plan_id")
+@with_exit_codes
+def store_remove(plan_id: str) -> None:
+    """Delete a stored plan and its history; its feed stops answering."""
+    store_of().remove(plan_id)
+    click.echo(say("store.removed", id=plan_id), err=True)

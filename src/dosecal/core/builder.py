@@ -1,0 +1,191 @@
+"""The Builder: what every occurrence of one version of a plan shares, and the way each is made.
+
+It holds the schedule, the plan, the choices in force and the dose changes, counts the ordinals
+that make each occurrence's identity, writes doses, names and notes, and makes an Occurrence.
+The modules that build occurrences (:mod:`dosecal.core.build` for daily dosing, cycle doses,
+stays, rest and tests; :mod:`dosecal.core.infusion`; :mod:`dosecal.core.premedication`) use it;
+it uses none of them, so that no two modules of the core import each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from dosecal.core.dosing import describe_dose
+from dosecal.model.adjustments import DoseChange
+from dosecal.model.clock import POINT_MINUTES, clocks_change, shift
+from dosecal.model.occurrence import Kind, Occurrence, OccurrenceId
+from dosecal.model.plan import Plan, agent_times, fever_line
+from dosecal.model.schedule import Phase, Schedule
+from dosecal.model.slot import CycleSlot
+from dosecal.words import Content, Msg, Seq, Text, Value, msg
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of infusion at one dose: from a bag hung at ``start`` until ``end``."""
+
+    start: datetime
+    end: datetime
+    dose: str | None  # None: the care team sets it (a restart nobody gave a dose for)
+    how: str  # start | step | restart | resume
+    key: int  # the label day the schedule gives it, for its UID
+    restart: bool = False  # the dose here is the restart dose
+
+
+class Builder:
+    """Holds what every occurrence of one plan version shares, and makes them."""
+
+    def __init__(
+        self, schedule: Schedule, plan: Plan, choices: dict[str, str], changes: Sequence[DoseChange]
+    ) -> None:
+        self.s = schedule
+        self.plan = plan
+        self.tz = plan.tz
+        self.plan_id = plan.plan_id(schedule)
+        self.times = agent_times(schedule, plan)
+        self.choices = choices
+        self.changes = changes
+        self.ordinals: dict[tuple[str, Kind, int | None, int], int] = {}
+        self.stopped_dose: dict[int, str | None] = {}  # cycle -> dose in force when it stopped
+        self.segment_log: dict[tuple[int, str], list[Segment]] = {}  # (cycle, agent) -> stretches
+        self.slots: Sequence[CycleSlot] = ()  # every planned cycle, for what a cycle's neighbour does
+
+    def ident(self, agent: str, kind: Kind, cycle: int | None, day: int) -> OccurrenceId:
+        """The identity of the next occurrence of this kind on this day (ordinals count repeats)."""
+        key = (agent, kind, cycle, day)
+        self.ordinals[key] = self.ordinals.get(key, 0) + 1
+        return OccurrenceId(self.plan_id, agent, kind, cycle, day, self.ordinals[key])
+
+    def dose(self, written: str | None, agent: str | None = None, on: date | None = None) -> Text:
+        """The dose in force (a later dose change wins), with the amount for this body size."""
+        if written is None:
+            return msg("dose.care_team")
+        for change in self.changes:
+            if agent == change.agent and on is not None and on >= change.start:
+                written = change.dose
+        return describe_dose(written, self.plan.height_cm, self.plan.weight_kg)
+
+    def name(self, agent: str, *, lower: bool = False) -> Content:
+        """The short name for titles: "Blinatumomab", not "Blinatumomab (Blincyto)"."""
+        name = self.s.agents[agent].short_name
+        return Content(name.lower() if lower else name)
+
+    def notes(
+        self, *parts: Value, sources: tuple[str, ...] = (), when: date | None = None
+    ) -> tuple[Value, ...]:
+        """An event's notes: its parts, a clock-change warning, its sources and the notice."""
+        lines = [p for p in parts if p]
+        if when is not None and clocks_change(when, self.tz):
+            lines.append(msg("note.dst", zone=self.plan.timezone))
+        if sources:
+            titles = tuple(
+                Seq((Content(self.s.sources[k].title), self.s.sources[k].dated), "")
+                for k in dict.fromkeys(sources)
+                if k in self.s.sources
+            )
+            lines.append(msg("note.sources", keys=Seq(titles, "; ")))
+        lines.append(msg("notice"))
+        return tuple(lines)
+
+    def agent_notes(self, agent: str) -> tuple[Value, Value]:
+        """An agent's instructions and missed-dose rule as notes."""
+        a = self.s.agents[agent]
+        instructions = (
+            msg("note.instructions", text=Seq(tuple(Content(x) for x in a.instructions)))
+            if a.instructions
+            else None
+        )
+        if a.missed_dose:
+            missed: Value = msg("note.missed", text=Content(a.missed_dose))
+        else:
+            missed = msg("note.missed_unknown") if a.oral else None
+        return instructions, missed
+
+    def advice(self, agent: str) -> tuple[Value, tuple[str, ...]]:
+        """The agent's warning signs and rules as one note, with their sources."""
+        a = self.s.agents[agent]
+        if not a.advice:
+            return None, ()
+        emergency = tuple(Content(x.text) for x in a.advice if x.warning and x.emergency)
+        warnings = tuple(Content(x.text) for x in a.advice if x.warning and not x.emergency)
+        rules = tuple(Content(x.text) for x in a.advice if not x.warning)
+        parts: tuple[Value, ...] = (
+            ((msg("note.emergency", text=Seq(emergency)),) if emergency else ())
+            + ((msg("note.warnings", text=Seq(warnings)),) if warnings else ())
+            + ((self.fever(),) if emergency or warnings else ())
+            + rules
+        )
+        return Seq(parts, "\n"), tuple(k for x in a.advice for k in x.sources)
+
+    def fever(self) -> Msg:
+        """The fever line beside the warning signs: the clinic's threshold, or to ask for it."""
+        return fever_line(self.plan.fever)
+
+    def care_team(self) -> tuple[Value, tuple[str, ...]]:
+        """What the care team schedules beside the calendar (CNS prophylaxis), as a note, and its sources."""
+        planned = [x for x in self.s.care_team if x.applies(self.choices)]
+        if not planned:
+            return None, ()
+        note = msg("note.care_team", text=Seq(tuple(Content(x.text) for x in planned)))
+        return note, tuple(k for x in planned for k in x.sources)
+
+    def made(
+        self,
+        kind: Kind,
+        agent: str | None,
+        phase: Phase | None,
+        cycle: int | None,
+        *,
+        key: int,
+        day: int,
+        title: Text,
+        dose: Text | None,
+        start: date | datetime,
+        end: date | datetime,
+        notes: tuple[Value, ...],
+        reminder: bool = False,
+        busy: bool = True,
+        window: tuple[date, date] | None = None,
+        supervised: bool = False,
+        restart: bool = False,
+        stopped: bool = False,
+        cell: Text | None = None,
+    ) -> Occurrence:
+        """An occurrence whose identity is (agent, kind, cycle, ``key``) and whose label day is ``day``.
+
+        ``key`` is the day the schedule gives the event; ``day`` is where it falls after an
+        interruption moved the rest of the cycle, so the UID survives the move.
+        """
+        return Occurrence(
+            id=self.ident(agent or "course", kind, cycle, key),
+            kind=kind,
+            agent=agent,
+            phase=phase.name if phase is not None else None,
+            cycle=cycle,
+            day=day,
+            title_text=title,
+            dose_text=dose,
+            start=start,
+            end=end,
+            note_parts=notes,
+            reminder=reminder,
+            busy=busy,
+            window=window,
+            supervised=supervised,
+            restart=restart,
+            stopped=stopped,
+            cell_text=cell,
+        )
+
+    def point(self, moment: datetime, minutes: int = POINT_MINUTES) -> tuple[datetime, datetime]:
+        """The start and end of an event at ``moment`` lasting ``minutes`` of elapsed time."""
+        return moment, shift(moment, minutes)
+
+    def time_of(self, agent: str, slot: CycleSlot) -> time:
+        """An agent's time in this cycle: a restart's time for the infusion it restarts."""
+        if slot.start_at is not None and any(i.agent == agent for i in slot.phase.infusions):
+            return slot.start_at.time()
+        return self.times[agent][0]

@@ -1,0 +1,357 @@
+"""Continuous infusions: stretches at one dose, bag changes, stops and restarts.
+
+An infusion is cut into :class:`Segment` stretches: by its dose steps, by an interruption (the
+stop and the restart), and by the restart dose that runs for the label's days after a restart
+before the scheduled dose resumes. Each stretch hangs a bag; bag changes follow the plan's
+interval.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+from dosecal.core.builder import Builder, Segment
+from dosecal.core.cycles import CycleClock, Refused
+from dosecal.model.adjustments import SAME_DOSE, Interruption, with_unit
+from dosecal.model.clock import local, shift
+from dosecal.model.occurrence import Kind, Occurrence
+from dosecal.model.schedule import BAG_CHOICE, Infusion
+from dosecal.model.slot import CycleSlot
+from dosecal.words import Content, msg
+
+
+def merged(segments: list[Segment]) -> list[Segment]:
+    """Join a step or resumed stretch to the one before when the dose does not change: no new bag."""
+    out: list[Segment] = []
+    for seg in segments:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and seg.how in ("step", "resume")
+            and seg.dose == prev.dose
+            and seg.start == prev.end
+        ):
+            out[-1] = dataclasses.replace(prev, end=seg.end)
+        else:
+            out.append(seg)
+    return out
+
+
+def segments(
+    b: Builder, slot: CycleSlot, clock: CycleClock, inf: Infusion, restarts: list[tuple[datetime, int]]
+) -> list[Segment]:
+    """The infusion as stretches at one dose, split by steps, the interruption and the restart dose."""
+    at = b.time_of(inf.agent, slot)
+    stop = slot.stop_at if slot.interruption is not None else None
+    found: list[Segment] = []
+    stopped: str | None = None
+    for i, step in enumerate(inf.steps):
+        first = step.days.first
+        begins, ends = clock.raw(first, at), clock.raw(step.days.last + 1, at)
+        how = "start" if i == 0 else "step"
+        if stop is None or slot.interruption is None or slot.restart_at is None or ends <= stop:
+            found.append(Segment(begins, ends, step.dose, how, first))
+            continue
+        if begins < stop:  # the infusion stops during this step
+            found.append(Segment(begins, stop, step.dose, how, first))
+            stopped = step.dose
+        elif begins == stop:  # it stops just as this step's bag is due
+            stopped = found[-1].dose if found else None
+        elif slot.continues:  # a later step, moved by the interruption
+            found.append(Segment(clock.after(begins, at), clock.after(ends, at), step.dose, how, first))
+            continue
+        else:  # a later step of a cycle the interruption ended
+            continue
+        key = slot.interruption.day
+        restarts.append((slot.restart_at, key))
+        if slot.continues:
+            found.append(Segment(slot.restart_at, clock.after(ends, at), step.dose, "restart", key))
+        else:
+            b.stopped_dose[slot.number] = stopped
+    if slot.interruption is not None and slot.continues and restarts:
+        return restart_dose(b, slot.interruption, inf, found, None, slot.restart_at)
+    if slot.resumed is not None and slot.start_at is not None and found:
+        before = b.stopped_dose.get(slot.number - 1)
+        return restart_dose(b, slot.resumed, inf, found, before, slot.start_at)
+    return found
+
+
+def restart_dose(
+    b: Builder,
+    i: Interruption,
+    inf: Infusion,
+    found: list[Segment],
+    before_stop: str | None,
+    restart_at: datetime | None,
+) -> list[Segment]:
+    """Give the stretch after a restart the restart dose: said, the label's after toxicity, or the care team's.
+
+    It runs ``restart_days`` from the restart (the label: "escalate ... after 7 days"); then
+    the scheduled dose resumes with a new bag. ``before_stop`` is the dose in force when a
+    long interruption ended the previous cycle (``same`` restarts the new cycle at it), or
+    ``None`` when the same cycle goes on (``same`` then lets the schedule go on).
+    """
+    if restart_at is None:
+        return found
+    k = next((x for x, seg in enumerate(found) if seg.start >= restart_at), None)
+    if k is None:
+        return found
+    if i.restart == SAME_DOSE and before_stop is None:
+        return found  # restarted as before in the same cycle: the schedule goes on
+    if i.restart is None and i.cause is None and not reinitiation(inf, i):
+        return found  # a short pause: the dose that was running resumes
+    scheduled = found[k].dose
+    dose: str | None
+    if i.cause == "toxicity":
+        if inf.toxicity_restart is None:
+            raise Refused(msg("error.infusion.id_gives_no_restart", id=b.s.id, agent=inf.agent))
+        dose = inf.toxicity_restart
+    elif i.restart == SAME_DOSE:
+        dose = before_stop
+    elif i.restart is not None:
+        dose = with_unit(i.restart, scheduled or "")
+    else:
+        dose = None
+    until = (
+        local(restart_at.date() + timedelta(days=inf.restart_days), restart_at.time(), b.tz)
+        if inf.restart_days
+        else found[k].end
+    )
+    out = found[:k]
+    for seg in found[k:]:
+        if seg.end <= until:
+            out.append(dataclasses.replace(seg, dose=dose, restart=True))
+        elif seg.start < until:
+            out.append(dataclasses.replace(seg, end=until, dose=dose, restart=True))
+            key = seg.key + (until.date() - seg.start.date()).days
+            out.append(Segment(until, seg.end, seg.dose, "resume", key))
+        else:
+            out.append(seg)
+    return merged(out)
+
+
+def short_bag(hung: datetime, until: datetime, hours: int, stopped: bool) -> int:
+    """The hours a bag hung at ``hung`` runs when a step or the infusion's end cuts it short, else 0.
+
+    A 96-hour bag hung 72 hours before the dose changes runs 72 hours, and the bag is made for
+    that; the note says so (clinical review 2026-11-30, #20). A bag cut by an interruption is
+    not one (the stop is its own event), nor one a clock change makes an hour shorter.
+    """
+    runs = (until.astimezone(UTC) - hung.astimezone(UTC)) / timedelta(hours=1)
+    if stopped or runs > hours - 1:
+        return 0
+    return max(1, round(runs))
+
+
+def reinitiation(inf: Infusion, i: Interruption) -> bool:
+    """Whether an interruption is long enough to be a reinitiation (4 hours or more for blinatumomab).
+
+    The label asks for supervision, and for a restart dose after a reaction, when treatment is
+    "interrupted for 4 or more hours"; a shorter pause (a line or pump problem) resumes the
+    dose that was running.
+    """
+    return i.length >= timedelta(hours=inf.reinitiation_hours)
+
+
+def infusion_events(
+    b: Builder,
+    slot: CycleSlot,
+    clock: CycleClock,
+    inf: Infusion,
+    restarts: list[tuple[datetime, int]],
+    hospital: set[date],
+) -> Iterator[Occurrence]:
+    """The infusion's stretches, bag changes and end; an interruption splits a stretch in two."""
+    phase, n = slot.phase, slot.number
+    agent = b.name(inf.agent)
+    a = b.s.agents[inf.agent]
+    instructions, _ = b.agent_notes(inf.agent)
+    advice, advice_sources = b.advice(inf.agent)
+    planned, planned_sources = b.care_team()
+    hours = int(b.choices[BAG_CHOICE]) if inf.bag_changes else 0
+    bags = (
+        msg("note.bag_interval", hours=hours, label=Content(b.s.choices[BAG_CHOICE].label)) if hours else None
+    )
+    found = segments(b, slot, clock, inf, restarts)
+    b.segment_log[(n, inf.agent)] = found
+    resumed = slot.resumed is not None
+    stop_at = slot.stop_at if slot.interruption is not None else None
+    for seg in found:
+        start, end = seg.start, seg.end
+        dose = b.dose(seg.dose, inf.agent, start.date())
+        restarting = seg.how == "restart" or (resumed and seg.how == "start")
+        short_pause = (
+            seg.how == "restart"
+            and slot.interruption is not None
+            and not reinitiation(inf, slot.interruption)
+        )
+        supervised = (
+            a.supervised_starts
+            and seg.how in ("start", "restart")
+            and not short_pause
+            and start.date() not in hospital
+        )
+        title = (
+            msg("title.infusion_restart", agent=agent, dose=dose)
+            if restarting
+            else msg("title.infusion", agent=agent, dose=dose)
+        )
+        if supervised:
+            title = msg("title.supervised", title=title)
+        restart_note = None
+        if seg.restart and seg.dose is None:
+            restart_note = msg("note.restart_care_team")
+        elif seg.restart:
+            restart_note = msg("note.restart_dose", dose=dose, days=inf.restart_days)
+        yield b.made(
+            Kind.INFUSION,
+            inf.agent,
+            phase,
+            n,
+            key=seg.key,
+            day=clock.day_of(start.date()),
+            title=title,
+            dose=dose,
+            start=start,
+            end=end,
+            notes=b.notes(
+                msg(
+                    "note.infusion",
+                    agent=agent,
+                    dose=dose,
+                    start=msg(
+                        "moment", date=start.date(), time=start.time(), label=clock.label(start.date())
+                    ),
+                    end=msg("moment", date=end.date(), time=end.time(), label=clock.label(end.date())),
+                ),
+                msg("note.restarts") if restarting else None,
+                restart_note,
+                msg("note.resume") if seg.how == "resume" else None,
+                msg("note.supervised") if supervised else None,
+                bags,
+                instructions,
+                advice,
+                planned if seg.how == "start" else None,
+                sources=inf.steps[0].sources
+                + inf.sources
+                + (inf.restart_sources if seg.restart or restarting else ())
+                + (a.supervision_sources if supervised else ())
+                + a.sources
+                + advice_sources
+                + (planned_sources if seg.how == "start" else ()),
+                when=start.date(),
+            ),
+            reminder=True,
+            busy=False,
+            supervised=supervised,
+            restart=restarting,
+        )
+        if not hours:
+            continue
+        changes: list[tuple[datetime, str]] = []
+        if seg.how != "start":
+            changes.append((start, seg.how))
+        k = 1
+        while True:
+            if hours % 24 == 0:
+                moment = local(start.date() + timedelta(days=k * hours // 24), start.time(), b.tz)
+            else:
+                moment = shift(start, k * hours * 60)
+            if moment >= end:
+                break
+            changes.append((moment, "change"))
+            k += 1
+        for j, (moment, kind) in enumerate(changes):
+            runs = short_bag(
+                moment, changes[j + 1][0] if j + 1 < len(changes) else end, hours, end == stop_at
+            )
+            title = {
+                "step": msg("title.bag_step" if seg.dose else "title.bag_new", agent=agent, dose=dose),
+                "resume": msg("title.bag_step", agent=agent, dose=dose),
+                "restart": msg("title.bag_restart", agent=agent),
+                "change": msg("title.bag_change", agent=agent),
+            }[kind]
+            at_moment, until = b.point(moment)
+            key = clock.day_of(moment.date())
+            if slot.continues and slot.restart_at is not None and moment >= slot.restart_at:
+                # The label day it had before the interruption moved it, so its UID stays.
+                length = slot.interruption.length if slot.interruption is not None else timedelta(0)
+                key = clock.day_of((moment.astimezone(UTC) - length).astimezone(b.tz).date())
+            yield b.made(
+                Kind.BAG_CHANGE,
+                inf.agent,
+                phase,
+                n,
+                key=key,
+                day=clock.day_of(moment.date()),
+                title=title,
+                dose=dose,
+                start=at_moment,
+                end=until,
+                notes=b.notes(
+                    msg("note.bag_short", count=runs, hours=hours) if runs else None,
+                    bags,
+                    instructions,
+                    sources=inf.steps[0].sources + b.s.choices[BAG_CHOICE].sources,
+                    when=moment.date(),
+                ),
+                reminder=True,
+            )
+    if not found:
+        return
+    stop, restart = slot.stop_at, slot.restart_at
+    stopped = slot.interruption is not None and stop is not None and restart is not None and bool(restarts)
+    if stopped and stop is not None and restart is not None:
+        # The moment the pump stops, with when it restarts: the rest of the cycle moves after it.
+        at_moment, until = b.point(stop)
+        yield b.made(
+            Kind.INFUSION_END,
+            inf.agent,
+            phase,
+            n,
+            key=slot.interruption.day if slot.interruption is not None else 0,
+            day=clock.day_of(stop.date()),
+            title=msg("title.infusion_stopped", agent=agent),
+            dose=None,
+            start=at_moment,
+            end=until,
+            notes=b.notes(
+                msg(
+                    "note.stopped",
+                    restart=msg(
+                        "moment",
+                        date=restart.date(),
+                        time=restart.time(),
+                        label=clock.label(restart.date()),
+                    ),
+                )
+                if slot.continues
+                else msg(
+                    "note.new_cycle", restart=msg("date_time", date=restart.date(), time=restart.time())
+                ),
+                sources=inf.sources + inf.restart_sources,
+                when=stop.date(),
+            ),
+            reminder=True,
+            stopped=True,
+        )
+        if not slot.continues:
+            return  # the cycle ends at the stop: its planned end no longer happens
+    last_end = found[-1].end
+    start, end = b.point(last_end)
+    yield b.made(
+        Kind.INFUSION_END,
+        inf.agent,
+        phase,
+        n,
+        key=inf.steps[-1].days.last + 1,
+        day=clock.day_of(last_end.date()),
+        title=msg("title.infusion_end", agent=agent),
+        dose=None,
+        start=start,
+        end=end,
+        notes=b.notes(instructions, sources=inf.sources, when=last_end.date()),
+        reminder=True,
+    )

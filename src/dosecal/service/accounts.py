@@ -1,0 +1,306 @@
+"""Clinic accounts: who may sign in to the web pages, their open sessions, and the server's secret.
+
+Passwords are kept as scrypt hashes (:func:`hashlib.scrypt`, in the standard library, so no
+new dependency): memory-hard, with a random salt per password and the cost written beside the
+hash so that a later, dearer cost can be read alongside older hashes. A signed-in session is a
+random id in the browser's (signed) cookie and its SHA-256 in the ``sessions`` table: signing
+out deletes the row, so a copied cookie is worthless afterwards, and a copy of the database
+holds no working session. The secret that signs cookies lives in the database too, so that
+every server of a clinic signs and checks them alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from dosecal.errors import StoreError
+from dosecal.service.store import Store
+from dosecal.words import msg
+
+_meta = sa.MetaData()
+
+#: The tables as migrations 0002 and 0003 make them.
+users = sa.Table(
+    "users",
+    _meta,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+)
+sessions = sa.Table(
+    "sessions",
+    _meta,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user", sa.String(64), nullable=False),
+    sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+)
+signin_failures = sa.Table(
+    "signin_failures",
+    _meta,
+    sa.Column("name_hash", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("first", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+)
+settings = sa.Table(
+    "settings",
+    _meta,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+#: scrypt's cost: 2**15 rounds of 8 blocks, 32 MiB a hash, about 0.1 s here (OWASP's floor is 2**17
+#: with r=8 for 128 MiB; this server may run several sign-ins at once on a small machine).
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+
+#: How long a sign-in lasts: a clinic day. After it the nurse signs in again, even if the browser
+#: stayed open on a shared computer.
+SESSION_HOURS = 12
+
+#: Failed sign-ins allowed for one name within :data:`THROTTLE_MINUTES`; after them, that name
+#: is refused (right password or not) for :data:`THROTTLE_MINUTES`.
+MAX_FAILURES = 10
+
+#: The window in which failures are counted, and how long a name is then refused.
+THROTTLE_MINUTES = 15
+
+#: The shortest password accepted.
+MIN_PASSWORD = 10
+
+#: What a user name may be: what a login or a directory name usually is.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """``scrypt$N$r$p$salt$hash``, salt and hash in base64."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, maxmem=64 * 1024 * 1024
+    )
+    b64 = base64.b64encode
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` gives ``stored`` (compared in constant time)."""
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        if kind != "scrypt":
+            return False
+        again = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=256 * 1024 * 1024,
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(again, base64.b64decode(digest))
+
+
+#: Checked against when a name is unknown, so that an unknown name takes as long as a wrong password.
+_DUMMY = hash_password("not a password", salt=b"0" * 16)
+
+
+def check_name(name: str) -> str:
+    """``name`` if it can be a user name.
+
+    Raises:
+        StoreError: for anything else (spaces, control characters, over 64 characters).
+    """
+    if not _NAME.match(name):
+        raise StoreError(msg("error.users.bad_name", name=name))
+    return name
+
+
+def check_new_password(password: str) -> str:
+    """``password`` if it is long enough.
+
+    Raises:
+        StoreError: for a shorter one.
+    """
+    if len(password) < MIN_PASSWORD:
+        raise StoreError(msg("error.users.short_password", minimum=MIN_PASSWORD))
+    return password
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """One account.
+
+    Attributes:
+        name: what the nurse types to sign in, and what the plans' history shows.
+        created: when it was made (UTC).
+    """
+
+    name: str
+    created: datetime
+
+
+class Accounts:
+    """The accounts of one plan store's database."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine = store.engine
+
+    def add(self, name: str, password: str) -> None:
+        """Make an account.
+
+        Raises:
+            StoreError: for a bad name, a short password, or a name already taken.
+        """
+        check_name(name)
+        check_new_password(password)
+        try:
+            with self.engine.begin() as c:
+                c.execute(
+                    users.insert().values(name=name, password_hash=hash_password(password), created=_now())
+                )
+        except sa.exc.IntegrityError:
+            raise StoreError(msg("error.users.exists", name=name)) from None
+
+    def list(self) -> list[User]:
+        """Every account, by name."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(users.c.name, users.c.created).order_by(users.c.name)).all()
+        return [User(row.name, _aware(row.created)) for row in rows]
+
+    def remove(self, name: str) -> None:
+        """Delete an account and end its sessions (the plans' history keeps the name).
+
+        Raises:
+            StoreError: when there is no such account.
+        """
+        with self.engine.begin() as c:
+            c.execute(sessions.delete().where(sessions.c.user == name))
+            if c.execute(users.delete().where(users.c.name == name)).rowcount != 1:
+                raise StoreError(msg("error.users.no_user", name=name))
+
+    def set_password(self, name: str, password: str) -> None:
+        """Change a password and end every session of the account (a stolen cookie stops working).
+
+        Raises:
+            StoreError: when there is no such account, or the password is short.
+        """
+        check_new_password(password)
+        with self.engine.begin() as c:
+            done = c.execute(
+                users.update().where(users.c.name == name).values(password_hash=hash_password(password))
+            ).rowcount
+            if done != 1:
+                raise StoreError(msg("error.users.no_user", name=name))
+            c.execute(sessions.delete().where(sessions.c.user == name))
+
+    def authenticate(self, name: str, password: str) -> bool:
+        """Whether ``name`` and ``password`` open an account; as slow for an unknown name."""
+        with self.engine.connect() as c:
+            stored = c.execute(
+                sa.select(users.c.password_hash).where(users.c.name == name)
+            ).scalar_one_or_none()
+        ok = verify_password(password, stored if stored is not None else _DUMMY)
+        return ok and stored is not None
+
+    def throttled(self, name: str) -> bool:
+        """Whether sign-ins for ``name`` are refused now, after too many failures (known name or not)."""
+        with self.engine.connect() as c:
+            until = c.execute(
+                sa.select(signin_failures.c.locked_until).where(signin_failures.c.name_hash == _hash(name))
+            ).scalar_one_or_none()
+        return until is not None and _aware(until) > _now()
+
+    def failed(self, name: str) -> None:
+        """Count a failed sign-in for ``name``; the :data:`MAX_FAILURES`-th within the window locks it.
+
+        The count is kept by the name's hash (a name typed by mistake is not kept readable), in
+        the database, so that every server process of the clinic counts the same failures.
+        """
+        now = _now()
+        window = timedelta(minutes=THROTTLE_MINUTES)
+        key = signin_failures.c.name_hash == _hash(name)
+        fresh = {"failures": 1, "first": now, "locked_until": None}
+        with self.engine.begin() as c:
+            c.execute(signin_failures.delete().where(signin_failures.c.first < now - 2 * window, ~key))
+            row = c.execute(sa.select(signin_failures).where(key).with_for_update()).one_or_none()
+            if row is None:
+                try:
+                    with c.begin_nested():
+                        c.execute(signin_failures.insert().values(name_hash=_hash(name), **fresh))
+                    return
+                except sa.exc.IntegrityError:  # another server counted one meanwhile
+                    row = c.execute(sa.select(signin_failures).where(key).with_for_update()).one()
+            expired = row.locked_until is not None and _aware(row.locked_until) <= now
+            if expired or _aware(row.first) < now - window:
+                c.execute(signin_failures.update().where(key).values(**fresh))
+                return
+            c.execute(signin_failures.update().where(key).values(failures=signin_failures.c.failures + 1))
+            count = c.execute(sa.select(signin_failures.c.failures).where(key)).scalar_one()
+            if count >= MAX_FAILURES and row.locked_until is None:
+                c.execute(signin_failures.update().where(key).values(locked_until=now + window))
+
+    def succeeded(self, name: str) -> None:
+        """Forget the failed sign-ins of ``name``."""
+        with self.engine.begin() as c:
+            c.execute(signin_failures.delete().where(signin_failures.c.name_hash == _hash(name)))
+
+    def open_session(self, name: str) -> str:
+        """A new session for ``name``: its id, for the cookie (only its hash is kept)."""
+        session_id = secrets.token_urlsafe(32)
+        with self.engine.begin() as c:
+            c.execute(sessions.insert().values(id_hash=_hash(session_id), user=name, created=_now()))
+        return session_id
+
+    def session_user(self, session_id: str) -> str | None:
+        """Whose session ``session_id`` is; ``None`` once closed (signed out) or older than a day's work."""
+        oldest = _now() - timedelta(hours=SESSION_HOURS)
+        with self.engine.connect() as c:
+            row = c.execute(
+                sa.select(sessions.c.user, sessions.c.created).where(sessions.c.id_hash == _hash(session_id))
+            ).one_or_none()
+        if row is None or _aware(row.created) < oldest:
+            return None
+        return str(row.user)
+
+    def close_session(self, session_id: str) -> None:
+        """End a session: its cookie, replayed, opens nothing."""
+        with self.engine.begin() as c:
+            c.execute(sessions.delete().where(sessions.c.id_hash == _hash(session_id)))
+
+    def secret(self) -> bytes:
+        """The key that signs session cookies: made once, kept in the database, shared by servers."""
+        with self.engine.begin() as c:
+            value = c.execute(
+                sa.select(settings.c.value).where(settings.c.name == "secret_key")
+            ).scalar_one_or_none()
+            if value is None:
+                value = secrets.token_hex(32)
+                try:
+                    with c.begin_nested():
+                        c.execute(settings.insert().values(name="secret_key", value=value))
+                except sa.exc.IntegrityError:  # another server made it meanwhile
+                    value = c.execute(
+                        sa.select(settings.c.value).where(settings.c.name == "secret_key")
+                    ).scalar_one()
+        return bytes.fromhex(value)
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("ascii", "replace")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
