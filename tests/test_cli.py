@@ -37,7 +37,7 @@ def test_show_explains_a_schedule_with_its_sources(cli: Cli) -> None:
     assert "days 1-7: 9 mcg/day; days 8-28: 28 mcg/day" in out
     assert "bag-hours: infusion bag interval: 24 | 48 | 72 | 96 | 168 (default 24)" in out
     assert (
-        "[FDA-BLIN] BLINCYTO (blinatumomab) US prescribing information, Amgen (FDA label, DailyMed) (2024-12)"
+        "[FDA-BLIN] BLINCYTO (blinatumomab) US prescribing information, Amgen (FDA label, DailyMed) <https"
         in out
     )
     assert (

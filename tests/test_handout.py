@@ -283,11 +283,16 @@ def test_the_day_list_has_a_tick_box_for_what_a_caregiver_gives() -> None:
 
 
 def test_bag_changes_after_a_restart_are_a_run_of_their_own_at_the_new_time() -> None:
-    """Stopped Wed 13 Jan 2027 14:00 for 6 hours: changes at 10:00 before, at 20:00 after."""
+    """Stopped Wed 13 Jan 2027 14:00 for 6 hours: changes at 10:00 before, at 20:00 after.
+
+    The infusion ends Mon 1 Feb 2027 at 16:00, so the bag hung Sun 31 Jan at 20:00 runs 20 hours.
+    """
     days = text(page("blinatumomab-rr", BLIN).split('<section class="days">')[1].split("</section>")[0])
     # One drug in this plan: the list says "Bag change" and "Infusion ends", as the month grid does.
     assert "Tue 5 Jan 2027 C1D2–10 10:00* ◆ Bag change: 8 times, the last on Wed 13 Jan 2027" in days
-    assert "Thu 14 Jan 2027 C1D11–28 20:00 ◆ Bag change: 17 times, the last on Sun 31 Jan 2027" in days
+    assert "Thu 14 Jan 2027 C1D11–27 20:00 ◆ Bag change: every day to Sat 30 Jan 2027 (17 times)" in days
+    # The last bag runs 20 hours, to the end moved 6 hours later: its own line says so (#20).
+    assert "Sun 31 Jan 2027 C1D28 20:00 ☐ ◆ Blinatumomab bag change: this bag runs 20 hours" in days
     assert "Mon 1 Feb 2027 C1D29–43 16:00 ■ Infusion ends. Treatment-free days (to Mon 15 Feb 2027)" in days
 
 

@@ -240,7 +240,8 @@ def test_inotuzumab_six_cycles_at_most() -> None:
 # DALBA-EHA / DALBA-NEJM: dasatinib 140 mg/day from day 1; induction ends day 85; blinatumomab
 # from day 86 (this file's choice) in 42-day cycles, with dasatinib continued.
 def test_dasatinib_blinatumomab_structure() -> None:
-    occ = expand(builtin("dasatinib-blinatumomab"), plan("2027-01-04"))
+    """All 5 blinatumomab cycles, when the plan asks for them (the 2 mandatory ones by default)."""
+    occ = expand(builtin("dasatinib-blinatumomab"), plan("2027-01-04", cycles=5))
     firsts = [o.start_date for o in of(occ, Kind.INFUSION)]
     assert firsts == [d("2027-03-30"), d("2027-05-11"), d("2027-06-22"), d("2027-08-03"), d("2027-09-14")]
     das = [o for o in of(occ, Kind.DOSE) if o.agent == "dasatinib"]

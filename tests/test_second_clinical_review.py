@@ -366,7 +366,10 @@ def test_seizures_say_emergency_help_apart_from_calling_the_care_team() -> None:
 def test_the_fever_threshold_is_the_clinics_or_the_box_says_to_ask() -> None:
     """N3. No label gives a temperature: the plan file's [fever] does, printed as the clinic wrote it."""
     ask = to_txt(blin(cycles=1), width=1000)
-    assert "Fever, or signs of an infection or of bleeding: ask your care team at what temperature" in ask
+    assert (
+        "Fever: ask your care team at what temperature to call them at once, and about signs of an "
+        "infection or of bleeding." in ask
+    )
     p = loads(
         'start = 2027-01-04\ntimezone = "America/Toronto"\ncycles = 1\n[fever]\ncelsius = 38.3\n', "plan.toml"
     )
@@ -503,3 +506,165 @@ def test_a_new_kind_reads_back_from_every_format() -> None:
     kinds = [o.kind for o in course]
     assert kinds == [Kind.TEST, Kind.DOSE, Kind.DOSE]
     assert isinstance(course[0].start, date) and not isinstance(course[0].start, datetime)
+
+
+# -- The closing check of this review (an oncology pharmacist's and nurse's read of the outputs) --
+
+
+def _first_run(occ: tuple[Occurrence, ...], dose: str) -> Occurrence:
+    return next(o for o in live(occ, Kind.INFUSION) if o.dose == dose)
+
+
+def test_a_step_moved_by_the_restart_week_stays_inside_the_longer_stay() -> None:
+    """The stay grows to cover a step the restart week moved.
+
+    AMGEN-HCP-ADJUST: after a reaction "restart ... at 9 mcg/day, and escalate to 28 mcg/day after
+    7 days". Stopped Sat 2027-01-09 10:00 (C1D6) for 3 days: restarts Tue 2027-01-12 at 9 mcg/day and
+    steps to 28 mcg/day on Tue 2027-01-19. The stay (days 1-9 by the label) grows to cover that day
+    and the day after it: Mon 2027-01-04 to Wed 2027-01-20 inclusive.
+    """
+    occ = blin(parse_interruption("C1D6=3:cause=toxicity"))
+    step = _first_run(occ, "28 mcg/day")
+    assert step.start == at("2027-01-19 10:00")
+    stay = live(occ, Kind.HOSPITAL, 1)[0]
+    assert (stay.start, stay.end) == (d("2027-01-04"), d("2027-01-21"))
+    assert "still covers the step and the day after it" in (stay.notes or "")
+    assert not step.supervised and "first time at this dose" not in step.title
+
+
+def test_a_step_after_a_restart_dose_the_care_team_sets_is_the_labelled_one_moved() -> None:
+    """No cause, no dose said: the labelled step, moved 3 days, inside the stay grown 3 days.
+
+    The care team's restart dose runs to the step on Thu 2027-01-14 (C1D11); the stay ends Fri
+    2027-01-15 inclusive.
+    """
+    occ = blin(parse_interruption("C1D6=3"))
+    assert _first_run(occ, "28 mcg/day").start == at("2027-01-14 10:00")
+    stay = live(occ, Kind.HOSPITAL, 1)[0]
+    assert (stay.start, stay.end) == (d("2027-01-04"), d("2027-01-16"))
+
+
+def test_a_first_step_up_outside_any_stay_is_marked_first_time_at_this_dose() -> None:
+    """A first step up after a new cycle started, outside any stay, is marked.
+
+    AMGEN-HCP-ADJUST: "If an interruption due to an adverse reaction is longer than 7 days, start
+    a new cycle." Stopped Sat 2027-01-09 (C1D6) for 10 days, before the first step: cycle 2 starts
+    Tue 2027-01-19 at 9 mcg/day and steps to 28 mcg/day on Tue 2027-01-26 (C2D8), after its 2-day
+    stay. The patient has never had 28 mcg/day: the event says so and asks where it will be.
+    """
+    occ = blin(parse_interruption("C1D6=10:cause=toxicity"))
+    step = _first_run(occ, "28 mcg/day")
+    assert (step.label, step.start) == ("C2D8", at("2027-01-26 10:00"))
+    assert step.title == "Blinatumomab infusion 28 mcg/day: first time at this dose"
+    assert "The label gives the first step up during a hospital stay" in (step.notes or "")
+    # Without the interruption the step is inside the first stay: no such mark anywhere.
+    assert not [o for o in blin() if "first time at this dose" in o.title]
+
+
+def test_a_restart_the_care_team_doses_is_not_followed_by_a_step_nobody_prescribed() -> None:
+    """A reinitiation the care team doses runs at that dose to the end: no step a week later.
+
+    Stopped Wed 2027-01-13 14:00 (C1D10) for 4 hours, no cause: premedicated at 17:00 and
+    supervised at 18:00 (AMGEN-HCP-ADMIN). Its dose is the care team's to the end of the infusion,
+    moved 4 hours to Mon 2027-02-01 14:00: no dexamethasone and no "dose changes" a week later.
+    """
+    occ = blin(parse_interruption("C1D10@14:00=4h"))
+    assert spans(occ, 1)[-1] == (at("2027-01-13 18:00"), at("2027-02-01 14:00"), "dose set by your care team")
+    premeds = [o.start for o in live(occ, Kind.PREMEDICATION, 1)]
+    assert premeds == [at("2027-01-04 09:00"), at("2027-01-11 09:00"), at("2027-01-13 17:00")]
+    changes = [o.start for o in live(occ, Kind.BAG_CHANGE, 1) if "dose changes" in o.title]
+    assert changes == [at("2027-01-11 10:00")]  # the labelled step on C1D8 only
+
+
+def test_a_pause_under_4_hours_is_described_as_the_running_dose_resuming() -> None:
+    """A 3-hour stop resumes the 28 mcg/day that was running; the change log says so too."""
+    schedule = builtin("blinatumomab-rr")
+    text = to_txt(
+        expand(schedule, plan("2027-01-04", cycles=1, adjustments=(parse_interruption("C1D10=3h"),)))
+    )
+    assert "Infusion stopped on cycle 1, day 10 for 3 hours; restarted at the same dose" in " ".join(
+        text.split()
+    )
+    assert "set by the care team" not in text
+
+
+def test_a_bag_cut_short_says_its_hours_in_every_output() -> None:
+    """#20. A bag a step or the end cuts short says its hours in the calendar, list and printout.
+
+    96-hour bags from Mon 2027-01-04: the one hung Fri 2027-01-08 (C1D5) runs to the step on Mon
+    2027-01-11, 72 hours; the one hung Sun 2027-01-31 (C1D28) to the end on Mon 2027-02-01, 24.
+    """
+    occ = blin(cycles=1, choices={"bag-hours": "96"})
+    short = [(o.start, o.title) for o in live(occ, Kind.BAG_CHANGE) if "runs" in o.title]
+    assert short == [
+        (at("2027-01-08 10:00"), "Blinatumomab bag change: this bag runs 72 hours"),
+        (at("2027-01-31 10:00"), "Blinatumomab bag change: this bag runs 24 hours"),
+    ]
+    for text in (to_txt(occ, width=1000), to_html(occ), to_ics(occ).decode()):
+        assert "this bag runs 72 hours" in text and "this bag runs 24 hours" in text
+
+
+@pytest.mark.parametrize(
+    ("zone", "forward"),
+    [("America/Toronto", "2027-03-14"), ("Europe/Paris", "2027-03-28"), ("Australia/Sydney", "2027-10-03")],
+)
+def test_the_clock_change_never_makes_a_bag_short(zone: str, forward: str) -> None:
+    """A bag over the spring-forward night is a full bag, in three zones.
+
+    Bags are changed every 24 or 96 hours at the same clock time: the one hung before the clocks go
+    forward runs 23 (95) hours by the watch and is not called short. Each plan starts 13 days
+    before the change, so that it falls on C1D14, in the 28 mcg/day stretch.
+    """
+    for hours in ("24", "96"):
+        occ = expand(
+            builtin("blinatumomab-rr"),
+            plan(str(d(forward) - timedelta(days=13)), zone, cycles=1, choices={"bag-hours": hours}),
+        )
+        day = d(forward)
+        around = [o for o in live(occ, Kind.BAG_CHANGE) if day - timedelta(days=4) <= o.start_date <= day]
+        assert around, "a bag is changed in the days before the clock change"
+        assert not [o for o in around if "runs" in o.title]
+        assert "runs 23 hours" not in to_ics(occ).decode() and "runs 95 hours" not in to_ics(occ).decode()
+
+
+@pytest.mark.parametrize("sid", ["blinatumomab-rr", "blinatumomab-mrd"])
+def test_a_childs_cycle_2_stay_promises_no_medicine_the_calendar_does_not_give(sid: str) -> None:
+    """FDA-BLIN: a child's dexamethasone is "prior to the first dose ... in the first cycle"."""
+    occ = expand(builtin(sid), plan("2027-01-04", cycles=2, **CHILD))  # type: ignore[arg-type]
+    assert not live(occ, Kind.PREMEDICATION, 2)
+    first, second = live(occ, Kind.HOSPITAL, 1)[0], live(occ, Kind.HOSPITAL, 2)[0]
+    assert "you get a medicine before the infusion" in (first.notes or "")
+    assert "you get a medicine before the infusion" not in (second.notes or "")
+    assert "you are watched and treated for any serious reaction" in (second.notes or "")
+
+
+def test_dalba_plans_the_two_mandatory_cycles_and_says_what_more_would_be() -> None:
+    """D-ALBA plans its 2 mandatory blinatumomab cycles unless the plan asks for more.
+
+    DALBA-ASH2019: "A minimum of 2 cycles was mandatory, while ... up to 3 additional cycles was
+    allowed". Blinatumomab cycles start Tue 2027-03-30 and Tue 2027-05-11; a third, asked for,
+    starts Tue 2027-06-22 and the plan says what the trial said of it.
+    """
+    schedule = builtin("dasatinib-blinatumomab")
+    two = expand(schedule, plan("2027-01-04"))
+    assert [o.start_date for o in live(two, Kind.INFUSION)] == [d("2027-03-30"), d("2027-05-11")]
+    three = expand(schedule, plan("2027-01-04", cycles=3))
+    assert [o.start_date for o in live(three, Kind.INFUSION)][-1] == d("2027-06-22")
+    beyond = "in D-ALBA, up to 3 more were given depending on the response to blinatumomab"
+    assert beyond in " ".join(to_txt(three).split()) and beyond not in " ".join(to_txt(two).split())
+    with pytest.raises(PlanError):
+        expand(schedule, plan("2027-01-04", cycles=6))
+
+
+def test_the_imatinib_call_box_has_skin_blistering_and_no_source_dates_from_copies() -> None:
+    """Imatinib's call box has skin blistering; no source carries a copy site's date.
+
+    NVS-GLEEVEC-PATIENT: "Skin blistering" is a side effect to "speak with your doctor immediately"
+    about. A date read from a copy site is not the label's: FDA-BLIN and FDA-TASIGNA carry none.
+    """
+    text = to_txt(expand(builtin("imatinib"), plan("2027-01-04", until=d("2027-01-10"))), width=1000)
+    assert "Imatinib: Blistering of the skin." in text
+    assert builtin("blinatumomab-rr").sources["FDA-BLIN"].date is None
+    assert builtin("nilotinib").sources["FDA-TASIGNA"].date is None
+    dalba = builtin("dasatinib-blinatumomab").sources["DALBA-ASH2019"]
+    assert "Chiaretti" not in dalba.title and dalba.date == "2019"

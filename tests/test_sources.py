@@ -72,9 +72,9 @@ def test_a_source_without_an_address_is_a_journal_reference() -> None:
     unaddressed = {k: src.title for k, src in s.sources.items() if src.url is None}
     assert unaddressed == {
         "DALBA-ASH2019": (
-            "Chiaretti S, et al. Dasatinib-blinatumomab combination for the front-line treatment of adult "
-            "Ph+ ALL patients: updated results of the GIMEMA LAL2116 D-ALBA trial. Blood "
-            "2019;134(Supplement 1):740 (ASH annual meeting abstract)"
+            "GIMEMA LAL2116 D-ALBA trial, updated results: "
+            '"Dasatinib-Blinatumomab Combination for the Front-line …", ASH annual meeting abstract, '
+            "Blood 2019;134(Supplement 1):740"
         )
     }
 

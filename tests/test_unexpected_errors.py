@@ -57,7 +57,16 @@ def test_input_errors_are_not_reported_as_bugs() -> None:
     [
         ["--start", "2027-01-04", "--tz", "Europe/Rome", "--cycles", "2", "--stop", "2027-03-01"],
         ["--start", "2027-01-04", "--tz", "America/Toronto", "--stop", "2027-01-04"],
-        ["--start", "2027-11-07", "--tz", "Africa/Casablanca", "--interrupt", "C3D3@02:30=3660h"],
+        [
+            "--start",
+            "2027-11-07",
+            "--tz",
+            "Africa/Casablanca",
+            "--cycles",
+            "5",
+            "--interrupt",
+            "C3D3@02:30=3660h",
+        ],
     ],
     ids=["stopped before blinatumomab starts", "stopped on day 1", "a long interruption in cycle 3"],
 )

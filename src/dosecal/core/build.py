@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from dosecal.core.builder import Builder
 from dosecal.core.cycles import CycleClock, Refused, clock_of
-from dosecal.core.infusion import infusion_events
+from dosecal.core.infusion import infusion_events, segments
 from dosecal.core.premedication import premedication_events
 from dosecal.model.clock import add_months, local, shift
 from dosecal.model.occurrence import Kind, Occurrence
@@ -61,7 +61,7 @@ def daily(b: Builder, d: Daily, last: date) -> Iterator[Occurrence]:
                     start=start,
                     end=end,
                     notes=b.notes(
-                        msg("note.continues", agent=b.name(d.agent)) if ends else None,
+                        msg("note.continues", agent=b.name(d.agent, lower=True)) if ends else None,
                         instructions,
                         missed,
                         advice,
@@ -239,21 +239,34 @@ def stay_extension(b: Builder, slot: CycleSlot, clock: CycleClock, stay: Stay) -
     """Days a stay grows because an interruption moved a dose step it covers past its last day.
 
     The label's first stay ("the first 9 days of the first cycle") covers the step up on day
-    8 and a day after it; an interruption before the step moves it later, and the stay
-    grows by as many days so that it still covers the step and the day after it.
+    8 and a day after it. An interruption before the step moves it later: by the length of the
+    stop, and after a reaction by the week at the restart dose too (the label: "escalate to 28
+    mcg/day after 7 days"). The stay grows until it covers the day the step's dose really
+    begins and the day after it, as the label's stay does.
     """
     if slot.interruption is None or not slot.continues:
         return 0
+    last = clock.on(stay.days.first) + timedelta(days=stay.days.days - 1)
     longer = 0
     for inf in slot.phase.infusions:
         if not inf.selector.applies(slot.number, b.choices):
             continue
         at = b.time_of(inf.agent, slot)
+        found = segments(b, slot, clock, inf, [])
         for step in inf.steps[1:]:
-            k = step.days.first
-            if k in stay.days:
-                moved = (clock.moment(k, at).date() - clock.raw(k, at).date()).days
-                longer = max(longer, moved)
+            if step.days.first not in stay.days:
+                continue
+            labelled = clock.raw(step.days.first, at)
+            begins = next(
+                (
+                    seg.start.date()
+                    for seg in found
+                    if seg.dose == step.dose and not seg.restart and seg.start >= labelled
+                ),
+                None,
+            )
+            if begins is not None:
+                longer = max(longer, (begins + timedelta(days=1) - last).days)
     return longer
 
 

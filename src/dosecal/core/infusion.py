@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from dosecal.core.builder import Builder, Segment
 from dosecal.core.cycles import CycleClock, Refused
@@ -114,9 +115,12 @@ def restart_dose(
         dose = with_unit(i.restart, scheduled or "")
     else:
         dose = None
+    # A restart dose the label or the care team gave runs the label's days, then the scheduled
+    # dose resumes. A dose the care team sets runs to the next scheduled step only: what comes
+    # after it (a step up, a premedication) is the team's to say, not the calendar's.
     until = (
         local(restart_at.date() + timedelta(days=inf.restart_days), restart_at.time(), b.tz)
-        if inf.restart_days
+        if inf.restart_days and dose is not None
         else found[k].end
     )
     out = found[:k]
@@ -132,16 +136,22 @@ def restart_dose(
     return merged(out)
 
 
-def short_bag(hung: datetime, until: datetime, hours: int, stopped: bool) -> int:
+def short_bag(hung: datetime, until: datetime, hours: int, stopped: bool, tz: ZoneInfo) -> int:
     """The hours a bag hung at ``hung`` runs when a step or the infusion's end cuts it short, else 0.
 
     A 96-hour bag hung 72 hours before the dose changes runs 72 hours, and the bag is made for
-    that; the note says so (clinical review 2026-11-30, #20). A bag cut by an interruption is
-    not one (the stop is its own event), nor one a clock change makes an hour shorter.
+    that; the title and the note say so (clinical review 2026-11-30, #20). A bag cut by an
+    interruption is not one (the stop is its own event), nor one that lasts until the next
+    regular change: bags changed every 24 hours are changed at the same clock time, so the one
+    hung the day the clocks go forward runs 23 hours by the watch and is a full bag.
     """
-    runs = (until.astimezone(UTC) - hung.astimezone(UTC)) / timedelta(hours=1)
-    if stopped or runs > hours - 1:
+    if hours % 24 == 0:
+        regular = local(hung.date() + timedelta(days=hours // 24), hung.time(), tz)
+    else:
+        regular = shift(hung, hours * 60)
+    if stopped or until >= regular:
         return 0
+    runs = (until.astimezone(UTC) - hung.astimezone(UTC)) / timedelta(hours=1)
     return max(1, round(runs))
 
 
@@ -175,6 +185,15 @@ def infusion_events(
         msg("note.bag_interval", hours=hours, label=Content(b.s.choices[BAG_CHOICE].label)) if hours else None
     )
     found = segments(b, slot, clock, inf, restarts)
+    # The doses given so far: a step up to a dose never given before, outside a hospital stay
+    # (after a long interruption started a new cycle before the first step), is marked.
+    given = {
+        seg.dose
+        for (m, agent_id), logged in b.segment_log.items()
+        if agent_id == inf.agent and m < n
+        for seg in logged
+        if not seg.restart
+    }
     b.segment_log[(n, inf.agent)] = found
     resumed = slot.resumed is not None
     stop_at = slot.stop_at if slot.interruption is not None else None
@@ -198,8 +217,19 @@ def infusion_events(
             if restarting
             else msg("title.infusion", agent=agent, dose=dose)
         )
+        first_time = (
+            a.supervised_starts
+            and seg.how in ("step", "resume")
+            and seg.dose is not None
+            and seg.dose not in given
+            and start.date() not in hospital
+        )
+        if not seg.restart:
+            given.add(seg.dose)
         if supervised:
             title = msg("title.supervised", title=title)
+        elif first_time:
+            title = msg("title.first_at_dose", title=title)
         restart_note = None
         if seg.restart and seg.dose is None:
             restart_note = msg("note.restart_care_team")
@@ -230,6 +260,7 @@ def infusion_events(
                 restart_note,
                 msg("note.resume") if seg.how == "resume" else None,
                 msg("note.supervised") if supervised else None,
+                msg("note.first_at_dose") if first_time else None,
                 bags,
                 instructions,
                 advice,
@@ -237,7 +268,7 @@ def infusion_events(
                 sources=inf.steps[0].sources
                 + inf.sources
                 + (inf.restart_sources if seg.restart or restarting else ())
-                + (a.supervision_sources if supervised else ())
+                + (a.supervision_sources if supervised or first_time else ())
                 + a.sources
                 + advice_sources
                 + (planned_sources if seg.how == "start" else ()),
@@ -265,13 +296,15 @@ def infusion_events(
             k += 1
         for j, (moment, kind) in enumerate(changes):
             runs = short_bag(
-                moment, changes[j + 1][0] if j + 1 < len(changes) else end, hours, end == stop_at
+                moment, changes[j + 1][0] if j + 1 < len(changes) else end, hours, end == stop_at, b.tz
             )
             title = {
                 "step": msg("title.bag_step" if seg.dose else "title.bag_new", agent=agent, dose=dose),
                 "resume": msg("title.bag_step", agent=agent, dose=dose),
                 "restart": msg("title.bag_restart", agent=agent),
-                "change": msg("title.bag_change", agent=agent),
+                "change": msg("title.bag_short", agent=agent, count=runs)
+                if runs
+                else msg("title.bag_change", agent=agent),
             }[kind]
             at_moment, until = b.point(moment)
             key = clock.day_of(moment.date())

@@ -135,6 +135,15 @@ class Interruption:
         steps = [step.dose for i in (phase.infusions if phase else ()) for step in i.steps]
         return with_unit(self.restart, steps[0] if steps else "")
 
+    def _short_pause(self, schedule: Schedule | None) -> bool:
+        """Whether the cycle's infusions resume their running dose after a stop this short."""
+        try:
+            phase = schedule.phase_of(self.cycle) if schedule is not None else None
+        except IndexError:
+            phase = None
+        hours = [i.reinitiation_hours for i in (phase.infusions if phase else ())]
+        return bool(hours) and self.days * 24 + self.hours < min(hours)
+
     def describe(self, schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs."""
         where = msg("cycle_day", cycle=self.cycle, day=self.day)
@@ -148,6 +157,8 @@ class Interruption:
             restart = msg("restart.same")
         elif self.restart is not None:
             restart = msg("restart.dose", dose=Content(self._restart_dose(schedule)))
+        elif self.cause is None and self._short_pause(schedule):
+            restart = msg("restart.same")  # the dose that was running resumes, as the calendar shows
         else:
             restart = msg("restart.care_team")
         return msg("change.interrupt", where=where, length=length, restart=restart)

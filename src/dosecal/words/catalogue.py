@@ -34,6 +34,11 @@ PLURALS: dict[str, tuple[str, str]] = dict(
             "This bag runs {count} hour, not {hours}: the dose changes or the infusion ends before the next change.",
             "This bag runs {count} hours, not {hours}: the dose changes or the infusion ends before the next change.",
         ),
+        NP_(
+            "title.bag_short",
+            "{agent} bag change: this bag runs {count} hour",
+            "{agent} bag change: this bag runs {count} hours",
+        ),
         NP_("length.stay", "hospital stay of {count} day", "hospital stay of {count} days"),
         NP_("heading.cycles", "{count} cycle planned", "{count} cycles planned"),
         NP_(
@@ -82,6 +87,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("title.daily", "{agent} {dose}"),
         N_("title.daily_fasting", "{agent} {dose} (no food {since}–{until})"),
         N_("title.supervised", "{title}: supervised start"),
+        N_("title.first_at_dose", "{title}: first time at this dose"),
         N_("title.dose", "{agent} {dose}"),
         N_("title.infusion", "{agent} infusion {dose}"),
         N_("title.infusion_restart", "{agent} infusion restarts, {dose}"),
@@ -127,7 +133,7 @@ CATALOGUE: dict[str, str] = dict(
         ),
         N_(
             "call.fever_ask",
-            "Fever, or signs of an infection or of bleeding: ask your care team at what temperature, and for which signs, to call them at once.",
+            "Fever: ask your care team at what temperature to call them at once, and about signs of an infection or of bleeding.",
         ),
         N_("temperature.c", "{value} °C"),
         N_("temperature.f", "{value} °F"),
@@ -283,7 +289,7 @@ CATALOGUE: dict[str, str] = dict(
         ),
         N_(
             "note.stay_bring",
-            "Ask your care team what to bring for the stay: the sources dosecal checked give no list.",
+            "Ask your care team what to bring for the stay.",
         ),
         N_("note.restart_care_team", "Your care team sets the dose when the infusion restarts."),
         N_(
@@ -293,6 +299,10 @@ CATALOGUE: dict[str, str] = dict(
         N_(
             "note.supervised",
             "A health care professional should supervise this start, or you stay in hospital, as the label recommends for cycle starts and restarts.",
+        ),
+        N_(
+            "note.first_at_dose",
+            "This is the first time you get this dose. The label gives the first step up during a hospital stay: ask your care team where you will be for this one.",
         ),
         N_("dose.care_team", "dose set by your care team"),
         N_("note.missed", "Missed dose: {text}"),
@@ -411,7 +421,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("show.minutes_before", "{minutes} min before"),
         N_("show.untimed", "before (no time in the label: shown 30 min before, the care team sets it)"),
         N_("show.on_restart", "on restart after an interruption of {hours} hours or more"),
-        N_("show.premedication", "{agent} {dose}, {when} {before}, on {on}"),
+        N_("show.premedication", "{agent} {dose}, {when} {before}: {on}"),
         N_("show.stay", "Hospital stay, days {days}"),
         N_("show.heading.choices", "Choices (set in a plan file or with --choice ID=VALUE)"),
         N_("show.default", "default {value}"),
@@ -449,11 +459,11 @@ CATALOGUE: dict[str, str] = dict(
         ),
         N_(
             "show.edge.short_pause",
-            "  A pause under {hours} hours resumes the dose that was running: no restart dose to ask about, no restart premedication, no supervision mark. {hours} hours or more is a reinitiation: the restart dose is the one given, the label's after a toxicity, or else shown as set by the care team.",
+            "  A pause under {hours} hours resumes the dose that was running: no restart dose to ask about, no restart premedication, no supervision mark. {hours} hours or more is a reinitiation: the restart dose is the one given, the label's after a toxicity, or else shown as set by the care team until the next scheduled step.",
         ),
         N_(
             "show.edge.stay_longer",
-            "  A hospital stay that covers a dose step grows by the days an interruption moves the step, so that it still covers the step and the days after it.",
+            "  A hospital stay that covers a dose step grows until it covers the day the step's dose begins after the stop and any restart dose, and the day after it. A first step up outside any stay is marked as the first time at that dose.",
         ),
         N_(
             "show.edge.step_up",
