@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from dosecal.service.accounts import Accounts
-from dosecal.service.store import Store, database_url, upgrade
+from dosecal.service.database import database_url, upgrade
+from dosecal.service.store import Store
 from dosecal.web import create_app
 
 PASSWORD = "correct horse battery"

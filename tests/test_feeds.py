@@ -264,7 +264,8 @@ def test_an_unexpected_error_is_logged_without_the_token(
 ) -> None:
     """Flask names the request path when it logs an exception; for a feed that is the secret."""
     from dosecal.service import store as store_module
-    from dosecal.service.store import Store, database_url, upgrade
+    from dosecal.service.database import database_url, upgrade
+    from dosecal.service.store import Store
     from dosecal.web import create_app, redact
 
     url = database_url(str(tmp_path / "dosecal.db"))

@@ -21,7 +21,8 @@ from dosecal.errors import ConflictError, PlanError
 from dosecal.inputs import overrides
 from dosecal.inputs.overrides import Overrides
 from dosecal.service import store
-from dosecal.service.store import Store, database_url
+from dosecal.service.database import database_url, upgrade
+from dosecal.service.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 INOTUZUMAB = ROOT / "examples" / "inotuzumab.plan.toml"
@@ -425,7 +426,7 @@ def test_revisions_in_a_plan_file_raise_sequence_and_are_checked(tmp_path: Path)
 
 def test_an_id_drawn_twice_is_drawn_again(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     url = database_url(database)
-    store.upgrade(url)
+    upgrade(url)
     drawn = iter(["aaaaaaaaaaaa", "aaaaaaaaaaaa", "bbbbbbbbbbbb"])
     monkeypatch.setattr(store.secrets, "token_hex", lambda _: next(drawn))
     s = Store(url)

@@ -23,7 +23,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dosecal.cli import main
-from dosecal.service.store import Store, database_url
+from dosecal.service.database import database_url
+from dosecal.service.store import Store
 from dosecal.web import create_app
 
 PUBLIC = "https://plans.example.org"
@@ -629,8 +630,8 @@ def test_the_next_event_is_looked_up_again_only_when_its_day_is_over(
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from dosecal.service.store import StoredPlan
-    from dosecal.web.pages import next_event
+    from dosecal.service.records import StoredPlan
+    from dosecal.web.plans import next_event
     from dosecal.words import ENGLISH
 
     client = app.test_client()

@@ -18,7 +18,6 @@ import click
 
 from dosecal.cli.signals import Terminated, interrupted
 from dosecal.errors import DosecalError, InputFileError
-from dosecal.inputs.overrides import Overrides, bad, plan_for
 from dosecal.model.plan import Plan
 from dosecal.model.schedule import Schedule
 from dosecal.render import FORMATS
@@ -78,6 +77,8 @@ def with_exit_codes(func: Callable[P, R]) -> Callable[P, R]:
 
 def plan_of(schedule: str | None, plan_file: Path | None, **options: Any) -> tuple[Schedule, Plan]:
     """The schedule and plan the plan options describe (see :func:`dosecal.inputs.overrides.plan_for`)."""
+    from dosecal.inputs.overrides import Overrides, plan_for  # the core comes with it: not for 'list'
+
     return plan_for(schedule, plan_file, Overrides(**options))
 
 
@@ -117,6 +118,8 @@ def format_of(path: str, fmt: str | None) -> str:
     ext = Path(path).suffix.lower().lstrip(".")
     if ext in FORMATS:
         return ext
+    from dosecal.inputs.overrides import bad
+
     raise bad("-o", msg("error.cli.cannot_tell_format_path", path=path, join="|".join(FORMATS)))
 
 

@@ -22,9 +22,8 @@ from dosecal.render.feedlink import links
 from dosecal.words import languages, msg, say
 
 if TYPE_CHECKING:
-    from types import ModuleType
-
-    from dosecal.service.store import Store, StoredPlan
+    from dosecal.service.records import StoredPlan
+    from dosecal.service.store import Store
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -89,21 +88,27 @@ def who_of(given: str | None) -> str:
         return "unknown"
 
 
-def server_module() -> ModuleType:
-    """The plan store's module: its libraries (SQLAlchemy, Alembic) come with ``dosecal[server]``."""
+def require_server() -> None:
+    """Import the plan store, or say how to install it: SQLAlchemy and Alembic come with ``dosecal[server]``.
+
+    Call it before importing from :mod:`dosecal.service`, so that a missing extra is one line
+    that says what to install, not a traceback.
+    """
     try:
-        from dosecal.service import store
+        import dosecal.service.store  # noqa: F401 (imported to find out whether it can be)
     except ImportError:
         raise MissingFeatureError(msg("error.store.install")) from None
-    return store
 
 
 def store_of() -> Store:
     """The store that ``--db`` names (on the group, or through $DOSECAL_DB), schema checked."""
     ctx = click.get_current_context()
     given = ctx.find_object(Db)
-    server = server_module()
-    store: Store = server.Store(server.database_url(given.url if given else None))
+    require_server()
+    from dosecal.service.database import database_url
+    from dosecal.service.store import Store
+
+    store = Store(database_url(given.url if given else None))
     ctx.call_on_close(store.close)
     return store
 
@@ -125,7 +130,10 @@ def write_plan(stored: StoredPlan, outputs: tuple[str, ...], feed_url: str | Non
     for target in outputs:
         fmt = format_of(target, None)
         if fmt == "ics":
-            data = server_module().calendar_of(course)
+            require_server()
+            from dosecal.service.courses import calendar_of
+
+            data = calendar_of(course)
         else:
             options = RenderOptions(
                 lang=langs[0], also=langs[1] if len(langs) > 1 else None, feed_url=feed_url

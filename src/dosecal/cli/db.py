@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from dosecal.cli.common import with_exit_codes
-from dosecal.cli.database import Db, db_option, server_module
+from dosecal.cli.database import Db, db_option, require_server
 from dosecal.words import say
 
 
@@ -25,7 +25,9 @@ def db_upgrade() -> None:
     (docs/deploy.md).
     """
     given = click.get_current_context().find_object(Db)
-    server = server_module()
-    url = server.database_url(given.url if given else None)
-    revision = server.upgrade(url)
-    click.echo(say("db.upgraded", url=server.shown(url), revision=revision), err=True)
+    require_server()
+    from dosecal.service.database import database_url, shown, upgrade
+
+    url = database_url(given.url if given else None)
+    revision = upgrade(url)
+    click.echo(say("db.upgraded", url=shown(url), revision=revision), err=True)

@@ -1,7 +1,8 @@
 """``dosecal list``, ``show`` and ``check``: the built-in schedules, in words, and files checked.
 
 These commands render no calendar: they load definitions and plan files, and ``show`` writes a
-Schedule in words (:mod:`dosecal.render.describe`), so they import no renderer of a format.
+Schedule in words (:mod:`dosecal.render.describe`), so they import no renderer of a format; only
+``check`` expands a plan, and imports the core when it does.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from pathlib import Path
 import click
 
 from dosecal.cli.common import with_exit_codes
-from dosecal.core.expand import expand
 from dosecal.errors import InputFileError, PlanError, Problem
 from dosecal.inputs import definitions, planfile
-from dosecal.inputs.overrides import with_zone
 from dosecal.inputs.tomlfile import parse_toml, read_text
 from dosecal.render.describe import describe
 from dosecal.words import languages, msg
@@ -65,6 +64,9 @@ def check(files: tuple[Path, ...]) -> None:
             if is_definition:
                 definitions.loads(text, str(path))
             else:
+                from dosecal.core.expand import expand
+                from dosecal.inputs.overrides import with_zone
+
                 plan = planfile.loads(text, str(path))
                 if plan.schedule is None:
                     raise PlanError([Problem(str(path), "schedule", msg("error.cli.plan_file_must_name"))])

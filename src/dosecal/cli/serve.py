@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from dosecal.cli.common import with_exit_codes
-from dosecal.cli.database import db_option, public_option, server_module
+from dosecal.cli.database import db_option, public_option, require_server
 from dosecal.errors import MissingFeatureError
 from dosecal.words import msg, say
 
@@ -54,7 +54,10 @@ def serve(
     that proxy's URL as --public-url (docs/deploy.md). Nurses sign in with accounts made by
     'dosecal users add'. Feed tokens and plan labels never appear in its log.
     """
-    stores = server_module()
+    require_server()
+    from dosecal.service.database import database_url, shown
+    from dosecal.service.store import Store
+
     try:
         import waitress
 
@@ -67,14 +70,14 @@ def serve(
     tz = None
     if default_tz:
         from dosecal.inputs.overrides import bad
-        from dosecal.model.plan import check_zone
+        from dosecal.model.zones import check_zone
 
         try:
             tz = check_zone(default_tz)
         except ValueError as exc:
             raise bad("--default-tz", str(exc)) from None
-    url = stores.database_url(db)
-    s = stores.Store(url)  # refuses an out-of-date schema before anything listens
+    url = database_url(db)
+    s = Store(url)  # refuses an out-of-date schema before anything listens
     server: Any = waitress.create_server(
         create_app(s, public_url=public_url, default_tz=tz, trust_user_header=trust_user_header or None),
         host=host,
@@ -87,7 +90,7 @@ def serve(
         say(
             "serve.listening",
             url=f"http://{host}:{server.effective_port}",
-            db=stores.shown(url),
+            db=shown(url),
             public=public_url,
         ),
         err=True,

@@ -16,7 +16,8 @@ from dosecal.core.infusion import infusion_events, segments
 from dosecal.core.premedication import premedication_events
 from dosecal.model.clock import add_months, local, shift
 from dosecal.model.occurrence import Kind, Occurrence
-from dosecal.model.schedule import Check, CycleDose, Daily, Phase, Stay
+from dosecal.model.rules import Check, CycleDose, Phase, Stay
+from dosecal.model.schedule import Daily
 from dosecal.model.slot import CycleSlot
 from dosecal.words import Content, msg
 

@@ -18,7 +18,8 @@ from dosecal.model.adjustments import DoseChange
 from dosecal.model.clock import POINT_MINUTES, clocks_change, shift
 from dosecal.model.occurrence import Kind, Occurrence, OccurrenceId
 from dosecal.model.plan import Plan, agent_times, fever_line
-from dosecal.model.schedule import Phase, Schedule
+from dosecal.model.rules import Phase
+from dosecal.model.schedule import Schedule
 from dosecal.model.slot import CycleSlot
 from dosecal.words import Content, Msg, Seq, Text, Value, msg
 

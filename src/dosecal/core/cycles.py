@@ -19,7 +19,8 @@ from dosecal.model.adjustments import Adjustment, Delay, Interruption
 from dosecal.model.clock import local, shift
 from dosecal.model.limits import MAX_PLAN_DAYS
 from dosecal.model.plan import DEFAULT_HORIZON_DAYS, Plan, agent_times, planned_cycles
-from dosecal.model.schedule import Phase, Schedule
+from dosecal.model.rules import Phase
+from dosecal.model.schedule import Schedule
 from dosecal.model.slot import CycleSlot
 from dosecal.words import Msg, Value, msg
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dosecal.core.cycles import plan_horizon, plan_slots
 from dosecal.core.history import history
 from dosecal.model.course import Course
-from dosecal.model.plan import Plan, check, final_choices, planned_cycles
+from dosecal.model.plan import Plan, final_choices, planned_cycles
 from dosecal.model.schedule import Schedule
+from dosecal.model.validation import check
 
 
 def expand(schedule: Schedule, plan: Plan) -> Course:

@@ -18,7 +18,8 @@ from dosecal.core.cycles import CycleClock, Refused
 from dosecal.model.adjustments import SAME_DOSE, Interruption, with_unit
 from dosecal.model.clock import local, shift
 from dosecal.model.occurrence import Kind, Occurrence
-from dosecal.model.schedule import BAG_CHOICE, Infusion
+from dosecal.model.rules import Infusion
+from dosecal.model.schedule import BAG_CHOICE
 from dosecal.model.slot import CycleSlot
 from dosecal.words import Content, msg
 

@@ -14,7 +14,7 @@ from dosecal.core.builder import Builder
 from dosecal.core.cycles import CycleClock
 from dosecal.model.clock import POINT_MINUTES, shift
 from dosecal.model.occurrence import Kind, Occurrence
-from dosecal.model.schedule import Premedication
+from dosecal.model.rules import Premedication
 from dosecal.model.slot import CycleSlot
 from dosecal.words import msg
 

@@ -18,16 +18,14 @@ from dosecal.inputs.definitions_base import parse_days
 from dosecal.inputs.definitions_phases import PhaseReader
 from dosecal.inputs.tomlfile import Table, describe, load_toml, parse_time, read_toml
 from dosecal.model import limits
+from dosecal.model.rules import Check, Phase, Selector
 from dosecal.model.schedule import (
     BAG_CHOICE,
     Agent,
-    Check,
     Choice,
     CycleLimit,
-    Phase,
     Reminder,
     Schedule,
-    Selector,
     Source,
     web_address,
 )

@@ -14,7 +14,8 @@ from typing import TypeVar
 
 from dosecal.inputs.tomlfile import Table, TomlFile, describe
 from dosecal.model import limits
-from dosecal.model.schedule import Advice, Agent, Choice, DayRange, Selector, Source
+from dosecal.model.rules import DayRange, Selector
+from dosecal.model.schedule import Advice, Agent, Choice, Source
 from dosecal.words import Value, msg
 
 T = TypeVar("T", str, float)

@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from dosecal.inputs.definitions_base import ReaderBase, parse_days, parse_range, suggest
 from dosecal.inputs.tomlfile import KeyPath, Table
 from dosecal.model import limits
-from dosecal.model.schedule import (
+from dosecal.model.rules import (
     Check,
     CycleDose,
-    Daily,
     DayRange,
     DoseStep,
     Infusion,
@@ -23,6 +22,7 @@ from dosecal.model.schedule import (
     Selector,
     Stay,
 )
+from dosecal.model.schedule import Daily
 from dosecal.words import msg
 
 

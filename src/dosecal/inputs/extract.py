@@ -14,7 +14,8 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
 from dosecal.inputs.definitions import loads
-from dosecal.model.schedule import Check, CycleDose, Infusion, Premedication, Schedule, Stay
+from dosecal.model.rules import Check, CycleDose, Infusion, Premedication, Stay
+from dosecal.model.schedule import Schedule
 from dosecal.words import CONTENT
 
 _UNIT = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?P<unit>mg|mcg|g)/m2(?P<per>/day)?")

@@ -30,8 +30,9 @@ from dosecal.model.adjustments import (
     parse_hold,
     parse_interruption,
 )
-from dosecal.model.plan import Plan, check_zone
+from dosecal.model.plan import Plan
 from dosecal.model.schedule import Schedule
+from dosecal.model.zones import check_zone
 from dosecal.words import ENGLISH, Value, languages, msg
 
 

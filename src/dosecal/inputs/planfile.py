@@ -27,7 +27,8 @@ from dosecal.model.adjustments import (
     interruption,
     parse_hold,
 )
-from dosecal.model.plan import CONTACTS, DEFAULT_REMINDER_MINUTES, Fever, Plan, check_zone
+from dosecal.model.plan import CONTACTS, DEFAULT_REMINDER_MINUTES, Fever, Plan
+from dosecal.model.zones import check_zone
 from dosecal.words import LANGUAGE_CHOICES, msg
 
 

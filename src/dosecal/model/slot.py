@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from dosecal.model.adjustments import Interruption
-from dosecal.model.schedule import Phase
+from dosecal.model.rules import Phase
 
 #: The longest interruption after which a continuous-infusion cycle goes on (blinatumomab
 #: label, MIMS-HK / SKYSCAPE-BLIN / HCP-ADJUST: "If the interruption ... is no longer than 7 days,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dosecal.model.schedule import Check, CycleDose, Infusion, Phase, Premedication, Schedule, Selector, Stay
+from dosecal.model.rules import Check, CycleDose, Infusion, Phase, Premedication, Selector, Stay
+from dosecal.model.schedule import Schedule
 from dosecal.words import ENGLISH, Content, Language, Seq, Value, msg
 
 

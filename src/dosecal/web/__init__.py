@@ -3,7 +3,7 @@
 ``create_app`` takes a ready :class:`~dosecal.service.store.Store` rather than a URL, so that the
 command line checks the schema (and reports a problem as one line) before anything listens,
 and tests can hand in the store they made. Feeds live in their own blueprint, public by token
-only; the pages (:mod:`dosecal.web.pages`) need a signed-in nurse (:mod:`dosecal.web.security`).
+only; the pages (:mod:`dosecal.web.pages`, :mod:`dosecal.web.plans`) need a signed-in nurse (:mod:`dosecal.web.security`).
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ def create_app(
     from dosecal.service.accounts import Accounts
     from dosecal.web import security
     from dosecal.web.pages import pages
+    from dosecal.web.plans import plans_pages
 
     app = DosecalFlask(
         "dosecal", static_folder=str(Path(__file__).parent / "static"), static_url_path="/static"
@@ -97,6 +98,7 @@ def create_app(
     security.install(app)
     app.register_blueprint(feeds)
     app.register_blueprint(pages)
+    app.register_blueprint(plans_pages)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -122,7 +122,7 @@ def signed_in(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
 def local_path(target: str | None) -> str:
     """``target`` if it is a path on this site, else the plans list (no open redirect)."""
     if not target:
-        return url_for("pages.plans")
+        return url_for("plans.plans")
     parts = urlsplit(target)
     if (
         parts.scheme
@@ -131,7 +131,7 @@ def local_path(target: str | None) -> str:
         or target.startswith("//")
         or "\\" in target
     ):
-        return url_for("pages.plans")
+        return url_for("plans.plans")
     return target.rstrip("?") or "/"
 
 

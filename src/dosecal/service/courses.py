@@ -1,0 +1,124 @@
+"""Courses of stored plans: expanded from their own snapshot, and compared after a change.
+
+A stored plan's calendar is its plan file expanded against the definition text it was stored
+with, by the same functions as ``dosecal generate``; so the feed is the bytes ``generate
+--feed`` writes. :func:`diff` matches two expansions by UID, which is what a nurse sees before
+confirming a change and what ``store upgrade`` reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dosecal.core.expand import expand
+from dosecal.inputs import definitions, planfile
+from dosecal.model.course import Course
+from dosecal.model.occurrence import Occurrence
+from dosecal.render import RenderOptions, render
+from dosecal.words import Value, languages, msg
+
+#: The message for each kind of change but a move (which says where from and where to).
+_KEYS = {
+    "added": "store.upgrade.added",
+    "removed": "store.upgrade.removed",
+    "changed": "store.upgrade.changed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One event that a definition upgrade moves, adds, removes or changes.
+
+    Attributes:
+        kind: ``moved`` (another start), ``added``, ``removed`` or ``changed`` (same start; another
+            end, words, dose or status).
+        before, after: the occurrence before and after (``None`` when added or removed).
+    """
+
+    kind: str
+    before: Occurrence | None
+    after: Occurrence | None
+
+    def describe(self) -> Value:
+        """The move in words: which event, and its date before and after."""
+        o = self.after or self.before
+        assert o is not None
+        if self.kind == "moved":
+            assert self.before is not None and self.after is not None
+            return msg(
+                "store.upgrade.moved",
+                label=o.span_label_text,
+                title=o.title_text,
+                before=_when(self.before.start),
+                after=_when(self.after.start),
+            )
+        return msg(_KEYS[self.kind], label=o.span_label_text, title=o.title_text, when=_when(o.start))
+
+
+def _when(moment: date) -> Value:
+    if isinstance(moment, datetime):
+        return msg("store.when", date=moment.date(), time=moment.time())
+    return moment
+
+
+def raised_revisions(before: Course, after: Course, moves: tuple[Move, ...]) -> dict[str, int]:
+    """The plan's ``revisions`` after an upgrade: each moved or changed event's SEQUENCE goes up.
+
+    A calendar that subscribed takes a moved event as an update only when its SEQUENCE is
+    higher than the one it holds; the plan's own history does not know about definitions.
+    """
+    revisions = dict(after.plan.revisions)
+    old = {o.uid: o.sequence for o in before}
+    new = {o.uid: o.sequence for o in after}
+    for move in moves:
+        if move.kind in ("moved", "changed") and move.after is not None:
+            uid = move.after.uid
+            if new[uid] <= old[uid]:
+                revisions[uid] = revisions.get(uid, 0) + old[uid] - new[uid] + 1
+    return revisions
+
+
+def course_of(plan_id: str, content: str, definition: str) -> Course:
+    """A stored plan's course: its file expanded against its definition snapshot.
+
+    Raises:
+        InputFileError: when either text no longer reads (it was checked when stored).
+    """
+    schedule = definitions.loads(definition, f"<definition of plan {plan_id}>")
+    plan = planfile.loads(content, f"<plan {plan_id}>")
+    return expand(schedule, plan)
+
+
+def calendar_of(course: Course) -> bytes:
+    """The feed's calendar: what ``dosecal generate --feed`` writes for the same plan and definition."""
+    return render("ics", course, RenderOptions(lang=languages(course.plan.language)[0], feed=True))
+
+
+def diff(before: Course, after: Course) -> tuple[Move, ...]:
+    """The events that differ between two expansions of one plan, matched by UID, in date order."""
+    old = {o.uid: o for o in before}
+    new = {o.uid: o for o in after}
+    moves: list[Move] = []
+    for uid, o in new.items():
+        was = old.get(uid)
+        if was is None:
+            moves.append(Move("added", None, o))
+        elif was.start != o.start:
+            moves.append(Move("moved", was, o))
+        elif (was.end, was.title, was.dose, was.notes, was.status) != (
+            o.end,
+            o.title,
+            o.dose,
+            o.notes,
+            o.status,
+        ):
+            moves.append(Move("changed", was, o))
+    moves.extend(Move("removed", o, None) for uid, o in old.items() if uid not in new)
+    return tuple(sorted(moves, key=_move_order))
+
+
+def _move_order(move: Move) -> tuple[date, str]:
+    o = move.after or move.before
+    assert o is not None
+    return o.start_date, o.uid

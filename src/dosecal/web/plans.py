@@ -1,0 +1,420 @@
+"""The plan pages: the plans list, a new plan, a plan (preview, downloads, feed) and adjusting it.
+
+The pages add no scheduling logic: a plan is made by :mod:`dosecal.web.forms` through the
+command line's own checks and stored with :meth:`Store.add_text`; an adjustment is
+:meth:`Store.adjust` (first with ``dry_run``, to show what moves, then for real with the version
+the nurse saw). What every page shares (the words, sign-in, errors) is :mod:`dosecal.web.pages`.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from dosecal.errors import ConflictError, InputFileError, MissingFeatureError, StoreError
+from dosecal.inputs import definitions, planfile
+from dosecal.model.course import Course
+from dosecal.model.plan import CONTACTS
+from dosecal.model.rules import Infusion
+from dosecal.model.schedule import BAG_CHOICE, Schedule
+from dosecal.render import RenderOptions, render
+from dosecal.render.describe import describe
+from dosecal.render.feedlink import links
+from dosecal.service.courses import calendar_of, course_of, diff
+from dosecal.service.records import Change, StoredPlan
+from dosecal.web import forms
+from dosecal.web.pages import default_tz, error_links, store
+from dosecal.web.security import PLAN_CSP, signed_in
+from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Value
+
+plans_pages = Blueprint("plans", __name__, template_folder="templates")
+
+#: Feed links kept in a session after they were shown (the store keeps only their hashes).
+FEEDS_KEPT = 8
+
+#: Download formats: extension, renderer, media type.
+DOWNLOADS = {
+    "ics": "text/calendar; charset=utf-8",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+}
+
+
+# The plans list
+
+
+@dataclass(frozen=True, slots=True)
+class _Next:
+    """A plan version's next event as last found, and from when that answer holds."""
+
+    since: datetime  # the local midnight it was looked up from
+    start: datetime | None  # None: nothing is planned from ``since`` on
+    words: str
+
+
+#: The next event of each plan version, by (plan, version, language). An answer stays right
+#: until its event's day is over, so a plan is expanded again only then (not every plan at
+#: each midnight). Entries are small; the bound keeps a store of thousands of plans cached.
+_NEXT_CACHE: OrderedDict[tuple[str, int, str], _Next] = OrderedDict()
+_NEXT_LOCK = threading.Lock()
+NEXT_CACHE_SIZE = 50_000
+
+
+def _midnight(moment: datetime, zone: tzinfo | None) -> datetime:
+    return moment.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_event(p: StoredPlan, lang: Language, now: datetime) -> tuple[datetime | None, str]:
+    """The plan's next planned event from the start of ``now``'s day (its time, and its words)."""
+    key = (p.id, p.version, lang.code)
+    with _NEXT_LOCK:
+        known = _NEXT_CACHE.get(key)
+        if known is not None:
+            today = _midnight(now, known.since.tzinfo)  # the plan's zone, kept with the answer
+            if known.since <= today and (known.start is None or known.start >= today):
+                _NEXT_CACHE.move_to_end(key)
+                return known.start, known.words
+    course = p.course()
+    today = _midnight(now, course.zone)
+    found = _Next(today, None, "")
+    for o in course:
+        start = (
+            o.start
+            if isinstance(o.start, datetime)
+            else datetime.combine(o.start, datetime.min.time(), course.zone)
+        )
+        if o.status.value == "planned" and start >= today:
+            when = lang.date(start.date())
+            found = _Next(today, start, f"{lang.text(o.span_label_text)} {lang.text(o.title_text)}, {when}")
+            break
+    with _NEXT_LOCK:
+        _NEXT_CACHE[key] = found
+        while len(_NEXT_CACHE) > NEXT_CACHE_SIZE:
+            _NEXT_CACHE.popitem(last=False)
+    return found.start, found.words
+
+
+@plans_pages.get("/plans")
+@signed_in
+def plans() -> str:
+    """Every plan, newest change first, filtered by the words searched (label, schedule, next event)."""
+    query = request.args.get("q", "").strip()
+    now = datetime.now(UTC)
+    rows = []
+    for p in sorted(store().plans(), key=lambda p: (p.updated, p.id), reverse=True):
+        builtin = _builtins().get(p.schedule)
+        title = g.lang.content(builtin.title) if builtin is not None else p.schedule
+        _, upcoming = next_event(p, g.lang, now)
+        haystack = " ".join((p.label or "", p.schedule, title, upcoming)).casefold()
+        words = query.casefold().split()
+        # A plan's id is found whole (as 'dosecal store' prints it), never by a digit or two of it.
+        if query and query.casefold() != p.id and not all(word in haystack for word in words):
+            continue
+        rows.append({"plan": p, "title": title, "next": upcoming})
+    return render_template("plans.html", rows=rows, query=query)
+
+
+# A new plan
+
+
+@functools.cache
+def _builtins() -> dict[str, Schedule]:
+    """The built-in schedules by id, read once: they are part of the installed package.
+
+    (Read for every row, they made the plans list of 200 plans take 275 ms instead of 9: benchmarks/web.py.)
+    """
+    return {i: definitions.resolve(i) for i in definitions.builtin_ids()}
+
+
+@plans_pages.route("/plans/new", methods=["GET", "POST"])
+@signed_in
+def new_plan() -> Any:
+    """Step 1: pick a schedule (links, no script needed); step 2: the plan form with its defaults."""
+    ident = request.values.get("schedule", "")
+    if ident not in _builtins():
+        return render_template("pick.html", schedules=list(_builtins().values()))
+    schedule = _builtins()[ident]
+    fields = forms.NewPlan(
+        schedule=ident, tz=default_tz(), times=forms.default_times(schedule), lang=g.lang.code
+    )
+    errors: dict[str, list[Value]] = {}
+    if request.method == "POST":
+        fields = forms.NewPlan.from_form(schedule, request.form, default_lang=g.lang.code)
+        checked = fields.check()
+        if isinstance(checked, dict):
+            errors = checked
+        else:
+            _, plan = checked
+            try:
+                stored, token = store().add_text(
+                    forms.plan_toml(plan), source="<web form>", label=fields.label or None, who=g.user
+                )
+            except InputFileError as exc:
+                errors = forms.errors_of(exc)
+            else:
+                _remember_feed(stored.id, token)
+                return redirect(url_for("plans.plan_page", plan_id=stored.id), code=303)
+    first = {
+        "times": next((f"time.{a.id}" for a in schedule.agents.values() if a.times), "times"),
+        "choices": next((f"choice.{c}" for c in schedule.choices), "choices"),
+    }
+    return render_template(
+        "new.html",
+        links=error_links(errors, first),
+        schedule=schedule,
+        shown=describe(schedule, g.lang),
+        fields=fields,
+        errors=errors,
+        body_size=forms.uses_body_size(schedule),
+        asks_cycles=forms.asks_cycles(schedule),
+        asks_until=forms.asks_until(schedule),
+        until_hint=forms.until_hint(schedule),
+        contacts=[k for k in CONTACTS if k != "bag_change" or BAG_CHOICE in schedule.choices],
+        languages=LANGUAGE_CHOICES,
+    ), (422 if errors else 200)
+
+
+# One plan
+
+
+def _remember_feed(plan_id: str, token: str | None) -> None:
+    """Keep a feed link shown to this nurse, so that the plan page and printouts can show it again."""
+    feeds = dict(session.get("feeds") or {})
+    feeds.pop(plan_id, None)
+    if token is not None:
+        feeds[plan_id] = token
+    session["feeds"] = dict(list(feeds.items())[-FEEDS_KEPT:])
+
+
+def _feed_url(plan_id: str) -> str | None:
+    token = (session.get("feeds") or {}).get(plan_id)
+    return links(current_app.config["DOSECAL_PUBLIC_URL"], token)[0] if isinstance(token, str) else None
+
+
+def _plan_or_404(plan_id: str) -> StoredPlan:
+    try:
+        return store().get(plan_id)
+    except StoreError:
+        abort(404)
+
+
+def history_words(course: Course, history: list[Change], lang: Language) -> dict[int, str]:
+    """Each adjustment change's words in ``lang``, by the plan version it made.
+
+    The store keeps a change's words in English (``dosecal store show`` prints them). The
+    adjustments themselves are in the plan file, in the order they were recorded, so each
+    change's are found again by their English words and said anew in the nurse's language.
+    A change whose words no longer match (a definition upgraded since) keeps its English.
+    """
+    made = list(course.plan.adjustments)
+    english = [ENGLISH.text(a.describe(course.schedule)) for a in made]
+    found: dict[int, str] = {}
+    at = 0
+    for change in history:
+        if change.action != "adjust":
+            continue
+        for k in range(1, len(made) - at + 1):
+            if "; ".join(english[at : at + k]) == change.detail:
+                found[change.version] = "; ".join(
+                    lang.text(a.describe(course.schedule)) for a in made[at : at + k]
+                )
+                at += k
+                break
+    return found
+
+
+@plans_pages.get("/plans/<plan_id>")
+@signed_in
+def plan_page(plan_id: str) -> str:
+    """The plan: preview, downloads, print, feed link and QR code, history."""
+    p = _plan_or_404(plan_id)
+    course = p.course()  # once: the title and the history's words both need it
+    history = store().history(plan_id)
+    feed = _feed_url(plan_id) if p.feed else None
+    qr = segno.make(feed, error="m").svg_data_uri(scale=4, border=2) if feed else None
+    webcal = links(current_app.config["DOSECAL_PUBLIC_URL"], feed.rsplit("/", 1)[1][:-4])[1] if feed else None
+    return render_template(
+        "plan.html",
+        plan=p,
+        title=g.lang.content(course.schedule.title),
+        feed=feed,
+        webcal=webcal,
+        qr=qr,
+        history=list(reversed(history)),
+        details=history_words(course, history, g.lang),
+        rotate_label="web.feed.rotate" if p.feed else "web.feed.start",
+        other_action="web.history.other",
+        saved=_saved_notice(p),
+    )
+
+
+@plans_pages.get("/plans/<plan_id>/plan.<fmt>")
+@signed_in
+def download(plan_id: str, fmt: str) -> Response:
+    """The plan as a file: the printable HTML (preview and Print), PDF, CSV, or the feed's calendar."""
+    if fmt not in DOWNLOADS:
+        abort(404)
+    p = _plan_or_404(plan_id)
+    course = p.course()
+    if fmt == "ics":
+        data = calendar_of(course)
+    else:
+        from dosecal.words import languages
+
+        langs = languages(course.plan.language)
+        options = RenderOptions(
+            lang=langs[0], also=langs[1] if len(langs) > 1 else None, feed_url=_feed_url(plan_id)
+        )
+        try:
+            data = render(fmt, course, options)
+        except MissingFeatureError as exc:  # PDF without WeasyPrint: say how to add it
+            return Response(str(exc) + "\n", status=503, mimetype="text/plain")
+    response = Response(data, content_type=DOWNLOADS[fmt])
+    if fmt == "html":
+        response.headers["Content-Security-Policy"] = PLAN_CSP
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response.headers["Content-Disposition"] = f'attachment; filename="plan-{p.id}.{fmt}"'
+    return response
+
+
+@plans_pages.post("/plans/<plan_id>/feed")
+@signed_in
+def feed(plan_id: str) -> BaseResponse | str:
+    """Rotate the feed link (the old one stops) or revoke it (no link at all), once confirmed."""
+    p = _plan_or_404(plan_id)
+    action = "revoke" if request.form.get("action") == "revoke" else "rotate"
+    if p.feed and request.form.get("confirm") != "1":
+        # A link on a patient's phone stops working: asked once more, never by a stray click.
+        return render_template(
+            "feed_confirm.html",
+            plan=p,
+            title=g.lang.content(p.course().schedule.title),
+            action=action,
+            heading="web.feed.revoke" if action == "revoke" else "web.feed.rotate",
+            explanation="web.feed.confirm_revoke" if action == "revoke" else "web.feed.confirm_rotate",
+        )
+    if action == "revoke":
+        store().revoke(plan_id, who=g.user)
+        _remember_feed(plan_id, None)
+    else:
+        _remember_feed(plan_id, store().rotate(plan_id, who=g.user))
+    return redirect(url_for("plans.plan_page", plan_id=plan_id) + "#feed", code=303)
+
+
+# Adjusting
+
+
+@plans_pages.route("/plans/<plan_id>/adjust", methods=["GET", "POST"])
+@signed_in
+def adjust(plan_id: str) -> Any:
+    """The adjust form; a first post shows what moves, Confirm (with the version seen) saves it."""
+    p = _plan_or_404(plan_id)
+    course = p.course()
+    fields = forms.Adjustment()
+    errors: dict[str, list[Value]] = {}
+    preview = None
+    conflict = None
+    if request.method == "POST":
+        fields = forms.Adjustment.from_form(request.form)
+        confirm = request.form.get("confirm") == "1"
+        try:
+            seen = int(request.form.get("version", p.version))
+        except ValueError:
+            seen = p.version
+        errors = fields.problems()  # fields that cannot even be written as options
+        if not errors:
+            try:
+                _, change = store().adjust(
+                    plan_id, fields.overrides(), who=g.user, expect_version=seen, dry_run=not confirm
+                )
+            except ConflictError as exc:
+                saved = _already_saved(plan_id, fields, seen) if confirm else None
+                if saved is not None:  # sent twice (double click, Back and resend): recorded once
+                    return redirect(url_for("plans.plan_page", plan_id=plan_id, saved=saved), code=303)
+                conflict = exc.args[0] if exc.args else str(exc)
+                p = store().get(plan_id)
+                course = p.course()
+            except InputFileError as exc:
+                errors = fields.placed(forms.errors_of(exc))
+            else:
+                if confirm:
+                    return redirect(url_for("plans.plan_page", plan_id=plan_id), code=303)
+                after = course_of(p.id, change.text, p.definition)
+                preview = {
+                    "changes": [a.describe(change.schedule) for a in change.adjustments],
+                    "moves": [m.describe() for m in diff(course, after)],
+                }
+    agents = [(a.id, g.lang.content(a.name)) for a in course.schedule.agents.values()]
+    first = {"choices": next((f"choice.{c}" for c in course.schedule.choices), "choices")}
+    return render_template(
+        "adjust.html",
+        links=error_links(errors, first, {"choices": "web.adjust.choices"}),
+        plan=p,
+        title=g.lang.content(course.schedule.title),
+        fields=fields,
+        errors=errors,
+        preview=preview,
+        conflict=conflict,
+        agents=agents,
+        infusion=any(isinstance(r, Infusion) for phase in course.schedule.phases for r in phase.rules),
+        choices=list(course.schedule.choices.values()),
+        current=course.choices,
+    ), (422 if errors else 409 if conflict else 200)
+
+
+def _already_saved(plan_id: str, fields: forms.Adjustment, seen: int) -> int | None:
+    """The version that already holds this very adjustment, if the plan's newest change is it.
+
+    A confirm sent twice (a double click, or Back and send again) reaches the store with the
+    version seen before the first was saved. When the newest change since then was made by the
+    same nurse, with the same words for the adjustment and the same note, it is that first
+    send: the answer is "already saved", not a conflict that asks to redo it (and may get a
+    7-day delay recorded twice). Any other change since is a real conflict.
+    """
+    history = store().history(plan_id)
+    if not history:
+        return None
+    last = history[-1]
+    given = fields.overrides()
+    if last.action != "adjust" or last.who != g.user or last.version <= seen or last.note != given.note:
+        return None
+    current = store().get(plan_id)
+    try:
+        new = (*given.adjustments(), *given.later_choices())
+        schedule = definitions.loads(current.definition, f"<definition of plan {plan_id}>")
+        recorded = planfile.loads(current.content, f"<plan {plan_id}>").adjustments
+    except InputFileError:
+        return None
+    words = "; ".join(ENGLISH.text(a.describe(schedule)) for a in new)
+    same = bool(new) and recorded[-len(new) :] == new and words == last.detail
+    return last.version if same else None
+
+
+def _saved_notice(plan: StoredPlan) -> int | None:
+    """The version named by ``?saved=N`` (after a confirm sent twice), if the plan has it."""
+    value = request.args.get("saved", "")
+    return int(value) if value.isdigit() and 1 <= int(value) <= plan.version else None
+
+
+# Errors
