@@ -34,6 +34,9 @@ def test_wheel_contains_every_schedule_and_lists_them_when_installed(tmp_path: P
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("dosecal/schedules/")) == expected
     assert "dosecal/py.typed" in names
     assert "dosecal/words/locale/fr/LC_MESSAGES/dosecal.mo" in names  # the compiled French catalogue
+    # The printable plan's templates and stylesheet: without them, no HTML and no PDF.
+    for name in ("plan.html", "sections.html", "marks.html", "timeline.html", "plan.css"):
+        assert f"dosecal/render/templates/{name}" in names, name
 
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
@@ -52,3 +55,15 @@ def test_wheel_contains_every_schedule_and_lists_them_when_installed(tmp_path: P
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
     )
     assert out.stdout.strip() == "SORTIE", out.stderr
+    # The installed copy prints a plan from its own templates and stylesheet.
+    code = (
+        "import datetime, dosecal, dosecal.render.html as h\n"
+        "plan = dosecal.Plan(start=datetime.date(2027, 1, 4), timezone='Europe/Paris')\n"
+        "page = dosecal.render.render('html', dosecal.expand(dosecal.resolve_schedule('imatinib'), plan))\n"
+        "print(h.__file__, page.decode().count('--ink:#111'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(str(unpacked)) and out.stdout.split()[-1] == "1"

@@ -19,9 +19,9 @@ from dosecal.render.layout import SPANS, Layout
 from dosecal.render.marks import (
     MARKS,
     Mark,
+    called_off_flags,
     clock,
     continuing,
-    flags,
     mark,
     routine_bag,
     short,
@@ -145,7 +145,7 @@ def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, l
         }[o.kind]
         # An all-day test or visit needs no "all day" in a narrow cell: its mark says it.
         when = clock(o, layout) if isinstance(o.start, datetime) else ""
-        mine = mark(o, word, flags(o, lang), ticked(o, layout), when, spoken=lang.say("cell.bag"))
+        mine = mark(o, word, called_off_flags(o, lang), ticked(o, layout), when, spoken=lang.say("cell.bag"))
         items.append(((1, _sort_time(o)), mine))
     # MOVED once a cell, for whatever moved there (a cycle moves all its events together).
     starting = [*today, *(o for o in layout.covering.get(day, []) if o.start_date == day)]
@@ -195,6 +195,7 @@ def month(layout: Layout, year: int, number: int) -> dict[str, Any]:
             plan_day = ""
             if label and s.daily and s.phases and label.key != "label.plan_day":
                 plan_day = lang.say("label.plan_day", day=(day - layout.plan.start).days + 1)
+            # Soft hyphens in every word the cell prints; not in a symbol's name for screen readers.
             marks = [
                 m._replace(
                     text=hy(m.text),

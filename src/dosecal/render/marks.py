@@ -60,7 +60,7 @@ def mark(
     return Mark(cls, text, sym, when, flags, tick, o.status is Status.CANCELLED, spoken)
 
 
-def flags(o: Occurrence, lang: Language) -> tuple[str, ...]:
+def called_off_flags(o: Occurrence, lang: Language) -> tuple[str, ...]:
     """The flags of an event in a cell or the day list: HELD or CANCELLED, if it was."""
     word = called_off(o, lang)
     return (word,) if word is not None else ()
@@ -233,6 +233,6 @@ def day_list(layout: Layout, full: bool = False) -> list[Row]:
             # the narrow column in French for every test and stay.
             when = clock(o, layout) if isinstance(o.start, datetime) else ""
             cls = "cancelled" if o.status is Status.CANCELLED else ""
-            what = mark(o, lang.text(o.title_text), flags(o, lang), ticked(o, layout))
+            what = mark(o, lang.text(o.title_text), called_off_flags(o, lang), ticked(o, layout))
             rows.append((cls, lang.date(o.start_date), was, lang.text(o.span_label_text), when, what))
     return rows
