@@ -181,10 +181,17 @@ def test_unknown_schedule_suggests_the_close_id(cli: Cli) -> None:
     )
 
 
-def test_inotuzumab_without_a_response_choice_explains_what_to_give(cli: Cli) -> None:
-    result = cli("generate", "inotuzumab", "--start", "2027-01-04", "--tz", "UTC")
-    assert result.exit_code == 1
-    assert "give --choice response=cr|no-cr (or fewer --cycles)" in result.output
+def test_inotuzumab_without_a_response_plans_cycle_1_and_asked_for_more_says_what_to_give(cli: Cli) -> None:
+    """The response after cycle 1 is not known when the plan is made: cycle 1 is what can be planned."""
+    result = cli("generate", "inotuzumab", "--start", "2027-01-04", "--tz", "UTC", "--format", "txt")
+    assert result.exit_code == 0, result.output
+    assert "1 cycle planned" in result.output
+    assert (
+        "Sun 24 Jan 2027  C1D21      all day  Your care team decides: response after cycle 1" in result.output
+    )
+    asked = cli("generate", "inotuzumab", "--start", "2027-01-04", "--tz", "UTC", "--cycles", "2")
+    assert asked.exit_code == 1
+    assert "give --choice response=cr|no-cr (or fewer --cycles)" in asked.output
 
 
 def test_an_unwritable_output_fails_cleanly(cli: Cli, tmp_path: Path) -> None:

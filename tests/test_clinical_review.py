@@ -298,7 +298,13 @@ def test_without_cr_at_most_3_cycles_are_planned() -> None:
 def test_transplant_choice_is_needed_from_the_third_cycle() -> None:
     """Finding 4: 2 cycles before HSCT, a third only "may be considered", up to 6 without HSCT."""
     with pytest.raises(PlanError, match=r"choices\.transplant: .* give --choice transplant=yes\|no"):
-        ino(response="cr")
+        ino(3, response="cr")
+    # Not said yet: the 2 cycles that need no transplant choice, and the decision on C2D28.
+    waiting = ino(response="cr")
+    assert {o.cycle for o in waiting} == {1, 2}
+    assert [(o.start, o.title) for o in waiting if o.kind is Kind.VISIT] == [
+        (d("2027-02-21"), "Your care team decides: going on to a stem cell transplant")
+    ]
     assert {o.cycle for o in ino(2, response="cr")} == {1, 2}  # 2 cycles need no transplant choice
     assert max(o.cycle or 0 for o in ino(response="cr", transplant="yes")) == 2
     assert max(o.cycle or 0 for o in ino(response="cr", transplant="no")) == 6

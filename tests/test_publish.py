@@ -181,7 +181,9 @@ def test_publish_version_1_then_2_leaves_exactly_version_2(
     assert cli("adjust", str(plan_file), "--delay", "2=7", "--hold", "inotuzumab:C3D8").exit_code == 0
     second = cli("publish", "--plan", str(plan_file), "--url", url)
     assert second.exit_code == 0, second.output
-    v2 = dataclasses.replace(V1, adjustments=plans.load(plan_file).adjustments)
+    loaded = plans.load(plan_file)  # the delay and the hold: one change, one step of the history
+    v2 = dataclasses.replace(V1, adjustments=loaded.adjustments, together=loaded.together)
+    assert loaded.together == frozenset({2})
     stored = server_events(storage, "treatment")
     assert stored == expected(v2)
     assert len(stored) == 39  # the same events, none doubled

@@ -205,8 +205,9 @@ WRITER = textwrap.dedent(
     signal.signal(signal.SIGTERM, _terminate)
     target = Path(sys.argv[1])
     data = b"N" * int(sys.argv[2])
-    print("ready", flush=True)
     try:
+        # Inside the try: a signal sent the moment "ready" is read may land while it is printed.
+        print("ready", flush=True)
         write_all([(target, data), (target.with_name("second.bin"), data)])
     except KeyboardInterrupt:
         sys.exit(130)

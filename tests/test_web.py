@@ -288,14 +288,27 @@ def test_an_empty_or_placeless_zone_is_refused_beside_its_field_never_the_server
 
 
 def test_a_missing_choice_is_shown_beside_the_choices(app: Flask) -> None:
+    """Asked for 2 inotuzumab cycles without the response after cycle 1: the choice is asked for."""
     client = app.test_client()
     token = sign_in(client)
-    answer = client.post(
-        "/plans/new?schedule=inotuzumab",
-        data={"csrf": token, "schedule": "inotuzumab", "start": "2027-01-04", "tz": "America/Toronto"},
-    )
+    form = {"csrf": token, "schedule": "inotuzumab", "start": "2027-01-04", "tz": "America/Toronto"}
+    answer = client.post("/plans/new?schedule=inotuzumab", data={**form, "cycles": "2"})
     assert answer.status_code == 422
     assert "give --choice response=cr|no-cr" in error_beside(answer.text, "choices")
+
+
+def test_a_plan_made_before_the_response_plans_cycle_1(app: Flask) -> None:
+    """The response is decided after cycle 1: without it, cycle 1 is planned, and the decision shown."""
+    client = app.test_client()
+    token = sign_in(client)
+    form = {"csrf": token, "schedule": "inotuzumab", "start": "2027-01-04", "tz": "America/Toronto"}
+    made = client.post("/plans/new?schedule=inotuzumab", data=form)
+    assert made.status_code == 303
+    course = app.extensions["dosecal.service.store"].plans()[0].course()
+    assert course.planned_cycles == 1
+    assert [o.title for o in course if o.kind.value == "visit"] == [
+        "Your care team decides: response after cycle 1"
+    ]
 
 
 def test_the_new_plan_form_has_the_clinics_defaults(app: Flask) -> None:
@@ -1075,3 +1088,42 @@ def test_a_wrong_fever_threshold_is_shown_beside_its_field(
         return
     assert answer.status_code == 422
     assert words in error_beside(answer.text, "fever")
+
+
+def test_the_response_and_more_cycles_recorded_on_the_adjust_page_keep_the_feed(
+    app: Flask, dosecal: Run
+) -> None:
+    """Inotuzumab planned before the response (cycle 1); CR and no transplant, 4 cycles, later."""
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, schedule="inotuzumab")
+    store = app.extensions["dosecal.service.store"]
+    before = store.get(plan_id)
+    page = client.get(f"/plans/{plan_id}/adjust").text
+    assert 'id="cycles"' in page and "Now 1." in page
+    adjust = {
+        "csrf": token,
+        "version": "1",
+        "choice.response": "cr",
+        "choice.transplant": "no",
+        "cycles": "4",
+    }
+    preview = client.post(f"/plans/{plan_id}/adjust", data=adjust)
+    assert preview.status_code == 200, preview.text
+    assert "4 cycles planned from now on" in html.unescape(preview.text)
+    assert client.post(f"/plans/{plan_id}/adjust", data={**adjust, "confirm": "1"}).status_code == 303
+    after = store.get(plan_id)
+    assert after.version == 2 and after.feed == before.feed  # the same feed link, the new calendar
+    course = after.course()
+    assert course.planned_cycles == 4
+    assert [o.start_date.isoformat() for o in course if o.kind.value == "dose" and o.day == 1] == [
+        "2027-01-04",
+        "2027-01-25",
+        "2027-02-22",
+        "2027-03-22",
+    ]
+    refused = client.post(f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "2", "cycles": "0"})
+    assert refused.status_code == 422
+    assert "cycles must be a whole number of cycles, 1 or more" in error_beside(refused.text, "cycles")
+    shown = dosecal("store", "adjust", plan_id, "--cycles", "3", "--dry-run")
+    assert shown.exit_code == 0 and "would record: 3 cycles planned from now on" in shown.output

@@ -109,6 +109,19 @@ def adjustment_options(func: Callable[P, R]) -> Callable[P, R]:
     return func
 
 
+def decision_options(func: Callable[P, R]) -> Callable[P, R]:
+    """The decisions a care team makes later: choices and the number of cycles (adjust, store adjust)."""
+    options = [
+        click.option("--choice", "choices", metavar="ID=VALUE", multiple=True,
+                     help="A choice made now (response=cr)."),
+        click.option("--cycles", metavar="N",
+                     help="Plan N cycles from now on (more after a response, fewer when treatment ends early)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def format_of(path: str, fmt: str | None) -> str:
     """The format an output path asks for: ``fmt`` if given, else its extension, else txt."""
     if fmt is not None:

@@ -16,6 +16,7 @@ import click
 
 from dosecal.cli.common import (
     adjustment_options,
+    decision_options,
     format_of,
     plan_of,
     plan_options,
@@ -129,13 +130,12 @@ def generate(
 
 @click.command(
     epilog="\b\nExamples:\n  dosecal adjust examples/blinatumomab-rr.plan.toml --delay 2=7 --note 'low counts'\n"
-    "  dosecal adjust examples/inotuzumab.plan.toml --hold inotuzumab:C1D15 --dry-run"
+    "  dosecal adjust examples/inotuzumab.plan.toml --hold inotuzumab:C1D15 --dry-run\n"
+    "  dosecal adjust examples/inotuzumab.plan.toml --choice transplant=no --cycles 4 --dry-run"
 )
 @click.argument("plan_file", type=click.Path(path_type=Path))
 @adjustment_options
-@click.option(
-    "--choice", "choices", metavar="ID=VALUE", multiple=True, help="A choice made now (response=cr)."
-)
+@decision_options
 @click.option("--note", metavar="TEXT", help="Why: kept with the adjustment in the plan's history.")
 @click.option(
     "--dry-run", is_flag=True, help="Check the adjustment and show it, but leave the file as it is."
@@ -149,6 +149,7 @@ def adjust(
     dose_changes: tuple[str, ...],
     stop: str | None,
     choices: tuple[str, ...],
+    cycles: str | None,
     note: str | None,
     dry_run: bool,
 ) -> None:
@@ -166,6 +167,7 @@ def adjust(
         dose_changes=dose_changes,
         stop=stop,
         choices=choices,
+        cycles=cycles,
         note=note,
     )
     # Two adjusts of one plan at once: the second waits for the first and then reads its

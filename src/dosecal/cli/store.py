@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from dosecal.cli.common import adjustment_options, with_exit_codes
+from dosecal.cli.common import adjustment_options, decision_options, with_exit_codes
 from dosecal.cli.database import (
     Db,
     db_option,
@@ -117,9 +117,7 @@ def store_show(plan_id: str) -> None:
 )
 @click.argument("plan_id")
 @adjustment_options
-@click.option(
-    "--choice", "choices", metavar="ID=VALUE", multiple=True, help="A choice made now (response=cr)."
-)
+@decision_options
 @click.option("--note", metavar="TEXT", help="Why: kept with the adjustment in the plan's history.")
 @click.option(
     "--if-version",

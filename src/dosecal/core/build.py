@@ -7,7 +7,7 @@ cycle's continuous infusions are built in :mod:`dosecal.core.infusion` and its p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 
 from dosecal.core.builder import Builder
@@ -16,10 +16,11 @@ from dosecal.core.infusion import infusion_events, segments
 from dosecal.core.premedication import premedication_events
 from dosecal.model.clock import add_months, local, shift
 from dosecal.model.occurrence import Kind, Occurrence
+from dosecal.model.plan import decided_after
 from dosecal.model.rules import Check, CycleDose, Phase, Stay
 from dosecal.model.schedule import Daily
 from dosecal.model.slot import CycleSlot
-from dosecal.words import Content, msg
+from dosecal.words import Cap, Content, msg
 
 
 def daily(b: Builder, d: Daily, last: date) -> Iterator[Occurrence]:
@@ -88,6 +89,46 @@ def checks(b: Builder, last: date) -> Iterator[Occurrence]:
         for on in sorted(x for x in days if x <= last):
             n = (on - b.plan.start).days + 1
             yield _test(b, c, on, None, None, key=n, day=n)
+
+
+def decisions(
+    b: Builder, slots: Sequence[CycleSlot], pending: Sequence[str], decided: set[str], last: date
+) -> Iterator[Occurrence]:
+    """What the care team decides before the next cycles, on the last day of the cycle before them.
+
+    Inotuzumab's doses from cycle 2 depend on the response after cycle 1: a plan made before it
+    is known plans cycle 1 and says, on its last day, that the care team decides. Recorded later
+    (``dosecal adjust --choice response=cr``), the same event says what was decided and the
+    next cycles appear: it changes, under its UID, rather than being cancelled.
+    """
+    for k, choice in enumerate(b.s.choices):
+        after = decided_after(b.s, choice)
+        if after is None or after > len(slots) or not (choice in pending or choice in decided):
+            continue
+        slot = slots[after - 1]
+        if slot.last > last:
+            continue
+        c = b.s.choices[choice]
+        label = Content(c.label)
+        if choice in pending:
+            title, note = msg("title.decision", label=label), msg("note.decision", label=label)
+        else:
+            value = Content(c.words(b.choices[choice]))
+            title, note = msg("title.decided", value=value), msg("note.decided", label=Cap(label))
+        yield b.made(
+            Kind.VISIT,
+            None,
+            slot.phase,
+            slot.number,
+            key=1000 + k,  # after every day a cycle can have: never another event's identity
+            day=(slot.last - slot.first).days + 1,
+            title=title,
+            dose=None,
+            start=slot.last,
+            end=slot.last + timedelta(days=1),
+            notes=b.notes(note, sources=c.sources),
+            busy=False,
+        )
 
 
 def _test(

@@ -108,7 +108,7 @@ def plan_slots(
     Raises:
         PlanError: when an adjustment names a cycle or day the plan does not have.
     """
-    planned = planned_cycles(schedule, plan, choices)
+    planned = planned_cycles(schedule, plan, choices, adjustments)
     numbered = [
         (n, phase) for n, phase in enumerate((p for p in schedule.phases for _ in range(p.cycles)), 1)
     ]

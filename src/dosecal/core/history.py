@@ -1,8 +1,8 @@
 """Applying adjustments and the plan's history: holds, stops, and SEQUENCE across versions.
 
-The plan is expanded once without adjustments and once more after each of them, in the order
-recorded; an event's SEQUENCE counts the steps that changed it, and an event a step removed
-stays, cancelled, under its UID.
+The plan is expanded once without adjustments and once more after each change recorded (the
+adjustments one ``dosecal adjust`` records together are one change); an event's SEQUENCE counts
+the steps that changed it, and an event a step removed stays, cancelled, under its UID.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dosecal.core.cycles import Refused, plan_horizon, plan_slots, refuse
 from dosecal.model.adjustments import Adjustment, ChoiceChange, DoseChange, Hold, Interruption, Stop
 from dosecal.model.clock import local
 from dosecal.model.occurrence import Kind, Occurrence, Status, sort_key
-from dosecal.model.plan import Plan, choices_after
+from dosecal.model.plan import Plan, choices_after, pending_choices
 from dosecal.model.schedule import Schedule
 from dosecal.words import Content, msg
 
@@ -134,6 +134,9 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
                 )
             )
     found.extend(build.checks(b, last))
+    pending = pending_choices(schedule, plan, choices, adjustments)
+    decided = {a.id for a in adjustments if isinstance(a, ChoiceChange)}
+    found.extend(build.decisions(b, slots, pending, decided, last))
     for slot in slots:
         if slot.first > last:
             break
@@ -172,7 +175,7 @@ def history(schedule: Schedule, plan: Plan) -> tuple[Occurrence, ...]:
     seen: dict[str, Occurrence] = {}
     previous: dict[str, Occurrence] = {}
     original: dict[str, date] = {}
-    for k in range(len(plan.adjustments) + 1):
+    for k in plan.steps():
         current = {o.uid: o for o in expand_once(schedule, plan, plan.adjustments[:k])}
         if not k:
             original = {uid: o.start_date for uid, o in current.items()}

@@ -24,7 +24,9 @@ from dosecal.model import limits
 from dosecal.model.adjustments import (
     Adjustment,
     ChoiceChange,
+    CyclesChange,
     Stop,
+    parse_cycles,
     parse_delay,
     parse_dose_change,
     parse_hold,
@@ -46,7 +48,7 @@ class Overrides:
         times: ``AGENT=HH:MM`` or ``AGENT=HH:MM,HH:MM``.
         choices: ``ID=VALUE``.
         until: the last day, ``YYYY-MM-DD``.
-        cycles: how many cycles.
+        cycles: how many cycles (``dosecal adjust``: from now on), as a number or as typed.
         patient: a label for printable plans.
         weight: body weight in kg (``62.5``).
         height: height in cm.
@@ -62,7 +64,7 @@ class Overrides:
     times: Sequence[str] = ()
     choices: Sequence[str] = ()
     until: str | None = None
-    cycles: int | None = None
+    cycles: int | str | None = None
     patient: str | None = None
     weight: str | None = None
     height: str | None = None
@@ -98,11 +100,21 @@ class Overrides:
             found.append(Stop(on=parse_date("--stop", self.stop), note=self.note))
         return found
 
-    def later_choices(self) -> list[ChoiceChange]:
-        """The choices given, as choices made later in the plan's history (``dosecal adjust``)."""
-        return [
+    def later_decisions(self) -> list[ChoiceChange | CyclesChange]:
+        """The choices and the number of cycles given, as decided later in the plan's history.
+
+        ``dosecal adjust --choice response=cr --cycles 4``: the choices first, so that the
+        number of cycles is checked against the choices it is decided with.
+        """
+        decided: list[ChoiceChange | CyclesChange] = [
             ChoiceChange(id=k, value=v, note=self.note) for k, v in pairs("--choice", self.choices).items()
         ]
+        if self.cycles is not None:
+            try:
+                decided.append(dataclasses.replace(parse_cycles(self.cycles), note=self.note))
+            except ValueError as exc:
+                raise bad("--cycles", str(exc)) from None
+        return decided
 
 
 def bad(option: str, message: Value) -> PlanError:
@@ -210,14 +222,20 @@ def apply(plan: Plan, given: Overrides) -> Plan:
     if given.until is not None:
         plan = dataclasses.replace(plan, until=parse_date("--until", given.until))
     if given.cycles is not None:
-        if given.cycles > limits.MAX_CYCLES:
+        if isinstance(given.cycles, str):
+            try:
+                cycles = parse_cycles(given.cycles).cycles
+            except ValueError as exc:
+                raise bad("--cycles", str(exc)) from None
+        else:
+            cycles = given.cycles
+        if cycles > limits.MAX_CYCLES:
             raise bad(
-                "--cycles",
-                msg("error.limits.number_too_large", value=given.cycles, maximum=limits.MAX_CYCLES),
+                "--cycles", msg("error.limits.number_too_large", value=cycles, maximum=limits.MAX_CYCLES)
             )
-        if given.cycles < 1:
-            raise bad("--cycles", msg("error.overrides.must_or_more_cycles", cycles=given.cycles))
-        plan = dataclasses.replace(plan, cycles=given.cycles)
+        if cycles < 1:
+            raise bad("--cycles", msg("error.overrides.must_or_more_cycles", cycles=cycles))
+        plan = dataclasses.replace(plan, cycles=cycles)
     if given.patient is not None:
         try:
             plan = dataclasses.replace(plan, patient=limits.check_text(given.patient, limits.MAX_LABEL))
@@ -328,7 +346,7 @@ def record_text(text: str, origin: str, given: Overrides, schedule: Schedule | N
     name = plan.schedule
     if name is None:
         raise PlanError([Problem(origin, "schedule", msg("error.overrides.plan_file_must_name"))])
-    new = (*given.adjustments(), *given.later_choices())
+    new = (*given.adjustments(), *given.later_decisions())
     if not new:
         raise bad(
             "adjust",
@@ -337,11 +355,17 @@ def record_text(text: str, origin: str, given: Overrides, schedule: Schedule | N
     plan = with_zone(plan)
     if schedule is None:
         schedule = definitions.resolve(name)
-    expand(schedule, dataclasses.replace(plan, adjustments=(*plan.adjustments, *new)))
-    addition = "".join("\n" + planfile.adjustment_toml(a) for a in new)
+    joined = frozenset(len(plan.adjustments) + k for k in range(2, len(new) + 1))
+    expand(
+        schedule,
+        dataclasses.replace(plan, adjustments=(*plan.adjustments, *new), together=plan.together | joined),
+    )
+    # One change, one step of the plan's history: every adjustment after the first says so.
+    addition = "".join("\n" + planfile.adjustment_toml(a, together=k > 0) for k, a in enumerate(new))
     updated = text + ("" if text.endswith("\n") else "\n") + addition
     if len(updated.encode("utf-8")) > files.MAX_FILE_BYTES:  # it could never be read again
         raise bad("--note", msg("error.limits.file_too_large", maximum=files.MAX_FILE_BYTES // 1024))
-    if planfile.loads(updated, origin).adjustments != (*plan.adjustments, *new):
+    reread = planfile.loads(updated, origin)
+    if (reread.adjustments, reread.together) != ((*plan.adjustments, *new), plan.together | joined):
         raise OutputError(msg("error.overrides.plan_file_adjustment_would", plan_file=origin))
     return Recorded(schedule, new, updated, text)

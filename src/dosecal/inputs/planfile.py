@@ -18,6 +18,7 @@ from dosecal.model import limits
 from dosecal.model.adjustments import (
     Adjustment,
     ChoiceChange,
+    CyclesChange,
     Delay,
     DoseChange,
     Hold,
@@ -122,7 +123,16 @@ def _read(root: Table, file: str) -> Plan | None:
             raised = r.get_int(key, minimum=1, maximum=limits.MAX_ADJUSTMENTS)
             if raised is not None:
                 revisions[key] = raised
-    adjustments = [a for a in (_adjustment(t) for t in root.tables("adjustments")) if a is not None]
+    adjustments: list[Adjustment] = []
+    together: set[int] = set()
+    for t in root.tables("adjustments"):
+        # Recorded in one change with the adjustment before it: one step of the plan's history.
+        joined = t.get_bool("together")
+        made = _adjustment(t)
+        if made is not None:
+            adjustments.append(made)
+            if joined and len(adjustments) > 1:
+                together.add(len(adjustments))
     root.done()
     if start is None:
         return None
@@ -146,10 +156,11 @@ def _read(root: Table, file: str) -> Plan | None:
         origin=file,
         language=language or "en",
         revisions=revisions,
+        together=frozenset(together),
     )
 
 
-_KINDS = ("delay", "hold", "interrupt", "dose", "stop", "choice")
+_KINDS = ("delay", "hold", "interrupt", "dose", "stop", "choice", "cycles")
 
 
 def _adjustment(t: Table) -> Adjustment | None:
@@ -188,6 +199,10 @@ def _adjustment(t: Table) -> Adjustment | None:
         value = t.get_str("value")
         if ident and value:
             made = ChoiceChange(id=ident, value=value, note=note)
+    elif kind == "cycles":
+        cycles = t.get_int("cycles", minimum=1, maximum=limits.MAX_CYCLES)
+        if cycles is not None:
+            made = CyclesChange(cycles=cycles, note=note)
     elif kind is not None:
         t.error("kind", msg("error.planfile.must_one_join_kind", join=", ".join(_KINDS), kind=repr(kind)))
         t.skip_rest()
@@ -243,8 +258,11 @@ def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def adjustment_toml(a: Adjustment) -> str:
-    """The ``[[adjustments]]`` table that records ``a`` in a plan file."""
+def adjustment_toml(a: Adjustment, *, together: bool = False) -> str:
+    """The ``[[adjustments]]`` table that records ``a`` in a plan file.
+
+    ``together``: ``a`` is recorded in one change with the adjustment before it.
+    """
     lines = ["[[adjustments]]"]
     if isinstance(a, Delay):
         lines += ['kind = "delay"', f"cycle = {a.cycle}"]
@@ -267,10 +285,14 @@ def adjustment_toml(a: Adjustment) -> str:
         ]
     elif isinstance(a, Stop):
         lines += ['kind = "stop"', f"on = {a.on}"]
+    elif isinstance(a, CyclesChange):
+        lines += ['kind = "cycles"', f"cycles = {a.cycles}"]
     else:
         lines += ['kind = "choice"', f"id = {_toml_string(a.id)}", f"value = {_toml_string(a.value)}"]
     if a.note:
         lines.append(f"note = {_toml_string(a.note)}")
+    if together:
+        lines.append("together = true")
     return "\n".join(lines) + "\n"
 
 

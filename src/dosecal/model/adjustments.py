@@ -208,6 +208,33 @@ class ChoiceChange:
         return msg("change.choice", label=Cap(Content(choice.label)), value=Content(choice.words(self.value)))
 
 
+@dataclass(frozen=True, slots=True)
+class CyclesChange:
+    """From now on, ``cycles`` cycles are planned (inotuzumab after the response; a course ended early).
+
+    A number decided later is a step of the plan's history like any other: the cycles it adds
+    appear, those it drops are cancelled, and the events before it keep their UIDs.
+    """
+
+    cycles: int
+    note: str | None = None
+
+    def describe(self, _schedule: Schedule | None = None) -> Msg:
+        """The adjustment in words, for change logs."""
+        return msg("change.cycles", count=self.cycles)
+
+
+def parse_cycles(value: object) -> CyclesChange:
+    """``4``: plan 4 cycles from now on (at least 1, at most :data:`~dosecal.model.limits.MAX_CYCLES`)."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(msg("error.adjustments.cycles_number", value=text[:20]))
+    count = _bounded(text, limits.MAX_CYCLES, text)
+    if count < 1:
+        raise ValueError(msg("error.adjustments.cycles_number", value=text))
+    return CyclesChange(count)
+
+
 def _agent(schedule: Schedule | None, agent: str) -> Content:
     """An agent's name for a reader."""
     known = schedule.agents.get(agent) if schedule is not None else None
@@ -223,7 +250,7 @@ def with_unit(restart: str, scheduled: str) -> str:
     return text
 
 
-Adjustment = Delay | Hold | Interruption | DoseChange | Stop | ChoiceChange
+Adjustment = Delay | Hold | Interruption | DoseChange | Stop | ChoiceChange | CyclesChange
 
 
 def parse_hold(spec: str) -> Hold:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from dosecal.model.adjustments import Adjustment, ChoiceChange
+from dosecal.model.adjustments import Adjustment, ChoiceChange, CyclesChange
 from dosecal.model.occurrence import slug
 from dosecal.model.schedule import Schedule
 from dosecal.words import Msg, msg
@@ -80,6 +80,10 @@ class Plan:
         revisions: SEQUENCE already raised, by UID, for events that a newer definition moved
             or changed (``dosecal store upgrade`` records them in the plan file's
             ``[revisions]`` table), so that calendars take the new time as an update.
+        together: the positions (1-based) of adjustments recorded in one change with the one
+            before them (``dosecal adjust --choice transplant=no --cycles 4``): the plan's
+            history has one step per change, so that no calendar ever sees a version between
+            them (6 cycles planned, then 2 cancelled).
     """
 
     start: date
@@ -101,11 +105,16 @@ class Plan:
     origin: str = "options"
     language: str = "en"
     revisions: Mapping[str, int] = field(default_factory=dict)
+    together: frozenset[int] = frozenset()
 
     @property
     def tz(self) -> ZoneInfo:
         """The plan's zone (checked by :func:`dosecal.model.zones.check_zone` when the plan is made)."""
         return ZoneInfo(self.timezone)
+
+    def steps(self) -> list[int]:
+        """How many adjustments each version of the plan has, first to last: 0, then after each change."""
+        return [0, *(k for k in range(1, len(self.adjustments) + 1) if k + 1 not in self.together)]
 
     def plan_id(self, schedule: Schedule) -> str:
         """The id that every UID of this plan starts with."""
@@ -130,19 +139,84 @@ def effective_choices(schedule: Schedule, plan: Plan) -> dict[str, str]:
     return values
 
 
-def planned_cycles(schedule: Schedule, plan: Plan, choices: Mapping[str, str]) -> int:
-    """How many cycles are planned: the plan's number, else the most the choices allow.
+def planned_cycles(
+    schedule: Schedule,
+    plan: Plan,
+    choices: Mapping[str, str],
+    adjustments: Sequence[Adjustment] | None = None,
+) -> int:
+    """How many cycles are planned: the last number decided, else the most the choices allow.
 
-    A limit's ``default`` (inotuzumab before a transplant: 2 cycles) is planned when the plan
-    gives no number; :func:`check` refuses a number above a limit's ``most``.
+    A number recorded later (``dosecal adjust --cycles``) wins over the plan's. With no number
+    at all, a limit's ``default`` (inotuzumab before a transplant: 2 cycles) is planned, and no
+    cycle that needs a decision not made yet (inotuzumab's response after cycle 1): the plan
+    shows what can be planned now, and :func:`pending_choices` what the care team decides next.
+    :func:`dosecal.model.validation.check` refuses a number above a limit's ``most``.
     """
+    decided = [
+        a.cycles
+        for a in (plan.adjustments if adjustments is None else adjustments)
+        if isinstance(a, CyclesChange)
+    ]
+    if decided:
+        return decided[-1]
     if plan.cycles is not None:
         return plan.cycles
     count = schedule.total_cycles
     for limit in schedule.limits:
         if limit.applies(choices):
             count = min(count, limit.default or limit.most)
-    return count
+    decidable = next((k - 1 for k in range(1, count + 1) if _undecided(schedule, choices, k)), count)
+    # A decision needed for the first cycle is asked for (check says which), never planned away.
+    return decidable or count
+
+
+def _undecided(schedule: Schedule, choices: Mapping[str, str], cycles: int) -> list[str]:
+    """The choices without a default that planning ``cycles`` cycles needs and the plan lacks."""
+    used = schedule.choices_used(cycles)
+    return sorted(
+        c.id
+        for c in schedule.choices.values()
+        if c.id not in choices
+        and (
+            (c.default is None and c.id in used)
+            or (c.needed_over_cycles is not None and cycles > c.needed_over_cycles)
+        )
+    )
+
+
+def decided_after(schedule: Schedule, choice: str) -> int | None:
+    """The cycle after which the care team makes a choice the schedule has no default for.
+
+    The cycle before the first one that needs it (inotuzumab's response: after cycle 1); ``None``
+    for a choice with a default or one no cycle needs.
+    """
+    c = schedule.choices[choice]
+    if c.default is not None:
+        return None
+    for k in range(1, schedule.total_cycles + 1):
+        if choice in _undecided(schedule, {}, k):
+            return k - 1 or None
+    return None
+
+
+def pending_choices(
+    schedule: Schedule,
+    plan: Plan,
+    choices: Mapping[str, str],
+    adjustments: Sequence[Adjustment] | None = None,
+) -> list[str]:
+    """The decisions the next cycle waits for, when that is why no more cycles are planned.
+
+    Empty when the plan or a later change says how many cycles, or when the course is complete.
+    """
+    history = plan.adjustments if adjustments is None else adjustments
+    if plan.cycles is not None or any(isinstance(a, CyclesChange) for a in history):
+        return []
+    planned = planned_cycles(schedule, plan, choices, history)
+    if planned >= schedule.total_cycles:
+        return []
+    return _undecided(schedule, choices, planned + 1)
 
 
 def choices_after(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment]) -> dict[str, str]:

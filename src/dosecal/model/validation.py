@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from dosecal.errors import PlanError, Problem
-from dosecal.model.adjustments import ChoiceChange, DoseChange, Interruption, Stop
+from dosecal.model.adjustments import ChoiceChange, CyclesChange, DoseChange, Interruption, Stop
 from dosecal.model.limits import MAX_ADJUSTMENTS
 from dosecal.model.plan import Plan, final_choices, planned_cycles
 from dosecal.model.schedule import Schedule
@@ -171,6 +171,18 @@ def _check_history(schedule: Schedule, plan: Plan, bad: Callable[[str, Value], N
             bad(key, msg("error.plan.dose_change_before_start", date=a.start.isoformat(), start=start))
         elif isinstance(a, Interruption) and numbered and a.length > timedelta(days=course):
             bad(key, msg("error.plan.interruption_longer_than_course", spec=a.spec, days=course))
+        elif isinstance(a, CyclesChange) and not schedule.phases:
+            bad(key, msg("error.plan.id_has_no_cycles", id=schedule.id))
+        elif isinstance(a, CyclesChange) and a.cycles > schedule.total_cycles:
+            bad(
+                key,
+                msg(
+                    "error.plan.cycles_change_more_than_schedule",
+                    id=schedule.id,
+                    total=schedule.total_cycles,
+                    cycles=a.cycles,
+                ),
+            )
         elif isinstance(a, ChoiceChange) and a.id in schedule.choices and plan.weight_kg is not None:
             # A weight band chosen later must still fit the weight the plan records (its doses
             # and bags follow the band): as the plan's own choices are checked above.

@@ -312,6 +312,7 @@ class Adjustment:
     dose_from: str = ""
     stop: str = ""
     choices: dict[str, str] = field(default_factory=dict)
+    cycles: str = ""
     note: str = ""
 
     @classmethod
@@ -341,7 +342,7 @@ class Adjustment:
         return found
 
     def groups(self) -> list[str]:
-        """The parts of the form filled in (delay, hold, interrupt, dose, stop, choices), in order."""
+        """The parts of the form filled in (delay, hold, interrupt, dose, stop, choices, cycles), in order."""
         filled = {
             "delay": bool(self.delay_cycle or self.delay_days),
             "hold": self.hold_spec() is not None,
@@ -349,6 +350,7 @@ class Adjustment:
             "dose": bool(self.dose or self.dose_from),
             "stop": bool(self.stop),
             "choices": bool(self.choices),
+            "cycles": bool(self.cycles),
         }
         return [name for name, given in filled.items() if given]
 
@@ -396,6 +398,7 @@ class Adjustment:
             dose_changes=doses,
             stop=self.stop or None,
             choices=tuple(f"{k}={v}" for k, v in self.choices.items()),
+            cycles=self.cycles or None,
             note=self.note or None,
         )
 

@@ -369,7 +369,7 @@ def adjust(plan_id: str) -> Any:
     first = {"choices": next((f"choice.{c}" for c in course.schedule.choices), "choices")}
     return render_template(
         "adjust.html",
-        links=error_links(errors, first, {"choices": "web.adjust.choices"}),
+        links=error_links(errors, first, {"choices": "web.adjust.choices", "cycles": "web.adjust.cycles"}),
         plan=p,
         title=g.lang.content(course.schedule.title),
         fields=fields,
@@ -380,6 +380,7 @@ def adjust(plan_id: str) -> Any:
         infusion=any(isinstance(r, Infusion) for phase in course.schedule.phases for r in phase.rules),
         choices=list(course.schedule.choices.values()),
         current=course.choices,
+        planned=course.planned_cycles,
     ), (422 if errors else 409 if conflict else 200)
 
 
@@ -401,7 +402,7 @@ def _already_saved(plan_id: str, fields: forms.Adjustment, seen: int) -> int | N
         return None
     current = store().get(plan_id)
     try:
-        new = (*given.adjustments(), *given.later_choices())
+        new = (*given.adjustments(), *given.later_decisions())
         schedule = definitions.loads(current.definition, f"<definition of plan {plan_id}>")
         recorded = planfile.loads(current.content, f"<plan {plan_id}>").adjustments
     except InputFileError:

@@ -39,6 +39,7 @@ PLURALS: dict[str, tuple[str, str]] = dict(
             "{agent} bag change: this bag runs {count} hour",
             "{agent} bag change: this bag runs {count} hours",
         ),
+        NP_("change.cycles", "{count} cycle planned from now on", "{count} cycles planned from now on"),
         NP_("length.stay", "hospital stay of {count} day", "hospital stay of {count} days"),
         NP_("heading.cycles", "{count} cycle planned", "{count} cycles planned"),
         NP_(
@@ -87,6 +88,8 @@ CATALOGUE: dict[str, str] = dict(
         N_("title.daily", "{agent} {dose}"),
         N_("title.daily_fasting", "{agent} {dose} (no food {since}–{until})"),
         N_("title.supervised", "{title}: supervised start"),
+        N_("title.decision", "Your care team decides: {label}"),
+        N_("title.decided", "Your care team's decision: {value}"),
         N_("title.first_at_dose", "{title}: first time at this dose"),
         N_("title.dose", "{agent} {dose}"),
         N_("title.infusion", "{agent} infusion {dose}"),
@@ -299,6 +302,14 @@ CATALOGUE: dict[str, str] = dict(
         N_(
             "note.supervised",
             "A health care professional should supervise this start, or you stay in hospital, as the label recommends for cycle starts and restarts.",
+        ),
+        N_(
+            "note.decided",
+            "{label}: your care team's decision, recorded; the calendar shows the cycles that follow from it.",
+        ),
+        N_(
+            "note.decision",
+            "Your care team decides around this day: {label}. When it is recorded, this calendar shows the cycles that follow.",
         ),
         N_(
             "note.first_at_dose",
@@ -762,6 +773,11 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.adjust.stop", "Stop treatment on"),
         N_("web.adjust.stop_hint", "YYYY-MM-DD: every later event is cancelled."),
         N_("web.adjust.choices", "Choices from now on"),
+        N_("web.adjust.cycles", "Cycles planned from now on"),
+        N_(
+            "web.adjust.cycles_hint",
+            "Now {count}. More once the response is known, fewer when treatment ends early.",
+        ),
         N_("web.adjust.no_change", "No change (now: {value})"),
         N_("web.adjust.note", "Why"),
         N_("web.adjust.note_hint", "Kept in the plan's history, e.g. low counts."),
@@ -1098,6 +1114,14 @@ CATALOGUE: dict[str, str] = dict(
         N_(
             "error.adjustments.spec_must_written_agent",
             "'{spec}' must be written AGENT=DOSE@DATE, e.g. ponatinib=15 mg@2027-04-01",
+        ),
+        N_(
+            "error.adjustments.cycles_number",
+            "cycles must be a whole number of cycles, 1 or more, not '{value}'",
+        ),
+        N_(
+            "error.plan.cycles_change_more_than_schedule",
+            "{id} has at most {total} cycles, not {cycles}",
         ),
         N_("error.adjustments.spec_delay_at_least", "'{spec}': a delay is at least 1 day"),
         N_(

@@ -1,0 +1,237 @@
+"""Decisions made months later: the response, a transplant, more or fewer cycles (issue 21).
+
+Inotuzumab plans start Monday 2027-01-04 in America/Toronto: cycle 1 is 21 days (to Sun
+2027-01-24), cycles 2 on are 28 days (C2D1 Mon 2027-01-25, C3D1 Mon 2027-02-22, C4D1 Mon
+2027-03-22). The label (PFIZERPRO-BESP, PFIZERPRO-IE): the response after cycle 1 sets the
+doses of cycles 2 on; 2 cycles before a transplant (a third only for patients without CR/CRi and
+MRD negativity), up to 6 without one. Blinatumomab R/R cycles are 42 days: C3D1 Mon 2027-03-29.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from conftest import at, builtin, d, plan
+from dosecal.core.expand import expand
+from dosecal.errors import PlanError
+from dosecal.inputs import planfile
+from dosecal.model.adjustments import ChoiceChange, CyclesChange, Delay, parse_cycles
+from dosecal.model.occurrence import Kind, Occurrence, Status
+from dosecal.render.ics import to_ics
+
+Cli = Callable[..., Result]
+
+
+def ino(*adjustments: object, **choices: str) -> tuple[Occurrence, ...]:
+    return expand(builtin("inotuzumab"), plan("2027-01-04", choices=choices, adjustments=adjustments))
+
+
+def doses(occ: tuple[Occurrence, ...]) -> list[tuple[str, date]]:
+    return [(o.label, o.start_date) for o in occ if o.kind is Kind.DOSE and o.status is Status.PLANNED]
+
+
+def visits(occ: tuple[Occurrence, ...]) -> list[tuple[date, str, Status, int]]:
+    return [(o.start_date, o.title, o.status, o.sequence) for o in occ if o.kind is Kind.VISIT]
+
+
+def test_a_plan_made_before_the_response_plans_cycle_1_and_says_what_is_decided() -> None:
+    occ = ino()
+    assert doses(occ) == [("C1D1", d("2027-01-04")), ("C1D8", d("2027-01-11")), ("C1D15", d("2027-01-18"))]
+    assert visits(occ) == [
+        (d("2027-01-24"), "Your care team decides: response after cycle 1", Status.PLANNED, 0)
+    ]
+    assert "response after cycle 1. When it is recorded, this calendar shows the cycles" in " ".join(
+        next(o for o in occ if o.kind is Kind.VISIT).notes.split()
+    )
+
+
+def test_the_response_recorded_later_plans_cycle_2_and_the_same_event_says_it() -> None:
+    """response=cr: 0.5 mg/m2 on C2D1 Mon 2027-01-25, C2D8 and C2D15; the transplant is next."""
+    before, after = ino(), ino(ChoiceChange("response", "cr"))
+    assert doses(after)[3:] == [
+        ("C2D1", d("2027-01-25")),
+        ("C2D8", d("2027-02-01")),
+        ("C2D15", d("2027-02-08")),
+    ]
+    assert visits(after) == [
+        (d("2027-01-24"), "Your care team's decision: complete remission (CR/CRi)", Status.PLANNED, 1),
+        (d("2027-02-21"), "Your care team decides: going on to a stem cell transplant", Status.PLANNED, 0),
+    ]
+    # Cycle 1 keeps its UIDs. Its doses on days 1 and 8 are untouched; the day-15 window now
+    # ends Tue 2027-01-19, 6 days before C2D1 (was Wed 2027-01-20): a change, SEQUENCE 1.
+    one = {o.label: o for o in before if o.kind is Kind.DOSE}
+    two = {o.label: o for o in after if o.kind is Kind.DOSE and o.cycle == 1}
+    assert {o.uid for o in one.values()} == {o.uid for o in two.values()}
+    assert [two[x].sequence for x in ("C1D1", "C1D8", "C1D15")] == [0, 0, 1]
+    assert (one["C1D15"].window, two["C1D15"].window) == (
+        (d("2027-01-17"), d("2027-01-20")),
+        (d("2027-01-17"), d("2027-01-19")),
+    )
+
+
+def test_no_transplant_and_four_cycles_recorded_later() -> None:
+    occ = ino(ChoiceChange("response", "cr"), ChoiceChange("transplant", "no"), CyclesChange(4))
+    firsts = [(label, day) for label, day in doses(occ) if label.endswith("D1")]
+    assert firsts == [
+        ("C1D1", d("2027-01-04")),
+        ("C2D1", d("2027-01-25")),
+        ("C3D1", d("2027-02-22")),
+        ("C4D1", d("2027-03-22")),
+    ]
+    assert [v[:2] for v in visits(occ)] == [
+        (d("2027-01-24"), "Your care team's decision: complete remission (CR/CRi)"),
+        (d("2027-02-21"), "Your care team's decision: not going on to a stem cell transplant"),
+    ]
+
+
+def test_without_a_number_the_choices_in_force_plan_the_labels_default() -> None:
+    """transplant=yes: the label's 2 cycles, no decision left to show."""
+    occ = ino(ChoiceChange("response", "cr"), ChoiceChange("transplant", "yes"))
+    assert {o.cycle for o in occ if o.status is Status.PLANNED} == {1, 2}
+    assert [v[1] for v in visits(occ)] == [
+        "Your care team's decision: complete remission (CR/CRi)",
+        "Your care team's decision: going on to a stem cell transplant",
+    ]
+
+
+def test_fewer_cycles_later_cancels_the_rest_and_keeps_the_first() -> None:
+    """Blinatumomab planned for 5 cycles, ended after 2: cycles 3-5 are cancelled under their UIDs."""
+    p = plan("2027-01-04", cycles=5)
+    whole = expand(builtin("blinatumomab-rr"), p)
+    ended = expand(builtin("blinatumomab-rr"), plan("2027-01-04", cycles=5, adjustments=(CyclesChange(2),)))
+    assert {o.uid for o in whole} == {o.uid for o in ended}
+    cancelled = {o.cycle for o in ended if o.status is Status.CANCELLED}
+    assert cancelled == {3, 4, 5}
+    c3 = next(o for o in ended if o.kind is Kind.INFUSION and o.cycle == 3)
+    assert c3.start == at("2027-03-29 10:00") and c3.sequence == 1
+    assert all(o.sequence == 0 for o in ended if o.cycle in (1, 2))
+    assert b"STATUS:CANCELLED" in to_ics(ended)
+
+
+def test_more_cycles_after_a_delay_start_after_the_delayed_cycle() -> None:
+    """Cycle 2 delayed a week (Mon 2027-02-22), then a third cycle: C3D1 Mon 2027-04-05."""
+    occ = expand(
+        builtin("blinatumomab-rr"),
+        plan("2027-01-04", cycles=2, adjustments=(Delay(2, days=7), CyclesChange(3))),
+    )
+    firsts = [(o.label, o.start_date) for o in occ if o.kind is Kind.INFUSION and o.day == 1]
+    assert firsts == [("C1D1", d("2027-01-04")), ("C2D1", d("2027-02-22")), ("C3D1", d("2027-04-05"))]
+
+
+@pytest.mark.parametrize(
+    ("adjustments", "message"),
+    [
+        (
+            (ChoiceChange("response", "cr"), ChoiceChange("transplant", "no"), CyclesChange(7)),
+            r"with transplant=no at most 6 cycles can be planned, not 7: the label allows at most 6 cycles",
+        ),
+        (
+            (ChoiceChange("response", "cr"), ChoiceChange("transplant", "yes"), CyclesChange(4)),
+            r"with transplant=yes at most 3 cycles can be planned, not 4",
+        ),
+        ((CyclesChange(2),), r"choices\.response: .*needs your care team's choice of response"),
+    ],
+)
+def test_a_number_the_label_or_the_choices_do_not_allow_is_refused(
+    adjustments: tuple[object, ...], message: str
+) -> None:
+    with pytest.raises(PlanError, match=message):
+        ino(*adjustments)
+
+
+@pytest.mark.parametrize("typed", ["0", "-1", "x", "1.5", "1٥", ""])
+def test_a_number_of_cycles_is_ascii_digits_one_or_more(typed: str) -> None:
+    with pytest.raises(ValueError, match="cycles must be a whole number of cycles, 1 or more"):
+        parse_cycles(typed)
+
+
+def test_a_plan_file_records_the_number_and_reads_it_back() -> None:
+    text = 'schedule = "inotuzumab"\nstart = 2027-01-04\ntimezone = "America/Toronto"\n'
+    added = planfile.adjustment_toml(CyclesChange(3, note="no MRD negativity"))
+    assert added == '[[adjustments]]\nkind = "cycles"\ncycles = 3\nnote = "no MRD negativity"\n'
+    assert planfile.loads(text + added, "p").adjustments == (CyclesChange(3, note="no MRD negativity"),)
+    with pytest.raises(PlanError, match=r"adjustments\[1\]\.cycles"):
+        planfile.loads(text + '[[adjustments]]\nkind = "cycles"\ncycles = 0\n', "p")
+
+
+def test_adjust_records_the_response_and_the_cycles_and_the_calendar_follows(
+    cli: Cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "plan.toml"
+    path.write_text(
+        'schedule = "inotuzumab"\nstart = 2027-01-04\ntimezone = "America/Toronto"\n', encoding="utf-8"
+    )
+    first = cli("generate", "--plan", str(path), "--format", "ics", "-o", str(tmp_path / "1.ics"))
+    assert first.exit_code == 0, first.output
+    done = cli("adjust", str(path), "--choice", "response=cr", "--choice", "transplant=no", "--cycles", "4")
+    assert done.exit_code == 0, done.output
+    assert "recorded: 4 cycles planned from now on" in done.output
+    assert path.read_text(encoding="utf-8").endswith(
+        '[[adjustments]]\nkind = "cycles"\ncycles = 4\ntogether = true\n'
+    )
+    later = cli("generate", "--plan", str(path), "--format", "txt", "-o", "-")
+    assert "4 cycles planned" in later.output and "Mon 22 Mar 2027  C4D1" in later.output
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("0", "dosecal: --cycles: cycles must be a whole number of cycles, 1 or more, not '0'"),
+        ("7", "cycles: with transplant=no at most 6 cycles can be planned, not 7"),
+    ],
+)
+def test_adjust_refuses_a_wrong_number_and_leaves_the_file(
+    cli: Cli, tmp_path: Path, typed: str, message: str
+) -> None:
+    path = tmp_path / "plan.toml"
+    text = 'schedule = "inotuzumab"\nstart = 2027-01-04\ntimezone = "America/Toronto"\n'
+    path.write_text(text, encoding="utf-8")
+    result = cli(
+        "adjust", str(path), "--choice", "response=cr", "--choice", "transplant=no", "--cycles", typed
+    )
+    assert result.exit_code == 1
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_more_cycles_than_the_schedule_has_names_the_adjustment() -> None:
+    with pytest.raises(PlanError, match=r"adjustments\[1\]: blinatumomab-rr has at most 9 cycles, not 12"):
+        expand(builtin("blinatumomab-rr"), plan("2027-01-04", adjustments=(CyclesChange(12),)))
+
+
+def test_what_one_adjust_records_together_is_one_step_of_the_history(cli: Cli, tmp_path: Path) -> None:
+    """CR, no transplant and 4 cycles in one change: no version ever planned 6 cycles.
+
+    Recorded one by one, "no transplant" alone would plan the label's 6 cycles and the next step
+    cancel cycles 5 and 6 (Mon 2027-04-19, Mon 2027-05-17) on every phone that saw them.
+    """
+    path = tmp_path / "plan.toml"
+    path.write_text(
+        'schedule = "inotuzumab"\nstart = 2027-01-04\ntimezone = "America/Toronto"\n', encoding="utf-8"
+    )
+    done = cli("adjust", str(path), "--choice", "response=cr", "--choice", "transplant=no", "--cycles", "4")
+    assert done.exit_code == 0, done.output
+    text = path.read_text(encoding="utf-8")
+    assert (
+        text.count("together = true") == 2 and text.index("together = true") > text.index('value = "no"') - 40
+    )
+    p = planfile.loads(text, "plan")
+    assert p.together == frozenset({2, 3}) and p.steps() == [0, 3]
+    occ = expand(builtin("inotuzumab"), p)
+    assert {o.cycle for o in occ} == {1, 2, 3, 4}
+    assert not [o for o in occ if o.status is Status.CANCELLED]
+    response = next(o for o in occ if o.kind is Kind.VISIT and o.cycle == 1)
+    assert (response.title, response.sequence) == (
+        "Your care team's decision: complete remission (CR/CRi)",
+        1,
+    )
+    # The same three recorded one by one (a file from before 'together'): every step counts.
+    apart = planfile.loads(text.replace("together = true\n", ""), "plan")
+    assert apart.steps() == [0, 1, 2, 3]
+    cancelled = {o.start_date for o in expand(builtin("inotuzumab"), apart) if o.status is Status.CANCELLED}
+    assert {d("2027-04-19"), d("2027-05-17")} <= cancelled
