@@ -119,6 +119,19 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, bytes], None]:
     return check
 
 
+@pytest.fixture(autouse=True, scope="session")
+def feed_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The feed key of every store a test makes, its commands and its servers: never the user's."""
+    path = tmp_path_factory.mktemp("feed-key") / "feed.key"
+    before = os.environ.get("DOSECAL_FEED_KEY_FILE")
+    os.environ["DOSECAL_FEED_KEY_FILE"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("DOSECAL_FEED_KEY_FILE", None)
+    else:
+        os.environ["DOSECAL_FEED_KEY_FILE"] = before
+
+
 @pytest.fixture
 def cli() -> Callable[..., Result]:
     """Run the dosecal command line in-process and return click's Result."""

@@ -45,7 +45,7 @@ def migrated(dosecal: Run) -> Run:
     """The command line on a database that ``dosecal db upgrade`` made from empty."""
     result = dosecal("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "at schema 0003" in result.output
+    assert "at schema 0004" in result.output
     return dosecal
 
 
@@ -81,7 +81,7 @@ def test_a_schema_of_another_revision_is_refused(migrated: Run, database: str) -
     engine.dispose()
     result = migrated("store", "list")
     assert result.exit_code == 1
-    assert "has schema 0000, and this dosecal needs 0003" in result.output
+    assert "has schema 0000, and this dosecal needs 0004" in result.output
     refused = migrated("db", "upgrade")  # a revision this dosecal does not know: never guessed at
     assert refused.exit_code == 1
     assert "Can't locate revision identified by '0000'" in refused.output

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
@@ -54,7 +55,7 @@ def dosecal(database: str) -> Run:
 
     upgraded = run("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "at schema 0003" in upgraded.output
+    assert "at schema 0004" in upgraded.output
     return run
 
 
@@ -609,14 +610,101 @@ def test_the_feed_link_can_be_rotated_and_revoked_from_the_plan_page(app: Flask)
     assert "Feed stopped" in page and "New feed link" in page
 
 
-def test_another_browser_sees_the_feed_as_on_without_its_link(app: Flask) -> None:
+def feed_token(page: str) -> str:
+    """The feed token a page or printout shows (its https link)."""
+    found = re.search(r"https://plans\.example\.org/feeds/([A-Za-z0-9_-]{43})\.ics", page)
+    assert found, "no feed link shown"
+    return found.group(1)
+
+
+def test_every_nurse_sees_the_link_in_force_and_printouts_never_a_stale_one(app: Flask, dosecal: Run) -> None:
+    """The link is the store's, not a browser's, and a printout carries the one in force.
+
+    Another nurse sees it; after a "New link" made elsewhere (the command line), the page and
+    the printout show the new one; once stopped, none.
+    """
     client = app.test_client()
     plan_id = create(client, sign_in(client))
     other = app.test_client()
     sign_in(other, "jchen")
-    page = other.get(f"/plans/{plan_id}").text
-    assert "/feeds/" not in page
-    assert "Its link is shown only when it is made" in page
+    first = feed_token(other.get(f"/plans/{plan_id}").text)
+    assert first == feed_token(client.get(f"/plans/{plan_id}").text)
+    assert app.test_client().get(f"/feeds/{first}.ics").status_code == 200
+    rotated = dosecal("store", "feed", plan_id, "--rotate", "--by", "cli")
+    assert rotated.exit_code == 0, rotated.output
+    second = feed_token(rotated.output)
+    assert second != first
+    assert feed_token(other.get(f"/plans/{plan_id}").text) == second
+    assert feed_token(other.get(f"/plans/{plan_id}/plan.html").text) == second
+    assert app.test_client().get(f"/feeds/{first}.ics").status_code == 404
+    shown = dosecal("store", "show", plan_id)
+    assert feed_token(shown.output) == second
+    assert dosecal("store", "feed", plan_id, "--revoke").exit_code == 0
+    assert "/feeds/" not in other.get(f"/plans/{plan_id}/plan.html").text
+    assert "/feeds/" not in other.get(f"/plans/{plan_id}").text
+    # "Start the feed again" is a new link, never an old one back.
+    assert dosecal("store", "feed", plan_id, "--rotate").exit_code == 0
+    third = feed_token(other.get(f"/plans/{plan_id}").text)
+    assert third not in (first, second)
+
+
+def test_a_link_that_cannot_be_shown_again_is_never_guessed(app: Flask, database: str) -> None:
+    """Never a link that does not open the feed.
+
+    A plan stored before links could be shown again (no generation) says so and shows none; so
+    does one whose feed key changed.
+    """
+    client = app.test_client()
+    plan_id = create(client, sign_in(client))
+    engine = sa.create_engine(database_url(database))
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE plans SET feed_generation = NULL WHERE id = :id"), {"id": plan_id})
+    engine.dispose()
+    page = client.get(f"/plans/{plan_id}").text
+    assert "/feeds/" not in page and "made before links could be shown again" in page
+    assert "/feeds/" not in client.get(f"/plans/{plan_id}/plan.html").text
+    other_key = Store(database_url(database), feed_key=bytes(32))
+    assert other_key.feed_link(plan_id).state == "hidden"
+    other_key.close()
+
+
+def test_an_archived_plan_leaves_the_list_stops_its_feed_and_keeps_its_history(
+    app: Flask, dosecal: Run
+) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, label="Archive me")
+    link = feed_token(client.get(f"/plans/{plan_id}").text)
+    asked = client.post(f"/plans/{plan_id}/archive", data={"csrf": token})
+    assert asked.status_code == 200 and 'name="confirm" value="1"' in asked.text  # asked once more
+    assert "Archive me" in client.get("/plans").text
+    done = client.post(f"/plans/{plan_id}/archive", data={"csrf": token, "confirm": "1"})
+    assert done.status_code == 303
+    assert "Archive me" not in client.get("/plans").text
+    assert "Archive me" in client.get("/plans?archived=1").text
+    assert app.test_client().get(f"/feeds/{link}.ics").status_code == 404
+    page = client.get(f"/plans/{plan_id}").text
+    assert "/feeds/" not in page and 'id="adjust"' not in page and "Archived on" in page
+    assert "/feeds/" not in client.get(f"/plans/{plan_id}/plan.html").text
+    history = dosecal("store", "show", plan_id).output
+    assert "archive by mtremblay" in history and "add by mtremblay" in history
+    refused = dosecal("store", "adjust", plan_id, "--delay", "2=7")
+    assert refused.exit_code == 1 and f"plan {plan_id} is archived" in refused.output
+    assert dosecal("store", "feed", plan_id, "--rotate").exit_code == 1
+    assert plan_id in dosecal("store", "list", "--archived").output
+    assert plan_id not in dosecal("store", "list").output
+
+
+def test_the_command_line_archives_too(dosecal: Run) -> None:
+    added = dosecal(
+        "store", "add", "--plan", str(Path(__file__).parents[1] / "examples" / "inotuzumab.plan.toml")
+    )
+    plan_id = added.output.split()[2]
+    archived = dosecal("store", "archive", plan_id, "--note", "course completed")
+    assert archived.exit_code == 0 and f"plan {plan_id} archived" in archived.output
+    assert "course completed" in dosecal("store", "show", plan_id).output
+    again = dosecal("store", "archive", plan_id)
+    assert again.exit_code == 1 and "is archived" in again.output
 
 
 def test_no_label_reaches_a_log_line(app: Flask, caplog: pytest.LogCaptureFixture) -> None:

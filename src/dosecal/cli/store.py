@@ -67,8 +67,8 @@ def store_add(
 ) -> None:
     """Store a plan with a snapshot of its definition; print its id and its feed links.
 
-    The feed link is shown only now (the store keeps a hash of it): print the plan with -o
-    plan.html to hand it over as a QR code.
+    Print the plan with -o plan.html to hand the link over as a QR code; 'dosecal store show'
+    and 'dosecal store print' show and print the link in force again at any time.
     """
     stored, token = store_of().add(plan_file, label=label, who=who_of(who))
     click.echo(say("store.added", id=stored.id, version=stored.version))
@@ -76,26 +76,35 @@ def store_add(
     write_plan(stored, outputs, links(public_url, token)[0])
 
 
-@store.command("list", epilog="\b\nExample:\n  dosecal store list")
+@store.command("list", epilog="\b\nExamples:\n  dosecal store list\n  dosecal store list --archived")
+@click.option("--archived", is_flag=True, help="List the archived plans instead of those in use.")
 @with_exit_codes
-def store_list() -> None:
-    """List the stored plans: id, schedule, version, feed, label."""
-    for p in store_of().plans():
+def store_list(archived: bool) -> None:
+    """List the stored plans in use (or archived): id, schedule, version, feed, label."""
+    for p in store_of().plans(archived=archived):
         state = say("store.feed_on" if p.feed else "store.feed_off")
         click.echo(f"{p.id}  {p.schedule:<24}  v{p.version:<4} {state:<10} {p.label or ''}".rstrip())
 
 
 @store.command("show", epilog="\b\nExample:\n  dosecal store show 3f9c2a1b7e04")
 @click.argument("plan_id")
+@public_option
 @with_exit_codes
-def store_show(plan_id: str) -> None:
-    """Show a stored plan: its facts and the history of its changes (who, when, why)."""
+def store_show(plan_id: str, public_url: str) -> None:
+    """Show a stored plan: its facts, its feed link in force and the history of its changes."""
     s = store_of()
     p = s.get(plan_id)
     click.echo(say("store.show.plan", id=p.id, version=p.version, schedule=p.schedule, origin=p.origin))
     if p.label:
         click.echo(say("store.show.label", label=p.label))
+    if p.archived is not None:
+        click.echo(say("store.show.archived", at=p.archived.strftime("%Y-%m-%d %H:%M UTC")))
     click.echo(say("store.show.feed", state=say("store.feed_on" if p.feed else "store.feed_off")))
+    link = s.feed_link(plan_id)
+    if link.token is not None:
+        print_links(public_url, link.token)
+    elif link.state == "hidden":
+        click.echo(say("store.feed_hidden", id=plan_id))
     for c in s.history(plan_id):
         click.echo(
             say(
@@ -172,18 +181,33 @@ def store_export(plan_id: str, definition: bool, output: str) -> None:
         write_atomic(Path(output), data)
 
 
-@store.command(
-    "print", epilog="\b\nExample:\n  dosecal store print 3f9c2a1b7e04 -o plan.html --feed-url https://…"
-)
+@store.command("print", epilog="\b\nExample:\n  dosecal store print 3f9c2a1b7e04 -o plan.html")
 @click.argument("plan_id")
-@click.option(
-    "--feed-url", metavar="URL", help="The feed link to print with its QR code (as 'store add' gave it)."
-)
+@public_option
 @outputs_option
 @with_exit_codes
-def store_print(plan_id: str, feed_url: str | None, outputs: tuple[str, ...]) -> None:
-    """Render a stored plan from its own definition snapshot (.ics is the feed's calendar)."""
-    write_plan(store_of().get(plan_id), outputs or ("-",), feed_url)
+def store_print(plan_id: str, public_url: str, outputs: tuple[str, ...]) -> None:
+    """Render a stored plan from its own definition snapshot (.ics is the feed's calendar).
+
+    A printable plan carries the feed link in force with its QR code, or none when the feed
+    is stopped: never a link that no longer opens the calendar.
+    """
+    s = store_of()
+    link = s.feed_link(plan_id)
+    write_plan(s.get(plan_id), outputs or ("-",), links(public_url, link.token)[0] if link.token else None)
+
+
+@store.command(
+    "archive", epilog="\b\nExample:\n  dosecal store archive 3f9c2a1b7e04 --note 'course completed'"
+)
+@click.argument("plan_id")
+@click.option("--note", metavar="TEXT", help="Why: kept in the plan's history.")
+@who_option
+@with_exit_codes
+def store_archive(plan_id: str, note: str | None, who: str | None) -> None:
+    """Archive a plan at the end of its course: out of the list, feed stopped, history kept."""
+    store_of().archive(plan_id, who=who_of(who), note=note)
+    click.echo(say("store.archived", id=plan_id), err=True)
 
 
 @store.command("feed", epilog="\b\nExamples:\n  dosecal store feed 3f9c2a1b7e04 --rotate -o plan.html\n"

@@ -38,6 +38,10 @@ plans = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=True, unique=True),
     sa.Column("created", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+    # Migration 0004: the feed token's generation (see dosecal.service.feedtokens), and when
+    # the plan was archived.
+    sa.Column("feed_generation", sa.Integer, nullable=True),
+    sa.Column("archived", sa.DateTime(timezone=True), nullable=True),
 )
 changes = sa.Table(
     "changes",

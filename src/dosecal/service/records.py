@@ -33,6 +33,7 @@ class StoredPlan:
         version: raised by every change of ``content`` or ``definition``.
         feed: whether a feed token is in force.
         created, updated: when it was stored, when its calendar last changed (UTC).
+        archived: when it was archived (its feed stopped, out of the list), or ``None``.
     """
 
     id: str
@@ -45,6 +46,7 @@ class StoredPlan:
     feed: bool
     created: datetime
     updated: datetime
+    archived: datetime | None = None
 
     def course(self) -> Course:
         """The plan expanded against its own definition snapshot."""
@@ -70,6 +72,14 @@ class Change:
     action: str
     note: str | None
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLink:
+    """A plan's feed link as it may be shown: ``on`` with its token, ``off`` (stopped) or ``hidden``."""
+
+    state: str
+    token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,4 +113,5 @@ def stored_plan(row: sa.Row[Any]) -> StoredPlan:
         feed=row.token_hash is not None,
         created=aware(row.created),
         updated=aware(row.updated),
+        archived=aware(row.archived) if row.archived is not None else None,
     )

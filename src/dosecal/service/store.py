@@ -15,7 +15,6 @@ moves are :mod:`dosecal.service.courses`.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,21 +41,9 @@ from dosecal.inputs.tomlfile import read_text
 from dosecal.model import limits
 from dosecal.service.courses import calendar_of, course_of, diff, raised_revisions
 from dosecal.service.database import aware, changes, first_line, head_revision, make_engine, plans, shown
-from dosecal.service.records import Change, FeedState, StoredPlan, Upgrade, stored_plan
+from dosecal.service.feedtokens import derive, load_key, token_hash
+from dosecal.service.records import Change, FeedLink, FeedState, StoredPlan, Upgrade, stored_plan
 from dosecal.words import ENGLISH, msg
-
-#: Bytes of randomness in a feed token: 256 bits, well over the 128 the issue asks for.
-TOKEN_BYTES = 32
-
-
-def token_hash(token: str) -> str:
-    """What the store keeps of a feed token: its SHA-256, hex (a leaked database opens no feed)."""
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
-
-
-def new_token() -> str:
-    """A fresh feed token: 256 random bits from :mod:`secrets`, URL-safe."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 class Store:
@@ -66,14 +53,17 @@ class Store:
         url: a SQLAlchemy URL (see :func:`database_url`).
         check: refuse a database whose schema is not this dosecal's (everything but
             ``db upgrade`` opens the store this way).
+        feed_key: the clinic's feed key (:mod:`dosecal.service.feedtokens`); by default read
+            from its file when a link is first made or shown.
 
     Raises:
         SchemaError: when ``check`` and the schema is missing or another revision.
         StoreError: when the database cannot be reached.
     """
 
-    def __init__(self, url: str, *, check: bool = True) -> None:
+    def __init__(self, url: str, *, check: bool = True, feed_key: bytes | None = None) -> None:
         self.url = url
+        self._feed_key = feed_key
         parsed = sa.make_url(url)
         # Connecting to a missing SQLite file would create an empty one; say what to run instead.
         database = parsed.database or ":memory:"
@@ -91,6 +81,13 @@ class Store:
     def close(self) -> None:
         """Close the database connections."""
         self.engine.dispose()
+
+    @property
+    def feed_key(self) -> bytes:
+        """The feed key, read once, when a link is first made or shown (listing plans needs none)."""
+        if self._feed_key is None:
+            self._feed_key = load_key()
+        return self._feed_key
 
     def check_schema(self) -> None:
         """Refuse to work on tables another revision of dosecal made (or on none).
@@ -138,11 +135,34 @@ class Store:
             raise StoreError(msg("error.store.no_plan", id=plan_id))
         return stored_plan(row)
 
-    def plans(self) -> list[StoredPlan]:
-        """Every stored plan, oldest first."""
+    def plans(self, *, archived: bool = False) -> list[StoredPlan]:
+        """The stored plans in use (or, with ``archived``, the archived ones), oldest first."""
+        shown_now = plans.c.archived.is_not(None) if archived else plans.c.archived.is_(None)
         with self._begin() as connection:
-            rows = connection.execute(sa.select(plans).order_by(plans.c.created, plans.c.id)).all()
+            rows = connection.execute(
+                sa.select(plans).where(shown_now).order_by(plans.c.created, plans.c.id)
+            ).all()
         return [stored_plan(row) for row in rows]
+
+    def feed_link(self, plan_id: str) -> FeedLink:
+        """The plan's feed token in force, to show and print again; or why there is none to show.
+
+        ``off``: the feed is stopped (revoked or archived). ``hidden``: the link in force was
+        drawn before links could be shown again, or under another feed key: "New link" makes
+        one that can be. Never a token that does not open the feed.
+        """
+        with self._begin() as connection:
+            row = connection.execute(
+                sa.select(plans.c.token_hash, plans.c.feed_generation).where(plans.c.id == plan_id)
+            ).one_or_none()
+        if row is None:
+            raise StoreError(msg("error.store.no_plan", id=plan_id))
+        if row.token_hash is None:
+            return FeedLink("off")
+        if row.feed_generation is None:
+            return FeedLink("hidden")
+        token = derive(self.feed_key, plan_id, row.feed_generation)
+        return FeedLink("on", token) if token_hash(token) == row.token_hash else FeedLink("hidden")
 
     def history(self, plan_id: str) -> list[Change]:
         """The changes of ``plan_id``, in the order they were made."""
@@ -231,7 +251,7 @@ class Store:
             plan_id = secrets.token_hex(6)
             content = text if plan.id is not None else f'id = "{plan_id}"\n' + text
             course_of(plan_id, content, definition)  # refuses what would not expand, before storing
-            token = new_token()
+            token = derive(self.feed_key, plan_id, 1)
             now = datetime.now(UTC)
             try:
                 with self._begin() as connection:
@@ -245,6 +265,7 @@ class Store:
                             definition=definition,
                             version=1,
                             token_hash=token_hash(token),
+                            feed_generation=1,
                             created=now,
                             updated=now,
                         )
@@ -279,6 +300,8 @@ class Store:
             PlanError: when an adjustment contradicts the plan (nothing is written).
         """
         current = self.get(plan_id)
+        if current.archived is not None:
+            raise StoreError(msg("error.store.archived", id=plan_id))
         if expect_version is not None and current.version != expect_version:
             raise ConflictError(
                 msg("error.store.conflict", id=plan_id, expected=expect_version, actual=current.version)
@@ -301,6 +324,8 @@ class Store:
             InputFileError: when the new definition is invalid or the plan does not fit it.
         """
         current = self.get(plan_id)
+        if current.archived is not None:
+            raise StoreError(msg("error.store.archived", id=plan_id))
         path = source if source is not None else definitions.path_of(current.origin)
         try:
             definition = read_text(path)
@@ -327,14 +352,55 @@ class Store:
         return Upgrade(self.get(plan_id), moves, changed)
 
     def rotate(self, plan_id: str, *, who: str) -> str:
-        """Give the plan a new feed token; the old link stops working. Returns the new token."""
-        token = new_token()
-        self._set_token(plan_id, token_hash(token), who, "rotate")
+        """Give the plan a new feed link (the next generation); the old one stops. Returns the token.
+
+        Raises:
+            StoreError: when there is no such plan, or it is archived.
+        """
+        key = self.feed_key
+        now = datetime.now(UTC)
+        with self._begin() as connection:
+            row = connection.execute(
+                sa.select(plans.c.version, plans.c.feed_generation, plans.c.archived).where(
+                    plans.c.id == plan_id
+                )
+            ).one_or_none()
+            if row is None:
+                raise StoreError(msg("error.store.no_plan", id=plan_id))
+            if row.archived is not None:
+                raise StoreError(msg("error.store.archived", id=plan_id))
+            generation = (row.feed_generation or 0) + 1
+            token = derive(key, plan_id, generation)
+            connection.execute(
+                plans.update()
+                .where(plans.c.id == plan_id)
+                .values(token_hash=token_hash(token), feed_generation=generation)
+            )
+            _log(connection, plan_id, row.version, now, who, "rotate", None, "")
         return token
 
     def revoke(self, plan_id: str, *, who: str) -> None:
         """Stop the plan's feed: its link answers 404, like any unknown link."""
         self._set_token(plan_id, None, who, "revoke")
+
+    def archive(self, plan_id: str, *, who: str, note: str | None = None) -> None:
+        """Archive the plan: it leaves the list, its feed stops, its history and file stay.
+
+        Raises:
+            StoreError: when there is no such plan.
+        """
+        now = datetime.now(UTC)
+        with self._begin() as connection:
+            row = connection.execute(
+                plans.update()
+                .where(plans.c.id == plan_id, plans.c.archived.is_(None))
+                .values(archived=now, token_hash=None)
+                .returning(plans.c.version)
+            ).one_or_none()
+            if row is None:
+                self.get(plan_id)  # no such plan: say so
+                raise StoreError(msg("error.store.archived", id=plan_id))
+            _log(connection, plan_id, row.version, now, who, "archive", note, "")
 
     def remove(self, plan_id: str) -> None:
         """Delete the plan and its history (its feed stops with it).

@@ -57,6 +57,7 @@ ACTION_NAMES = {
     "upgrade": "web.history.upgrade",
     "rotate": "web.history.rotate",
     "revoke": "web.history.revoke",
+    "archive": "web.history.archive",
 }
 
 #: The words naming each field or group of fields in the summary above a form with errors.

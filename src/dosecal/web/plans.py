@@ -25,7 +25,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from werkzeug.wrappers import Response as BaseResponse
@@ -48,8 +47,6 @@ from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Value
 
 plans_pages = Blueprint("plans", __name__, template_folder="templates")
 
-#: Feed links kept in a session after they were shown (the store keeps only their hashes).
-FEEDS_KEPT = 8
 
 #: Download formats: extension, renderer, media type.
 DOWNLOADS = {
@@ -119,9 +116,10 @@ def next_event(p: StoredPlan, lang: Language, now: datetime) -> tuple[datetime |
 def plans() -> str:
     """Every plan, newest change first, filtered by the words searched (label, schedule, next event)."""
     query = request.args.get("q", "").strip()
+    archived = request.args.get("archived") == "1"
     now = datetime.now(UTC)
     rows = []
-    for p in sorted(store().plans(), key=lambda p: (p.updated, p.id), reverse=True):
+    for p in sorted(store().plans(archived=archived), key=lambda p: (p.updated, p.id), reverse=True):
         builtin = _builtins().get(p.schedule)
         title = g.lang.content(builtin.title) if builtin is not None else p.schedule
         _, upcoming = next_event(p, g.lang, now)
@@ -131,7 +129,7 @@ def plans() -> str:
         if query and query.casefold() != p.id and not all(word in haystack for word in words):
             continue
         rows.append({"plan": p, "title": title, "next": upcoming})
-    return render_template("plans.html", rows=rows, query=query)
+    return render_template("plans.html", rows=rows, query=query, archived=archived)
 
 
 # A new plan
@@ -166,13 +164,12 @@ def new_plan() -> Any:
         else:
             _, plan = checked
             try:
-                stored, token = store().add_text(
+                stored, _ = store().add_text(
                     forms.plan_toml(plan), source="<web form>", label=fields.label or None, who=g.user
                 )
             except InputFileError as exc:
                 errors = forms.errors_of(exc)
             else:
-                _remember_feed(stored.id, token)
                 return redirect(url_for("plans.plan_page", plan_id=stored.id), code=303)
     first = {
         "times": next((f"time.{a.id}" for a in schedule.agents.values() if a.times), "times"),
@@ -197,18 +194,14 @@ def new_plan() -> Any:
 # One plan
 
 
-def _remember_feed(plan_id: str, token: str | None) -> None:
-    """Keep a feed link shown to this nurse, so that the plan page and printouts can show it again."""
-    feeds = dict(session.get("feeds") or {})
-    feeds.pop(plan_id, None)
-    if token is not None:
-        feeds[plan_id] = token
-    session["feeds"] = dict(list(feeds.items())[-FEEDS_KEPT:])
-
-
 def _feed_url(plan_id: str) -> str | None:
-    token = (session.get("feeds") or {}).get(plan_id)
-    return links(current_app.config["DOSECAL_PUBLIC_URL"], token)[0] if isinstance(token, str) else None
+    """The plan's feed link in force, for the page and every printout; ``None`` when there is none to show.
+
+    Read from the store each time (any nurse, any server, after any "New link"), so that a
+    printout never carries a link or QR code that no longer opens the feed.
+    """
+    link = store().feed_link(plan_id)
+    return links(current_app.config["DOSECAL_PUBLIC_URL"], link.token)[0] if link.token else None
 
 
 def _plan_or_404(plan_id: str) -> StoredPlan:
@@ -250,7 +243,7 @@ def plan_page(plan_id: str) -> str:
     p = _plan_or_404(plan_id)
     course = p.course()  # once: the title and the history's words both need it
     history = store().history(plan_id)
-    feed = _feed_url(plan_id) if p.feed else None
+    feed = _feed_url(plan_id)
     qr = segno.make(feed, error="m").svg_data_uri(scale=4, border=2) if feed else None
     webcal = links(current_app.config["DOSECAL_PUBLIC_URL"], feed.rsplit("/", 1)[1][:-4])[1] if feed else None
     return render_template(
@@ -313,13 +306,36 @@ def feed(plan_id: str) -> BaseResponse | str:
             action=action,
             heading="web.feed.revoke" if action == "revoke" else "web.feed.rotate",
             explanation="web.feed.confirm_revoke" if action == "revoke" else "web.feed.confirm_rotate",
+            target=url_for("plans.feed", plan_id=plan_id),
         )
+    if p.archived is not None:
+        abort(409)
     if action == "revoke":
         store().revoke(plan_id, who=g.user)
-        _remember_feed(plan_id, None)
     else:
-        _remember_feed(plan_id, store().rotate(plan_id, who=g.user))
+        store().rotate(plan_id, who=g.user)
     return redirect(url_for("plans.plan_page", plan_id=plan_id) + "#feed", code=303)
+
+
+@plans_pages.post("/plans/<plan_id>/archive")
+@signed_in
+def archive(plan_id: str) -> BaseResponse | str:
+    """Archive the plan (out of the list, feed stopped, history kept), once confirmed."""
+    p = _plan_or_404(plan_id)
+    if p.archived is not None:
+        return redirect(url_for("plans.plan_page", plan_id=plan_id), code=303)
+    if request.form.get("confirm") != "1":
+        return render_template(
+            "feed_confirm.html",
+            plan=p,
+            title=g.lang.content(p.course().schedule.title),
+            action="archive",
+            heading="web.archive.title",
+            explanation="web.archive.confirm",
+            target=url_for("plans.archive", plan_id=plan_id),
+        )
+    store().archive(plan_id, who=g.user, note=request.form.get("note") or None)
+    return redirect(url_for("plans.plans"), code=303)
 
 
 # Adjusting

@@ -522,6 +522,11 @@ CATALOGUE: dict[str, str] = dict(
             "(and 'dosecal[postgres]' for PostgreSQL).",
         ),
         N_("error.store.cannot_open", "cannot use the database {url}: {reason}"),
+        N_(
+            "error.store.feed_key",
+            "cannot use the feed key {path} ({reason}): it must hold 64 hexadecimal digits, readable by the server and the command line (docs/deploy.md)",
+        ),
+        N_("error.store.archived", "plan {id} is archived: its feed is stopped and it cannot change"),
         N_("error.store.no_plan", "no stored plan '{id}' (see 'dosecal store list')"),
         N_(
             "error.store.conflict",
@@ -545,6 +550,15 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.store.rotate_or_revoke", "give --rotate (a new link) or --revoke (no link)"),
         N_("db.upgraded", "the database {url} is at schema {revision}"),
         N_("store.added", "stored plan {id} (version {version})"),
+        N_(
+            "store.feed_hidden",
+            "the link in force was made before links could be shown again (or under another feed key): 'dosecal store feed {id} --rotate' makes one that can be",
+        ),
+        N_("store.show.archived", "archived {at}: feed stopped"),
+        N_(
+            "store.archived",
+            "plan {id} archived: its feed is stopped; 'dosecal store list --archived' lists it",
+        ),
         N_("store.feed_https", "feed: {url}"),
         N_("store.feed_webcal", "subscribe (Apple): {url}"),
         N_("store.feed_on", "feed on"),
@@ -597,6 +611,9 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.signin.wrong", "The user name or the password is not right."),
         N_("web.plans.title", "Plans"),
         N_("web.plans.new", "New plan"),
+        N_("web.plans.archived_title", "Archived plans"),
+        N_("web.plans.show_archived", "Show archived plans"),
+        N_("web.plans.show_current", "Show the plans in use"),
         N_("web.plans.search", "Search plans"),
         N_("web.plans.search_button", "Search"),
         N_(
@@ -684,7 +701,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.feed.apple", "Subscribe on an Apple device"),
         N_(
             "web.feed.hidden",
-            "The feed is on. Its link is shown only when it is made; to show a link again, make a new one (the old link stops working).",
+            "The feed is on, but its link was made before links could be shown again (or under another feed key). To show and print one, make a new link: the old one stops working.",
         ),
         N_("web.feed.off", "The feed is stopped: its link answers “not found”."),
         N_("web.feed.rotate", "New link (old one stops)"),
@@ -710,6 +727,20 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.history.upgrade", "Definition upgraded (version {version})"),
         N_("web.history.rotate", "New feed link"),
         N_("web.history.revoke", "Feed stopped"),
+        N_("web.history.archive", "Archived (feed stopped)"),
+        N_("web.archive.title", "Archive this plan"),
+        N_(
+            "web.archive.explain",
+            "When the course is over: the plan leaves the list and its feed stops; its history and files stay, under Show archived plans.",
+        ),
+        N_(
+            "web.archive.confirm",
+            "The patient's calendar link stops working and the plan can no longer be changed. Its history stays.",
+        ),
+        N_(
+            "web.archive.done",
+            "Archived on {when}: the feed is stopped and the plan can no longer be changed.",
+        ),
         N_("web.history.other", "Changed (version {version})"),
         N_("web.history.note", "Note: {note}"),
         N_("web.adjust.title_for", "Adjust: {label}"),
