@@ -286,3 +286,35 @@ def test_an_unexpected_error_is_logged_without_the_token(
     assert "renderer failed" in caplog.text
     assert token not in caplog.text
     assert redact(f"/feeds/{token}.ics?x=1") == "/feeds/…?x=1"
+
+
+@pytest.mark.parametrize(
+    ("zone", "said"),
+    [
+        ("Etc/UTC", "new plans ask for the patient's zone: this computer is on UTC and no --default-tz was given"),
+        ("America/Toronto", "new plans start in the zone America/Toronto (--default-tz to change it)"),
+    ],
+)
+def test_serve_says_at_start_which_zone_new_plans_take(
+    database: str, dosecal: Callable[..., Result], tmp_path: Path, zone: str, said: str
+) -> None:
+    """The nurse's form takes the zone the server says here: never UTC without a word."""
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dosecal", "serve", "--db", database, "--port", "0", "--public-url", PUBLIC],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "TZ": zone},
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "serving feeds at" not in log.read_text(encoding="utf-8"):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.05)  # polling the log for readiness
+        while said not in log.read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.05)
+    finally:
+        process.terminate()
+        process.wait(30)

@@ -235,3 +235,34 @@ def test_what_one_adjust_records_together_is_one_step_of_the_history(cli: Cli, t
     assert apart.steps() == [0, 1, 2, 3]
     cancelled = {o.start_date for o in expand(builtin("inotuzumab"), apart) if o.status is Status.CANCELLED}
     assert {d("2027-04-19"), d("2027-05-17")} <= cancelled
+
+
+@pytest.mark.parametrize(
+    "typed", ["100", "0 mg", "0.0 mg", "1٥ mg", "١٥ mg", "15 mg\u200b", "15 mgs", "-5 mg"]
+)
+def test_a_changed_dose_is_an_ascii_amount_above_zero_with_its_unit(typed: str) -> None:
+    """Printed as typed on a patient's calendar: "100" (of what?), "0 mg" or Arabic-Indic digits never."""
+    from dosecal.model.adjustments import parse_dose_change
+
+    with pytest.raises(ValueError, match="the dose must be an amount above zero with its unit"):
+        parse_dose_change(f"ponatinib={typed}@2027-04-01")
+
+
+@pytest.mark.parametrize("typed", ["15 mg", "0.8 mg/m2", "9 mcg/day", "45 mg"])
+def test_a_dose_with_its_unit_is_taken_as_written(typed: str) -> None:
+    from dosecal.model.adjustments import parse_dose_change
+
+    assert parse_dose_change(f"ponatinib={typed}@2027-04-01").dose == typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "ok"), [("9", True), ("9 mcg/day", True), ("0", False), ("٩", False), ("same", True)]
+)
+def test_a_restart_dose_may_be_a_bare_amount_above_zero(typed: str, ok: bool) -> None:
+    from dosecal.model.adjustments import parse_interruption
+
+    if ok:
+        assert parse_interruption(f"C1D10=3:restart={typed}").restart == typed
+    else:
+        with pytest.raises(ValueError, match="restart must be a dose above zero"):
+            parse_interruption(f"C1D10=3:restart={typed}")

@@ -96,6 +96,8 @@ def error_beside(page: str, field: str) -> str:
 def create(client: FlaskClient, token: str, schedule: str = "blinatumomab-mrd", **fields: str) -> str:
     """Make a plan through the form; returns its id."""
     data = {"csrf": token, "schedule": schedule, "start": "2027-01-04", "tz": "America/Toronto", "lang": "en"}
+    if schedule.startswith(("blinatumomab", "dasatinib-blinatumomab")):
+        data["weight"] = "70"  # the doses depend on it: the page asks for it (an adult, 45 kg or more)
     data.update(fields)
     answer = client.post(f"/plans/new?schedule={schedule}", data=data)
     assert answer.status_code == 303, answer.text
@@ -1215,3 +1217,35 @@ def test_the_response_and_more_cycles_recorded_on_the_adjust_page_keep_the_feed(
     assert "cycles must be a whole number of cycles, 1 or more" in error_beside(refused.text, "cycles")
     shown = dosecal("store", "adjust", plan_id, "--cycles", "3", "--dry-run")
     assert shown.exit_code == 0 and "would record: 3 cycles planned from now on" in shown.output
+
+
+def test_a_blinatumomab_plan_without_a_weight_is_asked_for_one_or_a_band_chosen_on_purpose(app: Flask) -> None:
+    """Left empty, the weight made an adult plan (dexamethasone 20 mg) for what may be a child."""
+    client = app.test_client()
+    token = sign_in(client)
+    form = {"csrf": token, "schedule": "blinatumomab-mrd", "start": "2027-01-04", "tz": "America/Toronto"}
+    asked = client.post("/plans/new?schedule=blinatumomab-mrd", data=form)
+    assert asked.status_code == 422
+    assert html.unescape(error_beside(asked.text, "weight")).startswith("Give the patient's weight")
+    assert not app.extensions["dosecal.service.store"].plans()
+    chosen = client.post("/plans/new?schedule=blinatumomab-mrd", data={**form, "choice.weight": "45kg-or-more"})
+    assert chosen.status_code == 303
+    weighed = client.post("/plans/new?schedule=blinatumomab-mrd", data={**form, "weight": "70"})
+    assert weighed.status_code == 303
+
+
+def test_a_server_on_a_utc_host_asks_for_the_zone_instead_of_filling_in_utc(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A container's UTC in the form put a 10:00 dose at 05:00 on a Toronto phone."""
+    app.config["DOSECAL_DEFAULT_TZ"] = None
+    monkeypatch.setattr("dosecal.web.pages.computer_zone", lambda: "Etc/UTC")
+    client = app.test_client()
+    token = sign_in(client)
+    page = client.get("/plans/new?schedule=dasatinib").text
+    assert 'id="tz" name="tz" value=""' in page
+    monkeypatch.setattr("dosecal.web.pages.computer_zone", lambda: "Europe/Paris")
+    assert 'id="tz" name="tz" value="Europe/Paris"' in client.get("/plans/new?schedule=dasatinib").text
+    data = {"csrf": token, "schedule": "dasatinib", "start": "2027-01-04", "lang": "en", "tz": ""}
+    refused = client.post("/plans/new?schedule=dasatinib", data=data)
+    assert refused.status_code == 422 and error_beside(refused.text, "tz")

@@ -95,6 +95,14 @@ def serve(
         ),
         err=True,
     )
+    from dosecal.inputs.overrides import computer_zone
+    from dosecal.model.zones import UTC_NAMES
+
+    zone = tz or computer_zone()
+    if zone and (tz or zone not in UTC_NAMES):
+        click.echo(say("serve.zone", zone=zone), err=True)
+    else:  # a host on UTC gives no default: every new plan asks for the patient's zone
+        click.echo(say("serve.no_zone"), err=True)
     try:
         server.run()  # returns on Ctrl-C and SIGTERM: waitress closes itself and its threads
     finally:

@@ -361,24 +361,35 @@ def interruption(
         )
     if cause is not None and restart is not None:
         raise ValueError(msg("error.adjustments.give_restart_dose_or"))
-    if restart is not None and restart != SAME_DOSE and not DOSE.match(restart.strip()):
-        raise ValueError(msg("error.adjustments.restart_must_dose_such", restart=repr(restart)))
+    if restart is not None and restart != SAME_DOSE:
+        text = restart.strip()
+        if not (DOSE.match(text) or AMOUNT.match(text)) or not _positive(text):
+            raise ValueError(msg("error.adjustments.restart_must_dose_such", restart=repr(restart)))
     return Interruption(cycle, day, days=days, hours=hours, at=at, restart=restart, cause=cause, note=note)
 
 
-#: A dose as a care team writes it: an amount, then perhaps its unit ("15", "15 mg",
+#: A dose as a care team writes it: an amount in ASCII digits, then its unit ("15 mg",
 #: "0.8 mg/m2", "9 mcg/day"). It reaches the patient's calendar and printout as written, so
-#: nothing else is taken for one: words, markup, or "1e3" and "0x10", which a reader would
-#: take for a thousand and sixteen.
+#: nothing else is taken for one: words, markup, digits of other scripts ("1٥ mg"), or "1e3"
+#: and "0x10", which a reader would take for a thousand and sixteen.
 DOSE = re.compile(
-    r"^\d{1,5}(?:\.\d{1,3})?"
-    r"(?:\s*(?:mg|mcg|µg|μg|g|units?)(?:/(?:m2|m²|kg|day|dose))*)?$"
+    r"^[0-9]{1,5}(?:\.[0-9]{1,3})?"
+    r"\s*(?:mg|mcg|µg|μg|g|units?)(?:/(?:m2|m²|kg|day|dose))*$"
 )
+
+#: A restart dose may be a bare amount: it takes the unit of the dose it replaces ("9").
+AMOUNT = re.compile(r"^[0-9]{1,5}(?:\.[0-9]{1,3})?$")
+
+
+def _positive(text: str) -> bool:
+    """Whether the amount at the start of ``text`` is more than zero ("0 mg" is no dose)."""
+    number = re.match(r"[0-9.]+", text)
+    return number is not None and float(number.group()) > 0
 
 
 def check_dose(dose: object) -> str:
-    """``dose`` if it is text that reads as an amount with perhaps its unit, else ValueError."""
-    if not isinstance(dose, str) or not DOSE.match(dose.strip()):
+    """``dose`` if it is an amount above zero with its unit, else ValueError."""
+    if not isinstance(dose, str) or not DOSE.match(dose.strip()) or not _positive(dose.strip()):
         raise ValueError(msg("error.adjustments.dose_must_amount", dose=repr(dose)))
     return dose.strip()
 

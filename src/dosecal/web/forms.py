@@ -239,6 +239,13 @@ class NewPlan:
             return errors
         try:
             schedule, plan = plan_for(self.schedule, None, given)
+            # A weight band with a default (blinatumomab: 45 kg or more) is one a plan would take
+            # silently: an adult plan (dexamethasone 20 mg) for a child. The page asks for the
+            # weight, or for the band chosen on purpose; a band without a default is asked for
+            # where it is needed already.
+            bands = [c for c in schedule.choices.values() if c.weight_threshold_kg is not None and c.default]
+            if plan.weight_kg is None and any(c.id not in self.choices for c in bands):
+                return {"weight": [msg("error.web.weight_needed")]}
             plan = dataclasses.replace(plan, contacts=dict(self.contacts), fever=fever, schedule=schedule.id)
             expand(schedule, plan)
         except InputFileError as exc:

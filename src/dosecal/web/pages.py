@@ -24,6 +24,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from dosecal.inputs.overrides import computer_zone
+from dosecal.model.zones import UTC_NAMES
 from dosecal.service.accounts import THROTTLE_MINUTES
 from dosecal.service.store import Store
 from dosecal.web.security import accounts, local_path, sign_in, sign_out
@@ -229,9 +230,17 @@ def home() -> BaseResponse:
 
 
 def default_tz() -> str:
-    """The clinic's zone for new plans and change times: ``--default-tz``, else this computer's."""
+    """The clinic's zone for new plans and change times: ``--default-tz``, else this computer's.
+
+    Never UTC by accident: a host whose own zone is UTC (a container, a cloud server) gives no
+    default, so the new plan form asks for the patient's zone rather than fill in one that
+    puts a 10:00 dose at 05:00 on a phone in Toronto. UTC given with ``--default-tz`` is kept.
+    """
     configured: str | None = current_app.config.get("DOSECAL_DEFAULT_TZ")
-    return configured or computer_zone() or ""
+    if configured:
+        return configured
+    host = computer_zone() or ""
+    return "" if host in UTC_NAMES else host
 
 
 _ERRORS = {

@@ -582,6 +582,11 @@ CATALOGUE: dict[str, str] = dict(
         N_("store.upgrade.done", "plan {id} upgraded to version {version}; {count} events differ"),
         N_("serve.listening", "serving feeds at {url} from {db}; links point to {public}"),
         N_("serve.stopped", "stopped"),
+        N_("serve.zone", "new plans start in the zone {zone} (--default-tz to change it)"),
+        N_(
+            "serve.no_zone",
+            "new plans ask for the patient's zone: this computer is on UTC and no --default-tz was given",
+        ),
         # Accounts (dosecal users) and the clinic's web pages (dosecal serve)
         N_(
             "error.users.bad_name",
@@ -813,6 +818,10 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.adjust.note", "Why"),
         N_("web.adjust.note_hint", "Kept in the plan's history, e.g. low counts."),
         N_("web.adjust.submit", "Show what will change"),
+        N_(
+            "error.web.weight_needed",
+            "Give the patient's weight: the doses depend on it. Or choose the body weight band below on purpose.",
+        ),
         N_("error.web.cycles_number", "'{value}' is not a number of cycles"),
         N_("web.new.cycles", "Cycles to plan"),
         N_("web.new.cycles_hint", "Leave empty for every cycle the schedule allows."),
@@ -1136,11 +1145,11 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.adjustments.give_restart_dose_or", "give the restart dose or the cause, not both"),
         N_(
             "error.adjustments.dose_must_amount",
-            "the dose must be an amount, perhaps with its unit, such as 15, '15 mg' or '0.8 mg/m2', not {dose}",
+            "the dose must be an amount above zero with its unit, such as '15 mg' or '0.8 mg/m2', not {dose}",
         ),
         N_(
             "error.adjustments.restart_must_dose_such",
-            "restart must be a dose such as 9 or '9 mcg/day', or 'same', not {restart}",
+            "restart must be a dose above zero such as 9 or '9 mcg/day', or 'same', not {restart}",
         ),
         N_(
             "error.adjustments.spec_must_written_agent",
