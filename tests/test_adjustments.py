@@ -9,7 +9,7 @@ on restart).
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from hypothesis import given
@@ -238,3 +238,117 @@ def test_sequence_never_decreases_as_adjustments_are_added(steps: list[str]) -> 
         for o in occ:
             assert o.sequence >= seen.get(o.uid, 0), (o.uid, step)
             seen[o.uid] = o.sequence
+
+
+def test_two_stops_in_one_cycle_each_move_what_follows_them() -> None:
+    """Stopped C1D10 (Wed 13 Jan 2027) for 3 days, then C1D20 (Sat 23 Jan) for 2 days.
+
+    The label's rule applies to each: the same cycle goes on until its 28 infusion days are
+    done, so the end moves from Mon 1 Feb to Sat 6 Feb (3 + 2 days) and cycle 2 from Mon 15 Feb
+    to Sat 20 Feb; each restart after 4 hours or more has its premedication.
+    """
+    occ = blin(
+        Interruption(cycle=1, day=10, days=3, restart="same"),
+        Interruption(cycle=1, day=20, days=2, restart="same"),
+        cycles=2,
+    )
+    spans = [(o.start, o.end, o.dose) for o in of(occ, Kind.INFUSION) if o.cycle == 1]
+    assert spans == [
+        (at("2027-01-04 10:00"), at("2027-01-11 10:00"), "9 mcg/day"),
+        (at("2027-01-11 10:00"), at("2027-01-13 10:00"), "28 mcg/day"),
+        (at("2027-01-16 10:00"), at("2027-01-23 10:00"), "28 mcg/day"),
+        (at("2027-01-25 10:00"), at("2027-02-06 10:00"), "28 mcg/day"),
+    ]
+    ends = [(o.start, o.title) for o in of(occ, Kind.INFUSION_END) if o.cycle == 1]
+    assert ends == [
+        (at("2027-01-13 10:00"), "Blinatumomab infusion stopped"),
+        (at("2027-01-23 10:00"), "Blinatumomab infusion stopped"),
+        (at("2027-02-06 10:00"), "Blinatumomab infusion ends"),
+    ]
+    premeds = [(o.label, o.start) for o in of(occ, Kind.PREMEDICATION) if o.cycle == 1]
+    assert ("C1D13", at("2027-01-16 09:00")) in premeds and ("C1D22", at("2027-01-25 09:00")) in premeds
+    rest = next(o for o in of(occ, Kind.REST) if o.cycle == 1)
+    assert (rest.start, rest.end) == (d("2027-02-06"), d("2027-02-20"))
+    assert next(o for o in of(occ, Kind.INFUSION) if o.cycle == 2).start_date == d("2027-02-20")
+    assert sum((o.end.date() - o.start_date).days for o in of(occ, Kind.INFUSION) if o.cycle == 1) == 28  # type: ignore[union-attr]
+
+
+def test_a_stop_of_hours_moves_the_bag_time_for_the_next_stop() -> None:
+    """Stopped C1D3 (Wed 6 Jan) 14:00 for 6 hours, then C1D5 (Fri 8 Jan) for a day.
+
+    After the first stop the bags are changed at 20:00 and then 16:00 (the usual 10:00, 6 hours
+    later); the second stop, given no time, stops at that 16:00 bag change. The day-8 step to 28
+    mcg/day moves from Mon 11 Jan 10:00 to Tue 12 Jan 16:00, so the first stay grows a day to
+    Wed 13 Jan, the day after the step.
+    """
+    occ = blin(
+        Interruption(cycle=1, day=3, hours=6, at=time(14, 0), restart="same"),
+        Interruption(cycle=1, day=5, days=1, restart="same"),
+        cycles=1,
+    )
+    spans = [(o.start, o.end, o.dose) for o in of(occ, Kind.INFUSION) if o.cycle == 1]
+    assert spans == [
+        (at("2027-01-04 10:00"), at("2027-01-06 14:00"), "9 mcg/day"),
+        (at("2027-01-06 20:00"), at("2027-01-08 16:00"), "9 mcg/day"),
+        (at("2027-01-09 16:00"), at("2027-01-12 16:00"), "9 mcg/day"),
+        (at("2027-01-12 16:00"), at("2027-02-02 16:00"), "28 mcg/day"),
+    ]
+    stay = next(o for o in of(occ, Kind.HOSPITAL) if o.cycle == 1)
+    assert (stay.start, stay.end) == (d("2027-01-04"), d("2027-01-14"))  # Mon 4 to Wed 13 Jan
+    infused = [
+        o.end - o.start for o in of(occ, Kind.INFUSION) if o.cycle == 1 and isinstance(o.end, datetime)
+    ]
+    assert sum(infused, timedelta()) == timedelta(days=28)
+
+
+def test_a_stop_while_the_infusion_is_already_stopped_is_refused() -> None:
+    """Stopped Wed 13 Jan for 3 days: it restarts Sat 16 Jan, so nothing runs to stop on Thu 14 Jan."""
+    with pytest.raises(
+        PlanError, match=r"adjustments\[2\]: the infusion is already stopped on C1D11: it restarts"
+    ):
+        blin(Interruption(cycle=1, day=10, days=3), Interruption(cycle=1, day=11, days=1))
+
+
+def test_a_stop_after_one_that_ended_the_cycle_belongs_to_the_next_cycle() -> None:
+    """Stopped C1D10 for 8 days (longer than 7): cycle 1 ends there; C1D12 is no longer in it."""
+    with pytest.raises(PlanError, match=r"adjustments\[2\]: cycle 1 ended at the stop on C1D10"):
+        blin(Interruption(cycle=1, day=10, days=8), Interruption(cycle=1, day=12, days=1))
+
+
+def test_the_second_stop_keeps_the_uids_before_it_and_raises_the_sequence_after_it() -> None:
+    """A second stop recorded later: events before Sat 23 Jan keep UID and SEQUENCE; later ones move."""
+    first = blin(Interruption(cycle=1, day=10, days=3, restart="same"), cycles=1)
+    both = blin(
+        Interruption(cycle=1, day=10, days=3, restart="same"),
+        Interruption(cycle=1, day=20, days=2, restart="same"),
+        cycles=1,
+    )
+    before = {o.uid: o for o in first}
+    for o in both:
+        if o.uid not in before:
+            continue
+        if o.start_date < d("2027-01-23"):
+            assert o.start == before[o.uid].start, o.title
+    bags = {o.uid: o for o in of(both, Kind.BAG_CHANGE)}
+    moved = [o for o in of(first, Kind.BAG_CHANGE) if o.start_date > d("2027-01-23")]
+    assert moved and all(o.uid in bags for o in moved)
+    assert all(bags[o.uid].start_date == o.start_date + timedelta(days=2) for o in moved)
+
+
+def test_a_second_stop_after_a_reaction_restarts_at_the_labels_lower_dose() -> None:
+    """The second stop (Sat 23 Jan, 2 days, after a reaction) restarts Mon 25 Jan at 9 mcg/day.
+
+    The label: restart at 9 mcg/day and escalate to 28 mcg/day after 7 days (Mon 1 Feb); the
+    first stop's restart at the same dose is untouched.
+    """
+    occ = blin(
+        Interruption(cycle=1, day=10, days=3, restart="same"),
+        Interruption(cycle=1, day=20, days=2, cause="toxicity"),
+        cycles=1,
+    )
+    spans = [(o.start, o.end, o.dose) for o in of(occ, Kind.INFUSION) if o.cycle == 1]
+    assert spans[2:] == [
+        (at("2027-01-16 10:00"), at("2027-01-23 10:00"), "28 mcg/day"),
+        (at("2027-01-25 10:00"), at("2027-02-01 10:00"), "9 mcg/day"),
+        (at("2027-02-01 10:00"), at("2027-02-06 10:00"), "28 mcg/day"),
+    ]

@@ -291,7 +291,10 @@ def test_an_unexpected_error_is_logged_without_the_token(
 @pytest.mark.parametrize(
     ("zone", "said"),
     [
-        ("Etc/UTC", "new plans ask for the patient's zone: this computer is on UTC and no --default-tz was given"),
+        (
+            "Etc/UTC",
+            "new plans ask for the patient's zone: this computer is on UTC and no --default-tz was given",
+        ),
         ("America/Toronto", "new plans start in the zone America/Toronto (--default-tz to change it)"),
     ],
 )
@@ -302,7 +305,18 @@ def test_serve_says_at_start_which_zone_new_plans_take(
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "dosecal", "serve", "--db", database, "--port", "0", "--public-url", PUBLIC],
+            [
+                sys.executable,
+                "-m",
+                "dosecal",
+                "serve",
+                "--db",
+                database,
+                "--port",
+                "0",
+                "--public-url",
+                PUBLIC,
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "TZ": zone},

@@ -266,3 +266,21 @@ def test_a_restart_dose_may_be_a_bare_amount_above_zero(typed: str, ok: bool) ->
     else:
         with pytest.raises(ValueError, match="restart must be a dose above zero"):
             parse_interruption(f"C1D10=3:restart={typed}")
+
+
+def test_adjust_records_two_stops_in_one_cycle_as_one_change(cli: Cli, tmp_path: Path) -> None:
+    """Two --interrupt in one adjust: both recorded, one step; the cycle ends Sat 6 Feb 2027."""
+    path = tmp_path / "plan.toml"
+    path.write_text(
+        'schedule = "blinatumomab-rr"\nstart = 2027-01-04\ntimezone = "America/Toronto"\ncycles = 1\n'
+        "weight_kg = 70\n",
+        encoding="utf-8",
+    )
+    done = cli(
+        "adjust", str(path), "--interrupt", "C1D10=3:restart=same", "--interrupt", "C1D20=2:restart=same"
+    )
+    assert done.exit_code == 0, done.output
+    p = planfile.loads(path.read_text(encoding="utf-8"), "plan")
+    assert len(p.adjustments) == 2 and p.steps() == [0, 2]
+    text = cli("generate", "--plan", str(path), "--format", "txt", "-o", "-").output
+    assert "Sat 6 Feb 2027" in text and text.count("infusion stopped") == 2, text

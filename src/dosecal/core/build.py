@@ -8,7 +8,7 @@ cycle's continuous infusions are built in :mod:`dosecal.core.infusion` and its p
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from dosecal.core.builder import Builder
 from dosecal.core.cycles import CycleClock, Refused, clock_of
@@ -19,7 +19,7 @@ from dosecal.model.occurrence import Kind, Occurrence
 from dosecal.model.plan import decided_after
 from dosecal.model.rules import Check, CycleDose, Phase, Stay
 from dosecal.model.schedule import Daily
-from dosecal.model.slot import CycleSlot
+from dosecal.model.slot import CycleSlot, InfusionStop
 from dosecal.words import Cap, Content, msg
 
 
@@ -251,14 +251,16 @@ def cycle(b: Builder, slot: CycleSlot) -> Iterator[Occurrence]:
             for day in other.days
         )
         yield from cycle_dose(b, phase, clock, rule, given + following(b, slot, rule.agent))
-    restarts: list[tuple[datetime, int]] = []
+    restarts: list[InfusionStop] = []
     for infusion in phase.infusions:
         if infusion.selector.applies(n, b.choices):
             yield from infusion_events(b, slot, clock, infusion, restarts, hospital)
     yield from cycle_checks(b, slot, clock)
-    interrupted = slot.interruption
-    if interrupted is not None and not restarts:
-        raise Refused(msg("error.build.no_infusion_runs_on", n=n, day=interrupted.day))
+    for stop in slot.stops:
+        if stop not in restarts:
+            raise Refused(
+                msg("error.build.no_infusion_runs_on", n=n, day=stop.interruption.day), stop.interruption
+            )
     yield from premedication_events(b, slot, clock, restarts)
 
 
@@ -286,7 +288,7 @@ def stay_extension(b: Builder, slot: CycleSlot, clock: CycleClock, stay: Stay) -
     mcg/day after 7 days"). The stay grows until it covers the day the step's dose really
     begins and the day after it, as the label's stay does.
     """
-    if slot.interruption is None or not slot.continues:
+    if not slot.moving:
         return 0
     last = clock.on(stay.days.first) + timedelta(days=stay.days.days - 1)
     longer = 0

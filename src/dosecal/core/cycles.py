@@ -11,7 +11,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dosecal.errors import DosecalError, PlanError, Problem
@@ -21,32 +21,44 @@ from dosecal.model.limits import MAX_PLAN_DAYS
 from dosecal.model.plan import DEFAULT_HORIZON_DAYS, Plan, agent_times, planned_cycles
 from dosecal.model.rules import Phase
 from dosecal.model.schedule import Schedule
-from dosecal.model.slot import CycleSlot
+from dosecal.model.slot import CycleSlot, InfusionStop
 from dosecal.words import Msg, Value, msg
 
 
 @dataclass(frozen=True, slots=True)
 class CycleClock:
-    """Maps a cycle's label days to moments, moving or cutting those after an interruption."""
+    """Maps a cycle's label days to moments, moving those after each stop or cutting them.
+
+    ``moving`` are the cycle's short interruptions in time order: a moment at or after a stop
+    moves by its length, and then is compared with the next stop (whose time is a calendar
+    time, after the earlier moves). ``cut`` is the long interruption that ends the cycle.
+    """
 
     n: int
     first: date
     tz: ZoneInfo
-    stop_at: datetime | None = None
-    days: int = 0
-    hours: int = 0
-    extend: int = 0
-    cut: bool = False
+    moving: tuple[InfusionStop, ...] = ()
+    cut: InfusionStop | None = None
 
     def raw(self, day: int, at: time) -> datetime:
         """Label day ``day`` at ``at``, as if nothing had been interrupted."""
         return local(self.first + timedelta(days=day - 1), at, self.tz)
 
     def after(self, moment: datetime, at: time) -> datetime:
-        """``moment`` (at wall time ``at``) moved by the interruption if it falls at or after the stop."""
-        if self.stop_at is None or self.cut or moment < self.stop_at:
-            return moment
-        return shift(local(moment.date() + timedelta(days=self.days), at, self.tz), self.hours * 60)
+        """``moment`` (at wall time ``at``) moved by every stop it falls at or after."""
+        for stop in self.moving:
+            if moment < stop.stop_at:
+                break
+            moment = moved(stop, moment, at, self.tz)
+            at = moment.time()
+        return moment
+
+    def before(self, moment: datetime) -> datetime:
+        """The moment ``moment`` had before the stops moved it: where its label day comes from."""
+        for stop in reversed(self.moving):
+            if moment >= stop.restart_at:
+                moment = (moment.astimezone(UTC) - stop.length).astimezone(self.tz)
+        return moment
 
     def moment(self, day: int, at: time) -> datetime:
         """Label day ``day`` at ``at`` on the calendar."""
@@ -54,13 +66,14 @@ class CycleClock:
 
     def keeps(self, moment: datetime) -> bool:
         """Whether something at ``moment`` still happens (not after a stop that ended the cycle)."""
-        return not (self.cut and self.stop_at is not None and moment >= self.stop_at)
+        return self.cut is None or moment < self.cut.stop_at
 
     def on(self, day: int) -> date:
-        """The date of an all-day event on label day ``day`` (moved whole days after a stop)."""
+        """The date of an all-day event on label day ``day`` (moved whole days after each stop)."""
         d = self.first + timedelta(days=day - 1)
-        if self.stop_at is not None and not self.cut and d > self.stop_at.date():
-            d += timedelta(days=self.extend)
+        for stop in self.moving:
+            if d > stop.stop_at.date():
+                d += timedelta(days=extension(stop.interruption))
         return d
 
     def day_of(self, when: date) -> int:
@@ -72,22 +85,28 @@ class CycleClock:
         return msg("label.cycle_day", cycle=self.n, day=self.day_of(when))
 
 
+def moved(stop: InfusionStop, moment: datetime, at: time, tz: ZoneInfo) -> datetime:
+    """``moment`` (at wall time ``at``) moved later by the length of ``stop``: whole days, then hours."""
+    i = stop.interruption
+    return shift(local(moment.date() + timedelta(days=i.days), at, tz), i.hours * 60)
+
+
 class Refused(DosecalError):
     """An adjustment that contradicts the plan, found deep in a cycle.
 
     Always caught where the plan's history is applied and turned into a PlanError that names
-    the adjustment; it never reaches the command line by itself.
+    the adjustment (``interruption``, where one is to blame; else the cycle's first); it never
+    reaches the command line by itself.
     """
+
+    def __init__(self, message: object, interruption: Interruption | None = None) -> None:
+        super().__init__(message)
+        self.interruption = interruption
 
 
 def clock_of(slot: CycleSlot, tz: ZoneInfo) -> CycleClock:
-    """The clock of one cycle: plain, moved after a short interruption, or cut by a long one."""
-    i = slot.interruption
-    if i is None or slot.stop_at is None:
-        return CycleClock(slot.number, slot.first, tz)
-    if slot.continues:
-        return CycleClock(slot.number, slot.first, tz, slot.stop_at, i.days, i.hours, extension(i))
-    return CycleClock(slot.number, slot.first, tz, slot.stop_at, cut=True)
+    """The clock of one cycle: moved after its short interruptions, cut by a long one."""
+    return CycleClock(slot.number, slot.first, tz, slot.moving, slot.cut)
 
 
 def extension(i: Interruption) -> int:
@@ -155,33 +174,63 @@ def plan_slots(
         )
         resumed, start_at = None, None
         if stops:
-            i, interruption = stops[-1]
-            if len(stops) > 1:
-                raise refuse(plan, i, msg("error.cycles.cycle_n_already_has", n=n))
-            if not 1 <= interruption.day <= length:
-                raise refuse(plan, i, msg("error.cycles.c_n_d_day", n=n, day=interruption.day, length=length))
             if not phase.infusions:
+                i, interruption = stops[0]
                 raise refuse(plan, i, msg("error.cycles.no_infusion_runs_on", n=n, day=interruption.day))
-            agent = phase.infusions[0].agent
-            usual = slot.start_at.time() if slot.start_at is not None else times[agent][0]
-            stop_at = local(first + timedelta(days=interruption.day - 1), interruption.at or usual, plan.tz)
-            restart_at = shift(
-                local(stop_at.date() + timedelta(days=interruption.days), stop_at.time(), plan.tz),
-                interruption.hours * 60,
-            )
-            slot = dataclasses.replace(
-                slot, interruption=interruption, stop_at=stop_at, restart_at=restart_at
-            )
-            if slot.continues:
-                length += extension(interruption)
-            else:
-                # The cycle ends at the stop; the next one starts when the infusion restarts.
-                length = (restart_at.date() - first).days
-                start_at, resumed = restart_at, (interruption, phase)
-            slot = dataclasses.replace(slot, length=length)
+            usual = slot.start_at.time() if slot.start_at is not None else times[phase.infusions[0].agent][0]
+            placed: list[InfusionStop] = []
+            for i, interruption in sorted(stops, key=lambda s: (s[1].day, s[1].at or usual)):
+                if not 1 <= interruption.day <= length:
+                    raise refuse(
+                        plan, i, msg("error.cycles.c_n_d_day", n=n, day=interruption.day, length=length)
+                    )
+                stop = place(interruption, first, usual, placed, plan.tz)
+                if placed and not placed[-1].continues:
+                    raise refuse(
+                        plan, i, msg("error.cycles.after_cycle_ended", n=n, day=placed[-1].interruption.day)
+                    )
+                if placed and stop.stop_at <= placed[-1].restart_at:
+                    restart = placed[-1].restart_at
+                    raise refuse(
+                        plan,
+                        i,
+                        msg(
+                            "error.cycles.stopped_then",
+                            n=n,
+                            day=interruption.day,
+                            restart=msg("date_time", date=restart.date(), time=restart.time()),
+                        ),
+                    )
+                placed.append(stop)
+                if stop.continues:
+                    length += extension(interruption)
+                else:
+                    # The cycle ends at the stop; the next one starts when the infusion restarts.
+                    length = (stop.restart_at.date() - first).days
+                    start_at, resumed = stop.restart_at, (interruption, phase)
+            slot = dataclasses.replace(slot, stops=tuple(placed), length=length)
         out.append(slot)
         first += timedelta(days=length)
     return out
+
+
+def place(
+    interruption: Interruption, first: date, usual: time, before: Sequence[InfusionStop], tz: ZoneInfo
+) -> InfusionStop:
+    """Where an interruption falls on the calendar: its stop and its restart.
+
+    It stops at its own time, else at the bag change as the stops before it moved it (after a
+    6-hour stop, bags are changed 6 hours later); it restarts the interruption's length later.
+    """
+    at = interruption.at
+    if at is None:
+        hours = sum(s.interruption.hours for s in before if s.continues)
+        at = (datetime.combine(first, usual) + timedelta(hours=hours)).time()
+    stop_at = local(first + timedelta(days=interruption.day - 1), at, tz)
+    restart_at = shift(
+        local(stop_at.date() + timedelta(days=interruption.days), stop_at.time(), tz), interruption.hours * 60
+    )
+    return InfusionStop(interruption, stop_at, restart_at)
 
 
 def plan_horizon(schedule: Schedule, plan: Plan, slots: Sequence[CycleSlot]) -> date:

@@ -146,7 +146,9 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
             index = next(
                 i
                 for i, a in enumerate(adjustments, 1)
-                if isinstance(a, Interruption) and a.cycle == slot.number
+                if isinstance(a, Interruption)
+                and a.cycle == slot.number
+                and (exc.interruption is None or a is exc.interruption)
             )
             raise refuse(plan, index, str(exc)) from None
     for i, a in enumerate(adjustments, 1):

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dosecal.core.builder import Builder, Segment
-from dosecal.core.cycles import CycleClock, Refused
+from dosecal.core.cycles import CycleClock, Refused, moved
 from dosecal.model.adjustments import SAME_DOSE, Interruption, with_unit
 from dosecal.model.clock import local, shift
 from dosecal.model.occurrence import Kind, Occurrence
 from dosecal.model.rules import Infusion
 from dosecal.model.schedule import BAG_CHOICE
-from dosecal.model.slot import CycleSlot
+from dosecal.model.slot import CycleSlot, InfusionStop
 from dosecal.words import Content, msg
 
 
@@ -42,42 +42,74 @@ def merged(segments: list[Segment]) -> list[Segment]:
 
 
 def segments(
-    b: Builder, slot: CycleSlot, clock: CycleClock, inf: Infusion, restarts: list[tuple[datetime, int]]
+    b: Builder, slot: CycleSlot, clock: CycleClock, inf: Infusion, restarts: list[InfusionStop]
 ) -> list[Segment]:
-    """The infusion as stretches at one dose, split by steps, the interruption and the restart dose."""
+    """The infusion as stretches at one dose, split by steps, each interruption and its restart dose.
+
+    The steps are laid out as the label gives them, then each stop of the cycle is applied in
+    time order: what runs at the stop is cut there, what follows moves by the interruption (or
+    ends, when the interruption ends the cycle), and the restart takes its dose by the label's
+    rules. A second stop so cuts, and moves, what the first one moved.
+    """
     at = b.time_of(inf.agent, slot)
-    stop = slot.stop_at if slot.interruption is not None else None
-    found: list[Segment] = []
-    stopped: str | None = None
-    for i, step in enumerate(inf.steps):
-        first = step.days.first
-        begins, ends = clock.raw(first, at), clock.raw(step.days.last + 1, at)
-        how = "start" if i == 0 else "step"
-        if stop is None or slot.interruption is None or slot.restart_at is None or ends <= stop:
-            found.append(Segment(begins, ends, step.dose, how, first))
-            continue
-        if begins < stop:  # the infusion stops during this step
-            found.append(Segment(begins, stop, step.dose, how, first))
-            stopped = step.dose
-        elif begins == stop:  # it stops just as this step's bag is due
-            stopped = found[-1].dose if found else None
-        elif slot.continues:  # a later step, moved by the interruption
-            found.append(Segment(clock.after(begins, at), clock.after(ends, at), step.dose, how, first))
-            continue
-        else:  # a later step of a cycle the interruption ended
-            continue
-        key = slot.interruption.day
-        restarts.append((slot.restart_at, key))
-        if slot.continues:
-            found.append(Segment(slot.restart_at, clock.after(ends, at), step.dose, "restart", key))
-        else:
-            b.stopped_dose[slot.number] = stopped
-    if slot.interruption is not None and slot.continues and restarts:
-        return restart_dose(b, slot.interruption, inf, found, None, slot.restart_at)
+    found = [
+        Segment(
+            clock.raw(step.days.first, at), clock.raw(step.days.last + 1, at), step.dose, how, step.days.first
+        )
+        for step, how in zip(inf.steps, ["start"] + ["step"] * (len(inf.steps) - 1), strict=True)
+    ]
     if slot.resumed is not None and slot.start_at is not None and found:
-        before = b.stopped_dose.get(slot.number - 1)
-        return restart_dose(b, slot.resumed, inf, found, before, slot.start_at)
+        # The restart that began this cycle (a long interruption ended the one before) comes first.
+        found = restart_dose(b, slot.resumed, inf, found, b.stopped_dose.get(slot.number - 1), slot.start_at)
+    for stop in slot.stops:
+        found = interrupted(b, slot, stop, inf, found, restarts, at)
+        if stop.continues:
+            at = (datetime.combine(slot.first, at) + timedelta(hours=stop.interruption.hours)).time()
     return found
+
+
+def interrupted(
+    b: Builder,
+    slot: CycleSlot,
+    stop: InfusionStop,
+    inf: Infusion,
+    found: list[Segment],
+    restarts: list[InfusionStop],
+    at: time,
+) -> list[Segment]:
+    """The stretches after one stop: cut at it, moved after it (or ended with the cycle), restarted.
+
+    ``at`` is the wall time of the bag changes when this stop comes (the stops before it may
+    have moved it by hours).
+    """
+    i = stop.interruption
+    out: list[Segment] = []
+    running: Segment | None = None  # the stretch the stop falls in, or the one beginning at it
+    for seg in found:
+        if seg.end <= stop.stop_at:
+            out.append(seg)
+        elif seg.start < stop.stop_at or (seg.start == stop.stop_at and running is None):
+            if seg.start < stop.stop_at:
+                out.append(dataclasses.replace(seg, end=stop.stop_at))
+                b.stopped_dose[slot.number] = seg.dose
+            else:  # it stops just as this stretch's bag is due
+                b.stopped_dose[slot.number] = out[-1].dose if out else None
+            running = seg
+            if stop.continues:
+                ends = moved(stop, seg.end, at, b.tz)
+                out.append(Segment(stop.restart_at, ends, seg.dose, "restart", i.day, seg.restart))
+        elif stop.continues:  # a later stretch, moved by the interruption
+            out.append(
+                dataclasses.replace(
+                    seg, start=moved(stop, seg.start, at, b.tz), end=moved(stop, seg.end, at, b.tz)
+                )
+            )
+    if running is None:
+        return found  # no infusion runs then: the cycle refuses the stop
+    restarts.append(stop)
+    if stop.continues:
+        return restart_dose(b, i, inf, out, None, stop.restart_at)
+    return out
 
 
 def restart_dose(
@@ -108,7 +140,7 @@ def restart_dose(
     dose: str | None
     if i.cause == "toxicity":
         if inf.toxicity_restart is None:
-            raise Refused(msg("error.infusion.id_gives_no_restart", id=b.s.id, agent=inf.agent))
+            raise Refused(msg("error.infusion.id_gives_no_restart", id=b.s.id, agent=inf.agent), i)
         dose = inf.toxicity_restart
     elif i.restart == SAME_DOSE:
         dose = before_stop
@@ -171,7 +203,7 @@ def infusion_events(
     slot: CycleSlot,
     clock: CycleClock,
     inf: Infusion,
-    restarts: list[tuple[datetime, int]],
+    restarts: list[InfusionStop],
     hospital: set[date],
 ) -> Iterator[Occurrence]:
     """The infusion's stretches, bag changes and end; an interruption splits a stretch in two."""
@@ -197,16 +229,13 @@ def infusion_events(
     }
     b.segment_log[(n, inf.agent)] = found
     resumed = slot.resumed is not None
-    stop_at = slot.stop_at if slot.interruption is not None else None
+    stopped_at = {stop.stop_at for stop in slot.stops}
     for seg in found:
         start, end = seg.start, seg.end
         dose = b.dose(seg.dose, inf.agent, start.date())
         restarting = seg.how == "restart" or (resumed and seg.how == "start")
-        short_pause = (
-            seg.how == "restart"
-            and slot.interruption is not None
-            and not reinitiation(inf, slot.interruption)
-        )
+        after = slot.restarting_at(start) if seg.how == "restart" else None
+        short_pause = after is not None and not reinitiation(inf, after.interruption)
         supervised = (
             a.supervised_starts
             and seg.how in ("start", "restart")
@@ -297,7 +326,7 @@ def infusion_events(
             k += 1
         for j, (moment, kind) in enumerate(changes):
             runs = short_bag(
-                moment, changes[j + 1][0] if j + 1 < len(changes) else end, hours, end == stop_at, b.tz
+                moment, changes[j + 1][0] if j + 1 < len(changes) else end, hours, end in stopped_at, b.tz
             )
             title = {
                 "step": msg("title.bag_step" if seg.dose else "title.bag_new", agent=agent, dose=dose),
@@ -308,11 +337,8 @@ def infusion_events(
                 else msg("title.bag_change", agent=agent),
             }[kind]
             at_moment, until = b.point(moment)
-            key = clock.day_of(moment.date())
-            if slot.continues and slot.restart_at is not None and moment >= slot.restart_at:
-                # The label day it had before the interruption moved it, so its UID stays.
-                length = slot.interruption.length if slot.interruption is not None else timedelta(0)
-                key = clock.day_of((moment.astimezone(UTC) - length).astimezone(b.tz).date())
+            # The label day it had before the interruptions moved it, so its UID stays.
+            key = clock.day_of(clock.before(moment).date())
             yield b.made(
                 Kind.BAG_CHANGE,
                 inf.agent,
@@ -335,18 +361,19 @@ def infusion_events(
             )
     if not found:
         return
-    stop, restart = slot.stop_at, slot.restart_at
-    stopped = slot.interruption is not None and stop is not None and restart is not None and bool(restarts)
-    if stopped and stop is not None and restart is not None:
+    for stop in slot.stops:
+        if stop not in restarts:
+            continue
         # The moment the pump stops, with when it restarts: the rest of the cycle moves after it.
-        at_moment, until = b.point(stop)
+        at_moment, until = b.point(stop.stop_at)
+        restart = stop.restart_at
         yield b.made(
             Kind.INFUSION_END,
             inf.agent,
             phase,
             n,
-            key=slot.interruption.day if slot.interruption is not None else 0,
-            day=clock.day_of(stop.date()),
+            key=stop.interruption.day,
+            day=clock.day_of(stop.stop_at.date()),
             title=msg("title.infusion_stopped", agent=agent),
             dose=None,
             start=at_moment,
@@ -361,17 +388,17 @@ def infusion_events(
                         label=clock.label(restart.date()),
                     ),
                 )
-                if slot.continues
+                if stop.continues
                 else msg(
                     "note.new_cycle", restart=msg("date_time", date=restart.date(), time=restart.time())
                 ),
                 sources=inf.sources + inf.restart_sources,
-                when=stop.date(),
+                when=stop.stop_at.date(),
             ),
             reminder=True,
             stopped=True,
         )
-        if not slot.continues:
+        if not stop.continues:
             return  # the cycle ends at the stop: its planned end no longer happens
     last_end = found[-1].end
     start, end = b.point(last_end)

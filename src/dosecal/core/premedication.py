@@ -15,7 +15,7 @@ from dosecal.core.cycles import CycleClock
 from dosecal.model.clock import POINT_MINUTES, shift
 from dosecal.model.occurrence import Kind, Occurrence
 from dosecal.model.rules import Premedication
-from dosecal.model.slot import CycleSlot
+from dosecal.model.slot import CycleSlot, InfusionStop
 from dosecal.words import msg
 
 #: Where a premedication's label says only "before" (no offset), the calendar places it this many
@@ -25,7 +25,7 @@ UNTIMED_PREMEDICATION_MINUTES = 30
 
 
 def premedication_events(
-    b: Builder, slot: CycleSlot, clock: CycleClock, restarts: list[tuple[datetime, int]]
+    b: Builder, slot: CycleSlot, clock: CycleClock, restarts: list[InfusionStop]
 ) -> Iterator[Occurrence]:
     """Premedication before doses, steps and restarts, always before the time it precedes.
 
@@ -34,7 +34,6 @@ def premedication_events(
     interruption has one premedication on its first day, noted as the restart's.
     """
     phase, n = slot.phase, slot.number
-    length = slot.interruption.length if slot.interruption is not None else timedelta(0)
     planned: list[tuple[Premedication, datetime, int, str | None]] = []  # rule, target, key, why
     resumes: list[tuple[datetime, int]] = []
     for pre in phase.premedications:
@@ -54,8 +53,12 @@ def premedication_events(
                 target = clock.moment(day, at)
             if clock.keeps(target):
                 planned.append((pre, target, day, "note.restart" if day == 1 and slot.resumed else None))
-        if pre.restart and slot.continues and length >= timedelta(hours=pre.restart_after_hours):
-            planned += [(pre, moment, key, "note.restart") for moment, key in restarts]
+        if pre.restart:
+            planned += [
+                (pre, stop.restart_at, stop.interruption.day, "note.restart")
+                for stop in restarts
+                if stop.continues and stop.length >= timedelta(hours=pre.restart_after_hours)
+            ]
         if pre.step_up and segments is not None:
             # The label premedicates "prior to a step dose": the step back up after a restart dose.
             steps_up = [(g.start, g.key) for g in segments if g.how == "resume"]

@@ -1178,7 +1178,14 @@ CATALOGUE: dict[str, str] = dict(
             "error.cycles.plan_has_no_cycles",
             "this plan has no cycles: its doses are daily (to start later, give another day 1)",
         ),
-        N_("error.cycles.cycle_n_already_has", "cycle {n} already has an interruption; record one per cycle"),
+        N_(
+            "error.cycles.after_cycle_ended",
+            "cycle {n} ended at the stop on C{n}D{day}: record a later stop in the next cycle",
+        ),
+        N_(
+            "error.cycles.stopped_then",
+            "the infusion is already stopped on C{n}D{day}: it restarts {restart}",
+        ),
         N_("error.cycles.c_n_d_day", "C{n}D{day} is not a day of the {length}-day cycle"),
         N_("error.cycles.no_infusion_runs_on", "no infusion runs on C{n}D{day} to interrupt"),
         N_(
