@@ -169,3 +169,62 @@ def test_recurring_ical_events_finds_every_event_in_its_window(
             "status": str(ev["STATUS"]),
         }
     _compare(expected, got)
+
+
+#: A patient who moves: Toronto to Paris on Mon 1 Mar 2027, between the two zones' spring
+#: changes (Toronto Sun 14 Mar, Paris Sun 28 Mar), and a blinatumomab cycle running across it.
+MOVES = [("imatinib", "2027-02-20", {}), ("blinatumomab-mrd", "2027-02-01", {"weight_kg": 70})]
+
+
+def _moved(schedule_id: str, start: str, extra: dict[str, Any]) -> tuple[list[dict[str, Any]], bytes]:
+    from dosecal.model.adjustments import ZoneChange
+
+    p = plan(start, "America/Toronto", adjustments=(ZoneChange(date(2027, 3, 1), "Europe/Paris"),), **extra)
+    course = expand(builtin(schedule_id), p)
+    return json.loads(to_json(course))["events"], to_ics(course)
+
+
+@pytest.mark.parametrize(("schedule_id", "start", "extra"), MOVES)
+def test_a_move_to_another_zone_is_read_at_the_same_instants_by_icaljs_and_vobject(
+    icaljs_many: Callable[[list[Path]], dict[str, Any]],
+    tmp_path: Path,
+    schedule_id: str,
+    start: str,
+    extra: dict[str, Any],
+) -> None:
+    """Doses from Mon 1 Mar 2027 are at their clock time in Paris; both zones travel in the file."""
+    expected, body = _moved(schedule_id, start, extra)
+    path = tmp_path / "moved.ics"
+    path.write_bytes(body)
+    assert body.count(b"BEGIN:VTIMEZONE") == 2
+    parsed = icaljs_many([path])[str(path)]
+    got = {}
+    for ev in parsed["events"]:
+        conv = {k: (ev[k]["unix"] if "unix" in ev[k] else ev[k]["date"]) for k in ("start", "end")}
+        got[ev["uid"]] = {**ev, **conv}
+        if "unix" in ev["start"]:
+            local = next(e for e in expected if e["uid"] == ev["uid"])["start"]
+            assert ev["start"]["wall"] == local[:19]
+            paris = local[19:] in ("+01:00", "+02:00")
+            assert ev["start"]["zone"] == ("Europe/Paris" if paris else "America/Toronto"), local
+    _compare(expected, got)
+    cal = vobject.readOne(body.decode("utf-8"))
+    _compare(
+        expected,
+        {
+            ev.uid.value: {
+                "start": _vobject_value(ev.dtstart.value),
+                "end": _vobject_value(ev.dtend.value),
+                "summary": ev.summary.value,
+                "status": ev.status.value,
+            }
+            for ev in cal.vevent_list
+        },
+    )
+    starts = {e["start"] for e in expected}
+    if schedule_id == "imatinib":
+        assert {
+            "2027-02-28T08:00:00-05:00",
+            "2027-03-01T08:00:00+01:00",
+            "2027-03-28T08:00:00+02:00",
+        } <= starts

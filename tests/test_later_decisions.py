@@ -10,7 +10,7 @@ MRD negativity), up to 6 without one. Blinatumomab R/R cycles are 42 days: C3D1 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,16 @@ from conftest import at, builtin, d, plan
 from dosecal.core.expand import expand
 from dosecal.errors import PlanError
 from dosecal.inputs import planfile
-from dosecal.model.adjustments import ChoiceChange, CyclesChange, Delay, parse_cycles
+from dosecal.model.adjustments import (
+    BodySize,
+    ChoiceChange,
+    CyclesChange,
+    Delay,
+    TimeChange,
+    UntilChange,
+    ZoneChange,
+    parse_cycles,
+)
 from dosecal.model.occurrence import Kind, Occurrence, Status
 from dosecal.render.ics import to_ics
 
@@ -284,3 +293,205 @@ def test_adjust_records_two_stops_in_one_cycle_as_one_change(cli: Cli, tmp_path:
     assert len(p.adjustments) == 2 and p.steps() == [0, 2]
     text = cli("generate", "--plan", str(path), "--format", "txt", "-o", "-").output
     assert "Sat 6 Feb 2027" in text and text.count("infusion stopped") == 2, text
+
+
+def daily_doses(occ: tuple[Occurrence, ...]) -> list[tuple[datetime, str]]:
+    return [(o.start, o.dose) for o in occ if o.kind is Kind.DOSE and o.status is Status.PLANNED]  # type: ignore[misc]
+
+
+def test_more_months_of_a_daily_drug_then_fewer_keep_the_uids() -> None:
+    """Imatinib from Mon 4 Jan 2027: 90 days (to Sat 3 Apr); then through Wed 30 Jun; then Mon 15 Feb."""
+    s = builtin("imatinib")
+    first = expand(s, plan("2027-01-04"))
+    assert first.horizon == d("2027-04-03")
+    longer = expand(s, plan("2027-01-04", adjustments=(UntilChange(d("2027-06-30")),)))
+    assert longer.horizon == d("2027-06-30") and daily_doses(longer.occurrences)[-1][0] == at(
+        "2027-06-30 08:00"
+    )
+    shorter = expand(
+        s, plan("2027-01-04", adjustments=(UntilChange(d("2027-06-30")), UntilChange(d("2027-02-15"))))
+    )
+    assert daily_doses(shorter.occurrences)[-1][0] == at("2027-02-15 08:00")
+    cancelled = [o for o in shorter.occurrences if o.status is Status.CANCELLED]
+    assert min(o.start_date for o in cancelled) == d("2027-02-16")
+    assert max(o.start_date for o in cancelled) == d("2027-06-30")
+    kept = {o.uid for o in first.occurrences if o.start_date < d("2027-02-15")}
+    assert kept <= {o.uid for o in shorter.occurrences if o.status is Status.PLANNED}
+    assert all(o.sequence == 0 for o in shorter.occurrences if o.uid in kept)
+    # The new last day says the drug goes on after it: a change its phone is told of.
+    last = next(o for o in shorter.occurrences if o.start_date == d("2027-02-15"))
+    assert last.sequence == 1 and "The calendar ends here, but the treatment does not" in last.notes
+
+
+def test_a_last_day_before_day_1_is_refused() -> None:
+    with pytest.raises(PlanError, match=r"adjustments\[1\]: 2026-12-31 is before the start date 2027-01-04"):
+        expand(builtin("imatinib"), plan("2027-01-04", adjustments=(UntilChange(d("2026-12-31")),)))
+
+
+def test_a_new_dose_time_applies_from_its_date_and_keeps_the_uids() -> None:
+    """Imatinib at 08:00, then at 20:00 from Mon 1 Feb 2027: Sun 31 Jan 08:00, Mon 1 Feb 20:00."""
+    s = builtin("imatinib")
+    before = expand(s, plan("2027-01-04"))
+    after = expand(
+        s, plan("2027-01-04", adjustments=(TimeChange(d("2027-02-01"), "imatinib", (time(20, 0),)),))
+    )
+    times = {o.start_date: o.start for o in after.occurrences if o.kind is Kind.DOSE}
+    assert times[d("2027-01-31")] == at("2027-01-31 08:00")
+    assert times[d("2027-02-01")] == at("2027-02-01 20:00")
+    assert {o.uid for o in before.occurrences} == {o.uid for o in after.occurrences}
+    moved = [o for o in after.occurrences if o.start_date >= d("2027-02-01")]
+    assert moved and all(o.sequence == 1 for o in moved)
+
+
+def test_a_new_time_for_a_cycle_dose_moves_its_premedication_and_observation_too() -> None:
+    """Inotuzumab at 09:00; from Mon 11 Jan 2027 (C1D8) at 13:00: premedication and observation follow."""
+    occ = ino(TimeChange(d("2027-01-11"), "inotuzumab", (time(13, 0),)))
+    dose = {o.label: o.start for o in occ if o.kind is Kind.DOSE}
+    assert dose == {
+        "C1D1": at("2027-01-04 09:00"),
+        "C1D8": at("2027-01-11 13:00"),
+        "C1D15": at("2027-01-18 13:00"),
+    }
+    premed = next(o for o in occ if o.kind is Kind.PREMEDICATION and o.label == "C1D8")
+    observed = next(o for o in occ if o.kind is Kind.OBSERVATION and o.label == "C1D8")
+    assert premed.start < at("2027-01-11 13:00") and premed.start > at("2027-01-11 11:00")
+    assert observed.start > at("2027-01-11 13:00")
+
+
+def test_a_new_time_reaches_an_infusion_at_its_next_cycle() -> None:
+    """Blinatumomab at 10:00; 16:00 from Wed 20 Jan 2027 (mid cycle 1): cycle 2 (Mon 15 Feb) at 16:00."""
+    occ = expand(
+        builtin("blinatumomab-mrd"),
+        plan(
+            "2027-01-04",
+            cycles=2,
+            weight_kg=70,
+            adjustments=(TimeChange(d("2027-01-20"), "blinatumomab", (time(16, 0),)),),
+        ),
+    ).occurrences
+    starts = [o.start for o in occ if o.kind is Kind.INFUSION]
+    assert starts == [at("2027-01-04 10:00"), at("2027-02-15 16:00")]
+    bags = [o.start for o in occ if o.kind is Kind.BAG_CHANGE and o.cycle == 1]
+    assert all(b.hour == 10 for b in bags)  # type: ignore[union-attr]
+
+
+def test_a_childs_new_weight_changes_the_dasatinib_band_from_that_day() -> None:
+    """28 kg: 60 mg a day (20 to under 30 kg); weighed 31 kg on Mon 1 Feb 2027: 70 mg from that day."""
+    occ = expand(
+        builtin("dasatinib"),
+        plan(
+            "2027-01-04",
+            weight_kg=28,
+            choices={"patient": "child"},
+            adjustments=(BodySize(d("2027-02-01"), 31.0),),
+        ),
+    ).occurrences
+    doses = {o.start_date: o.dose for o in occ if o.kind is Kind.DOSE}
+    assert doses[d("2027-01-31")] == "60 mg" and doses[d("2027-02-01")] == "70 mg"
+
+
+def test_a_childs_new_size_sets_the_per_m2_dose_of_the_next_cycle() -> None:
+    """30 kg, 130 cm (BSA 1.04 m²): C1 15.6 mcg/day; 40 kg, 140 cm from Wed 10 Feb (BSA 1.25): C2 18.8."""
+    occ = expand(
+        builtin("blinatumomab-mrd"),
+        plan(
+            "2027-01-04",
+            cycles=2,
+            weight_kg=30,
+            height_cm=130,
+            choices={"patient": "child"},
+            adjustments=(BodySize(d("2027-02-10"), 40.0, 140.0),),
+        ),
+    ).occurrences
+    infusions = {o.cycle: o.dose for o in occ if o.kind is Kind.INFUSION}
+    assert infusions[1] is not None and "= 15.6 mcg/day" in infusions[1]
+    assert infusions[2] is not None and "= 18.8 mcg/day" in infusions[2]
+
+
+def test_an_adult_weighed_under_45_kg_is_asked_adult_or_child() -> None:
+    with pytest.raises(PlanError, match=r"adjustments\[1\]: with a weight of 40 kg \(under 45 kg\)"):
+        expand(
+            builtin("blinatumomab-mrd"),
+            plan("2027-01-04", weight_kg=50, adjustments=(BodySize(d("2027-02-10"), 40.0, 140.0),)),
+        )
+
+
+@pytest.mark.parametrize(
+    ("option", "typed", "message"),
+    [
+        ("--body-size", "2027-02-10", "'2027-02-10' is not DATE followed by '=WEIGHT'"),
+        ("--body-size", "2027-02-10=forty", "kg"),
+        ("--time-change", "2027-02-10:imatinib=25:00", "25:00"),
+        ("--time-change", "2027-02-30:imatinib=20:00", "2027-02-30"),
+        ("--zone-change", "2027-02-10=EST", "EST"),
+        ("--until", "2027-13-01", "2027-13-01"),
+    ],
+)
+def test_adjust_refuses_a_wrong_measure_time_zone_or_date_and_leaves_the_file(
+    cli: Cli, tmp_path: Path, option: str, typed: str, message: str
+) -> None:
+    path = tmp_path / "plan.toml"
+    text = 'schedule = "imatinib"\nstart = 2027-01-04\ntimezone = "America/Toronto"\n'
+    path.write_text(text, encoding="utf-8")
+    result = cli("adjust", str(path), option, typed)
+    assert result.exit_code == 1, result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1, result.output
+    assert option in result.output or "adjustments" in result.output
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_each_new_adjustment_is_written_to_the_plan_file_and_read_back(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "plan.toml"
+    path.write_text(
+        'schedule = "dasatinib"\nstart = 2027-01-04\ntimezone = "America/Toronto"\nweight_kg = 28\n'
+        '[choices]\npatient = "child"\n',
+        encoding="utf-8",
+    )
+    done = cli(
+        "adjust",
+        str(path),
+        "--until",
+        "2027-12-31",
+        "--time-change",
+        "2027-02-01:dasatinib=20:00",
+        "--body-size",
+        "2027-02-01=31,135",
+        "--zone-change",
+        "2027-03-01=Europe/Paris",
+    )
+    assert done.exit_code == 0, done.output
+    p = planfile.loads(path.read_text(encoding="utf-8"), "plan")
+    assert p.adjustments == (
+        TimeChange(d("2027-02-01"), "dasatinib", (time(20, 0),)),
+        BodySize(d("2027-02-01"), 31.0, 135.0),
+        ZoneChange(d("2027-03-01"), "Europe/Paris"),
+        UntilChange(d("2027-12-31")),
+    )
+    assert p.steps() == [0, 4]
+
+
+def test_after_a_move_doses_keep_their_clock_time_and_a_running_infusion_its_moments() -> None:
+    """Toronto to Paris on Mon 1 Mar 2027; blinatumomab C1 from Mon 1 Feb at 10:00 (Toronto).
+
+    Cycle 1's bags after the move keep their moments (10:00 in Toronto is 16:00 in Paris) and
+    its infusion ends Mon 1 Mar 16:00 Paris; cycle 2 starts Mon 15 Mar at 10:00 in Paris.
+    """
+    paris = "Europe/Paris"
+    occ = expand(
+        builtin("blinatumomab-mrd"),
+        plan(
+            "2027-02-01",
+            cycles=2,
+            weight_kg=70,
+            adjustments=(ZoneChange(d("2027-03-01"), paris),),
+        ),
+    ).occurrences
+    bags = [o.start for o in occ if o.kind is Kind.BAG_CHANGE and o.cycle == 1]
+    assert bags[0] == at("2027-02-02 10:00") and at("2027-02-28 16:00", paris) in bags
+    end = next(o for o in occ if o.kind is Kind.INFUSION_END and o.cycle == 1)
+    assert end.start == at("2027-03-01 16:00", paris)
+    assert next(o for o in occ if o.kind is Kind.INFUSION and o.cycle == 2).start == at(
+        "2027-03-15 10:00", paris
+    )
+    premed = next(o for o in occ if o.kind is Kind.PREMEDICATION and o.cycle == 2)
+    assert premed.start.tzinfo is not None and str(premed.start.tzinfo) == paris  # type: ignore[union-attr]

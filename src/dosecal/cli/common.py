@@ -103,6 +103,13 @@ def adjustment_options(func: Callable[P, R]) -> Callable[P, R]:
         click.option("--change-dose", "dose_changes", metavar="AGENT=DOSE@DATE", multiple=True,
                      help="From DATE on, AGENT is given at DOSE (e.g. ponatinib=15 mg@2027-04-01)."),
         click.option("--stop", metavar="DATE", help="Treatment stops on DATE: every later event is cancelled."),
+        click.option("--time-change", "time_changes", metavar="DATE:AGENT=HH:MM[,HH:MM]", multiple=True,
+                     help="From DATE on, AGENT is given at these clock times (an infusion: from its next cycle)."),
+        click.option("--body-size", "body_sizes", metavar="DATE=WEIGHT[,HEIGHT]", multiple=True,
+                     help="From DATE on, the patient weighs WEIGHT kg (and measures HEIGHT cm): doses "
+                          "computed from body size use the new measures."),
+        click.option("--zone-change", "zone_changes", metavar="DATE=Area/City", multiple=True,
+                     help="From DATE on, the patient lives in this time zone: doses keep their clock time there."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -110,12 +117,14 @@ def adjustment_options(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def decision_options(func: Callable[P, R]) -> Callable[P, R]:
-    """The decisions a care team makes later: choices and the number of cycles (adjust, store adjust)."""
+    """The decisions a care team makes later: choices, the number of cycles, the last day (adjust)."""
     options = [
         click.option("--choice", "choices", metavar="ID=VALUE", multiple=True,
                      help="A choice made now (response=cr)."),
         click.option("--cycles", metavar="N",
                      help="Plan N cycles from now on (more after a response, fewer when treatment ends early)."),
+        click.option("--until", metavar="DATE",
+                     help="Plan through DATE from now on (more months of a daily drug, or fewer)."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)

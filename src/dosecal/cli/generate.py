@@ -148,8 +148,12 @@ def adjust(
     interrupts: tuple[str, ...],
     dose_changes: tuple[str, ...],
     stop: str | None,
+    time_changes: tuple[str, ...],
+    body_sizes: tuple[str, ...],
+    zone_changes: tuple[str, ...],
     choices: tuple[str, ...],
     cycles: str | None,
+    until: str | None,
     note: str | None,
     dry_run: bool,
 ) -> None:
@@ -166,8 +170,12 @@ def adjust(
         interrupts=interrupts,
         dose_changes=dose_changes,
         stop=stop,
+        time_changes=time_changes,
+        body_sizes=body_sizes,
+        zone_changes=zone_changes,
         choices=choices,
         cycles=cycles,
+        until=until,
         note=note,
     )
     # Two adjusts of one plan at once: the second waits for the first and then reads its

@@ -24,8 +24,12 @@ from dosecal.words import Cap, Content, msg
 
 
 def daily(b: Builder, d: Daily, last: date) -> Iterator[Occurrence]:
-    """Every dose of a daily drug up to ``last``, at each of its times."""
-    if not d.applies(b.choices):
+    """Every dose of a daily drug up to ``last``, at each of its times.
+
+    A dose by weight band is the band's from the day a new weight is measured: each day is the
+    entry's whose band the weight then falls in.
+    """
+    if not b.body_sizes and not d.applies(b.choices):
         return
     a = b.s.agents[d.agent]
     instructions, missed = b.agent_notes(d.agent)
@@ -37,9 +41,12 @@ def daily(b: Builder, d: Daily, last: date) -> Iterator[Occurrence]:
             day = b.plan.start + timedelta(days=n - 1)
             if day > last:
                 break
+            if b.body_sizes and not d.applies(b.choices_on(day)):
+                n += 1
+                continue
             dose = b.dose(step.dose, d.agent, day)
             ends = d.open_ended and a.continues and day == last
-            for at in b.times[d.agent]:
+            for at in b.times_on(d.agent, day):
                 start, end = b.point(local(day, at, b.tz))
                 if a.fast_before_minutes or a.fast_after_minutes:
                     title = msg(
@@ -328,9 +335,8 @@ def cycle_dose(
     instructions, missed = b.agent_notes(dose.agent)
     advice, advice_sources = b.advice(dose.agent)
     n = clock.n
-    at = b.times[dose.agent][0]
     for day in dose.days:
-        moment = clock.moment(day, at)
+        moment = clock.moment(day, b.dose_time(dose.agent, clock, day))
         if not clock.keeps(moment):
             continue
         on = moment.date()

@@ -9,12 +9,15 @@ it uses none of them, so that no two modules of the core import each other.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
+from dosecal.core.cycles import CycleClock
 from dosecal.core.dosing import describe_dose
-from dosecal.model.adjustments import DoseChange
+from dosecal.model.adjustments import Adjustment, BodySize, DoseChange, TimeChange, ZoneChange
 from dosecal.model.clock import POINT_MINUTES, clocks_change, shift
 from dosecal.model.occurrence import Kind, Occurrence, OccurrenceId
 from dosecal.model.plan import Plan, agent_times, fever_line
@@ -40,7 +43,7 @@ class Builder:
     """Holds what every occurrence of one plan version shares, and makes them."""
 
     def __init__(
-        self, schedule: Schedule, plan: Plan, choices: dict[str, str], changes: Sequence[DoseChange]
+        self, schedule: Schedule, plan: Plan, choices: dict[str, str], adjustments: Sequence[Adjustment]
     ) -> None:
         self.s = schedule
         self.plan = plan
@@ -48,7 +51,12 @@ class Builder:
         self.plan_id = plan.plan_id(schedule)
         self.times = agent_times(schedule, plan)
         self.choices = choices
-        self.changes = changes
+        self.changes = [a for a in adjustments if isinstance(a, DoseChange)]
+        self.time_changes = [a for a in adjustments if isinstance(a, TimeChange)]
+        self.body_sizes = [a for a in adjustments if isinstance(a, BodySize)]
+        self.zone_changes = sorted(
+            (a for a in adjustments if isinstance(a, ZoneChange)), key=lambda a: a.start
+        )
         self.ordinals: dict[tuple[str, Kind, int | None, int], int] = {}
         self.stopped_dose: dict[int, str | None] = {}  # cycle -> dose in force when it stopped
         self.segment_log: dict[tuple[int, str], list[Segment]] = {}  # (cycle, agent) -> stretches
@@ -67,7 +75,48 @@ class Builder:
         for change in self.changes:
             if agent == change.agent and on is not None and on >= change.start:
                 written = change.dose
-        return describe_dose(written, self.plan.height_cm, self.plan.weight_kg)
+        height, weight = (
+            self.measures_on(on) if on is not None else (self.plan.height_cm, self.plan.weight_kg)
+        )
+        return describe_dose(written, height, weight)
+
+    def zone_on(self, day: date) -> str:
+        """The patient's zone on ``day``: the plan's, or the last they moved to by then."""
+        moved = [a.zone for a in self.zone_changes if a.start <= day]
+        return moved[-1] if moved else self.plan.timezone
+
+    def measures_on(self, day: date) -> tuple[float | None, float | None]:
+        """Height (cm) and weight (kg) on ``day``: the plan's, or the last measured that day or before.
+
+        A weight measured without a height keeps the height known before it.
+        """
+        height, weight = self.plan.height_cm, self.plan.weight_kg
+        for size in self.body_sizes:
+            if day >= size.start:
+                weight = size.weight_kg
+                height = size.height_cm if size.height_cm is not None else height
+        return height, weight
+
+    def choices_on(self, day: date) -> dict[str, str]:
+        """The choices in force on ``day``: weight bands follow the weight measured by then."""
+        if not any(day >= size.start for size in self.body_sizes):
+            return self.choices
+        _, weight = self.measures_on(day)
+        values = dict(self.choices)
+        for c in self.s.choices.values():
+            band = c.band(weight) if weight is not None else None
+            if band is not None:
+                values[c.id] = band
+        return values
+
+    def on_day(self, day: date) -> Builder:
+        """This builder with the choices in force on ``day`` (a cycle's day 1), sharing its counts."""
+        choices = self.choices_on(day)
+        if choices is self.choices:
+            return self
+        other = copy.copy(self)
+        other.choices = choices
+        return other
 
     def name(self, agent: str, *, lower: bool = False) -> Content:
         """The short name for titles: "Blinatumomab", not "Blinatumomab (Blincyto)"."""
@@ -79,8 +128,10 @@ class Builder:
     ) -> tuple[Value, ...]:
         """An event's notes: its parts, a clock-change warning, its sources and the notice."""
         lines = [p for p in parts if p]
-        if when is not None and clocks_change(when, self.tz):
-            lines.append(msg("note.dst", zone=self.plan.timezone))
+        if when is not None:
+            zone = self.zone_on(when)
+            if clocks_change(when, ZoneInfo(zone)):
+                lines.append(msg("note.dst", zone=zone))
         if sources:
             titles = tuple(
                 Seq((Content(self.s.sources[k].title), self.s.sources[k].dated), "")
@@ -185,8 +236,25 @@ class Builder:
         """The start and end of an event at ``moment`` lasting ``minutes`` of elapsed time."""
         return moment, shift(moment, minutes)
 
+    def times_on(self, agent: str, day: date) -> tuple[time, ...]:
+        """An agent's clock times on ``day``: the plan's, or the last time change from that day or before."""
+        times = self.times[agent]
+        for change in self.time_changes:
+            if change.agent == agent and day >= change.start:
+                times = change.times
+        return times
+
     def time_of(self, agent: str, slot: CycleSlot) -> time:
-        """An agent's time in this cycle: a restart's time for the infusion it restarts."""
+        """An agent's time in this cycle: a restart's time for the infusion it restarts.
+
+        A time change reaches an infusion at the first cycle starting on or after its date: a bag
+        running when the clock time changes is not cut short for it.
+        """
         if slot.start_at is not None and any(i.agent == agent for i in slot.phase.infusions):
             return slot.start_at.time()
-        return self.times[agent][0]
+        return self.times_on(agent, slot.first)[0]
+
+    def dose_time(self, agent: str, clock: CycleClock, day: int) -> time:
+        """The clock time of a cycle dose on label day ``day``: the time in force on the day it falls."""
+        on = clock.moment(day, self.times[agent][0]).date()
+        return self.times_on(agent, on)[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dosecal.core.cycles import plan_horizon, plan_slots
 from dosecal.core.history import history
 from dosecal.model.course import Course
-from dosecal.model.plan import Plan, final_choices, planned_cycles
+from dosecal.model.plan import Plan, as_of, final_choices, planned_cycles
 from dosecal.model.schedule import Schedule
 from dosecal.model.validation import check
 
@@ -31,7 +31,7 @@ def expand(schedule: Schedule, plan: Plan) -> Course:
         zone=plan.tz,
         choices=choices,
         slots=slots,
-        horizon=plan_horizon(schedule, plan, slots),
+        horizon=plan_horizon(schedule, as_of(plan, plan.adjustments), slots),
         planned_cycles=planned_cycles(schedule, plan, choices) if schedule.phases else None,
         occurrences=history(schedule, plan),
     )

@@ -15,11 +15,20 @@ from zoneinfo import ZoneInfo
 from dosecal.core import build
 from dosecal.core.builder import Builder
 from dosecal.core.cycles import Refused, plan_horizon, plan_slots, refuse
-from dosecal.model.adjustments import Adjustment, ChoiceChange, DoseChange, Hold, Interruption, Stop
+from dosecal.model.adjustments import (
+    Adjustment,
+    ChoiceChange,
+    DoseChange,
+    Hold,
+    Interruption,
+    Stop,
+    ZoneChange,
+)
 from dosecal.model.clock import local
 from dosecal.model.occurrence import Kind, Occurrence, Status, sort_key
-from dosecal.model.plan import Plan, choices_after, pending_choices
+from dosecal.model.plan import Plan, as_of, choices_after, pending_choices
 from dosecal.model.schedule import Schedule
+from dosecal.model.slot import CycleSlot
 from dosecal.words import Content, msg
 
 
@@ -86,6 +95,47 @@ def apply_stop(stop: Stop, found: list[Occurrence], tz: ZoneInfo) -> None:
             found[k] = dataclasses.replace(o, end=stop.on)
 
 
+#: What a continuous infusion hangs: timed by the pump, not the wall clock.
+_PUMPED = (Kind.INFUSION, Kind.BAG_CHANGE, Kind.INFUSION_END)
+
+
+def apply_zones(moves: Sequence[ZoneChange], found: list[Occurrence], slots: Sequence[CycleSlot]) -> None:
+    """Put every timed event from each move's date at its clock time in the new zone.
+
+    A dose at 08:00 in Toronto is at 08:00 in Paris after the move. A continuous infusion
+    running when the patient moves keeps its moments (its bags are timed by the pump, shown at
+    the new zone's clock) until its next cycle, which starts at its usual time there; an event
+    that began before the move ends when it would have ended.
+    """
+    if not moves:
+        return
+    ordered = sorted(moves, key=lambda m: m.start)
+    first_of = {slot.number: slot.first for slot in slots}
+
+    def zone_on(day: date) -> ZoneInfo | None:
+        found = [ZoneInfo(m.zone) for m in ordered if m.start <= day]
+        return found[-1] if found else None
+
+    for k, o in enumerate(found):
+        if not isinstance(o.start, datetime) or not isinstance(o.end, datetime):
+            continue
+        zone = zone_on(o.start.date())
+        if zone is None:
+            end_zone = zone_on(o.end.date())
+            if end_zone is not None:
+                found[k] = dataclasses.replace(o, end=o.end.astimezone(end_zone))
+            continue
+        began = first_of.get(o.cycle) if o.cycle is not None else None
+        if o.kind in _PUMPED and began is not None and zone_on(began) != zone:
+            found[k] = dataclasses.replace(o, start=o.start.astimezone(zone), end=o.end.astimezone(zone))
+        else:
+            found[k] = dataclasses.replace(
+                o,
+                start=local(o.start.date(), o.start.time(), zone),
+                end=local(o.end.date(), o.end.time(), zone),
+            )
+
+
 def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment]) -> list[Occurrence]:
     """The plan with the first few adjustments of its history applied."""
     choices = choices_after(schedule, plan, adjustments)
@@ -107,10 +157,10 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
                 )
         if isinstance(a, DoseChange) and a.agent not in schedule.agents:
             raise refuse(plan, i, msg("error.history.agent_agent_id", agent=a.agent, id=schedule.id))
-    b = Builder(schedule, plan, choices, [a for a in adjustments if isinstance(a, DoseChange)])
+    b = Builder(schedule, plan, choices, adjustments)
     slots = plan_slots(schedule, plan, adjustments, choices)
     b.slots = slots
-    last = plan_horizon(schedule, plan, slots)
+    last = plan_horizon(schedule, as_of(plan, adjustments), slots)
     found: list[Occurrence] = []
     for d in schedule.daily:
         found.extend(build.daily(b, d, last))
@@ -141,7 +191,7 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
         if slot.first > last:
             break
         try:
-            found.extend(o for o in build.cycle(b, slot) if o.start_date <= last)
+            found.extend(o for o in build.cycle(b.on_day(slot.first), slot) if o.start_date <= last)
         except Refused as exc:
             index = next(
                 i
@@ -156,6 +206,7 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
             hold(plan, i, a, found)
         elif isinstance(a, Stop):
             apply_stop(a, found, b.tz)
+    apply_zones([a for a in adjustments if isinstance(a, ZoneChange)], found, slots)
     found.sort(key=lambda o: sort_key(o, b.tz))
     return found
 

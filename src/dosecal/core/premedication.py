@@ -39,7 +39,6 @@ def premedication_events(
     for pre in phase.premedications:
         if not pre.selector.applies(n, b.choices):
             continue
-        at = b.time_of(pre.before, slot)
         segments = b.segment_log.get((n, pre.before))
         for day in pre.days:
             if segments is not None:
@@ -50,7 +49,7 @@ def premedication_events(
                     continue
                 target = found[0]
             else:
-                target = clock.moment(day, at)
+                target = clock.moment(day, b.dose_time(pre.before, clock, day))
             if clock.keeps(target):
                 planned.append((pre, target, day, "note.restart" if day == 1 and slot.resumed else None))
         if pre.restart:

@@ -23,9 +23,13 @@ from dosecal.inputs.tomlfile import read_text
 from dosecal.model import limits
 from dosecal.model.adjustments import (
     Adjustment,
+    BodySize,
     ChoiceChange,
     CyclesChange,
     Stop,
+    TimeChange,
+    UntilChange,
+    ZoneChange,
     parse_cycles,
     parse_delay,
     parse_dose_change,
@@ -53,7 +57,8 @@ class Overrides:
         weight: body weight in kg (``62.5``).
         height: height in cm.
         reminder: minutes before a dose that reminders fire.
-        delays, holds, interrupts, dose_changes: adjustments in their command-line spelling.
+        delays, holds, interrupts, dose_changes, time_changes, body_sizes, zone_changes:
+            adjustments in their command-line spelling.
         stop: the date treatment stops.
         note: the reason recorded with the adjustments.
         lang: the readers' language (``en``, ``fr``, ``fr+en``).
@@ -73,6 +78,9 @@ class Overrides:
     holds: Sequence[str] = ()
     interrupts: Sequence[str] = ()
     dose_changes: Sequence[str] = ()
+    time_changes: Sequence[str] = ()
+    body_sizes: Sequence[str] = ()
+    zone_changes: Sequence[str] = ()
     stop: str | None = None
     note: str | None = None
     lang: str | None = None
@@ -89,6 +97,9 @@ class Overrides:
             ("--hold", self.holds, parse_hold),
             ("--interrupt", self.interrupts, parse_interruption),
             ("--change-dose", self.dose_changes, parse_dose_change),
+            ("--time-change", self.time_changes, parse_time_change),
+            ("--body-size", self.body_sizes, parse_body_size),
+            ("--zone-change", self.zone_changes, parse_zone_change),
         )
         for option, values, parse in parsers:
             for value in values:
@@ -100,13 +111,13 @@ class Overrides:
             found.append(Stop(on=parse_date("--stop", self.stop), note=self.note))
         return found
 
-    def later_decisions(self) -> list[ChoiceChange | CyclesChange]:
-        """The choices and the number of cycles given, as decided later in the plan's history.
+    def later_decisions(self) -> list[ChoiceChange | CyclesChange | UntilChange]:
+        """The choices, the number of cycles and the last day given, as decided later in the history.
 
         ``dosecal adjust --choice response=cr --cycles 4``: the choices first, so that the
         number of cycles is checked against the choices it is decided with.
         """
-        decided: list[ChoiceChange | CyclesChange] = [
+        decided: list[ChoiceChange | CyclesChange | UntilChange] = [
             ChoiceChange(id=k, value=v, note=self.note) for k, v in pairs("--choice", self.choices).items()
         ]
         if self.cycles is not None:
@@ -114,7 +125,49 @@ class Overrides:
                 decided.append(dataclasses.replace(parse_cycles(self.cycles), note=self.note))
             except ValueError as exc:
                 raise bad("--cycles", str(exc)) from None
+        if self.until is not None:
+            decided.append(UntilChange(parse_date("--until", self.until), note=self.note))
         return decided
+
+
+def _dated(spec: str, separator: str, what: Value) -> tuple[date, str]:
+    """``DATE<separator>REST`` split, the date read; ``what`` says what REST is when it is missing."""
+    when, found, rest = spec.strip().partition(separator)
+    if not found or not rest.strip():
+        raise ValueError(msg("error.overrides.dated_change", value=spec, what=what))
+    try:
+        on = date.fromisoformat(when.strip())
+    except ValueError:
+        raise ValueError(msg("error.overrides.value_date_written_yyyy", value=when.strip())) from None
+    return limits.check_date(on), rest.strip()
+
+
+def parse_time_change(spec: str) -> TimeChange:
+    """``2027-03-01:imatinib=20:00`` (or ``=08:00,20:00``): the agent's clock times from that date."""
+    on, rest = _dated(spec, ":", msg("error.overrides.what_time_change"))
+    agent, found, times = rest.partition("=")
+    if not found or not agent.strip():
+        raise ValueError(
+            msg("error.overrides.dated_change", value=spec, what=msg("error.overrides.what_time_change"))
+        )
+    return TimeChange(on, agent.strip(), planfile.parse_times(times))
+
+
+def parse_body_size(spec: str) -> BodySize:
+    """``2027-03-01=32.5`` or ``2027-03-01=32.5,140``: weight in kg and height in cm from that date."""
+    on, rest = _dated(spec, "=", msg("error.overrides.what_body_size"))
+    weight, _, height = rest.partition(",")
+    return BodySize(
+        on,
+        planfile.parse_measure(weight, "kg"),
+        planfile.parse_measure(height, "cm") if height.strip() else None,
+    )
+
+
+def parse_zone_change(spec: str) -> ZoneChange:
+    """``2027-03-01=Europe/Paris``: the patient's zone from that date."""
+    on, rest = _dated(spec, "=", msg("error.overrides.what_zone"))
+    return ZoneChange(on, check_zone(rest))
 
 
 def bad(option: str, message: Value) -> PlanError:

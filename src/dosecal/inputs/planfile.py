@@ -17,6 +17,7 @@ from dosecal.inputs.tomlfile import Table, describe, load_toml, parse_time, read
 from dosecal.model import limits
 from dosecal.model.adjustments import (
     Adjustment,
+    BodySize,
     ChoiceChange,
     CyclesChange,
     Delay,
@@ -24,6 +25,9 @@ from dosecal.model.adjustments import (
     Hold,
     Interruption,
     Stop,
+    TimeChange,
+    UntilChange,
+    ZoneChange,
     check_dose,
     interruption,
     parse_hold,
@@ -160,7 +164,19 @@ def _read(root: Table, file: str) -> Plan | None:
     )
 
 
-_KINDS = ("delay", "hold", "interrupt", "dose", "stop", "choice", "cycles")
+_KINDS = (
+    "delay",
+    "hold",
+    "interrupt",
+    "dose",
+    "stop",
+    "choice",
+    "cycles",
+    "until",
+    "time",
+    "body-size",
+    "zone",
+)
 
 
 def _adjustment(t: Table) -> Adjustment | None:
@@ -203,6 +219,27 @@ def _adjustment(t: Table) -> Adjustment | None:
         cycles = t.get_int("cycles", minimum=1, maximum=limits.MAX_CYCLES)
         if cycles is not None:
             made = CyclesChange(cycles=cycles, note=note)
+    elif kind == "until":
+        until = t.get_date("until")
+        if until is not None:
+            made = UntilChange(until=until, note=note)
+    elif kind == "time":
+        start = t.get_date("from")
+        agent = t.get_str("agent")
+        times = t.convert("times", parse_times)
+        if start and agent and times:
+            made = TimeChange(start=start, agent=agent, times=times, note=note)
+    elif kind == "body-size":
+        start = t.get_date("from")
+        weight = t.convert("weight_kg", _positive("kg"))
+        height = t.convert("height_cm", _positive("cm"), required=False)
+        if start and weight is not None and (height is not None or not t.has("height_cm")):
+            made = BodySize(start=start, weight_kg=weight, height_cm=height, note=note)
+    elif kind == "zone":
+        start = t.get_date("from")
+        zone = t.convert("timezone", check_zone)
+        if start and zone:
+            made = ZoneChange(start=start, zone=zone, note=note)
     elif kind is not None:
         t.error("kind", msg("error.planfile.must_one_join_kind", join=", ".join(_KINDS), kind=repr(kind)))
         t.skip_rest()
@@ -287,6 +324,21 @@ def adjustment_toml(a: Adjustment, *, together: bool = False) -> str:
         lines += ['kind = "stop"', f"on = {a.on}"]
     elif isinstance(a, CyclesChange):
         lines += ['kind = "cycles"', f"cycles = {a.cycles}"]
+    elif isinstance(a, UntilChange):
+        lines += ['kind = "until"', f"until = {a.until}"]
+    elif isinstance(a, TimeChange):
+        times = ", ".join(f'"{t:%H:%M}"' for t in a.times)
+        lines += [
+            'kind = "time"',
+            f"from = {a.start}",
+            f"agent = {_toml_string(a.agent)}",
+            f"times = [{times}]",
+        ]
+    elif isinstance(a, BodySize):
+        lines += ['kind = "body-size"', f"from = {a.start}", f"weight_kg = {a.weight_kg!r}"]
+        lines += [f"height_cm = {a.height_cm!r}"] if a.height_cm is not None else []
+    elif isinstance(a, ZoneChange):
+        lines += ['kind = "zone"', f"from = {a.start}", f"timezone = {_toml_string(a.zone)}"]
     else:
         lines += ['kind = "choice"', f"id = {_toml_string(a.id)}", f"value = {_toml_string(a.value)}"]
     if a.note:

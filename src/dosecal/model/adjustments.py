@@ -15,7 +15,7 @@ from datetime import date, time, timedelta
 from typing import TYPE_CHECKING
 
 from dosecal.model import limits
-from dosecal.words import Cap, Content, Msg, msg
+from dosecal.words import Cap, Content, Msg, Seq, msg
 
 if TYPE_CHECKING:
     from dosecal.model.schedule import Schedule
@@ -224,6 +224,105 @@ class CyclesChange:
         return msg("change.cycles", count=self.cycles)
 
 
+@dataclass(frozen=True, slots=True)
+class UntilChange:
+    """From now on the plan runs through ``until``: more months of a daily drug, or fewer.
+
+    A date recorded later wins over the plan's ``until``; the days it drops are cancelled under
+    their UIDs, the days it adds appear.
+    """
+
+    until: date
+    note: str | None = None
+
+    def describe(self, _schedule: Schedule | None = None) -> Msg:
+        """The adjustment in words, for change logs."""
+        return msg("change.until", date=self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeChange:
+    """From ``start`` on, ``agent`` is given at ``times`` (an evening dose moved to the morning).
+
+    Daily and cycle doses from that date keep the new clock time; a continuous infusion keeps
+    its bag time until the next cycle starts (a bag hung at another hour would be a short bag
+    nobody prescribed), and that cycle starts at the new time.
+    """
+
+    start: date
+    agent: str
+    times: tuple[time, ...]
+    note: str | None = None
+
+    @property
+    def spec(self) -> str:
+        """The spelling used on the command line: ``2027-03-01:imatinib=20:00``."""
+        return f"{self.start}:{self.agent}={','.join(f'{t:%H:%M}' for t in self.times)}"
+
+    def describe(self, schedule: Schedule | None = None) -> Msg:
+        """The adjustment in words, for change logs."""
+        return msg(
+            "change.time",
+            agent=_agent(schedule, self.agent),
+            times=Seq(self.times, ", "),
+            date=self.start,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BodySize:
+    """From ``start`` on, the patient weighs ``weight_kg`` (and measures ``height_cm``).
+
+    Doses computed from body size use the new measures from that date: a daily dose by weight
+    band from that day (Sprycel: "recalculate the dose every 3 months" for weight change), a
+    dose per m² from the first dose given on or after it, and for a continuous infusion from its
+    next new bag of a new dose (a step, a restart or the next cycle). A weight band that changes
+    the cycle's doses or premedication (blinatumomab under or over 45 kg) changes from the first
+    cycle that starts on or after the date.
+    """
+
+    start: date
+    weight_kg: float
+    height_cm: float | None = None
+    note: str | None = None
+
+    @property
+    def spec(self) -> str:
+        """The spelling used on the command line: ``2027-03-01=32.5,140``."""
+        height = f",{self.height_cm:g}" if self.height_cm is not None else ""
+        return f"{self.start}={self.weight_kg:g}{height}"
+
+    def describe(self, _schedule: Schedule | None = None) -> Msg:
+        """The adjustment in words, for change logs."""
+        if self.height_cm is None:
+            return msg("change.weight", weight=f"{self.weight_kg:g}", date=self.start)
+        return msg(
+            "change.body_size", weight=f"{self.weight_kg:g}", height=f"{self.height_cm:g}", date=self.start
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneChange:
+    """From ``start`` on, the patient lives in ``zone``: doses keep their local clock time there.
+
+    An event that starts on or after that date is at its clock time in the new zone; one that
+    started before it (a bag running overnight) ends at the moment it would have ended.
+    """
+
+    start: date
+    zone: str
+    note: str | None = None
+
+    @property
+    def spec(self) -> str:
+        """The spelling used on the command line: ``2027-03-01=Europe/Paris``."""
+        return f"{self.start}={self.zone}"
+
+    def describe(self, _schedule: Schedule | None = None) -> Msg:
+        """The adjustment in words, for change logs."""
+        return msg("change.zone", zone=self.zone, date=self.start)
+
+
 def parse_cycles(value: object) -> CyclesChange:
     """``4``: plan 4 cycles from now on (at least 1, at most :data:`~dosecal.model.limits.MAX_CYCLES`)."""
     text = str(value).strip()
@@ -250,7 +349,19 @@ def with_unit(restart: str, scheduled: str) -> str:
     return text
 
 
-Adjustment = Delay | Hold | Interruption | DoseChange | Stop | ChoiceChange | CyclesChange
+Adjustment = (
+    Delay
+    | Hold
+    | Interruption
+    | DoseChange
+    | Stop
+    | ChoiceChange
+    | CyclesChange
+    | UntilChange
+    | TimeChange
+    | BodySize
+    | ZoneChange
+)
 
 
 def parse_hold(spec: str) -> Hold:

@@ -8,13 +8,14 @@ cycles planned are computed here once. Plan files are read and written by
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from dosecal.model.adjustments import Adjustment, ChoiceChange, CyclesChange
+from dosecal.model.adjustments import Adjustment, ChoiceChange, CyclesChange, UntilChange
 from dosecal.model.occurrence import slug
 from dosecal.model.schedule import Schedule
 from dosecal.words import Msg, msg
@@ -231,6 +232,12 @@ def choices_after(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustme
 def final_choices(schedule: Schedule, plan: Plan) -> dict[str, str]:
     """The choices in force after the plan's whole history."""
     return choices_after(schedule, plan, plan.adjustments)
+
+
+def as_of(plan: Plan, adjustments: Sequence[Adjustment]) -> Plan:
+    """The plan with the last day decided by ``adjustments`` (``adjust --until``), if one was."""
+    untils = [a.until for a in adjustments if isinstance(a, UntilChange)]
+    return dataclasses.replace(plan, until=untils[-1]) if untils else plan
 
 
 def agent_times(schedule: Schedule, plan: Plan) -> dict[str, tuple[time, ...]]:

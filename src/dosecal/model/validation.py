@@ -8,11 +8,22 @@ call :func:`check`, so they refuse the same plans.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from dosecal.errors import PlanError, Problem
-from dosecal.model.adjustments import ChoiceChange, CyclesChange, DoseChange, Interruption, Stop
+from dosecal.model.adjustments import (
+    BodySize,
+    ChoiceChange,
+    CyclesChange,
+    DoseChange,
+    Interruption,
+    Stop,
+    TimeChange,
+    UntilChange,
+)
 from dosecal.model.limits import MAX_ADJUSTMENTS
 from dosecal.model.plan import Plan, final_choices, planned_cycles
 from dosecal.model.schedule import Schedule
@@ -143,6 +154,11 @@ def _check_safety(schedule: Schedule, plan: Plan, bad: Callable[[str, Value], No
                 )
 
 
+def _as_key(bad: Callable[[str, Value], None], key: str, _field: str, message: Value) -> None:
+    """Report ``message`` under ``key`` (the adjustment) whatever field found it."""
+    bad(key, message)
+
+
 def _check_history(schedule: Schedule, plan: Plan, bad: Callable[[str, Value], None]) -> None:
     """Refuse adjustments that contradict the plan as a whole, and histories too long to expand.
 
@@ -169,6 +185,28 @@ def _check_history(schedule: Schedule, plan: Plan, bad: Callable[[str, Value], N
             bad(key, msg("error.plan.stop_before_start", date=a.on.isoformat(), start=start))
         elif isinstance(a, DoseChange) and a.start < plan.start:
             bad(key, msg("error.plan.dose_change_before_start", date=a.start.isoformat(), start=start))
+        elif isinstance(a, BodySize):
+            # The measures from that date must be safe to plan with as a plan's own would be: a
+            # child under 45 kg needs the adult/child choice, a band follows the weight.
+            bands = {
+                c.id
+                for c in schedule.choices.values()
+                if c.weight_threshold_kg is not None or c.weight_bands_kg
+            }
+            measured = dataclasses.replace(
+                plan,
+                weight_kg=a.weight_kg,
+                height_cm=a.height_cm if a.height_cm is not None else plan.height_cm,
+                choices={k: v for k, v in plan.choices.items() if k not in bands},
+                adjustments=tuple(
+                    x for x in plan.adjustments if not (isinstance(x, ChoiceChange) and x.id in bands)
+                ),
+            )
+            _check_safety(schedule, measured, functools.partial(_as_key, bad, key))
+        elif isinstance(a, UntilChange) and a.until < plan.start:
+            bad(key, msg("error.plan.until_before_start_date", until=a.until.isoformat(), start=start))
+        elif isinstance(a, TimeChange) and a.agent not in schedule.agents:
+            bad(key, msg("error.history.agent_agent_id", agent=a.agent, id=schedule.id))
         elif isinstance(a, Interruption) and numbered and a.length > timedelta(days=course):
             bad(key, msg("error.plan.interruption_longer_than_course", spec=a.spec, days=course))
         elif isinstance(a, CyclesChange) and not schedule.phases:

@@ -91,6 +91,31 @@ def _event(o: Occurrence, plan: Plan, stamp: datetime, utc: bool, lang: Language
     return ev
 
 
+def _zone(moment: datetime) -> str:
+    """The IANA name of a moment's zone (an event's TZID)."""
+    return str(moment.tzinfo)
+
+
+def zone_rules(course: Course) -> dict[str, ZoneRule] | None:
+    """A VTIMEZONE rule for each zone the course's times are in (two after a move), in order.
+
+    ``None`` when any of them has no single yearly rule over the plan: then every time is
+    written in UTC, as for one such zone.
+    """
+    instants: dict[str, list[datetime]] = {}
+    for o in course:
+        for t in (o.start, o.end):
+            if isinstance(t, datetime):
+                instants.setdefault(_zone(t), []).append(t)
+    rules: dict[str, ZoneRule] = {}
+    for zone, moments in instants.items():
+        rule = build_rule(zone, moments)
+        if rule is None:
+            return None
+        rules[zone] = rule
+    return rules
+
+
 def _calendar() -> Calendar:
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -109,15 +134,15 @@ def event_resources(
     publish can tell an unchanged event on the server from one that needs writing.
     """
     plan = course.plan
-    instants = [t for o in course for t in (o.start, o.end) if isinstance(t, datetime)]
-    rule = build_rule(plan.timezone, instants) if times == "zone" and instants else None
+    rules = zone_rules(course) if times == "zone" else None
     stamp = plan.dtstamp()
     out: dict[str, bytes] = {}
     for o in course:
         cal = _calendar()
-        event = _event(o, plan, stamp, utc=rule is None, lang=lang)
-        if rule is not None and isinstance(o.start, datetime):
-            cal.add_component(vtimezone(rule))
+        event = _event(o, plan, stamp, utc=rules is None, lang=lang)
+        if rules is not None:
+            for zone in dict.fromkeys(_zone(t) for t in (o.start, o.end) if isinstance(t, datetime)):
+                cal.add_component(vtimezone(rules[zone]))
         cal.add_component(event)
         digest = hashlib.sha256(cal.to_ical()).hexdigest()[:32]
         event.add("x-dosecal-hash", digest)
@@ -139,8 +164,7 @@ def to_ics(
             X-PUBLISHED-TTL); everything else is the same bytes.
     """
     schedule, plan = course.schedule, course.plan
-    instants = [t for o in course for t in (o.start, o.end) if isinstance(t, datetime)]
-    rule = build_rule(plan.timezone, instants) if times == "zone" and instants else None
+    rules = zone_rules(course) if times == "zone" else None
     cal = _calendar()
     name = lang.say("calendar.name", title=Content(schedule.title))
     cal.add("name", name)
@@ -163,11 +187,11 @@ def to_ics(
     if feed:
         cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", "PT1H")
-    if rule is not None:
+    for rule in (rules or {}).values():
         cal.add_component(vtimezone(rule))
     stamp = plan.dtstamp()
     for o in course:
-        cal.add_component(_event(o, plan, stamp, utc=rule is None, lang=lang))
+        cal.add_component(_event(o, plan, stamp, utc=rules is None, lang=lang))
     return bytes(cal.to_ical())
 
 
