@@ -283,7 +283,7 @@ def test_an_empty_or_placeless_zone_is_refused_beside_its_field_never_the_server
     data = {"csrf": token, "schedule": "dasatinib", "start": "2027-01-04", "lang": "en"}
     empty = client.post("/plans/new?schedule=dasatinib", data={**data, "tz": ""})
     assert empty.status_code == 422
-    assert error_beside(empty.text, "tz") == "no time zone: give one with --tz or 'timezone' in the plan file"
+    assert error_beside(empty.text, "tz") == "No time zone: give the patient's, such as America/Toronto."
     est = client.post("/plans/new?schedule=dasatinib", data={**data, "tz": "EST"})
     assert est.status_code == 422
     assert "(did you mean 'America/Toronto'?)" in error_beside(est.text, "tz")
@@ -297,7 +297,10 @@ def test_a_missing_choice_is_shown_beside_the_choices(app: Flask) -> None:
     form = {"csrf": token, "schedule": "inotuzumab", "start": "2027-01-04", "tz": "America/Toronto"}
     answer = client.post("/plans/new?schedule=inotuzumab", data={**form, "cycles": "2"})
     assert answer.status_code == 422
-    assert "give --choice response=cr|no-cr" in error_beside(answer.text, "choices")
+    assert error_beside(answer.text, "choices") == (
+        "The care team's choice of response after cycle 1 is needed: choose it under the choices,"
+        " or plan fewer cycles."
+    )
 
 
 def test_a_plan_made_before_the_response_plans_cycle_1(app: Flask) -> None:
@@ -1035,12 +1038,12 @@ def test_a_confirm_sent_twice_is_saved_once_and_says_so(
     assert first.status_code == 303, first.text
     again = client.post(f"/plans/{plan_id}/adjust", data=form)  # Back, then Confirm again
     assert again.status_code == 303, again.text
-    assert again.headers["Location"] == f"/plans/{plan_id}?saved=2"
+    assert again.headers["Location"] == f"/plans/{plan_id}?saved=2&twice=1"
     page = client.get(again.headers["Location"]).text
     assert "Already saved as version 2: this adjustment was sent twice and recorded once." in page
     history = app.extensions["dosecal.service.store"].history(plan_id)
     assert [c.version for c in history] == [1, 2]
-    assert "Already saved" not in client.get(f"/plans/{plan_id}?saved=9").text
+    assert "Already saved" not in client.get(f"/plans/{plan_id}?saved=9&twice=1").text
 
 
 def test_a_confirm_after_another_change_is_still_a_conflict(app: Flask, dosecal: Run) -> None:
@@ -1219,7 +1222,9 @@ def test_the_response_and_more_cycles_recorded_on_the_adjust_page_keep_the_feed(
     assert shown.exit_code == 0 and "would record: 3 cycles planned from now on" in shown.output
 
 
-def test_a_blinatumomab_plan_without_a_weight_is_asked_for_one_or_a_band_chosen_on_purpose(app: Flask) -> None:
+def test_a_blinatumomab_plan_without_a_weight_is_asked_for_one_or_a_band_chosen_on_purpose(
+    app: Flask,
+) -> None:
     """Left empty, the weight made an adult plan (dexamethasone 20 mg) for what may be a child."""
     client = app.test_client()
     token = sign_in(client)
@@ -1228,7 +1233,9 @@ def test_a_blinatumomab_plan_without_a_weight_is_asked_for_one_or_a_band_chosen_
     assert asked.status_code == 422
     assert html.unescape(error_beside(asked.text, "weight")).startswith("Give the patient's weight")
     assert not app.extensions["dosecal.service.store"].plans()
-    chosen = client.post("/plans/new?schedule=blinatumomab-mrd", data={**form, "choice.weight": "45kg-or-more"})
+    chosen = client.post(
+        "/plans/new?schedule=blinatumomab-mrd", data={**form, "choice.weight": "45kg-or-more"}
+    )
     assert chosen.status_code == 303
     weighed = client.post("/plans/new?schedule=blinatumomab-mrd", data={**form, "weight": "70"})
     assert weighed.status_code == 303
@@ -1249,3 +1256,410 @@ def test_a_server_on_a_utc_host_asks_for_the_zone_instead_of_filling_in_utc(
     data = {"csrf": token, "schedule": "dasatinib", "start": "2027-01-04", "lang": "en", "tz": ""}
     refused = client.post("/plans/new?schedule=dasatinib", data=data)
     assert refused.status_code == 422 and error_beside(refused.text, "tz")
+
+
+# The pages a nurse can trust (issue 21, part 3)
+
+
+def new_plan_form(client: FlaskClient, schedule: str) -> dict[str, str]:
+    """The hidden fields of a new plan form as the page gives them (its token and one-time key)."""
+    page = client.get(f"/plans/new?schedule={schedule}").text
+    once = re.search(r'name="once" value="([^"]+)"', page)
+    assert once, "the form carries no one-time key"
+    return {"csrf": csrf(page), "schedule": schedule, "once": once.group(1)}
+
+
+def test_a_new_plan_sent_four_times_makes_one_plan_and_says_so(app: Flask, database: str) -> None:
+    """Four quick posts of one form made four plans, each with a live feed link; now one, on any server."""
+    client = app.test_client()
+    sign_in(client)
+    form = {
+        **new_plan_form(client, "dasatinib"),
+        "start": "2027-01-04",
+        "tz": "America/Toronto",
+        "lang": "en",
+        "label": LABEL,
+    }
+    answers = [client.post("/plans/new?schedule=dasatinib", data=form) for _ in range(2)]
+    # The same form through another server on the same database (another process, another store).
+    other_store = Store(database_url(database))
+    other = create_app(other_store, public_url=PUBLIC, default_tz="America/Toronto").test_client()
+    cookie = client.get_cookie("dosecal_session")
+    assert cookie is not None
+    other.set_cookie("dosecal_session", cookie.value)
+    answers += [other.post("/plans/new?schedule=dasatinib", data=form) for _ in range(2)]
+    other_store.close()
+    assert [a.status_code for a in answers] == [303] * 4
+    first = answers[0].headers["Location"]
+    assert re.fullmatch(r"/plans/\w{12}", first)
+    assert [a.headers["Location"] for a in answers[1:]] == [f"{first}?sent=again"] * 3
+    store = app.extensions["dosecal.service.store"]
+    assert [p.id for p in store.plans()] == [first.rsplit("/", 1)[1]]
+    page = client.get(answers[1].headers["Location"]).text
+    assert "This form was sent more than once: one plan was made, this one." in page
+    assert "sent more than once" not in client.get(first).text
+    # A new form (New plan again) is another plan; a form shown again with its errors keeps its key.
+    again = {**form, **new_plan_form(client, "dasatinib")}
+    wrong = client.post("/plans/new?schedule=dasatinib", data={**again, "start": "2027-02-30"})
+    assert wrong.status_code == 422 and f'name="once" value="{again["once"]}"' in wrong.text
+    second = client.post("/plans/new?schedule=dasatinib", data=again)
+    assert second.status_code == 303 and second.headers["Location"] != first
+    assert len(store.plans()) == 2
+
+
+def test_a_new_plan_sent_at_once_from_several_threads_makes_one_plan(app: Flask) -> None:
+    """A double click sends the second post before the first answer: the database decides."""
+    import threading
+
+    client = app.test_client()
+    sign_in(client)
+    form = {**new_plan_form(client, "nilotinib"), "start": "2027-01-04", "tz": "America/Toronto"}
+    cookie = client.get_cookie("dosecal_session")
+    assert cookie is not None
+    found: list[int] = []
+    start = threading.Barrier(3)
+
+    def post() -> None:
+        browser = app.test_client()
+        browser.set_cookie("dosecal_session", cookie.value)
+        start.wait()
+        found.append(browser.post("/plans/new?schedule=nilotinib", data=form).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found == [303, 303, 303]
+    assert len(app.extensions["dosecal.service.store"].plans()) == 1
+
+
+def test_another_nurse_sending_the_same_form_key_gets_her_own_plan(app: Flask) -> None:
+    """The plan's id comes from the key and the nurse: another's copy of a key leads to no one's plan."""
+    nurse = app.test_client()
+    sign_in(nurse)
+    form = {**new_plan_form(nurse, "nilotinib"), "start": "2027-01-04", "tz": "America/Toronto"}
+    mine = nurse.post("/plans/new?schedule=nilotinib", data=form).headers["Location"]
+    colleague = app.test_client()
+    token = sign_in(colleague, "jchen")
+    theirs = colleague.post("/plans/new?schedule=nilotinib", data={**form, "csrf": token})
+    assert theirs.status_code == 303 and theirs.headers["Location"] not in (mine, f"{mine}?sent=again")
+
+
+def test_a_confirmed_change_says_saved_as_its_version(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    form = {"csrf": token, "version": "1", "delay_cycle": "2", "delay_days": "7"}
+    saved = client.post(f"/plans/{plan_id}/adjust", data={**form, "confirm": "1"})
+    assert saved.headers["Location"] == f"/plans/{plan_id}?saved=2"
+    page = client.get(saved.headers["Location"]).text
+    assert '<p class="notice" role="status" id="saved">Saved as version 2.</p>' in page
+    assert "Adjusted (version 2)" in page  # the same number as the history shows
+    again = client.post(f"/plans/{plan_id}/adjust", data={**form, "version": "2", "confirm": "1"})
+    assert again.headers["Location"] == f"/plans/{plan_id}?saved=3"
+    client.get("/lang/fr")
+    assert "Enregistré comme version 3." in client.get(again.headers["Location"]).text
+
+
+def summary_of(page: str) -> list[str]:
+    """The preview's summary, a sentence a line."""
+    found = re.search(r'<ul class="summary"[^>]*>(.*?)</ul>', page, re.DOTALL)
+    assert found, "no summary"
+    return [html.unescape(x) for x in re.findall(r"<li>(.*?)</li>", found.group(1))]
+
+
+def details_of(page: str) -> list[tuple[str, str, list[str]]]:
+    """The preview's details: (cycle heading, group, its lines as read) in page order."""
+    out = []
+    for section in re.findall(r'<section class="cycle-changes".*?</section>', page, re.DOTALL):
+        heading = re.search(r"<h4[^>]*>(.*?)</h4>", section)
+        assert heading
+        for group, body in re.findall(r"<summary>(.*?)</summary>(.*?)</details>", section, re.DOTALL):
+            lines = [
+                " ".join(html.unescape(re.sub(r"<[^>]+>", "", x)).split())
+                for x in re.findall(r"<li>(.*?)</li>", body)
+            ]
+            out.append((heading.group(1), html.unescape(group), lines))
+    return out
+
+
+def test_a_preview_opens_with_a_summary_then_the_details_by_cycle_with_confirm_at_both_ends(
+    app: Flask,
+) -> None:
+    """A week's delay of blinatumomab's cycle 2 moved 94 events; the stay was line 2 of a flat list."""
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    page = client.post(
+        f"/plans/{plan_id}/adjust",
+        data={"csrf": token, "version": "1", "delay_cycle": "2", "delay_days": "7"},
+    ).text
+    assert summary_of(page) == [
+        "Cycle 2 and after move 7 days later",
+        "The hospital stay of cycle 2 moves from Mon 15 Feb 2027 to Mon 22 Feb 2027",
+    ]
+    assert page.index('class="summary"') < page.index('class="cycle-changes"')
+    # Confirm at the top and at the bottom, each carrying the whole change.
+    forms = re.findall(
+        r'<form method="post" action="/plans/\w+/adjust" class="inline">.*?</form>', page, re.DOTALL
+    )
+    assert len(forms) == 2 and 'id="confirm"' in forms[0] and 'id="confirm-bottom"' in forms[1]
+    assert forms[0].replace('id="confirm"', "") == forms[1].replace('id="confirm-bottom"', "")
+    assert page.index('id="confirm-bottom"') > page.rindex('class="cycle-changes"')
+    details = details_of(page)
+    assert [cycle for cycle, _, _ in details][:1] == ["Cycle 2"]
+    assert list(dict.fromkeys(cycle for cycle, _, _ in details)) == ["Cycle 2", "Cycle 3", "Cycle 4"]
+    groups = [group for cycle, group, _ in details if cycle == "Cycle 2"]
+    assert groups == ["Hospital stays (1)", "Infusion (2)", "Premedication (1)", "Bag changes (27)",
+                      "Treatment-free days (1)"]  # fmt: skip
+    bags = next(lines for cycle, group, lines in details if cycle == "Cycle 2" and group.startswith("Bag"))
+    assert bags[0] == "C2D2 Blinatumomab bag change: Tue 16 Feb 2027 10:00 → Tue 23 Feb 2027 10:00"
+    assert [int(re.match(r"C2D(\d+)", line).group(1)) for line in bags] == list(range(2, 29))  # type: ignore[union-attr]
+    assert 'class="moves bags">' in page  # 27 lines start folded; the stay's group is open
+    assert '<details class="moves hospital" open>' in page
+
+
+def test_a_preview_names_a_stop_and_restart_in_order_and_what_moves_with_them(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token)
+    page = client.post(f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", **INTERRUPTION}).text
+    summary = summary_of(page)
+    assert summary[0] == "Cycle 2 and after move 1 day later"
+    stop = summary.index("C1D10 Blinatumomab infusion stopped: new: Wed 13 Jan 2027 14:00")
+    restart = summary.index(
+        "C1D10–16 Blinatumomab infusion restarts, 9 mcg/day: supervised start: new: Wed 13 Jan 2027 20:00"
+    )
+    assert stop < restart
+    assert (
+        "C1D17–28 Blinatumomab infusion 28 mcg/day: new: Wed 20 Jan 2027 20:00" in summary
+    )  # the dose back up
+    assert "The hospital stay of cycle 2 moves from Mon 15 Feb 2027 to Tue 16 Feb 2027" in summary
+    assert "Bag changes in cycle 1: 16 move from 10:00 to 20:00 (from C1D11)" in summary
+    infusion = next(
+        lines
+        for cycle, group, lines in details_of(page)
+        if cycle == "Cycle 1" and group.startswith("Infusion")
+    )
+    assert [line.split(":")[0] for line in infusion] == [
+        "C1D1–9 Blinatumomab infusion 28 mcg/day",
+        "C1D10 Blinatumomab infusion stopped",
+        "C1D10–16 Blinatumomab infusion restarts, 9 mcg/day",
+        "C1D17–28 Blinatumomab infusion 28 mcg/day",
+        "C1D29 Blinatumomab infusion ends",
+    ]
+    assert infusion[0].endswith("now ends Wed 13 Jan 2027 14:00")
+
+
+def test_a_held_dose_reads_held_and_a_stop_counts_what_it_cancels(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, "inotuzumab", **{"choice.response": "cr", "choice.transplant": "no"})
+    held = client.post(
+        f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", "hold_cycle": "1", "hold_day": "8"}
+    ).text
+    assert summary_of(held) == ["C1D8 Inotuzumab ozogamicin 0.5 mg/m2: held: Mon 11 Jan 2027 09:00"]
+    assert "changes:" not in held and "cancelled" not in held
+    lines = [line for _, _, group in details_of(held) for line in group]
+    assert lines and all(": held: Mon 11 Jan 2027" in line for line in lines)
+    stopped = client.post(
+        f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", "stop": "2027-02-01"}
+    ).text
+    assert summary_of(stopped) == ["61 planned events are cancelled from Mon 1 Feb 2027 on"]
+    client.get("/lang/fr")
+    french = client.post(
+        f"/plans/{plan_id}/adjust", data={"csrf": token, "version": "1", "hold_cycle": "1", "hold_day": "8"}
+    ).text
+    assert summary_of(french) == [
+        "C1J8 Inotuzumab ozogamicine 0,5 mg/m²\u00a0: suspendu\u00a0: lun. 11 janv. 2027 à 9\u00a0h"
+    ]
+
+
+def test_a_later_decision_previews_the_cycles_it_adds(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, "inotuzumab")
+    page = client.post(
+        f"/plans/{plan_id}/adjust",
+        data={
+            "csrf": token,
+            "version": "1",
+            "choice.response": "cr",
+            "choice.transplant": "no",
+            "cycles": "4",
+        },
+    ).text
+    summary = summary_of(page)
+    assert summary[0] == "Cycles 2 to 4 added: Mon 25 Jan 2027 to Tue 6 Apr 2027"
+    assert any(s.startswith("C1D21 Your care team's decision: complete remission") for s in summary)
+
+
+def source_keys() -> set[str]:
+    """The keys of every built-in schedule's [sources] table (FDA-BLIN, AMGEN-HCP-ADJUST...)."""
+    import tomllib
+
+    keys: set[str] = set()
+    for path in (Path(__file__).parents[1] / "schedules").glob("*.toml"):
+        keys |= set(tomllib.loads(path.read_text(encoding="utf-8")).get("sources", {}))
+    assert len(keys) > 20
+    return keys
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees of a page: its text, without markup, scripts or styles."""
+    page = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page, flags=re.DOTALL)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+#: The new plan form's typical wrong inputs, each by schedule.
+WRONG_NEW = [
+    ("inotuzumab", {"cycles": "2"}),
+    ("dasatinib", {"tz": "", "fever": "101"}),
+    ("dasatinib", {"until": "2026-01-01", "time.dasatinib": "25:00"}),
+    ("blinatumomab-mrd", {"start": "2027-02-30", "tz": "America/Torontoo", "weight": "x", "height": "-3"}),
+    ("blinatumomab-mrd", {"weight": "", "choice.bag-hours": "168"}),
+    ("blinatumomab-mrd", {"weight": "", "choice.weight": "under-45kg"}),
+    ("nilotinib", {"time.nilotinib": "8 h 99", "fever": "hot"}),
+]
+
+#: The adjust page's typical wrong inputs (blinatumomab, then inotuzumab before the response).
+WRONG_ADJUST = [
+    ("blin", {"delay_cycle": "x", "delay_days": "7"}),
+    ("blin", {"delay_cycle": "2", "delay_days": "abc"}),
+    ("blin", {"delay_cycle": "15", "delay_days": "7"}),
+    ("blin", {"dose_agent": "blinatumomab", "dose": "100", "dose_from": "2027-13-10"}),
+    (
+        "blin",
+        {"interrupt_cycle": "1", "interrupt_day": "10", "interrupt_at": "25:00", "interrupt_length": "6"},
+    ),
+    (
+        "blin",
+        {"interrupt_cycle": "1", "interrupt_day": "10", "interrupt_length": "6", "interrupt_restart": "x:y"},
+    ),
+    ("blin", {"interrupt_cycle": "1", "interrupt_day": "50", "interrupt_length": "6"}),
+    ("blin", {"hold_cycle": "1", "hold_day": "8"}),
+    ("blin", {"stop": "2026-01-01"}),
+    ("blin", {}),
+    ("ino", {"cycles": "x"}),
+    ("ino", {"cycles": "3"}),
+    ("ino", {"hold_cycle": "1", "hold_day": "3"}),
+]
+
+
+def walk_pages(client: FlaskClient, token: str) -> Iterator[tuple[str, str, dict[str, list[str]]]]:
+    """Every page a nurse meets, with the errors beside its fields: (name, visible text, errors)."""
+    from dosecal.inputs import definitions
+
+    def errors(page: str) -> dict[str, list[str]]:
+        found = re.findall(r'<p class="error" id="([^"]+)-error">(.*?)</p>', page, re.DOTALL)
+        return {name: html.unescape(text).split("<br>") for name, text in found}
+
+    for schedule in definitions.builtin_ids():
+        page = client.get(f"/plans/new?schedule={schedule}").text
+        yield f"new {schedule}", visible_text(page), {}
+    for schedule, wrong in WRONG_NEW:
+        data = {"csrf": token, "schedule": schedule, "start": "2027-01-04", "tz": "America/Toronto",
+                "lang": "en", "weight": "70", **wrong}  # fmt: skip
+        answer = client.post(f"/plans/new?schedule={schedule}", data=data)
+        assert answer.status_code == 422, (schedule, wrong)
+        yield f"new {schedule} {wrong}", visible_text(answer.text), errors(answer.text)
+    plans = {
+        "blin": create(client, token, "blinatumomab-rr", label=LABEL),
+        "ino": create(client, token, "inotuzumab"),
+    }
+    for name, plan_id in plans.items():
+        yield f"plan {name}", visible_text(client.get(f"/plans/{plan_id}").text), {}
+        yield f"printable {name}", visible_text(client.get(f"/plans/{plan_id}/plan.html").text), {}
+        yield f"adjust {name}", visible_text(client.get(f"/plans/{plan_id}/adjust").text), {}
+    for name, wrong in WRONG_ADJUST:
+        answer = client.post(f"/plans/{plans[name]}/adjust", data={"csrf": token, "version": "1", **wrong})
+        assert answer.status_code == 422, (name, wrong, answer.text[-2000:])
+        yield f"adjust {name} {wrong}", visible_text(answer.text), errors(answer.text)
+    preview = client.post(
+        f"/plans/{plans['blin']}/adjust", data={"csrf": token, "version": "1", **INTERRUPTION}
+    )
+    yield "preview", visible_text(preview.text), {}
+    conflict = client.post(
+        f"/plans/{plans['blin']}/adjust",
+        data={"csrf": token, "version": "7", "confirm": "1", "delay_cycle": "2", "delay_days": "7"},
+    )
+    assert conflict.status_code == 409
+    yield "conflict", visible_text(conflict.text), {"conflict": [visible_text(conflict.text)]}
+
+
+def test_no_page_shows_command_line_syntax_or_a_source_key_in_either_language(app: Flask) -> None:
+    """The pages quoted "--weight", "dosecal adjust PLAN --interrupt ..." and source keys (FDA-BLIN)."""
+    keys = "|".join(re.escape(k) for k in sorted(source_keys(), key=len, reverse=True))
+    commands = "generate|adjust|store|show|list|check|serve|users|db|publish"
+    forbidden = re.compile(rf"(?<![\w-])--[a-z]|\bdosecal (?:{commands})\b|(?<![\w-])(?:{keys})(?![\w-])")
+    client = app.test_client()
+    token = sign_in(client)
+    walked = 0
+    for lang in ("en", "fr"):
+        client.get(f"/lang/{lang}")
+        for name, text, _ in walk_pages(client, token):
+            found = forbidden.search(text)
+            assert found is None, f"{lang} {name}: …{text[max(0, found.start() - 80) : found.end() + 40]}…"
+            walked += 1
+    assert walked == 2 * (len(WRONG_NEW) + len(WRONG_ADJUST) + 10 + 6 + 2)
+
+
+def test_every_error_beside_a_field_is_in_the_pages_language(app: Flask) -> None:
+    """French errors came partly in English: the option parsers' refusals, the choice's label."""
+    client = app.test_client()
+    token = sign_in(client)
+    english = {name: said for name, _, said in walk_pages(client, token)}
+    client.get("/lang/fr")
+    french = {name: said for name, _, said in walk_pages(client, token)}
+    assert english.keys() == french.keys()
+    compared = 0
+    for name, fields in french.items():
+        assert fields.keys() == english[name].keys(), name
+        for field, messages in fields.items():
+            for fr, en in zip(messages, english[name][field], strict=True):
+                assert fr != en, f"{name}: {field}: still English: {fr}"
+                words = set(re.findall(r"[a-z]+", fr.split("'")[0] if fr.startswith("'") else fr))
+                assert not words & {"the", "is", "must", "give", "write", "not", "and", "needs"}, (name, fr)
+                compared += 1
+    assert compared >= 25
+
+
+@pytest.mark.parametrize("interface", ["en", "fr"])
+def test_french_times_are_read_as_the_pages_write_them(app: Flask, interface: str) -> None:
+    """The French pages' own style ("14 h 00") was refused, in English as well."""
+    client = app.test_client()
+    token = sign_in(client)
+    client.get(f"/lang/{interface}")
+    plans = {
+        typed: create(client, token, "nilotinib", **{"time.nilotinib": typed})
+        for typed in ("09:30,21:00", "9 h 30, 21 h", "9\u00a0h\u00a030,21\u00a0h\u00a000", "9h30,21h00")
+    }
+    store = app.extensions["dosecal.service.store"]
+    starts = {
+        typed: [o.start for o in store.get(plan_id).course() if o.kind.value == "dose"]
+        for typed, plan_id in plans.items()
+    }
+    assert len({tuple(s) for s in starts.values()}) == 1, starts
+    assert f"{starts['09:30,21:00'][0]:%H:%M}" == "09:30"
+    # The interruption's time too: "14 h" is 14:00.
+    blin = create(client, token)
+    preview = client.post(
+        f"/plans/{blin}/adjust", data={"csrf": token, "version": "1", **INTERRUPTION, "interrupt_at": "14 h"}
+    )
+    assert preview.status_code == 200, preview.text
+    plain = client.post(f"/plans/{blin}/adjust", data={"csrf": token, "version": "1", **INTERRUPTION})
+    assert summary_of(preview.text) == summary_of(plain.text)
+    saved = client.post(
+        f"/plans/{blin}/adjust",
+        data={"csrf": token, "version": "1", "confirm": "1", **INTERRUPTION, "interrupt_at": "14 h 00"},
+    )
+    assert saved.status_code == 303
+    assert 'at = "14:00"' in store.get(blin).content
+    wrong = client.post(
+        f"/plans/{blin}/adjust",
+        data={"csrf": token, "version": "2", **INTERRUPTION, "interrupt_at": "14 h 75"},
+    )
+    assert wrong.status_code == 422
+    expected = "n'est pas une heure" if interface == "fr" else "is not a time: write it as 14:00 or 14 h 00"
+    assert expected in error_beside(wrong.text, "interrupt")

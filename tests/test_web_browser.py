@@ -220,7 +220,7 @@ def nurse(site: tuple[str, Run], tmp_path: Path) -> Iterator[Nurse]:
 
 
 def plan_id_of(url: str) -> str:
-    found = re.search(r"/plans/(\w+)$", url)
+    found = re.search(r"/plans/(\w+)(?:\?saved=\d+)?$", url)  # after Confirm: "Saved as version N"
     assert found, url
     return found.group(1)
 
@@ -308,6 +308,59 @@ def test_a_nurse_creates_previews_downloads_adjusts_and_signs_out(
     assert LABEL not in nurse.driver.page_source
 
 
+def test_an_inotuzumab_plan_made_before_the_response_follows_the_decision_on_the_same_feed(
+    nurse: Nurse, site: tuple[str, Run]
+) -> None:
+    """Issue 21: cycle 1 planned without the response; CR, no transplant and 4 cycles recorded later.
+
+    The patient subscribed once: the link shown after the change is the one shown before, and
+    what it serves now holds cycles 2 to 4.
+    """
+    from selenium.webdriver.support.ui import Select
+
+    base, dosecal = site
+    nurse.sign_in()
+    nurse.go("/plans/new?schedule=inotuzumab")
+    nurse.type("#start", "2027-01-04")
+    nurse.type("#label", LABEL)
+    nurse.click("#create")
+    plan_id = plan_id_of(nurse.driver.current_url)
+    nurse.driver.switch_to.frame(nurse.find("#preview"))
+    printable = nurse.driver.find_element("tag name", "body").text
+    nurse.driver.switch_to.default_content()
+    assert "Your care team decides: response after cycle 1" in printable
+    assert "C2D1" not in printable
+    feed_url = nurse.find("#feed-url").get_attribute("value")
+    assert feed_url.startswith(base + "/feeds/")
+    before = urllib.request.urlopen(feed_url, timeout=30).read()
+    assert b"(C1D1)" in before and b"(C2D1)" not in before
+    # Later: the response is known; the nurse records it on the adjust page.
+    nurse.click("#adjust")
+    Select(nurse.find("#choice\\.response")).select_by_value("cr")
+    Select(nurse.find("#choice\\.transplant")).select_by_value("no")
+    nurse.interactions += 2
+    nurse.type("#cycles", "4")
+    nurse.type("#note", "CR after cycle 1")
+    nurse.click("#check")
+    summary = nurse.find(".summary").text
+    assert "Cycles 2 to 4 added: Mon 25 Jan 2027 to Tue 6 Apr 2027" in summary
+    nurse.click("#confirm-bottom")  # the Confirm below the details, as after reading them
+    assert nurse.driver.current_url.endswith(f"/plans/{plan_id}?saved=2")
+    assert nurse.find("#saved").text == "Saved as version 2."
+    assert "Adjusted (version 2)" in nurse.find(".history").text
+    nurse.driver.switch_to.frame(nurse.find("#preview"))
+    printable = nurse.driver.find_element("tag name", "body").text
+    nurse.driver.switch_to.default_content()
+    assert all(f"C{n}D1" in printable for n in (2, 3, 4)) and "C5D1" not in printable
+    # The same link, and what it serves now has cycles 2 to 4.
+    assert nurse.find("#feed-url").get_attribute("value") == feed_url
+    after = urllib.request.urlopen(feed_url, timeout=30).read()
+    assert all(f"(C{n}D1)".encode() in after for n in (2, 3, 4)) and b"(C5D1)" not in after
+    assert LABEL.encode() not in after
+    shown = dosecal("store", "show", plan_id).output
+    assert "version 2  adjust by mtremblay" in shown
+
+
 def _tab_to(nurse: Nurse, element_id: str, most: int = 60) -> None:
     """Press Tab until the element ``element_id`` has the focus (each press counted as a key)."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -371,7 +424,8 @@ def test_a_plan_is_made_adjusted_and_printed_with_the_keyboard_alone(nurse: Nurs
     _tab_to(nurse, "confirm")
     assert "2027" in nurse.find(".confirm").text
     ActionChains(nurse.driver).send_keys(Keys.ENTER).perform()
-    _wait_url(nurse, re.escape(plan_url) + "$")
+    _wait_url(nurse, re.escape(plan_url) + r"\?saved=2$")
+    assert nurse.find("#saved").text == "Saved as version 2."
     assert "Adjusted (version 2)" in nurse.find(".history").text
     _tab_to(nurse, "download-pdf")
     ActionChains(nurse.driver).send_keys(Keys.ENTER).perform()
@@ -425,7 +479,7 @@ def test_every_page_passes_axe_core_and_is_pictured(nurse: Nurse, site: tuple[st
     nurse.click("#check")
     check("adjust-preview")
     nurse.click("#confirm")
-    nurse.go(f"/plans/{plan_id}?saved=2")  # as after a confirm sent twice
+    nurse.go(f"/plans/{plan_id}?saved=2&twice=1")  # as after a confirm sent twice
     check("plan-already-saved")
     nurse.go(f"/plans/{plan_id}")
     nurse.click("#revoke")  # asked once more before the patient's calendar stops following

@@ -106,7 +106,7 @@ class Overrides:
                 try:
                     found.append(dataclasses.replace(parse(value), note=self.note))
                 except ValueError as exc:
-                    raise bad(option, str(exc)) from None
+                    raise bad(option, reason(exc)) from None
         if self.stop is not None:
             found.append(Stop(on=parse_date("--stop", self.stop), note=self.note))
         return found
@@ -124,7 +124,7 @@ class Overrides:
             try:
                 decided.append(dataclasses.replace(parse_cycles(self.cycles), note=self.note))
             except ValueError as exc:
-                raise bad("--cycles", str(exc)) from None
+                raise bad("--cycles", reason(exc)) from None
         if self.until is not None:
             decided.append(UntilChange(parse_date("--until", self.until), note=self.note))
         return decided
@@ -279,7 +279,7 @@ def apply(plan: Plan, given: Overrides) -> Plan:
             try:
                 cycles = parse_cycles(given.cycles).cycles
             except ValueError as exc:
-                raise bad("--cycles", str(exc)) from None
+                raise bad("--cycles", reason(exc)) from None
         else:
             cycles = given.cycles
         if cycles > limits.MAX_CYCLES:

@@ -222,11 +222,21 @@ class Store:
         planfile.load(plan_file)  # a file that cannot be read is reported as a plan file
         return self.add_text(read_text(plan_file), source=str(plan_file), label=label, who=who)
 
-    def add_text(self, text: str, *, source: str, label: str | None, who: str) -> tuple[StoredPlan, str]:
+    def add_text(
+        self, text: str, *, source: str, label: str | None, who: str, plan_id: str | None = None
+    ) -> tuple[StoredPlan, str]:
         """Store the plan whose file text is ``text`` (see :meth:`add`); ``source`` names it in messages.
 
         The clinic's web pages write the plan file from their form and store it through here,
         so that a plan made in a browser is the same kind of plan file as one made by hand.
+
+        ``plan_id``, when given, is the new plan's id instead of a random one: the pages derive
+        it from a one-time form key, so that a form sent twice (a double click, on any server)
+        makes one plan. The database's primary key decides, in one transaction: the second
+        insert fails and raises ConflictError, and nothing else is written.
+
+        Raises:
+            ConflictError: when ``plan_id`` is given and a plan already has it.
         """
         if label is not None:
             try:
@@ -245,19 +255,20 @@ class Store:
             definition = read_text(path)
         except InputFileError as exc:
             raise DefinitionError(exc.problems) from None
+        given = plan_id
         for attempt in (1, 2, 3):
             # 48 random bits: short enough to type, and a collision (one in millions at
             # 10,000 plans) only means drawing again.
-            plan_id = secrets.token_hex(6)
-            content = text if plan.id is not None else f'id = "{plan_id}"\n' + text
-            course_of(plan_id, content, definition)  # refuses what would not expand, before storing
-            token = derive(self.feed_key, plan_id, 1)
+            ident = given or secrets.token_hex(6)
+            content = text if plan.id is not None else f'id = "{ident}"\n' + text
+            course_of(ident, content, definition)  # refuses what would not expand, before storing
+            token = derive(self.feed_key, ident, 1)
             now = datetime.now(UTC)
             try:
                 with self._begin() as connection:
                     connection.execute(
                         plans.insert().values(
-                            id=plan_id,
+                            id=ident,
                             label=label,
                             schedule=plan.schedule,
                             origin=origin,
@@ -270,12 +281,14 @@ class Store:
                             updated=now,
                         )
                     )
-                    _log(connection, plan_id, 1, now, who, "add", None, source)
+                    _log(connection, ident, 1, now, who, "add", None, source)
                 break
             except sa.exc.IntegrityError:
+                if given is not None:
+                    raise ConflictError(msg("error.store.exists", id=given)) from None
                 if attempt == 3:
                     raise
-        return self.get(plan_id), token
+        return self.get(ident), token
 
     def adjust(
         self,

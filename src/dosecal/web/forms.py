@@ -12,6 +12,7 @@ the message, in the command line's words, shows beside that field.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +22,9 @@ from dosecal.errors import InputFileError, Problem, reason
 from dosecal.inputs import definitions
 from dosecal.inputs.overrides import Overrides, apply, plan_for
 from dosecal.inputs.planfile import parse_fever
+from dosecal.inputs.tomlfile import parse_time
 from dosecal.model import limits
+from dosecal.model.adjustments import AMOUNT, SAME_DOSE, check_dose, parse_cycles
 from dosecal.model.plan import CONTACTS, DEFAULT_HORIZON_DAYS, Fever, Plan
 from dosecal.model.schedule import Schedule
 from dosecal.words import Value, msg
@@ -75,11 +78,34 @@ def field_of(problem: Problem) -> str:
 
 
 def errors_of(exc: InputFileError) -> dict[str, list[Value]]:
-    """The problems of ``exc``, grouped by the field they concern."""
+    """The problems of ``exc``, grouped by the field they concern (one problem said twice, once)."""
     found: dict[str, list[Value]] = {}
     for problem in exc.problems:
-        found.setdefault(field_of(problem), []).append(problem.message)
+        said = found.setdefault(field_of(problem), [])
+        if problem.message not in said:
+            said.append(problem.message)
     return found
+
+
+#: A time as the French pages write it: "14 h 00", "14 h", "9 h 30" (any space, or none).
+_FRENCH_TIME = re.compile(r"^(\d{1,2})\s*h\s*(\d{2})?$", re.IGNORECASE)
+
+
+def clock_text(value: str) -> str:
+    """A typed time (or comma-separated times) as the command line reads them: ``14 h 00`` → ``14:00``.
+
+    The French pages write times "14 h 00", "14 h" and "9 h 30"; a nurse who types one back, in
+    either interface language, means the same time as ``14:00``. Anything else is left as
+    typed, for the command line's own check to judge.
+    """
+
+    def one(part: str) -> str:
+        found = _FRENCH_TIME.match(part.strip())
+        if found is None:
+            return part.strip()
+        return f"{int(found.group(1)):02d}:{found.group(2) or '00'}"
+
+    return ",".join(one(part) for part in value.split(",")) if value else value
 
 
 def uses_body_size(schedule: Schedule) -> bool:
@@ -164,7 +190,11 @@ class NewPlan:
             schedule=schedule.id,
             start=get("start"),
             tz=get("tz"),
-            times={k.removeprefix("time."): v.strip() for k, v in form.items() if k.startswith("time.")},
+            times={
+                k.removeprefix("time."): clock_text(v.strip())
+                for k, v in form.items()
+                if k.startswith("time.")
+            },
             choices={
                 k.removeprefix("choice."): v.strip() for k, v in form.items() if k.startswith("choice.")
             },
@@ -253,6 +283,15 @@ class NewPlan:
         return schedule, plan
 
 
+def _is_date(text: str) -> bool:
+    """Whether ``text`` is a date written YYYY-MM-DD."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
+
+
 def plan_toml(plan: Plan) -> str:
     """The plan file of a plan made by the form: only what the nurse chose, in plan file keys."""
     lines = [
@@ -329,23 +368,64 @@ class Adjustment:
             f.name: (form.get(f.name) or "").strip() for f in dataclasses.fields(cls) if f.name != "choices"
         }
         typed["interrupt_unit"] = "h" if typed["interrupt_unit"] == "h" else "d"
+        typed["interrupt_at"] = clock_text(typed["interrupt_at"])
         typed["interrupt_cause"] = "toxicity" if typed["interrupt_cause"] == "toxicity" else ""
         choices = {k.removeprefix("choice."): v.strip() for k, v in form.items() if k.startswith("choice.")}
         return cls(**typed, choices={k: v for k, v in choices.items() if v})
 
     def problems(self) -> dict[str, list[Value]]:
-        """What the hold and interruption fields lack before they can be written as options.
+        """What the fields lack before they can be written as options, in the page's words.
 
-        Their cycle, day and length are separate fields; a word where a number belongs would
-        otherwise reach the command line's parser inside a spelling the nurse never typed.
+        The cycle, day, time and length of a hold, a delay or an interruption are separate
+        fields; a wrong one would otherwise reach the command line's parser inside a spelling
+        the nurse never typed ("'C1D10@25:00=6h': ..."), and some of its refusals are English
+        text rather than messages. Each part is checked here, with a message in the nurse's
+        language beside its group; what needs the plan (is there a cycle 9?) is the library's.
         """
         found: dict[str, list[Value]] = {}
+
+        def refuse(group: str, message: Value) -> None:
+            found.setdefault(group, []).append(message)
+
         hold_numbers = (self.hold_day, self.hold_cycle or "1")  # a daily drug's hold has no cycle
         if (self.hold_cycle or self.hold_day) and not all(n.isdigit() for n in hold_numbers):
-            found["hold"] = [msg("error.web.hold_numbers")]
+            refuse("hold", msg("error.web.hold_numbers"))
+        if self.delay_cycle or self.delay_days:
+            if not (self.delay_cycle.isascii() and self.delay_cycle.isdigit()):
+                refuse("delay", msg("error.web.delay_cycle"))
+            if not (self.delay_days.isascii() and self.delay_days.isdigit()) and not _is_date(
+                self.delay_days
+            ):
+                refuse("delay", msg("error.web.delay_days", value=self.delay_days))
         interrupt_numbers = (self.interrupt_cycle, self.interrupt_day, self.interrupt_length)
-        if self.interrupt_spec() is not None and not all(n.isdigit() for n in interrupt_numbers):
-            found["interrupt"] = [msg("error.web.interrupt_numbers")]
+        if self.interrupt_spec() is not None:
+            if not all(n.isascii() and n.isdigit() for n in interrupt_numbers):
+                refuse("interrupt", msg("error.web.interrupt_numbers"))
+            if self.interrupt_at:
+                try:
+                    parse_time(self.interrupt_at)
+                except ValueError:
+                    refuse("interrupt", msg("error.web.time", value=self.interrupt_at))
+            restart = self.interrupt_restart
+            if restart and restart != SAME_DOSE and not AMOUNT.match(restart):
+                try:
+                    check_dose(restart if ":" not in restart else "")
+                except ValueError:
+                    refuse(
+                        "interrupt", msg("error.adjustments.restart_must_dose_such", restart=repr(restart))
+                    )
+        if self.dose or self.dose_from:
+            try:
+                check_dose(self.dose)
+            except ValueError as exc:
+                refuse("dose", reason(exc))
+            if not _is_date(self.dose_from):
+                refuse("dose", msg("error.overrides.value_date_written_yyyy", value=self.dose_from))
+        if self.cycles:
+            try:
+                parse_cycles(self.cycles)
+            except ValueError as exc:
+                refuse("cycles", reason(exc))
         return found
 
     def groups(self) -> list[str]:

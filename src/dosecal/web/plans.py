@@ -9,6 +9,10 @@ the nurse saw). What every page shares (the words, sign-in, errors) is :mod:`dos
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+import re
+import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -38,11 +42,13 @@ from dosecal.model.schedule import BAG_CHOICE, Schedule
 from dosecal.render import RenderOptions, render
 from dosecal.render.describe import describe
 from dosecal.render.feedlink import links
-from dosecal.service.courses import calendar_of, course_of, diff
+from dosecal.service.courses import calendar_of, course_of
+from dosecal.service.preview import preview as preview_of
 from dosecal.service.records import Change, StoredPlan
 from dosecal.web import forms
 from dosecal.web.pages import default_tz, error_links, store
 from dosecal.web.security import PLAN_CSP, signed_in
+from dosecal.web.wording import for_page, page_text, without_choices
 from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Value
 
 plans_pages = Blueprint("plans", __name__, template_folder="templates")
@@ -144,10 +150,49 @@ def _builtins() -> dict[str, Schedule]:
     return {i: definitions.resolve(i) for i in definitions.builtin_ids()}
 
 
+#: A one-time form key as the new plan form carries it.
+_ONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _once_id(once: str) -> str | None:
+    """The id of the plan a new plan form with this one-time key makes (``None``: no valid key).
+
+    Why the id is derived from the key: a double click sends the form twice before the first
+    answer arrives, so a mark in the session cookie would come too late (both posts carry the
+    cookie as it was), and a mark in one process's memory would miss a post answered by another
+    server. The plan's id is the database's primary key, so deriving it from the key makes the
+    database itself refuse a second plan from one form, in one transaction, on SQLite and
+    PostgreSQL alike, with no new table. The id is an HMAC of the key and the nurse's name
+    under the app's secret: nobody can choose an id, and another nurse's key never leads to
+    her plan.
+    """
+    if not _ONCE.fullmatch(once):
+        return None
+    key = current_app.secret_key
+    secret = key.encode() if isinstance(key, str) else bytes(key or b"")
+    mac = hmac.new(secret, f"new-plan\x00{g.user}\x00{once}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:12]
+
+
+def _made_by_this_form(plan_id: str | None) -> bool:
+    """Whether the plan this form's key makes exists already, made by this nurse."""
+    if plan_id is None:
+        return False
+    try:
+        history = store().history(plan_id)
+    except StoreError:
+        return False
+    return bool(history) and history[0].action == "add" and history[0].who == g.user
+
+
 @plans_pages.route("/plans/new", methods=["GET", "POST"])
 @signed_in
 def new_plan() -> Any:
-    """Step 1: pick a schedule (links, no script needed); step 2: the plan form with its defaults."""
+    """Step 1: pick a schedule (links, no script needed); step 2: the plan form with its defaults.
+
+    The form carries a one-time key (``once``): sent again, by a double click or Back and
+    resend, it leads to the plan it made the first time, which says so (see :func:`_once_id`).
+    """
     ident = request.values.get("schedule", "")
     if ident not in _builtins():
         return render_template("pick.html", schedules=list(_builtins().values()))
@@ -156,7 +201,14 @@ def new_plan() -> Any:
         schedule=ident, tz=default_tz(), times=forms.default_times(schedule), lang=g.lang.code
     )
     errors: dict[str, list[Value]] = {}
+    once = secrets.token_urlsafe(18)
     if request.method == "POST":
+        posted = request.form.get("once", "")
+        made = _once_id(posted)
+        if made is not None:
+            once = posted  # a form shown again with its errors keeps its key
+        if _made_by_this_form(made):
+            return redirect(url_for("plans.plan_page", plan_id=made, sent="again"), code=303)
         fields = forms.NewPlan.from_form(schedule, request.form, default_lang=g.lang.code)
         checked = fields.check()
         if isinstance(checked, dict):
@@ -165,12 +217,21 @@ def new_plan() -> Any:
             _, plan = checked
             try:
                 stored, _ = store().add_text(
-                    forms.plan_toml(plan), source="<web form>", label=fields.label or None, who=g.user
+                    forms.plan_toml(plan),
+                    source="<web form>",
+                    label=fields.label or None,
+                    who=g.user,
+                    plan_id=made,
                 )
+            except ConflictError:
+                if not _made_by_this_form(made):
+                    raise
+                return redirect(url_for("plans.plan_page", plan_id=made, sent="again"), code=303)
             except InputFileError as exc:
                 errors = forms.errors_of(exc)
             else:
                 return redirect(url_for("plans.plan_page", plan_id=stored.id), code=303)
+    errors = worded(errors, schedule)
     first = {
         "times": next((f"time.{a.id}" for a in schedule.agents.values() if a.times), "times"),
         "choices": next((f"choice.{c}" for c in schedule.choices), "choices"),
@@ -179,7 +240,13 @@ def new_plan() -> Any:
         "new.html",
         links=error_links(errors, first),
         schedule=schedule,
-        shown=describe(schedule, g.lang),
+        shown=page_text(without_choices(describe(schedule, g.lang), g.lang), g.lang, schedule),
+        notes={
+            c.id: page_text(g.lang.content(c.note), g.lang, schedule)
+            for c in schedule.choices.values()
+            if c.note
+        },
+        once=once,
         fields=fields,
         errors=errors,
         body_size=forms.uses_body_size(schedule),
@@ -258,6 +325,8 @@ def plan_page(plan_id: str) -> str:
         rotate_label="web.feed.rotate" if p.feed else "web.feed.start",
         other_action="web.history.other",
         saved=_saved_notice(p),
+        twice=request.args.get("twice") == "1",
+        sent_again=request.args.get("sent") == "again",
     )
 
 
@@ -361,26 +430,30 @@ def adjust(plan_id: str) -> Any:
         errors = fields.problems()  # fields that cannot even be written as options
         if not errors:
             try:
-                _, change = store().adjust(
+                adjusted, change = store().adjust(
                     plan_id, fields.overrides(), who=g.user, expect_version=seen, dry_run=not confirm
                 )
             except ConflictError as exc:
                 saved = _already_saved(plan_id, fields, seen) if confirm else None
                 if saved is not None:  # sent twice (double click, Back and resend): recorded once
-                    return redirect(url_for("plans.plan_page", plan_id=plan_id, saved=saved), code=303)
-                conflict = exc.args[0] if exc.args else str(exc)
+                    target = url_for("plans.plan_page", plan_id=plan_id, saved=saved, twice=1)
+                    return redirect(target, code=303)
+                conflict = page_text(g.lang.text(for_page(exc.args[0] if exc.args else str(exc))), g.lang)
                 p = store().get(plan_id)
                 course = p.course()
             except InputFileError as exc:
                 errors = fields.placed(forms.errors_of(exc))
             else:
                 if confirm:
-                    return redirect(url_for("plans.plan_page", plan_id=plan_id), code=303)
+                    # The version the history shows for this change: the plan page says so.
+                    target = url_for("plans.plan_page", plan_id=plan_id, saved=adjusted.version)
+                    return redirect(target, code=303)
                 after = course_of(p.id, change.text, p.definition)
                 preview = {
                     "changes": [a.describe(change.schedule) for a in change.adjustments],
-                    "moves": [m.describe() for m in diff(course, after)],
+                    "shown": preview_of(course, after, change.adjustments),
                 }
+    errors = worded(errors, course.schedule)
     agents = [(a.id, g.lang.content(a.name)) for a in course.schedule.agents.values()]
     first = {"choices": next((f"choice.{c}" for c in course.schedule.choices), "choices")}
     return render_template(
@@ -428,8 +501,16 @@ def _already_saved(plan_id: str, fields: forms.Adjustment, seen: int) -> int | N
     return last.version if same else None
 
 
+def worded(errors: dict[str, list[Value]], schedule: Schedule) -> dict[str, list[Value]]:
+    """Each error as the page says it: in the nurse's language, without command-line syntax."""
+    return {
+        name: [page_text(g.lang.text(for_page(message)), g.lang, schedule) for message in messages]
+        for name, messages in errors.items()
+    }
+
+
 def _saved_notice(plan: StoredPlan) -> int | None:
-    """The version named by ``?saved=N`` (after a confirm sent twice), if the plan has it."""
+    """The version named by ``?saved=N`` (after a confirm, or one sent twice), if the plan has it."""
     value = request.args.get("saved", "")
     return int(value) if value.isdigit() and 1 <= int(value) <= plan.version else None
 
