@@ -219,8 +219,20 @@ def test_inotuzumab_infusion_hour_observation_and_window() -> None:
     assert "Dose window" not in (first.notes or "")
 
 
-def test_every_output_carries_the_notice_and_sources() -> None:
+def test_every_event_says_to_follow_the_care_team_and_key_events_name_their_sources() -> None:
+    """Key events carry signs, sources and the notice; the others point to the printed plan.
+
+    A cycle's first dose (Mon 4 Jan 2027) carries the warning signs, its sources and the notice;
+    the others point to the printout.
+    """
     occ = expand(builtin("inotuzumab"), plan("2027-01-04", cycles=1))
     for o in occ:
-        assert "does not prescribe" in (o.notes or "")
-        assert "Sources:" in (o.notes or "")
+        notes = o.notes or ""
+        assert "Follow your care team's instructions" in notes or "in your printed plan" in notes, o.title
+    first = next(o for o in occ if o.kind is Kind.DOSE and o.label == "C1D1")
+    assert "Follow your care team's instructions" in (first.notes or "") and "Sources: " in (
+        first.notes or ""
+    )
+    assert "Call your care team" in (first.notes or "")
+    later = next(o for o in occ if o.kind is Kind.DOSE and o.label == "C1D8")
+    assert "in your printed plan" in (later.notes or "") and "Sources: " not in (later.notes or "")

@@ -98,9 +98,11 @@ def test_cell_says_what_happens_that_day() -> None:
 def test_overview_rows_match_the_cycles() -> None:
     s, p = builtin("inotuzumab"), plan("2027-01-04", cycles=3, choices={"response": "cr", "transplant": "no"})
     html = to_html(expand(s, p))
+    # Each cell names its column (data-label: a phone shows a cycle as a block of named values).
     rows = re.findall(
-        r"<tr><td>([^<]+)</td><td>(C\d+)</td><td class=\"d\">([^<]+)</td><td class=\"d\">([^<]+)</td>"
-        r"<td>([^<]*)</td><td>([^<]*)</td>",
+        r'<tr><td data-label="Phase:">([^<]+)</td><td data-label="Cycle:">(C\d+)</td>'
+        r'<td class="d" data-label="Day 1:">([^<]+)</td><td class="d" data-label="Last day:">([^<]+)</td>'
+        r'<td data-label="Treatment days:">([^<]*)</td><td data-label="Treatment-free:">([^<]*)</td>',
         html,
     )
     assert rows == [
@@ -170,6 +172,7 @@ def test_adjusted_plan_shows_struck_dates_held_doses_and_the_change_log() -> Non
     assert "<li>Inotuzumab ozogamicin dose held on cycle 1, day 15</li>" in log
     # C2D1 was Mon 2027-01-25 and is now Mon 2027-02-01.
     assert 'Mon 1 Feb 2027<br><s class="was">was Mon 25 Jan 2027</s>' in html
-    assert html.count('<strong class="flag">HELD</strong>') == 2  # in the month grid and the day list
-    # The premedication and observation that went with it, in the grid and the day list.
-    assert html.count('<strong class="flag">CANCELLED</strong>') == 4
+    # In the month grid, the phone's agenda and the day list.
+    assert html.count('<strong class="flag">HELD</strong>') == 3
+    # The premedication and observation that went with it, in the grid, the agenda and the day list.
+    assert html.count('<strong class="flag">CANCELLED</strong>') == 6

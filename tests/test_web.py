@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -1025,6 +1026,9 @@ def test_a_label_of_100_characters_is_accepted_and_wraps(app: Flask) -> None:
         {"delay_cycle": "2", "delay_days": "7"},
         {"stop": "2027-03-01", "note": "ended early"},
         INTERRUPTION,
+        {"time_agent": "blinatumomab", "time_from": "2027-02-01", "time_at": "20 h"},
+        {"size_from": "2027-02-01", "size_weight": "72,5", "size_height": "170"},
+        {"zone_from": "2027-03-01", "zone": "Europe/Paris"},
     ],
 )
 def test_a_confirm_sent_twice_is_saved_once_and_says_so(
@@ -1544,6 +1548,28 @@ WRONG_ADJUST = [
     ("ino", {"cycles": "x"}),
     ("ino", {"cycles": "3"}),
     ("ino", {"hold_cycle": "1", "hold_day": "3"}),
+    ("ima", {"until": "2027-13-01"}),
+    ("ima", {"until": "2026-12-01"}),
+    ("ima", {"time_from": "2027-02-01", "time_at": "25:00"}),
+    ("ima", {"time_at": "20 h 00"}),
+    ("ima", {"time_from": "2027-02-01"}),
+    ("blin", {"size_from": "2027-02-01", "size_weight": "x", "size_height": "-3"}),
+    ("blin", {"size_from": "2027-02-01", "size_height": "170"}),
+    ("ima", {"size_from": "2027-02-01", "size_weight": "31"}),  # under 45 kg: adult or child?
+    ("ima", {"zone_from": "2027-03-01", "zone": "Europe/Pariss"}),
+    ("ima", {"zone_from": "2027-03-01", "zone": "EST"}),
+    ("ima", {"zone": "Europe/Paris"}),
+    ("ima", {"zone_from": "2027-03-01"}),
+]
+
+#: The adjust page's later changes previewed: each one's summary is walked too.
+LATER_PREVIEWS = [
+    ("ima", {"until": "2027-06-30"}),
+    ("ima", {"time_agent": "imatinib", "time_from": "2027-02-01", "time_at": "20:00"}),
+    ("ima", {"size_from": "2027-02-01", "size_weight": "80", "size_height": "180"}),
+    ("ima", {"zone_from": "2027-03-01", "zone": "Europe/Paris"}),
+    ("blin", {"zone_from": "2027-03-01", "zone": "Europe/Paris"}),
+    ("blin", {"time_agent": "blinatumomab", "time_from": "2027-01-10", "time_at": "20:00"}),
 ]
 
 
@@ -1567,6 +1593,7 @@ def walk_pages(client: FlaskClient, token: str) -> Iterator[tuple[str, str, dict
     plans = {
         "blin": create(client, token, "blinatumomab-rr", label=LABEL),
         "ino": create(client, token, "inotuzumab"),
+        "ima": create(client, token, "imatinib"),
     }
     for name, plan_id in plans.items():
         yield f"plan {name}", visible_text(client.get(f"/plans/{plan_id}").text), {}
@@ -1580,6 +1607,10 @@ def walk_pages(client: FlaskClient, token: str) -> Iterator[tuple[str, str, dict
         f"/plans/{plans['blin']}/adjust", data={"csrf": token, "version": "1", **INTERRUPTION}
     )
     yield "preview", visible_text(preview.text), {}
+    for name, fields in LATER_PREVIEWS:
+        answer = client.post(f"/plans/{plans[name]}/adjust", data={"csrf": token, "version": "1", **fields})
+        assert answer.status_code == 200, (name, fields, answer.text[-2000:])
+        yield f"preview {name} {fields}", visible_text(answer.text), {}
     conflict = client.post(
         f"/plans/{plans['blin']}/adjust",
         data={"csrf": token, "version": "7", "confirm": "1", "delay_cycle": "2", "delay_days": "7"},
@@ -1602,7 +1633,7 @@ def test_no_page_shows_command_line_syntax_or_a_source_key_in_either_language(ap
             found = forbidden.search(text)
             assert found is None, f"{lang} {name}: …{text[max(0, found.start() - 80) : found.end() + 40]}…"
             walked += 1
-    assert walked == 2 * (len(WRONG_NEW) + len(WRONG_ADJUST) + 10 + 6 + 2)
+    assert walked == 2 * (len(WRONG_NEW) + len(WRONG_ADJUST) + len(LATER_PREVIEWS) + 10 + 9 + 2)
 
 
 def test_every_error_beside_a_field_is_in_the_pages_language(app: Flask) -> None:
@@ -1663,3 +1694,218 @@ def test_french_times_are_read_as_the_pages_write_them(app: Flask, interface: st
     assert wrong.status_code == 422
     expected = "n'est pas une heure" if interface == "fr" else "is not a time: write it as 14:00 or 14 h 00"
     assert expected in error_beside(wrong.text, "interrupt")
+
+
+# The later changes of issue 21 on the adjust page: the last day, a dose time, body size, a move.
+
+
+def adjust_and_confirm(client: FlaskClient, token: str, plan_id: str, **fields: str) -> str:
+    """Preview a change from the adjust page, confirm it as shown, and return the preview page."""
+    version = re.search(r'name="version" value="(\d+)"', client.get(f"/plans/{plan_id}/adjust").text)
+    assert version
+    data = {"csrf": token, "version": version.group(1), **fields}
+    preview = client.post(f"/plans/{plan_id}/adjust", data=data)
+    assert preview.status_code == 200, preview.text[-3000:]
+    # Confirm sends what the preview carries, not what was typed: the hidden fields must hold it all.
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', preview.text))
+    saved = client.post(f"/plans/{plan_id}/adjust", data={**hidden, "csrf": token})
+    assert saved.status_code == 303, saved.text[-3000:]
+    assert saved.headers["Location"] == f"/plans/{plan_id}?saved={int(version.group(1)) + 1}"
+    return preview.text
+
+
+def doses_of(app: Flask, plan_id: str) -> list[tuple[str, str]]:
+    """The plan's planned doses: (local start ``YYYY-MM-DD HH:MM`` with its UTC offset, dose)."""
+    from dosecal.words import ENGLISH
+
+    course = app.extensions["dosecal.service.store"].get(plan_id).course()
+    return [
+        (f"{o.start:%Y-%m-%d %H:%M %z}", ENGLISH.text(o.dose_text) if o.dose_text is not None else "")
+        for o in course
+        if o.kind.value == "dose" and o.status.value == "planned"
+    ]
+
+
+def history_of(client: FlaskClient, plan_id: str) -> str:
+    """The plan page's text, as a nurse reads its history."""
+    return visible_text(client.get(f"/plans/{plan_id}").text)
+
+
+def test_plan_through_is_asked_of_a_daily_drug_and_extends_it_under_the_same_feed_link(
+    app: Flask, dosecal: Run
+) -> None:
+    """Imatinib planned for the default 90 days (through Sat 3 Apr 2027), then through 30 June."""
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, "imatinib")
+    page = client.get(f"/plans/{plan_id}/adjust").text
+    assert 'id="until"' in page and "Now through Sat 3 Apr 2027." in html.unescape(page)
+    assert 'id="until"' not in client.get(f"/plans/{create(client, token)}/adjust").text  # cycles instead
+    feed = feed_token(client.get(f"/plans/{plan_id}").text)
+    assert doses_of(app, plan_id)[-1][0] == "2027-04-03 08:00 -0400"
+    preview = adjust_and_confirm(client, token, plan_id, until="2027-06-30")
+    assert described_changes(preview) == ["Planned through Wed 30 Jun 2027 from now on"]
+    assert summary_of(preview)[0] == "Doses: 88 added, Sun 4 Apr 2027 to Wed 30 Jun 2027"
+    assert doses_of(app, plan_id)[-1] == ("2027-06-30 08:00 -0400", "600 mg")
+    assert feed_token(client.get(f"/plans/{plan_id}").text) == feed  # the patient's link is the same
+    calendar = app.test_client().get(f"/feeds/{feed}.ics").text
+    assert "DTSTART;TZID=America/Toronto:20270630T080000" in calendar
+    assert "Adjusted (version 2): Planned through Wed 30 Jun 2027 from now on" in history_of(client, plan_id)
+    cli = dosecal("store", "adjust", plan_id, "--until", "2027-05-31", "--dry-run")
+    assert cli.exit_code == 0 and "Planned through Mon 31 May 2027 from now on" in cli.output
+
+
+def test_a_child_weighed_again_gets_the_new_weight_bands_dose_from_that_day(app: Flask) -> None:
+    """Dasatinib for a child of 28 kg (60 mg), 31 kg from Mon 1 Feb 2027 (70 mg)."""
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, "dasatinib", weight="28", **{"choice.patient": "child"})
+    page = html.unescape(client.get(f"/plans/{plan_id}/adjust").text)
+    assert 'id="size_weight"' in page and "Now 28 kg." in page
+    preview = adjust_and_confirm(client, token, plan_id, size_from="2027-02-01", size_weight="31,0")
+    assert described_changes(preview) == ["Weight 31 kg from Mon 1 Feb 2027"]
+    assert summary_of(preview) == [
+        "Dasatinib 70 mg: 62 doses change from 60 mg to 70 mg, from Mon 1 Feb 2027"
+    ]
+    doses = dict(doses_of(app, plan_id))
+    assert doses["2027-01-31 08:00 -0500"] == "60 mg"
+    assert doses["2027-02-01 08:00 -0500"] == "70 mg"
+    assert "Weight 31 kg from Mon 1 Feb 2027" in history_of(client, plan_id)
+    assert "Now 31 kg." in html.unescape(client.get(f"/plans/{plan_id}/adjust").text)
+
+
+@pytest.mark.parametrize("typed", ["20:00", "20 h 00"])
+def test_a_new_dose_time_moves_the_doses_from_that_date(app: Flask, typed: str) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, "imatinib")
+    page = client.get(f"/plans/{plan_id}/adjust").text
+    assert re.search(r'<select id="time_agent"[^>]*><option value="imatinib"', page)
+    preview = adjust_and_confirm(
+        client, token, plan_id, time_agent="imatinib", time_from="2027-02-01", time_at=typed
+    )
+    assert described_changes(preview) == ["Imatinib given at 20:00 from Mon 1 Feb 2027"]
+    assert summary_of(preview) == ["Doses: 62 move from 08:00 to 20:00 (from Day 29)"]
+    doses = [start for start, _ in doses_of(app, plan_id)]
+    assert "2027-01-31 08:00 -0500" in doses and "2027-02-01 20:00 -0500" in doses
+    assert "2027-02-01 08:00 -0500" not in doses
+    assert "Imatinib given at 20:00 from Mon 1 Feb 2027" in history_of(client, plan_id)
+
+
+def test_a_patient_who_moves_keeps_the_clock_time_in_the_new_zone(app: Flask) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, "imatinib")
+    assert "Now America/Toronto." in client.get(f"/plans/{plan_id}/adjust").text
+    preview = adjust_and_confirm(client, token, plan_id, zone_from="2027-03-01", zone="Europe/Paris")
+    assert summary_of(preview) == ["Doses: 34 keep their clock time in Europe/Paris (from Day 57)"]
+    course = app.extensions["dosecal.service.store"].get(plan_id).course()
+    first = next(o for o in course if o.kind.value == "dose" and o.start_date == date(2027, 3, 1))
+    assert f"{first.start:%H:%M %Z}" == "08:00 CET"
+    assert f"{first.start.astimezone(ZoneInfo('UTC')):%H:%M}" == "07:00"
+    before = next(o for o in course if o.kind.value == "dose" and o.start_date == date(2027, 2, 28))
+    assert f"{before.start:%H:%M %Z}" == "08:00 EST"
+    said = history_of(client, plan_id)
+    assert "Lives in the time zone Europe/Paris from Mon 1 Mar 2027" in said
+    assert "Now Europe/Paris." in client.get(f"/plans/{plan_id}/adjust").text
+    client.get("/lang/fr")
+    assert "Vit dans le fuseau horaire Europe/Paris à partir du lun. 1 mars 2027" in history_of(
+        client, plan_id
+    )
+
+
+#: A wrong value of each new change: (schedule, fields, the field it shows beside, English, French).
+WRONG_LATER = [
+    ("imatinib", {"until": "2027-13-01"}, "until",
+     "'2027-13-01' is not a date written YYYY-MM-DD (e.g. 2027-01-04)", "n'est pas une date écrite AAAA-MM-JJ"),
+    ("imatinib", {"until": "2026-12-01"}, "until",
+     "2026-12-01 is before the start date 2027-01-04", "précède la date de début"),
+    ("imatinib", {"time_from": "2027-02-01", "time_at": "25:00"}, "time_change",
+     "'25:00' is not a time: write it as 14:00 or 14 h 00", "n'est pas une heure"),
+    ("imatinib", {"time_at": "20:00"}, "time_change",
+     "give the date it applies from, written YYYY-MM-DD, e.g. 2027-02-01", "indiquez la date à partir de laquelle"),
+    ("imatinib", {"time_from": "1/2/2027", "time_at": "20:00"}, "time_change",
+     "'1/2/2027' is not a date written YYYY-MM-DD (e.g. 2027-01-04)", "n'est pas une date écrite AAAA-MM-JJ"),
+    ("imatinib", {"time_from": "2027-02-01"}, "time_change",
+     "give the new time, e.g. 20:00 or 20 h 00", "indiquez la nouvelle heure"),
+    ("dasatinib", {"size_from": "2027-02-01", "size_weight": "trente"}, "body_size",
+     "must be a positive number of kg, not 'trente'", "doit être un nombre positif de kg"),
+    ("dasatinib", {"size_from": "2027-02-01", "size_height": "140"}, "body_size",
+     "give the new weight in kg, e.g. 31 or 30,5", "indiquez le nouveau poids"),
+    ("dasatinib", {"size_from": "2027-02-01", "size_weight": "3100"}, "body_size",
+     "3100 kg is not a body measure dosecal accepts: give 1 to 400 kg", "n'est pas une mesure corporelle"),
+    ("imatinib", {"zone_from": "2027-03-01", "zone": "Europe/Pariss"}, "zone_change",
+     "'Europe/Pariss' is not an IANA time zone such as America/Toronto (did you mean 'Europe/Paris'?)",
+     "vouliez-vous dire 'Europe/Paris'"),
+    ("imatinib", {"zone_from": "2027-03-01", "zone": "EST"}, "zone_change",
+     ("'EST' is not a place's time zone: a fixed offset or an abbreviation follows no summer time; "
+      "give the patient's zone as Area/City (did you mean 'America/Toronto'?)"),
+     "n'est pas le fuseau horaire d'un lieu"),
+    ("imatinib", {"zone_from": "2027-03-01"}, "zone_change",
+     "give the new time zone, e.g. Europe/Paris", "indiquez le nouveau fuseau horaire"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("schedule", "fields", "field", "english", "french"), WRONG_LATER)
+def test_a_wrong_later_change_is_refused_beside_its_field_in_the_pages_language(
+    app: Flask, schedule: str, fields: dict[str, str], field: str, english: str, french: str
+) -> None:
+    client = app.test_client()
+    token = sign_in(client)
+    extra = {"weight": "28", "choice.patient": "child"} if schedule == "dasatinib" else {}
+    plan_id = create(client, token, schedule, **extra)
+    store = app.extensions["dosecal.service.store"]
+    for lang, expected in (("en", english), ("fr", french)):
+        client.get(f"/lang/{lang}")
+        for confirm in ("", "1"):  # previewed or confirmed: refused alike, nothing saved
+            data = {"csrf": token, "version": "1", "confirm": confirm, **fields}
+            answer = client.post(f"/plans/{plan_id}/adjust", data=data)
+            assert answer.status_code == 422, answer.text[-2000:]
+            said = error_beside(answer.text, field)
+            assert said == expected if lang == "en" else expected in said, said
+            assert re.search(
+                rf'<fieldset class="group invalid" aria-describedby="{field}-error">', answer.text
+            ) or (field == "until")
+            for name, value in fields.items():
+                assert (
+                    f'id="{name}" name="{name}" value="{html.escape(value)}"' in answer.text
+                )  # kept as typed
+    assert store.get(plan_id).version == 1
+
+
+def test_a_second_interruption_in_the_same_cycle_is_recorded_from_the_page(app: Flask) -> None:
+    """Blinatumomab stopped on C1D10 for 3 days (restart at the same dose), then on C1D20 for 2."""
+    client = app.test_client()
+    token = sign_in(client)
+    plan_id = create(client, token, "blinatumomab-rr")
+    first = {
+        "interrupt_cycle": "1",
+        "interrupt_day": "10",
+        "interrupt_length": "3",
+        "interrupt_restart": "same",
+    }
+    adjust_and_confirm(client, token, plan_id, **first)
+    second = {
+        "interrupt_cycle": "1",
+        "interrupt_day": "20",
+        "interrupt_length": "2",
+        "interrupt_restart": "same",
+    }
+    preview = adjust_and_confirm(client, token, plan_id, **second)
+    assert described_changes(preview) == [
+        "Infusion stopped on cycle 1, day 20 for 2 days; restarted at the same dose"
+    ]
+    course = app.extensions["dosecal.service.store"].get(plan_id).course()
+    ends = [o for o in course if o.kind.value == "infusion-end" and o.cycle == 1]
+    # Stopped on Wed 13 Jan (C1D10) and Sat 23 Jan (C1D20); 28 days of infusion end 5 days late.
+    assert [f"{o.start:%a %d %b %Y}" for o in ends] == [
+        "Wed 13 Jan 2027",
+        "Sat 23 Jan 2027",
+        "Sat 06 Feb 2027",
+    ]
+    assert [o.stopped for o in ends] == [True, True, False]
+    stops = [o for o in course if o.cycle == 1 and o.stopped]
+    assert [o.day for o in stops] == [10, 20]
+    said = history_of(client, plan_id)
+    assert "Adjusted (version 3): Infusion stopped on cycle 1, day 20 for 2 days" in said
+    assert "Adjusted (version 2): Infusion stopped on cycle 1, day 10 for 3 days" in said

@@ -29,6 +29,10 @@ from dosecal.inputs.overrides import Overrides, record
 from dosecal.render import FORMATS, RenderOptions, render
 from dosecal.words import languages, say
 
+#: Google Calendar is reported to drop events from a calendar beyond about 1 MB or 1,100 events.
+BIG_BYTES = 1_000_000
+BIG_EVENTS = 1_000
+
 
 @click.command(
     epilog="\b\nExamples:\n  dosecal generate dasatinib --start 2027-01-04 --tz America/Toronto -o dasatinib.ics\n"
@@ -55,6 +59,12 @@ from dosecal.words import languages, say
     help="Write the .ics as a feed serves it: with refresh hints for subscribed calendars.",
 )
 @click.option(
+    "--as-of",
+    metavar="DATE",
+    help="With --feed: the day the feed is served; it holds a window of the plan from a month "
+    "before (at most 1,000 events and 1 MB), as dosecal serve does with today.",
+)
+@click.option(
     "--full-list",
     is_flag=True,
     help="List every event in the printable plan's day-by-day list (default: runs summarised).",
@@ -79,6 +89,7 @@ def generate(
     paper: str,
     full_list: bool,
     feed: bool,
+    as_of: str | None,
     fmt: str | None,
     outputs: tuple[str, ...],
     **plan_options: Any,
@@ -88,6 +99,14 @@ def generate(
     SCHEDULE is a built-in id or a path to a .toml definition; it may be left out when the
     --plan file names one. Every output is written whole or not at all.
     """
+    served = None
+    if as_of is not None:
+        from dosecal.inputs.overrides import bad, parse_date
+        from dosecal.words import msg
+
+        if not feed:
+            raise bad("--as-of", msg("cli.as_of_needs_feed"))
+        served = parse_date("--as-of", as_of)
     course = expand(*plan_of(**plan_options))
     langs = languages(course.plan.language)
     targets = outputs or ("-",)
@@ -107,6 +126,7 @@ def generate(
                     color=color and target == "-",
                     full_list=full_list,
                     feed=feed,
+                    as_of=served,
                     lang=langs[0],
                     also=langs[1] if len(langs) > 1 else None,
                 ),
@@ -115,9 +135,13 @@ def generate(
         for target in targets
     ]
     write_all([(Path(target), data) for target, data in rendered if target != "-"])  # all, or none
-    for target, _ in rendered:
+    for target, data in rendered:
         if target != "-":
             click.echo(say("cli.wrote", target=target, count=len(course)), err=True)
+        if format_of(target, fmt) == "ics" and (
+            len(data) > BIG_BYTES or data.count(b"BEGIN:VEVENT") > BIG_EVENTS
+        ):
+            click.echo(say("cli.big_calendar", target=target), err=True)
     for target, data in rendered:
         if target == "-":
             try:

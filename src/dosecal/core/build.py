@@ -20,7 +20,7 @@ from dosecal.model.plan import decided_after
 from dosecal.model.rules import Check, CycleDose, Phase, Stay
 from dosecal.model.schedule import Daily
 from dosecal.model.slot import CycleSlot, InfusionStop
-from dosecal.words import Cap, Content, msg
+from dosecal.words import Cap, Content, Text, msg
 
 
 def daily(b: Builder, d: Daily, last: date) -> Iterator[Occurrence]:
@@ -33,7 +33,7 @@ def daily(b: Builder, d: Daily, last: date) -> Iterator[Occurrence]:
         return
     a = b.s.agents[d.agent]
     instructions, missed = b.agent_notes(d.agent)
-    advice, advice_sources = b.advice(d.agent)
+    _, advice_sources = b.advice(d.agent)
     for step in d.steps:
         final = None if (d.open_ended and step is d.steps[-1]) else step.days.last
         n = step.days.first
@@ -56,8 +56,14 @@ def daily(b: Builder, d: Daily, last: date) -> Iterator[Occurrence]:
                         since=shift(start, -a.fast_before_minutes).time(),
                         until=shift(start, a.fast_after_minutes).time(),
                     )
+                    brief: Text | None = msg(
+                        "brief.fasting",
+                        agent=b.brief_name(d.agent),
+                        dose=b.brief_dose(step.dose, d.agent, day),
+                    )
                 else:
                     title = msg("title.daily", agent=b.name(d.agent), dose=dose)
+                    brief = None
                 yield b.made(
                     Kind.DOSE,
                     d.agent,
@@ -66,14 +72,18 @@ def daily(b: Builder, d: Daily, last: date) -> Iterator[Occurrence]:
                     key=n,
                     day=n,
                     title=title,
+                    brief=brief,
                     dose=dose,
                     start=start,
                     end=end,
                     notes=b.notes(
                         msg("note.continues", agent=b.name(d.agent, lower=True)) if ends else None,
-                        instructions,
+                        # A fasting dose's notes open with its window ("no food 08:00-11:00"):
+                        # the rest of the instructions are on its key days and the printed plan.
+                        instructions if brief is None or n == step.days.first else None,
                         missed,
-                        advice,
+                        advice=b.key_advice(d.agent) if n == step.days.first else None,
+                        key=n == step.days.first,
                         sources=step.sources + d.sources + a.sources + advice_sources,
                         when=day,
                     ),
@@ -119,9 +129,11 @@ def decisions(
         label = Content(c.label)
         if choice in pending:
             title, note = msg("title.decision", label=label), msg("note.decision", label=label)
+            brief = msg("brief.decision")
         else:
             value = Content(c.words(b.choices[choice]))
             title, note = msg("title.decided", value=value), msg("note.decided", label=Cap(label))
+            brief = msg("brief.decided")
         yield b.made(
             Kind.VISIT,
             None,
@@ -130,6 +142,7 @@ def decisions(
             key=1000 + k,  # after every day a cycle can have: never another event's identity
             day=(slot.last - slot.first).days + 1,
             title=title,
+            brief=brief,
             dose=None,
             start=slot.last,
             end=slot.last + timedelta(days=1),
@@ -150,6 +163,7 @@ def _test(
         key=key,
         day=day,
         title=Content(c.title),
+        brief=Content(c.short) if c.short else None,
         dose=None,
         start=on,
         end=on + timedelta(days=1),
@@ -190,6 +204,8 @@ def cycle(b: Builder, slot: CycleSlot) -> Iterator[Occurrence]:
     """
     phase, n, clock = slot.phase, slot.number, clock_of(slot, b.tz)
     hospital: set[date] = set()
+    # An admission carries the warning signs of the cycle's infusion: it is where a course starts.
+    advice, advice_sources = b.advice(phase.infusions[0].agent) if phase.infusions else (None, ())
     for stay in phase.stays:
         start = clock.on(stay.days.first)
         if stay.selector.applies(n, b.choices) and clock.keeps(local(start, time(0), b.tz)):
@@ -212,7 +228,8 @@ def cycle(b: Builder, slot: CycleSlot) -> Iterator[Occurrence]:
                     msg("note.stay_longer") if longer else None,
                     Content(stay.text) if stay.text else None,
                     msg("note.stay_bring"),
-                    sources=stay.sources + stay.text_sources,
+                    advice=advice,
+                    sources=stay.sources + stay.text_sources + advice_sources,
                 ),
             )
     r = phase.rest_with(b.choices)
@@ -234,6 +251,11 @@ def cycle(b: Builder, slot: CycleSlot) -> Iterator[Occurrence]:
             if daily and cycle_drugs
             else msg("title.rest")
         )
+        brief = (
+            msg("brief.rest_continue", daily=b.brief_name(daily[0].agent, lower=True))
+            if daily and cycle_drugs
+            else None
+        )
         if clock.keeps(begins):
             yield b.made(
                 Kind.REST,
@@ -243,10 +265,11 @@ def cycle(b: Builder, slot: CycleSlot) -> Iterator[Occurrence]:
                 key=r.first,
                 day=clock.day_of(begins.date()),
                 title=title,
+                brief=brief,
                 dose=None,
                 start=begins.date(),
                 end=slot.last + timedelta(days=1),
-                notes=b.notes(sources=phase.sources),
+                notes=b.notes(sources=phase.sources, key=False),
                 busy=False,
             )
     rules = [rule for rule in phase.doses if rule.selector.applies(n, b.choices)]
@@ -257,7 +280,8 @@ def cycle(b: Builder, slot: CycleSlot) -> Iterator[Occurrence]:
             if other.agent == rule.agent
             for day in other.days
         )
-        yield from cycle_dose(b, phase, clock, rule, given + following(b, slot, rule.agent))
+        first = min(day for other in rules if other.agent == rule.agent for day in other.days)
+        yield from cycle_dose(b, phase, clock, rule, given + following(b, slot, rule.agent), first)
     restarts: list[InfusionStop] = []
     for infusion in phase.infusions:
         if infusion.selector.applies(n, b.choices):
@@ -322,9 +346,16 @@ def stay_extension(b: Builder, slot: CycleSlot, clock: CycleClock, stay: Stay) -
 
 
 def cycle_dose(
-    b: Builder, phase: Phase, clock: CycleClock, dose: CycleDose, given: list[tuple[date, int]]
+    b: Builder,
+    phase: Phase,
+    clock: CycleClock,
+    dose: CycleDose,
+    given: list[tuple[date, int]],
+    first: int | None = None,
 ) -> Iterator[Occurrence]:
     """Single administrations, each with its window where the label allows one.
+
+    ``first``: the cycle's first day of this drug, whose dose carries the warning signs.
 
     The window is the label's ± days, starting no earlier than the minimum gap after the
     previous planned dose of the same agent and ending no later than the minimum gap before
@@ -333,7 +364,7 @@ def cycle_dose(
     leaves the next one a day in its own window, or its planned day, 6 days later.
     """
     instructions, missed = b.agent_notes(dose.agent)
-    advice, advice_sources = b.advice(dose.agent)
+    _, advice_sources = b.advice(dose.agent)
     n = clock.n
     for day in dose.days:
         moment = clock.moment(day, b.dose_time(dose.agent, clock, day))
@@ -370,6 +401,9 @@ def cycle_dose(
             key=day,
             day=clock.day_of(on),
             title=msg("title.dose", agent=b.name(dose.agent), dose=amount),
+            brief=msg(
+                "title.dose", agent=b.brief_name(dose.agent), dose=b.brief_dose(dose.dose, dose.agent, on)
+            ),
             dose=amount,
             start=start,
             end=end,
@@ -377,7 +411,8 @@ def cycle_dose(
                 window_note,
                 instructions,
                 missed,
-                advice,
+                advice=b.key_advice(dose.agent) if day == first else None,
+                key=day == first,
                 sources=dose.sources + b.s.agents[dose.agent].sources + advice_sources,
                 when=on,
             ),
@@ -393,8 +428,11 @@ def cycle_dose(
                 key=day,
                 day=clock.day_of(on),
                 title=msg("title.observation", agent=b.name(dose.agent, lower=True)),
+                brief=msg("title.observation", agent=b.brief_name(dose.agent, lower=True)),
                 dose=None,
                 start=end,
                 end=shift(end, dose.observe_minutes),
-                notes=b.notes(msg("note.observation", minutes=dose.observe_minutes), sources=dose.sources),
+                notes=b.notes(
+                    msg("note.observation", minutes=dose.observe_minutes), sources=dose.sources, key=False
+                ),
             )

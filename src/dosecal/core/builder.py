@@ -10,17 +10,17 @@ it uses none of them, so that no two modules of the core import each other.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from dosecal.core.cycles import CycleClock
-from dosecal.core.dosing import describe_dose
+from dosecal.core.dosing import brief_dose, describe_dose
 from dosecal.model.adjustments import Adjustment, BodySize, DoseChange, TimeChange, ZoneChange
 from dosecal.model.clock import POINT_MINUTES, clocks_change, shift
 from dosecal.model.occurrence import Kind, Occurrence, OccurrenceId
-from dosecal.model.plan import Plan, agent_times, fever_line
+from dosecal.model.plan import Plan, agent_times, contacts_line, fever_line
 from dosecal.model.rules import Phase
 from dosecal.model.schedule import Schedule
 from dosecal.model.slot import CycleSlot
@@ -54,6 +54,7 @@ class Builder:
         self.changes = [a for a in adjustments if isinstance(a, DoseChange)]
         self.time_changes = [a for a in adjustments if isinstance(a, TimeChange)]
         self.body_sizes = [a for a in adjustments if isinstance(a, BodySize)]
+        self.advised: set[str] = set()  # agents whose rules a key event has given already
         self.zone_changes = sorted(
             (a for a in adjustments if isinstance(a, ZoneChange)), key=lambda a: a.start
         )
@@ -70,6 +71,19 @@ class Builder:
 
     def dose(self, written: str | None, agent: str | None = None, on: date | None = None) -> Text:
         """The dose in force (a later dose change wins), with the amount for this body size."""
+        return self._in_force(describe_dose, written, agent, on)
+
+    def _in_force(
+        self,
+        words: Callable[[str, float | None, float | None], Text],
+        written: str | None,
+        agent: str | None,
+        on: date | None,
+    ) -> Text:
+        """``written`` as the dose in force on ``on``, said by ``words`` for the body size then.
+
+        A later dose change wins over the written dose; the measures are those of that day.
+        """
         if written is None:
             return msg("dose.care_team")
         for change in self.changes:
@@ -78,12 +92,21 @@ class Builder:
         height, weight = (
             self.measures_on(on) if on is not None else (self.plan.height_cm, self.plan.weight_kg)
         )
-        return describe_dose(written, height, weight)
+        return words(written, height, weight)
 
     def zone_on(self, day: date) -> str:
         """The patient's zone on ``day``: the plan's, or the last they moved to by then."""
         moved = [a.zone for a in self.zone_changes if a.start <= day]
         return moved[-1] if moved else self.plan.timezone
+
+    def brief_dose(self, written: str | None, agent: str | None = None, on: date | None = None) -> Text:
+        """The dose in force for a phone's title: the amount for this body size, or the dose short."""
+        return self._in_force(brief_dose, written, agent, on)
+
+    def brief_name(self, agent: str, *, lower: bool = False) -> Content:
+        """The name in a phone's title: "Inotuzumab" where the title's name is long."""
+        name = self.s.agents[agent].brief_name
+        return Content(name.lower() if lower else name)
 
     def measures_on(self, day: date) -> tuple[float | None, float | None]:
         """Height (cm) and weight (kg) on ``day``: the plan's, or the last measured that day or before.
@@ -124,23 +147,45 @@ class Builder:
         return Content(name.lower() if lower else name)
 
     def notes(
-        self, *parts: Value, sources: tuple[str, ...] = (), when: date | None = None
+        self,
+        *parts: Value,
+        sources: tuple[str, ...] = (),
+        when: date | None = None,
+        key: bool = True,
+        advice: Value = None,
     ) -> tuple[Value, ...]:
-        """An event's notes: its parts, a clock-change warning, its sources and the notice."""
+        """An event's notes: what to do, the clinic's numbers, then what a key event adds.
+
+        A key event (a first dose, a cycle's start, a restart, an admission, a new dose) carries
+        the warning signs, its sources and the notice; every other event points to the printed
+        plan for them, so that a phone shows notes a patient reads (the calendar's description
+        carries every source once).
+        """
         lines = [p for p in parts if p]
+        call = self.contacts()
+        if call is not None:
+            lines.insert(1 if lines else 0, call)
+        if key and advice:
+            lines.append(advice)
         if when is not None:
             zone = self.zone_on(when)
             if clocks_change(when, ZoneInfo(zone)):
                 lines.append(msg("note.dst", zone=zone))
+        if not key:
+            lines.append(msg("note.see_plan"))
+            return tuple(lines)
         if sources:
-            titles = tuple(
-                Seq((Content(self.s.sources[k].title), self.s.sources[k].dated), "")
-                for k in dict.fromkeys(sources)
-                if k in self.s.sources
-            )
-            lines.append(msg("note.sources", keys=Seq(titles, "; ")))
-        lines.append(msg("notice"))
+            # Numbered as the calendar's description lists them: a number, never a source's key.
+            order = list(self.s.sources)
+            numbers = sorted({order.index(k) + 1 for k in sources if k in self.s.sources})
+            if numbers:
+                lines.append(msg("note.sources_numbered", numbers=Seq(tuple(numbers), ", ")))
+        lines.append(msg("notice.event"))  # the whole notice opens the calendar's description
         return tuple(lines)
+
+    def contacts(self) -> Msg | None:
+        """The clinic's numbers the plan gives, as one line, or ``None``."""
+        return contacts_line(self.plan)
 
     def agent_notes(self, agent: str) -> tuple[Value, Value]:
         """An agent's instructions and missed-dose rule as notes."""
@@ -156,21 +201,34 @@ class Builder:
             missed = msg("note.missed_unknown") if a.oral else None
         return instructions, missed
 
-    def advice(self, agent: str) -> tuple[Value, tuple[str, ...]]:
-        """The agent's warning signs and rules as one note, with their sources."""
+    def advice(self, agent: str, *, rules: bool = True) -> tuple[Value, tuple[str, ...]]:
+        """The agent's warning signs and rules as one note, with their sources.
+
+        ``rules=False``: the warning signs alone (the rules were given on its first key event).
+        """
         a = self.s.agents[agent]
         if not a.advice:
             return None, ()
         emergency = tuple(Content(x.text) for x in a.advice if x.warning and x.emergency)
         warnings = tuple(Content(x.text) for x in a.advice if x.warning and not x.emergency)
-        rules = tuple(Content(x.text) for x in a.advice if not x.warning)
+        told = tuple(Content(x.text) for x in a.advice if not x.warning) if rules else ()
         parts: tuple[Value, ...] = (
             ((msg("note.emergency", text=Seq(emergency)),) if emergency else ())
             + ((msg("note.warnings", text=Seq(warnings)),) if warnings else ())
             + ((self.fever(),) if emergency or warnings else ())
-            + rules
+            + told
         )
         return Seq(parts, "\n"), tuple(k for x in a.advice for k in x.sources)
+
+    def key_advice(self, agent: str) -> Value:
+        """What a key event of ``agent`` says of its warning signs.
+
+        With the drug's rules (food, driving, the pump) the first time, the signs alone after:
+        the printed plan has both.
+        """
+        first = agent not in self.advised
+        self.advised.add(agent)
+        return self.advice(agent, rules=first)[0]
 
     def fever(self) -> Msg:
         """The fever line beside the warning signs: the clinic's threshold, or to ask for it."""
@@ -205,12 +263,18 @@ class Builder:
         restart: bool = False,
         stopped: bool = False,
         cell: Text | None = None,
+        brief: Text | None = None,
+        titled: bool = True,
     ) -> Occurrence:
         """An occurrence whose identity is (agent, kind, cycle, ``key``) and whose label day is ``day``.
 
         ``key`` is the day the schedule gives the event; ``day`` is where it falls after an
-        interruption moved the rest of the cycle, so the UID survives the move.
+        interruption moved the rest of the cycle, so the UID survives the move. ``brief`` is
+        the phone's title; with ``titled``, the notes then open with the whole title (an
+        infusion's first note says it already, a plain bag change has nothing more).
         """
+        if brief is not None and titled:
+            notes = (title, *notes)  # the phone shows the brief title: the notes open with the whole
         return Occurrence(
             id=self.ident(agent or "course", kind, cycle, key),
             kind=kind,
@@ -230,6 +294,7 @@ class Builder:
             restart=restart,
             stopped=stopped,
             cell_text=cell,
+            brief_text=brief,
         )
 
     def point(self, moment: datetime, minutes: int = POINT_MINUTES) -> tuple[datetime, datetime]:

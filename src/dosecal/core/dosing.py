@@ -16,6 +16,7 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from dosecal.model.schedule import brief_written
 from dosecal.words import ENGLISH, Content, Msg, Text, msg
 
 _PER_M2 = re.compile(
@@ -87,3 +88,15 @@ def describe_dose(dose: str, height_cm: float | None, weight_kg: float | None) -
     if found is None:
         return Content(dose)
     return msg("dose.computed", written=Content(dose), amount=_amount_text(found), bsa=bsa)
+
+
+def brief_dose(dose: str, height_cm: float | None, weight_kg: float | None) -> Text:
+    """The dose for a phone's title: the amount for this body size, else the dose short.
+
+    The dose as written loses its trailing remark there; the whole dose is in the event's notes.
+    """
+    if height_cm is not None and weight_kg is not None:
+        found = _amount(dose, body_surface_area(height_cm, weight_kg))
+        if found is not None:
+            return _amount_text(found)
+    return Content(brief_written(dose))

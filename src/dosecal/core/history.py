@@ -176,6 +176,7 @@ def expand_once(schedule: Schedule, plan: Plan, adjustments: Sequence[Adjustment
                     key=r.day,
                     day=r.day,
                     title=Content(r.title),
+                    brief=Content(r.short) if r.short else None,
                     dose=None,
                     start=on,
                     end=on + timedelta(days=1),

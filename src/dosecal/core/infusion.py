@@ -211,7 +211,7 @@ def infusion_events(
     agent = b.name(inf.agent)
     a = b.s.agents[inf.agent]
     instructions, _ = b.agent_notes(inf.agent)
-    advice, advice_sources = b.advice(inf.agent)
+    _, advice_sources = b.advice(inf.agent)
     planned, planned_sources = b.care_team()
     hours = int(b.choices[BAG_CHOICE]) if inf.bag_changes else 0
     bags = (
@@ -260,6 +260,21 @@ def infusion_events(
             title = msg("title.supervised", title=title)
         elif first_time:
             title = msg("title.first_at_dose", title=title)
+        # The phone's title: what happens and the amount; supervision and the label's dose are in
+        # the notes, which open with what to do.
+        short, lower = b.brief_dose(seg.dose, inf.agent, start.date()), b.brief_name(inf.agent, lower=True)
+        if restarting:
+            brief = (
+                msg("brief.restart", agent=lower, dose=short)
+                if seg.dose is not None
+                else msg("brief.restart_care", agent=lower)
+            )
+        elif supervised:
+            brief = msg("brief.start", agent=lower, dose=short)
+        elif first_time:
+            brief = msg("brief.new_dose", agent=lower, dose=short)
+        else:
+            brief = msg("title.dose", agent=b.brief_name(inf.agent), dose=short)
         restart_note = None
         if seg.restart and seg.dose is None:
             restart_note = msg("note.restart_care_team")
@@ -273,6 +288,8 @@ def infusion_events(
             key=seg.key,
             day=clock.day_of(start.date()),
             title=title,
+            brief=brief,
+            titled=False,
             dose=dose,
             start=start,
             end=end,
@@ -293,8 +310,11 @@ def infusion_events(
                 msg("note.first_at_dose") if first_time else None,
                 bags,
                 instructions,
-                advice,
                 planned if seg.how == "start" else None,
+                advice=b.key_advice(inf.agent)
+                if seg.how in ("start", "restart") or restarting or first_time
+                else None,
+                key=seg.how in ("start", "restart") or restarting or first_time,
                 sources=inf.steps[0].sources
                 + inf.sources
                 + (inf.restart_sources if seg.restart or restarting else ())
@@ -336,6 +356,13 @@ def infusion_events(
                 if runs
                 else msg("title.bag_change", agent=agent),
             }[kind]
+            name = b.brief_name(inf.agent)
+            bag_brief = {
+                "step": msg("brief.bag_dose", agent=name, dose=short),
+                "resume": msg("brief.bag_dose", agent=name, dose=short),
+                "restart": msg("brief.bag_restart", agent=name),
+                "change": None if runs else msg("brief.bag_change", agent=name),
+            }.get(kind)
             at_moment, until = b.point(moment)
             # The label day it had before the interruptions moved it, so its UID stays.
             key = clock.day_of(clock.before(moment).date())
@@ -347,6 +374,8 @@ def infusion_events(
                 key=key,
                 day=clock.day_of(moment.date()),
                 title=title,
+                brief=bag_brief,
+                titled=kind != "change",
                 dose=dose,
                 start=at_moment,
                 end=until,
@@ -356,6 +385,7 @@ def infusion_events(
                     instructions,
                     sources=inf.steps[0].sources + b.s.choices[BAG_CHOICE].sources,
                     when=moment.date(),
+                    key=False,
                 ),
                 reminder=True,
             )
@@ -375,6 +405,7 @@ def infusion_events(
             key=stop.interruption.day,
             day=clock.day_of(stop.stop_at.date()),
             title=msg("title.infusion_stopped", agent=agent),
+            brief=msg("brief.infusion_stopped", agent=b.brief_name(inf.agent)),
             dose=None,
             start=at_moment,
             end=until,
@@ -410,9 +441,11 @@ def infusion_events(
         key=inf.steps[-1].days.last + 1,
         day=clock.day_of(last_end.date()),
         title=msg("title.infusion_end", agent=agent),
+        brief=msg("brief.infusion_end", agent=b.brief_name(inf.agent)),
+        titled=False,
         dose=None,
         start=start,
         end=end,
-        notes=b.notes(instructions, sources=inf.sources, when=last_end.date()),
+        notes=b.notes(instructions, sources=inf.sources, when=last_end.date(), key=False),
         reminder=True,
     )

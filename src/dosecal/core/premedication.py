@@ -8,7 +8,7 @@ time. A restart after a long enough interruption is premedicated at the restart,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from dosecal.core.builder import Builder
 from dosecal.core.cycles import CycleClock
@@ -16,12 +16,22 @@ from dosecal.model.clock import POINT_MINUTES, shift
 from dosecal.model.occurrence import Kind, Occurrence
 from dosecal.model.rules import Premedication
 from dosecal.model.slot import CycleSlot, InfusionStop
-from dosecal.words import msg
+from dosecal.words import Text, msg
 
 #: Where a premedication's label says only "before" (no offset), the calendar places it this many
 #: minutes before the dose and says that the care team sets the time. A display choice of
 #: dosecal's, not a clinical number: it keeps the premedication visibly before the infusion.
 UNTIMED_PREMEDICATION_MINUTES = 30
+
+
+def brief_of(b: Builder, pre: Premedication, on: date) -> Text:
+    """A premedication's phone title: the medicine and amount, or its name where the team sets it.
+
+    "Premedication" alone where the dose is "as prescribed by your care team": the notes say so.
+    """
+    if not any(c.isdigit() for c in pre.dose):
+        return b.brief_name(pre.agent)
+    return msg("title.dose", agent=b.brief_name(pre.agent), dose=b.brief_dose(pre.dose, pre.agent, on))
 
 
 def premedication_events(
@@ -109,6 +119,7 @@ def premedication_events(
                 dose=dose,
                 before=b.name(pre.before, lower=True),
             ),
+            brief=brief_of(b, pre, target.date()),
             dose=dose,
             start=start,
             end=end,
@@ -117,6 +128,7 @@ def premedication_events(
                 msg(why) if why else None,
                 sources=pre.sources,
                 when=target.date(),
+                key=False,
             ),
             reminder=True,
         )

@@ -152,11 +152,12 @@ class _Reader(PhaseReader):
         day = t.get_int("day", minimum=1, maximum=limits.MAX_DAY)
         title = t.get_str("title")
         text = t.get_str("text")
+        short = t.get_str("short", required=False)
         cite = self.cite(t)
         t.done()
         if day is None or title is None or text is None:
             return None
-        return Reminder(day, title, text, cite)
+        return Reminder(day, title, text, cite, short)
 
     def read_plan_check(self, t: Table) -> Check | None:
         """``[[checks]]``: a test on plan days, or every so many months, cited."""
@@ -232,6 +233,7 @@ class _Reader(PhaseReader):
             continues=t.get_bool("continues"),
             supervised_starts=t.get_bool("supervised_starts"),
             supervision_sources=self.cite(t, required=t.has("supervised_starts"), key="supervision_source"),
+            brief=t.get_str("brief", required=False),
         )
         t.done()
 

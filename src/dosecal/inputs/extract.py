@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from dosecal.inputs.definitions import loads
 from dosecal.model.rules import Check, CycleDose, Infusion, Premedication, Stay
-from dosecal.model.schedule import Schedule
+from dosecal.model.schedule import Schedule, brief_written
 from dosecal.words import CONTENT
 
 _UNIT = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?P<unit>mg|mcg|g)/m2(?P<per>/day)?")
@@ -34,6 +34,7 @@ def schedule_texts(schedule: Schedule) -> Iterator[str]:
     yield from once(schedule.title, schedule.indication)
     for a in schedule.agents.values():
         yield from once(a.name, a.short_name, a.short_name.lower(), a.route, a.times_note, a.missed_dose)
+        yield from once(a.brief, a.brief.lower() if a.brief else None)
         yield from once(*a.instructions, *(x.text for x in a.advice))
     for note in (*schedule.patient_notes, *schedule.care_team, *schedule.indications):
         yield from once(note.text)
@@ -44,7 +45,7 @@ def schedule_texts(schedule: Schedule) -> Iterator[str]:
     for limit in schedule.limits:
         yield from once(limit.reason, limit.beyond_default)
     for r in schedule.reminders:
-        yield from once(r.title, r.text)
+        yield from once(r.title, r.short, r.text)
     doses = [step.dose for d in schedule.daily for step in d.steps]
     for phase in schedule.phases:
         yield from once(phase.name)
@@ -62,7 +63,7 @@ def schedule_texts(schedule: Schedule) -> Iterator[str]:
             elif isinstance(rule, Stay):
                 yield from once(rule.text)
     for dose in doses:
-        yield from once(dose)
+        yield from once(dose, brief_written(dose))
         m = _UNIT.match(dose)
         if m is not None:  # the unit of the amount computed for a body size
             yield from once(m.group("unit") + (m.group("per") or ""))

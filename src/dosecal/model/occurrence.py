@@ -103,6 +103,9 @@ class Occurrence:
         restart: an infusion that restarts after an interruption.
         stopped: the moment an interruption stops an infusion.
         cell_text: the word or two a month grid's narrow cell shows for a test ("ECG"), if any.
+        brief_text: the title a phone shows, when :attr:`title_text` is longer than a phone's
+            month and week views fit (30 characters): the drug, the dose and what happens;
+            what it leaves out is in the notes.
     """
 
     id: OccurrenceId
@@ -126,6 +129,7 @@ class Occurrence:
     restart: bool = False
     stopped: bool = False
     cell_text: Text | None = None
+    brief_text: Text | None = None
 
     @property
     def uid(self) -> str:
@@ -195,9 +199,21 @@ class Occurrence:
         return ENGLISH.text(self.span_label_text)
 
     @property
-    def summary_text(self) -> Msg:
-        """The one line a calendar shows: title and days, ``Hospital stay (C1D1–9)``."""
-        return msg("summary", title=self.title_text, label=self.span_label_text)
+    def summary_text(self) -> Text:
+        """The one line a calendar shows: the brief title (its cycle and day are in the notes).
+
+        A cancelled event starts with the word the printed plan uses: HELD for a dose, else
+        CANCELLED.
+        """
+        title = self.brief_text if self.brief_text is not None else self.title_text
+        if self.status is Status.CANCELLED:
+            return msg("title.cancelled", word=self.cancelled_word, title=title)
+        return title
+
+    @property
+    def cancelled_word(self) -> Msg:
+        """The word the printed plan and the calendar put on this event when it is cancelled."""
+        return msg("held" if self.kind is Kind.DOSE else "cancelled")
 
     @property
     def summary(self) -> str:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dosecal.model.adjustments import Adjustment, ChoiceChange, CyclesChange, UntilChange
 from dosecal.model.occurrence import slug
 from dosecal.model.schedule import Schedule
-from dosecal.words import Msg, msg
+from dosecal.words import Msg, Seq, msg
 
 #: Days planned for a schedule that never ends (a daily TKI) when no --until is given.
 DEFAULT_HORIZON_DAYS = 90
@@ -26,6 +26,13 @@ DEFAULT_HORIZON_DAYS = 90
 #: The telephone numbers a printable plan has lines for, in the order printed; ``bag_change``
 #: (who changes an infusion bag at home: the home care or clinic nurse) only where bags change.
 CONTACTS = ("daytime", "after_hours", "pharmacy", "bag_change")
+#: Each contact's word in a calendar's notes (written out, so that the catalogue's check finds them).
+CONTACT_WORDS = {
+    "daytime": "contact_short.daytime",
+    "after_hours": "contact_short.after_hours",
+    "pharmacy": "contact_short.pharmacy",
+    "bag_change": "contact_short.bag_change",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,3 +250,13 @@ def as_of(plan: Plan, adjustments: Sequence[Adjustment]) -> Plan:
 def agent_times(schedule: Schedule, plan: Plan) -> dict[str, tuple[time, ...]]:
     """Each agent's times: the plan's where given, else the schedule's defaults."""
     return {a.id: plan.times.get(a.id, a.times) for a in schedule.agents.values()}
+
+
+def contacts_line(plan: Plan) -> Msg | None:
+    """The clinic's numbers the plan gives, as one line for a calendar's notes, or ``None``."""
+    numbers = tuple(
+        msg("line.contact_short", kind=msg(CONTACT_WORDS[kind]), number=plan.contacts[kind])
+        for kind in CONTACTS
+        if plan.contacts.get(kind)
+    )
+    return msg("note.call", numbers=Seq(numbers, "; ")) if numbers else None

@@ -8,6 +8,7 @@ plan), and a span "1-28" includes both ends. The rules of each phase are in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -84,6 +85,18 @@ class Advice:
         return holds(self.when, choices)
 
 
+def brief_written(dose: str) -> str:
+    """A written dose without its trailing remark, for a phone's title.
+
+    "100 mg IV" of "100 mg IV (or equivalent, e.g. dexamethasone 16 mg)"; the whole dose is in
+    the event's notes.
+
+    >>> brief_written("15 mcg/m2/day (max 28 mcg/day)"), brief_written("as prescribed")
+    ('15 mcg/m2/day', 'as prescribed')
+    """
+    return re.sub(r"\s*\([^()]*\)\s*$", "", dose) or dose
+
+
 @dataclass(frozen=True, slots=True)
 class Agent:
     """A drug (or a procedure) named in a schedule.
@@ -106,6 +119,8 @@ class Agent:
         supervised_starts: every start and restart of its infusion outside a hospital stay
             needs a health care professional's supervision (or a hospital stay).
         supervision_sources: keys of the sources for ``supervised_starts``.
+        brief: the name a phone's title uses where :attr:`short_name` is long
+            ("Inotuzumab", "Premedication").
     """
 
     id: str
@@ -122,6 +137,12 @@ class Agent:
     continues: bool = False
     supervised_starts: bool = False
     supervision_sources: tuple[str, ...] = ()
+    brief: str | None = None
+
+    @property
+    def brief_name(self) -> str:
+        """The name in a phone's title: :attr:`brief`, else :attr:`short_name`."""
+        return self.brief or self.short_name
 
     @property
     def oral(self) -> bool:
@@ -228,12 +249,14 @@ class Reminder:
         title: the event's title.
         text: what the patient reads.
         sources: keys of the sources.
+        short: the title a phone shows, where ``title`` is long.
     """
 
     day: int
     title: str
     text: str
     sources: tuple[str, ...]
+    short: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

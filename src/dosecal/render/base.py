@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from dosecal.words import ENGLISH, Language
@@ -35,6 +36,8 @@ class RenderOptions:
             that a one-off file stays as it was.
         feed_url: for html and pdf: the plan's feed link, printed with a QR code and how to
             subscribe in each app (a plan kept in the plan store).
+        as_of: for ics with ``feed``: the day the feed is served; the feed then holds a window
+            of the plan around it that every calendar app keeps whole.
     """
 
     ics_times: TimeMode = "zone"
@@ -46,6 +49,7 @@ class RenderOptions:
     also: Language | None = None
     feed: bool = False
     feed_url: str | None = None
+    as_of: date | None = None
 
 
 class Renderer(Protocol):

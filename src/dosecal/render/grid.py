@@ -23,6 +23,7 @@ from dosecal.render.marks import (
     clock,
     continuing,
     mark,
+    moved_with_cycle,
     routine_bag,
     short,
     ticked,
@@ -76,23 +77,54 @@ def _moved(o: Occurrence, layout: Layout) -> str | None:
     """
     if o.moved_from is None or o.status is Status.CANCELLED:
         return None
-    shift = (o.start_date - o.moved_from).days
-    if o.cycle is not None and o.day != 1 and layout.cycle_shift.get(o.cycle) == shift:
+    if moved_with_cycle(o, layout):
         return None
     return layout.lang.say("cell.moved", date=layout.lang.short_date(o.moved_from))
+
+
+def _said_key(o: Occurrence, layout: Layout) -> str | None:
+    """What a month names once, then shows by its symbol alone (``None``: always in words).
+
+    Routine bag changes, and each planned premedication and observation (by drug and time) and
+    test (by name).
+
+    A dose the care team gives in a plan of one drug (inotuzumab) names the drug once a month,
+    then shows its amount: the name took a line of its own in a 27 mm cell. A tablet taken at
+    home always says which one it is.
+    """
+    if o.status is not Status.PLANNED:
+        return None  # HELD or CANCELLED is always said with the words it strikes
+    if routine_bag(o):
+        return "bag"
+    agent = layout.schedule.agents.get(o.agent or "")
+    if o.kind is Kind.DOSE and len(layout.drugs) == 1 and agent is not None and not agent.oral:
+        return f"dose {o.agent}"
+    lang = layout.lang
+    if o.kind in (Kind.PREMEDICATION, Kind.OBSERVATION):
+        # At its usual time: a premedication before a restart at another hour is named again.
+        return f"{o.kind.value} {o.agent} {_sort_time(o)}"
+    if o.kind is Kind.TEST:
+        return f"test {lang.text(o.cell_text or o.title_text)}"
+    return None
 
 
 def _sort_time(o: Occurrence) -> str:
     return f"{o.start:%H:%M}" if isinstance(o.start, datetime) else ""
 
 
-def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, list[Mark]]:
+def _cell_events(layout: Layout, day: date, said: set[str] | None = None) -> tuple[str, list[Mark]]:
     """What happens on ``day``, in time order, each with its words and flags; the cell's classes.
 
-    ``terse``: a routine bag change shows its tick box, symbol and time without the words
-    "Bag change", which the month's first one says (and the legend on page 1): a week of
-    routine bag changes then takes one line of the page, not two.
+    ``said``: the words this month's cells have said already. A routine bag change, a
+    premedication, an observation or a test the month has named shows its tick box, symbol and
+    time without the words, which the month's first one says (and the legend on page 1): a week
+    of routine bag changes then takes one line of the page, not two, and an inotuzumab day four
+    short lines, not nine (issue 22: the plan must stay short on paper).
+
+    ``None``: the agenda a phone shows instead of the grid, where there is room for every
+    event's whole title (its dose worked out for the body size), each dose on a line of its own.
     """
+    full = said is None
     lang, s = layout.lang, layout.schedule
     classes: list[str] = []
     items: list[tuple[tuple[int, str], Mark]] = []
@@ -108,20 +140,25 @@ def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, l
             phases = [p for p in s.phases if p.name == o.phase]  # the drugs of the rest's own phase
             ours = {i.agent for p in phases for i in p.infusions} | {d.agent for p in phases for d in p.doses}
             others = dosing_today - ours or continuing(layout)
-            items.append(((0, ""), mark(o, lang.text(o.title_text) if others else lang.say("cell.rest"))))
+            words = lang.text(o.title_text) if others or full else lang.say("cell.rest")
+            items.append(((0, ""), mark(o, words)))
         elif o.start_date == day and o.kind is Kind.INFUSION:
             # An infusion is named where the plan gives more than one drug; alone, "Infusion" is enough.
             name = f"{short(layout, o.agent)} " if len(layout.drugs) > 1 and o.agent else ""
-            text = f"{name}{lang.text(msg('cell.infusion', dose=written(o)))}"
-            said = tuple(
+            text = (
+                f"{name}{lang.text(msg('cell.infusion', dose=written(o)))}"
+                if not full
+                else _keep_unit(lang.text(o.title_text))
+            )
+            flags = tuple(
                 lang.say(key)
                 for key, on in (("cell.restart", o.restart), ("cell.supervised", o.supervised))
                 if on
             )
-            items.append(((1, _sort_time(o)), mark(o, text, said, when=clock(o, layout))))
+            items.append(((1, _sort_time(o)), mark(o, text, flags, when=clock(o, layout))))
     # Several planned doses of one oral drug on a day share a line, a tick box for each time.
     doses: dict[tuple[str, str], list[Occurrence]] = {}
-    for o in today:
+    for o in today if not full else ():
         if o.kind is Kind.DOSE and ticked(o, layout):
             doses.setdefault((o.agent or "", lang.text(written(o))), []).append(o)
     grouped = {id(o) for group in doses.values() if len(group) > 1 for o in group}
@@ -136,21 +173,34 @@ def _cell_events(layout: Layout, day: date, terse: bool = False) -> tuple[str, l
         name = short(layout, o.agent) if o.agent else ""  # a dose in a cell always says which drug
         word = {
             Kind.DOSE: f"{name} {_keep_unit(lang.text(written(o)))}".strip(),  # the amount: in the day list
-            Kind.BAG_CHANGE: "" if terse and routine_bag(o) else lang.say("cell.bag"),
+            Kind.BAG_CHANGE: lang.say("cell.bag"),
             Kind.PREMEDICATION: lang.say("cell.premedication"),
             Kind.OBSERVATION: lang.say("cell.observation"),
             Kind.INFUSION_END: lang.say("cell.stopped" if o.stopped else "cell.end"),
             Kind.VISIT: lang.text(o.title_text),
             Kind.TEST: lang.text(o.cell_text or o.title_text),
         }[o.kind]
+        spoken, key = word, _said_key(o, layout)
+        if said is None:
+            word = _keep_unit(lang.text(o.title_text))
+        elif key is not None and key in said and o.kind is Kind.DOSE:
+            # The amount alone: the month's first dose named the drug.
+            word = _keep_unit(lang.text(written(o)))
+        elif key is not None and key in said:
+            word = ""  # the symbol and time alone: the month's first one said it (named for screen readers)
+        elif key is not None:
+            said.add(key)
         # An all-day test or visit needs no "all day" in a narrow cell: its mark says it.
         when = clock(o, layout) if isinstance(o.start, datetime) else ""
-        mine = mark(o, word, called_off_flags(o, lang), ticked(o, layout), when, spoken=lang.say("cell.bag"))
+        mine = mark(o, word, called_off_flags(o, lang), ticked(o, layout), when, spoken=spoken)
         items.append(((1, _sort_time(o)), mine))
     # MOVED once a cell, for whatever moved there (a cycle moves all its events together).
     starting = [*today, *(o for o in layout.covering.get(day, []) if o.start_date == day)]
     moved = dict.fromkeys(was for was in (_moved(o, layout) for o in starting) if was is not None)
     items += [((0, "~"), Mark("flag", was)) for was in moved]
+    if any(id(o) in layout.new_doses for o in starting):
+        # A dose the care team changed (--change-dose, a new weight band) says so where it starts.
+        items.append(((0, "+"), Mark("flag", lang.say("cell.new_dose"))))
     if day in layout.was_due:
         # The day a delayed cycle was due is not left blank: it says where the cycle went.
         cycle, now = layout.was_due[day]
@@ -179,7 +229,7 @@ def month(layout: Layout, year: int, number: int) -> dict[str, Any]:
     )
     hy = functools.partial(_soft_hyphens, code=lang.code, keep=names)
     rows = []
-    worded = False  # whether a routine bag change in this month has said "Bag change" yet
+    said: set[str] = set()  # what this month's cells have said in words (see _cell_events)
     for week in weeks:
         if all(not layout.first <= day <= layout.last for day in week if day.month == number):
             continue  # a week wholly before the plan starts or after it ends
@@ -189,8 +239,7 @@ def month(layout: Layout, year: int, number: int) -> dict[str, Any]:
                 cells.append(None)
                 continue
             inside = layout.first <= day <= layout.last
-            classes, marks = _cell_events(layout, day, terse=worded) if inside else ("", [])
-            worded = worded or any(routine_bag(o) for o in layout.by_day.get(day, []) if inside)
+            classes, marks = _cell_events(layout, day, said) if inside else ("", [])
             label = layout.label(day) if inside else None
             plan_day = ""
             if label and s.daily and s.phases and label.key != "label.plan_day":
@@ -215,4 +264,25 @@ def month(layout: Layout, year: int, number: int) -> dict[str, Any]:
         "key": f"{year}-{number:02d}",
         "weekdays": weekdays,
         "weeks": rows,
+        "agenda": agenda(layout, year, number),
     }
+
+
+def agenda(layout: Layout, year: int, number: int) -> list[tuple[str, str, str, list[Mark]]]:
+    """The month as a phone shows it (below 600 px, in place of the grid): a row a day.
+
+    A row for each day something happens: the date in words, its label, then each event in full.
+    Seven 55 px columns cannot hold a time or a word whole ("09:0", "HOSP/ITAL"); a list can.
+    Each row: the ISO date, the date in words, the label (``C1D8``, ``Day 12``) and the marks.
+    """
+    lang = layout.lang
+    out = []
+    for n in range(1, calendar.monthrange(year, number)[1] + 1):
+        day = date(year, number, n)
+        if not layout.first <= day <= layout.last:
+            continue
+        _, marks = _cell_events(layout, day)
+        if marks:
+            label = layout.label(day)
+            out.append((day.isoformat(), lang.date(day), lang.text(label) if label else "", marks))
+    return out

@@ -30,8 +30,9 @@ __all__ = ["CSS", "KEY_DATES", "MARKS", "PAGE_1_END", "render", "to_html"]
 TEMPLATES = Path(__file__).parent / "templates"
 #: The page's stylesheet, which the template inlines.
 CSS = (TEMPLATES / "plan.css").read_text(encoding="utf-8")
-#: The sections in reading order, each a macro of sections.html: page 1 first, the notes page last.
-SECTIONS = ("first", "changes", "overview", "months", "days", "instructions", "sources", "subscribe", "notes")
+#: The sections in reading order, each a macro of sections.html: page 1 first, then the words it
+#: uses explained, the notes page (with a stored plan's feed) last.
+SECTIONS = ("first", "words", "changes", "overview", "months", "days", "instructions", "sources", "notes")
 
 
 def _escaped(value: object) -> object:
@@ -93,7 +94,7 @@ def to_html(
         # Both languages list the same key dates: as many as page 1 holds in each of them.
         key_dates = min(key_dates_estimate(Layout(course, x)) for x in langs)
     sheets = [sheet(course, x, full_list, key_dates, feed_url) for x in langs]
-    shown = {"changes": bool(course.plan.adjustments), "subscribe": feed_url is not None}
+    shown = {"changes": bool(course.plan.adjustments)}
     # The running header and "Page n of m" on every printed page, in each language printed.
     patient = f"{course.plan.patient} · " if course.plan.patient else ""
     title = Content(course.schedule.title)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dosecal.model.adjustments import Interruption
+from dosecal.model.adjustments import BodySize, DoseChange, Interruption
 from dosecal.model.course import Course
 from dosecal.model.occurrence import Kind, Occurrence, Status
 from dosecal.words import ENGLISH, Language, Msg, msg
@@ -58,12 +58,37 @@ def called_off(o: Occurrence, lang: Language) -> str | None:
     """The word a cancelled event is flagged with (a dose is HELD, anything else CANCELLED)."""
     if o.status is not Status.CANCELLED:
         return None
-    return lang.say("held" if o.kind is Kind.DOSE else "cancelled")
+    return lang.text(o.cancelled_word)
 
 
 def span_days(o: Occurrence) -> list[int]:
     """The cycle (or plan) day numbers an occurrence covers."""
     return list(range(o.day, o.day + len(o.dates)))
+
+
+def _new_doses(course: Course) -> list[Occurrence]:
+    """The first dose of each drug at a new dose after a change the care team made.
+
+    A dose change (``--change-dose``) or a new body size (``--body-size``: a weight band, a
+    dose per m²) from a date: the first planned dose or infusion of the drug on or after it whose
+    dose differs from the last one before it. A step the schedule itself plans (9 to 28 mcg/day)
+    is not a change of plan: its cell already says the dose.
+    """
+    found: dict[int, Occurrence] = {}
+    given = [
+        o for o in course.occurrences if o.kind in (Kind.DOSE, Kind.INFUSION) and o.status is Status.PLANNED
+    ]
+    for a in course.plan.adjustments:
+        if not isinstance(a, DoseChange | BodySize):
+            continue
+        agents = {a.agent} if isinstance(a, DoseChange) else {o.agent for o in given}
+        for agent in agents:
+            mine = [o for o in given if o.agent == agent]
+            before = [o for o in mine if o.start_date < a.start]
+            after = [o for o in mine if o.start_date >= a.start]
+            if before and after and after[0].dose != before[-1].dose:
+                found[id(after[0])] = after[0]
+    return list(found.values())
 
 
 class Layout:
@@ -114,6 +139,8 @@ class Layout:
                 self.cycle_shift[o.cycle] = (o.start_date - o.moved_from).days if o.moved_from else 0
                 if o.moved_from is not None and o.moved_from != o.start_date:
                     self.was_due[o.moved_from] = (o.cycle, o.start_date)
+        #: The first dose at a dose the care team changed (by id): marked NEW DOSE, a key date.
+        self.new_doses: dict[int, Occurrence] = {id(o): o for o in _new_doses(course)}
         self.by_day: dict[date, list[Occurrence]] = defaultdict(list)
         self.covering: dict[date, list[Occurrence]] = defaultdict(list)
         for o in self.occurrences:

@@ -6,10 +6,11 @@ strings: the same mark in a month cell and in the day list, so that both say it 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from dosecal.core.premedication import UNTIMED_PREMEDICATION_MINUTES
+from dosecal.model.adjustments import TimeChange
 from dosecal.model.occurrence import Kind, Occurrence, Status
 from dosecal.render.layout import Layout, called_off
 from dosecal.words import Language, Msg, Value, msg
@@ -97,7 +98,9 @@ def _default_time(o: Occurrence, layout: Layout) -> bool:
 
     A premedication's time follows the drug it comes before. A time that an interruption with a
     given stop time set (the stop itself, the restart and what moved with it) is the care
-    team's, not a default.
+    team's, not a default. A plan that gives the schedule's own default times (the clinic's
+    form fills them in, and the printout served by the clinic's pages comes from that form) has
+    default times all the same: the "*" stays until the care team sets another time.
     """
     if not isinstance(o.start, datetime):
         return False
@@ -112,8 +115,14 @@ def _default_time(o: Occurrence, layout: Layout) -> bool:
         if len(drugs := {before for before, _ in given}) != 1:
             return False
         agent_id, befores = drugs.pop(), {minutes for _, minutes in given}
+    if any(
+        isinstance(a, TimeChange) and a.agent == agent_id and a.start <= o.start_date
+        for a in layout.plan.adjustments
+    ):
+        return False  # a time the care team changed to (--time-change) is theirs
     agent = layout.schedule.agents.get(agent_id)
-    if agent is None or not agent.times or agent_id in layout.plan.times:
+    given_times = layout.plan.times.get(agent_id)
+    if agent is None or not agent.times or (given_times is not None and set(given_times) != set(agent.times)):
         return False
     usual = {
         (datetime.combine(o.start_date, t) - timedelta(minutes=m)).time()
@@ -123,6 +132,21 @@ def _default_time(o: Occurrence, layout: Layout) -> bool:
     if o.start.time().replace(tzinfo=None) in usual:
         return True
     return not any(stop <= o.start for stop in layout.given_stops.get(agent_id, ()))
+
+
+def moved_with_cycle(o: Occurrence, layout: Layout) -> bool:
+    """Whether ``o`` moved just as far as its cycle did, on a later day than the cycle's first.
+
+    Such an event is not flagged MOVED: where the cycle now starts says so, once.
+    """
+    if o.moved_from is None or o.cycle is None or o.day == 1:
+        return False
+    return layout.cycle_shift.get(o.cycle) == (o.start_date - o.moved_from).days
+
+
+def new_dose(o: Occurrence, layout: Layout) -> tuple[str, ...]:
+    """The NEW DOSE flag of the first dose the care team changed, or no flag."""
+    return (layout.lang.say("cell.new_dose"),) if id(o) in layout.new_doses else ()
 
 
 def ticked(o: Occurrence, layout: Layout) -> bool:
@@ -144,11 +168,21 @@ def routine_bag(o: Occurrence) -> bool:
 
 
 def _routine(o: Occurrence, lang: Language) -> str | None:
-    """What makes an event one of a run of identical ones (a daily dose, a bag change), if it is."""
-    if o.status is not Status.PLANNED or not isinstance(o.start, datetime):
+    """What makes an event one of a run of identical ones, if it is.
+
+    A daily dose or a bag change, or the same premedication, dose, observation or test at the
+    same time on several days of one cycle (inotuzumab's days 1, 8 and 15: one line each, not
+    one a day, so that six cycles print in a few pages; the grid and page 1 list each day).
+    """
+    if o.status is not Status.PLANNED:
         return None
     # Events moved by the same delay still make one run: the shift is part of what they share.
     moved = (o.start_date - o.moved_from).days if o.moved_from is not None else 0
+    if o.cycle is not None and o.kind in (Kind.DOSE, Kind.PREMEDICATION, Kind.OBSERVATION, Kind.TEST):
+        at = f"{o.start:%H:%M}" if isinstance(o.start, datetime) else ""
+        return f"cycle {o.kind} {o.agent} {o.cycle} {lang.text(o.title_text)} {at} {moved}"
+    if not isinstance(o.start, datetime):
+        return None
     if o.kind is Kind.DOSE and o.cycle is None:
         return f"dose {o.agent} {lang.text(o.title_text)} {o.start:%H:%M} {moved}"
     if routine_bag(o):
@@ -165,11 +199,53 @@ def _one_drug_words(o: Occurrence, layout: Layout) -> Value:
     return o.title_text
 
 
+#: What the summarised day list names in full once, then in a word or two (see _words).
+SAID_ONCE = (Kind.PREMEDICATION, Kind.OBSERVATION, Kind.TEST)
+
+
+def _words(o: Occurrence, layout: Layout, named: set[str] | None) -> Value:
+    """An event's words in the summarised day list: its whole title the first time, then short.
+
+    A premedication, observation or test the list has named in full once says "Premedication",
+    "Observation", "Blood tests" after that, as the month grid does: inotuzumab's 95-character
+    premedication took two lines in each of six cycles. ``named``: what the list has named
+    (``None``: the full list, every title whole).
+    """
+    short_words = {Kind.PREMEDICATION: msg("cell.premedication"), Kind.OBSERVATION: msg("cell.observation")}
+    if named is None or o.status is not Status.PLANNED or o.kind not in SAID_ONCE:
+        return _one_drug_words(o, layout)
+    key = f"{o.kind} {o.agent} {layout.lang.text(o.title_text)}"
+    if key not in named:
+        named.add(key)
+        return o.title_text
+    return short_words.get(o.kind) or o.cell_text or o.title_text
+
+
 #: A row of the day list: its class, date, former date (moved), label, time and event.
 Row = tuple[str, str, str, str, str, Mark]
 
 
-def _run_row(run: list[Occurrence], layout: Layout) -> Row:
+def _was(o: Occurrence, layout: Layout, said: set[tuple[date, date]]) -> str:
+    """The date ``o`` had before it moved, in words, or "".
+
+    Once a day, and for a cycle that moved whole on its first day only (as the grid says MOVED
+    once). ``said``: the (date, was) pairs said so far.
+    """
+    if o.moved_from is None or moved_with_cycle(o, layout):
+        return ""
+    pair = (o.start_date, o.moved_from)
+    if pair in said:
+        return ""
+    said.add(pair)
+    return layout.lang.say("was", date=layout.lang.date(o.moved_from))
+
+
+def _run_row(
+    run: list[Occurrence],
+    layout: Layout,
+    named: set[str] | None = None,
+    said: set[tuple[date, date]] | None = None,
+) -> Row:
     """One row for a run of identical events: its first day, the days it spans, how often, the last.
 
     "Every day" is said only when the run has no gap (a held dose in the middle has a row of its
@@ -177,7 +253,11 @@ def _run_row(run: list[Occurrence], layout: Layout) -> Row:
     """
     lang = layout.lang
     first, last = run[0], run[-1]
-    if first.cycle is not None and first.cycle == last.cycle:
+    days = [o.day for o in run]
+    some = first.kind is not Kind.BAG_CHANGE and days != list(range(first.day, last.day + 1))
+    if first.cycle is not None and first.cycle == last.cycle and some:
+        label = msg("label.cycle_some_days", cycle=first.cycle, days=", ".join(map(str, days)))
+    elif first.cycle is not None and first.cycle == last.cycle:
         label = msg("label.cycle_days", cycle=first.cycle, first=first.day, last=last.day)
     elif first.cycle is None and last.cycle is None:
         label = msg("label.plan_days", first=first.day, last=last.day)
@@ -186,11 +266,19 @@ def _run_row(run: list[Occurrence], layout: Layout) -> Row:
     daily = len({o.start_date for o in run}) == (last.start_date - first.start_date).days + 1 == len(run)
     what = lang.say(
         "days.run_daily" if daily else "days.run",
-        what=_one_drug_words(first, layout),
+        what=_words(first, layout, named),
         count=len(run),
         last=last.start_date,
     )
-    return "run", lang.date(first.start_date), "", lang.text(label), clock(first, layout), mark(first, what)
+    when = clock(first, layout) if isinstance(first.start, datetime) else ""
+    return (
+        "run",
+        lang.date(first.start_date),
+        _was(first, layout, said) if said is not None else "",
+        lang.text(label),
+        when,
+        mark(first, what, new_dose(first, layout)),
+    )
 
 
 def day_list(layout: Layout, full: bool = False) -> list[Row]:
@@ -218,21 +306,25 @@ def day_list(layout: Layout, full: bool = False) -> list[Row]:
             if o.kind is Kind.INFUSION_END and (rest := rests.get((o.start_date, o.cycle))) is not None:
                 rest_of[id(o)] = rest
     merged = {id(rest) for rest in rest_of.values()}
+    said: set[tuple[date, date]] = set()  # the (date, was) pairs a row has said
+    named: set[str] | None = None if full else set()  # what the list has named in full (_words)
     for o, key in order:
         if key is not None and len(runs[key]) > 1:
-            rows.append(_run_row(runs[key], layout))
+            rows.append(_run_row(runs[key], layout, named, said))
         elif (rest := rest_of.get(id(o))) is not None:
             ended = _one_drug_words(o, layout)
             words = lang.say("days.end_then_rest", what=ended, rest=rest.title_text, last=rest.dates[-1])
             label = lang.text(rest.span_label_text)
             rows.append(("", lang.date(o.start_date), "", label, clock(o, layout), mark(o, words)))
         elif id(o) not in merged:
-            # The date to keep first; the old one after it, struck and said in words.
-            was = lang.say("was", date=lang.date(o.moved_from)) if o.moved_from is not None else ""
+            # The date to keep first; the old one after it, struck and said in words (see _was).
+            was = _was(o, layout, said)
             # An all-day event has no time, as in the key dates: "toute la journée" took three lines of
             # the narrow column in French for every test and stay.
             when = clock(o, layout) if isinstance(o.start, datetime) else ""
             cls = "cancelled" if o.status is Status.CANCELLED else ""
-            what = mark(o, lang.text(o.title_text), called_off_flags(o, lang), ticked(o, layout))
+            flags = new_dose(o, layout) + called_off_flags(o, lang)
+            title = _words(o, layout, named) if o.kind in SAID_ONCE else o.title_text
+            what = mark(o, lang.text(title), flags, ticked(o, layout))
             rows.append((cls, lang.date(o.start_date), was, lang.text(o.span_label_text), when, what))
     return rows

@@ -7,8 +7,10 @@ templates escape it and say how it looks.
 
 from __future__ import annotations
 
+import re
 import string
 import textwrap
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +19,7 @@ from dosecal.model.course import Course
 from dosecal.model.occurrence import Kind, Occurrence, Status
 from dosecal.render.grid import month
 from dosecal.render.layout import SPANS, Layout
-from dosecal.render.marks import MARKS, continuing, day_list, short
+from dosecal.render.marks import MARKS, clock, continuing, day_list, short
 from dosecal.words import Cap, Content, Language, Value, msg
 
 #: How many key dates page 1 lists at most; the course overview and the month grids have the rest.
@@ -35,7 +37,31 @@ WORDS = (
     "col.time", "col.what", "heading.instructions", "heading.dose_windows", "heading.notes",
     "heading.care_team", "care_team.dates", "heading.sources", "heading.subscribe", "subscribe.intro",
     "subscribe.iphone", "subscribe.android", "subscribe.outlook", "subscribe.private", "heading.notes_page",
+    "heading.words",
 )  # fmt: skip
+#: The "Words on this plan" box: what each term means, and how to find the term in the plan's
+#: words: by its own message (in the reader's language) or, for units and markers that read the
+#: same in every language, by a pattern (the box then names them as the plan prints them).
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("gloss.cycle_day.means", "gloss.cycle_day"),
+    ("gloss.plan_day.means", "gloss.plan_day"),
+    ("gloss.mg.means", r"\bmg\b"),
+    ("gloss.mcg.means", r"\bmcg\b"),
+    ("gloss.per_m2.means", r"\bm?c?g/m(?:2|²)"),
+    ("gloss.bsa.means", "gloss.bsa"),
+    ("gloss.cr.means", "gloss.cr"),
+    ("gloss.mrd.means", "gloss.mrd"),
+    ("gloss.premedication.means", "gloss.premedication"),
+    ("gloss.iv.means", "gloss.iv"),
+    ("gloss.ecg.means", "gloss.ecg"),
+    ("gloss.label.means", "gloss.label"),
+    ("gloss.all.means", "gloss.all"),
+    ("gloss.cml.means", "gloss.cml"),
+    ("gloss.ph.means", "gloss.ph"),
+    ("gloss.cd.means", r"\bCD\d+\b"),
+    ("gloss.tki.means", "gloss.tki"),
+    ("gloss.cns.means", "gloss.cns"),
+)
 
 
 def _facts(layout: Layout) -> list[tuple[Value, Value]]:
@@ -43,12 +69,12 @@ def _facts(layout: Layout) -> list[tuple[Value, Value]]:
     s, p = layout.schedule, layout.plan
     facts: list[tuple[Value, Value]] = [
         (msg("fact.start"), p.start),
-        (msg("fact.zone"), p.timezone),
+        (msg("fact.clock"), p.timezone),
         (msg("fact.until"), layout.last),
     ]
     if layout.planned is not None:
         facts.append(
-            (msg("fact.cycles"), msg("fact.cycles_value", count=layout.planned, most=s.total_cycles))
+            (msg("fact.cycles_planned"), msg("fact.cycles_count", count=layout.planned, most=s.total_cycles))
         )
     for key, value in sorted(layout.choices.items()):
         facts.append((Cap(Content(s.choices[key].label)), Content(s.choices[key].words(value))))
@@ -59,43 +85,75 @@ def _facts(layout: Layout) -> list[tuple[Value, Value]]:
     return facts
 
 
-def _key_date_rows(layout: Layout) -> list[tuple[date, str, Value, Value]]:
-    """Admissions, discharges, cycle starts, restarts and the first and last days, in order.
+#: A key date: the date, the time (or ""), the label (C1D1), what happens, and whether page 1
+#: lists it before the others (a new dose, wherever it falls in the course).
+KeyDate = tuple[date, str, Value, Value, bool]
 
-    Each row: the date, the time (or ""), the label (C1D1) and what happens.
+
+def _key_date_rows(layout: Layout) -> list[KeyDate]:
+    """Admissions, discharges, cycle starts, dose days, restarts, new doses, first and last days.
+
+    A dose the care team gives (an injection or infusion in a cycle: inotuzumab's days 1, 8 and
+    15) is a visit to plan for, each one a key date; a dose taken at home every day is not.
     """
-    lang = layout.lang
-    rows: list[tuple[date, str, Value, Value]] = []
+    rows: list[KeyDate] = []
     planned = [o for o in layout.occurrences if o.status is Status.PLANNED]
     started: set[int] = set()
     tests: set[Value] = set()
     for o in planned:
-        when = lang.clock(o.start) if isinstance(o.start, datetime) else ""
+        # A default time is marked "*" here too, as in the month grid and the day list.
+        when = clock(o, layout) if isinstance(o.start, datetime) else ""
+        if id(o) in layout.new_doses:
+            rows.append((o.start_date, when, o.label_text, msg("key.new_dose", what=o.title_text), True))
         if o.kind is Kind.HOSPITAL:
             stay = msg("key.admission", stay=msg("length.stay", count=len(o.dates)))
-            rows.append((o.start_date, "", o.label_text, stay))
-            rows.append((o.dates[-1], "", layout.label(o.dates[-1]), msg("key.discharge")))
+            rows.append((o.start_date, "", o.label_text, stay, False))
+            rows.append((o.dates[-1], "", layout.label(o.dates[-1]), msg("key.discharge"), False))
         elif o.kind in (Kind.INFUSION, Kind.DOSE) and o.cycle is not None and o.cycle not in started:
             started.add(o.cycle)
-            rows.append(
-                (o.start_date, when, o.label_text, msg("key.cycle_start", cycle=o.cycle, what=o.title_text))
-            )
+            what = msg("key.cycle_start", cycle=o.cycle, what=o.title_text)
+            rows.append((o.start_date, when, o.label_text, what, False))
+        elif (
+            o.kind is Kind.DOSE
+            and o.cycle is not None
+            and not _oral(layout, o)
+            and id(o) not in layout.new_doses
+        ):
+            rows.append((o.start_date, when, o.label_text, msg("key.dose_day", what=o.title_text), False))
         elif o.kind is Kind.INFUSION and o.restart:
-            rows.append((o.start_date, when, o.label_text, msg("key.restart", what=o.title_text)))
+            rows.append((o.start_date, when, o.label_text, msg("key.restart", what=o.title_text), False))
         elif o.kind is Kind.INFUSION_END and o.stopped:
-            rows.append((o.start_date, when, o.label_text, msg("key.stop")))
+            rows.append((o.start_date, when, o.label_text, msg("key.stop"), False))
         elif o.kind is Kind.VISIT:
-            rows.append((o.start_date, when, o.label_text, o.title_text))
+            rows.append((o.start_date, when, o.label_text, o.title_text, False))
         elif o.kind is Kind.TEST and (o.agent is None or o.title_text not in tests):
             # A test before every dose is a key date once, the first time; the grid has the rest.
             tests.add(o.title_text)
-            rows.append((o.start_date, when, o.label_text, o.title_text))
+            rows.append((o.start_date, when, o.label_text, o.title_text, False))
     if daily := [o for o in planned if o.kind is Kind.DOSE and o.cycle is None]:
         first, last = daily[0], daily[-1]
-        rows.append((first.start_date, "", first.label_text, msg("key.first_dose", what=first.title_text)))
-        rows.append((last.start_date, "", last.label_text, msg("key.last_day", what=last.title_text)))
+        rows.append(
+            (first.start_date, "", first.label_text, msg("key.first_dose", what=first.title_text), False)
+        )
+        rows.append((last.start_date, "", last.label_text, msg("key.last_day", what=last.title_text), False))
     rows.sort(key=lambda r: (r[0], r[1]))
     return rows
+
+
+def _oral(layout: Layout, o: Occurrence) -> bool:
+    """Whether ``o`` is a dose of a drug taken by mouth (at home, not a visit)."""
+    agent = layout.schedule.agents.get(o.agent or "")
+    return agent is not None and agent.oral
+
+
+def _shown(rows: list[KeyDate], most: int) -> list[KeyDate]:
+    """The key dates page 1 lists when it holds ``most``: new doses first, then the earliest.
+
+    A dose changed months ahead is still on the fridge page; the list stays in date order.
+    """
+    first = [r for r in rows if r[4]][:most]
+    rest = [r for r in rows if not r[4]][: most - len(first)]
+    return sorted(first + rest, key=lambda r: (r[0], r[1]))
 
 
 def _lines(text: str, width: int) -> int:
@@ -148,7 +206,7 @@ def key_dates_estimate(layout: Layout) -> int:
     As many as page 1 holds: a long title, many facts or a long legend leave fewer lines.
     """
     lines, shown = _page_1_lines(layout), 0
-    for _, _, _, what in _key_date_rows(layout)[:KEY_DATES]:
+    for _, _, _, what, _ in _shown(_key_date_rows(layout), KEY_DATES):
         lines -= _lines(layout.lang.text(what), 50)
         if lines < 0:
             break
@@ -257,6 +315,13 @@ def _overview(layout: Layout) -> dict[str, Any]:
             for d in daily
         ],
         "rest_column": "col.break" if continuing(layout) else "col.rest",  # not "treatment-free" then
+        # Each column's name as a phone prints it before each value ("Cycle: C2").
+        "named": [
+            lang.say("col.named", column=msg(key))
+            for key in ("col.phase", "col.cycle", "col.day1", "col.last", "col.treatment")
+        ]
+        + [lang.say("col.named", column=msg("col.break" if continuing(layout) else "col.rest"))]
+        + [lang.say("col.named", column=msg("col.hospital"))],
         "cycles": [
             (
                 lang.content(r.phase),
@@ -267,6 +332,71 @@ def _overview(layout: Layout) -> dict[str, Any]:
             for r in layout.rows()
         ],
     }
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in a sheet's value, however deep (marks are tuples of strings)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _glossary(layout: Layout, said: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each term the plan's words use that a family may not know, with what it means.
+
+    Found in what the plan says to the family in ``said`` (not its sources or footer, which are
+    for the care team), in the reader's language: a term is in the box only if it is in the
+    plan. ``C1D8`` is explained wherever the plan has cycles, ``Day 12`` wherever it has plan days.
+    """
+    lang = layout.lang
+    text = " ".join(_strings(said)).replace("\u00ad", "").replace("\u2060", "")
+    found: list[tuple[str, str]] = []
+    for means, term in GLOSSARY:
+        if term == "gloss.cycle_day":
+            terms = [lang.say(term)] if layout.cycles else []
+        elif term == "gloss.plan_day":
+            plan_days = layout.schedule.daily and any(
+                (label := layout.label(o.start_date)) is not None and label.key == "label.plan_day"
+                for o in layout.occurrences
+            )
+            terms = [lang.say(term)] if plan_days else []
+        elif term.startswith("gloss."):
+            words = lang.say(term)
+            # "Premedication" is found as "premedication" too; "CR", "CRi" or "US label" as written.
+            terms = (
+                [words]
+                if any(
+                    re.search(
+                        rf"(?<!\w){re.escape(t)}(?!\w)", text, 0 if t[1:] != t[1:].lower() else re.IGNORECASE
+                    )
+                    for t in words.split(", ")
+                )
+                else []
+            )
+        else:
+            terms = list(dict.fromkeys(re.findall(term, text)))
+        if terms:
+            found.append((", ".join(terms), lang.say(means)))
+    return found
+
+
+def _glossary_lines(entries: list[tuple[str, str]], lang: Language) -> list[list[tuple[str, bool]]]:
+    """Each entry of the box as a line in pieces, (words, strong): the term stands out."""
+    line = lang.template("gloss.entry")
+    out = []
+    for term, means in entries:
+        pieces: list[tuple[str, bool]] = []
+        for words, field, _, _ in string.Formatter().parse(line):
+            pieces.append((words, False))
+            if field is not None:
+                pieces.append((term, True) if field == "term" else (means, False))
+        out.append([p for p in pieces if p[0]])
+    return out
 
 
 def _subscribe(feed_url: str) -> dict[str, Any]:
@@ -302,7 +432,7 @@ def sheet(
     rest = "mark.rest_continue" if continuing(layout) else "mark.rest"
     moved = msg("changes.moved", count=sum(1 for o in layout.occurrences if o.moved_from is not None))
     held = msg("changes.cancelled", count=sum(1 for o in layout.occurrences if o.status is Status.CANCELLED))
-    return {
+    said: dict[str, Any] = {
         "code": lang.code,
         "words": {key: lang.say(key) for key in WORDS},
         "title": lang.content(s.title),
@@ -311,7 +441,8 @@ def sheet(
         "facts": [(lang.text(k), lang.text(v)) for k, v in _facts(layout)],
         "call": _call(layout),
         "key_dates": [
-            (lang.date(d), lang.text(label), at, lang.text(what)) for d, at, label, what in rows[:shown]
+            (lang.date(d), lang.text(label), at, lang.text(what))
+            for d, at, label, what, _ in _shown(rows, shown)
         ],
         # Not one key date fits beside a long call box (a two-drug regimen in French on US Letter):
         # one line says where they are, so that the legend stays whole on page 1.
@@ -327,6 +458,7 @@ def sheet(
         "overview": _overview(layout),
         "months": [month(layout, y, m) for y, m in layout.months()],
         "full_list": full,
+        "days_hint": lang.say("days.summary_cycles" if layout.cycles else "days.summary"),
         "days": day_list(layout, full),
         "instructions": _instructions(layout),
         "sources": [
@@ -344,3 +476,6 @@ def sheet(
             notice=msg("notice"),
         ),
     }
+    family = {k: v for k, v in said.items() if k not in ("words", "sources", "footer", "subscribe", "code")}
+    said["glossary"] = _glossary_lines(_glossary(layout, family), lang)
+    return said

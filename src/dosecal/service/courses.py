@@ -90,9 +90,14 @@ def course_of(plan_id: str, content: str, definition: str) -> Course:
     return expand(schedule, plan)
 
 
-def calendar_of(course: Course) -> bytes:
-    """The feed's calendar: what ``dosecal generate --feed`` writes for the same plan and definition."""
-    return render("ics", course, RenderOptions(lang=languages(course.plan.language)[0], feed=True))
+def calendar_of(course: Course, as_of: date | None = None) -> bytes:
+    """The feed's calendar: what ``dosecal generate --feed --as-of DAY`` writes for the same plan.
+
+    ``as_of`` is the day it is served (the server passes today): the feed then holds the window
+    of the plan every calendar app keeps whole. Without it, the whole plan.
+    """
+    options = RenderOptions(lang=languages(course.plan.language)[0], feed=True, as_of=as_of)
+    return render("ics", course, options)
 
 
 def diff(before: Course, after: Course) -> tuple[Move, ...]:

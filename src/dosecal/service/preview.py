@@ -23,12 +23,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from dosecal.model.adjustments import Adjustment, Hold, Stop
 from dosecal.model.course import Course
 from dosecal.model.occurrence import Kind, Occurrence, Status
 from dosecal.service.courses import Move, diff
 from dosecal.words import Value, msg
+
+#: How a run of events moves: in words, or the name of the zone they keep their clock time in.
+_How = TypeVar("_How", Value, str)
 
 #: The groups of the details, in the order a nurse looks for them, and the kinds in each.
 GROUPS: tuple[tuple[str, tuple[Kind, ...]], ...] = (
@@ -237,19 +241,28 @@ def _summary(
     said += [_cycles_added(run, after) for run in _runs(added)]
     said += [msg("preview.cycles_removed", cycles=_cycle_words(run)) for run in _runs(removed)]
     covered: set[str] = set()
+    said += _daily_runs(moves, covered)
     # Events that need a person or a bed, one by one in time order.
-    notable = [m for m in moves if _notable(m, added, removed, holds)]
+    notable = [m for m in moves if _shown(m).uid not in covered and _notable(m, added, removed, holds)]
     for move in sorted(notable, key=lambda m: _instant(_shown(m), after)):
         covered.add(_shown(move).uid)
         said.append(_event_words(move, holds))
     # What moves otherwise than its cycle: by cycle, group and how far.
     odd: Counter[tuple[int | None, str, Value]] = Counter()
     firsts: dict[tuple[int | None, str, Value], Occurrence] = {}
+    kept: Counter[tuple[int | None, str, str]] = Counter()
+    kept_first: dict[tuple[int | None, str, str], Occurrence] = {}
     for move in moves:
         o = _shown(move)
         if o.uid in covered or o.cycle in added or o.cycle in removed or move.kind != "moved":
             continue
         assert move.before is not None and move.after is not None
+        zone = _zone_kept(move.before, move.after)
+        if zone is not None:  # the patient moved: the same clock time in the new zone
+            covered.add(o.uid)
+            kept[(o.cycle, _GROUP_OF[o.kind], zone)] += 1
+            kept_first.setdefault((o.cycle, _GROUP_OF[o.kind], zone), o)
+            continue
         how = _how_far(move.before, move.after, shift.get(o.cycle) if o.cycle is not None else None)
         covered.add(o.uid)
         if how is None:
@@ -257,16 +270,37 @@ def _summary(
         key = (o.cycle, _GROUP_OF[o.kind], how)
         odd[key] += 1
         firsts.setdefault(key, o)
-    for found, count in odd.items():
-        cycle, group, moved = found
-        first = firsts[found]
+    for start, end, group, moved, count, first in _cycle_runs(odd, firsts):
+        if start is None:
+            words = "preview.knock_on_daily"
+        else:
+            words = "preview.knock_on" if start == end else "preview.knock_on_cycles"
         said.append(
             msg(
-                "preview.knock_on" if cycle is not None else "preview.knock_on_daily",
+                words,
                 group=msg(_GROUP_TITLE[group]),
-                cycle=cycle,
+                cycle=start,
+                start=start,
+                end=end,
                 count=count,
                 how=moved,
+                first=first.label_text,
+            )
+        )
+    for start, end, group, zone, count, first in _cycle_runs(kept, kept_first):
+        if start is None:
+            words = "preview.zone_kept_daily"
+        else:
+            words = "preview.zone_kept" if start == end else "preview.zone_kept_cycles"
+        said.append(
+            msg(
+                words,
+                group=msg(_GROUP_TITLE[group]),
+                cycle=start,
+                start=start,
+                end=end,
+                count=count,
+                zone=zone,
                 first=first.label_text,
             )
         )
@@ -297,6 +331,101 @@ def _summary(
     if others:
         said.append(msg("preview.others", count=others))
     return tuple(said)
+
+
+def _cycle_runs(
+    counts: Counter[tuple[int | None, str, _How]], firsts: dict[tuple[int | None, str, _How], Occurrence]
+) -> list[tuple[int | None, int | None, str, _How, int, Occurrence]]:
+    """Counted moves of consecutive cycles that move alike (same group, same way), said once.
+
+    A new dose time or a move to another zone changes every later cycle the same way: one
+    sentence per cycle and group made a dozen lines that said one thing.
+
+    Returns:
+        (first cycle, last cycle, group, how, count, first event) in the order first met.
+    """
+    runs: list[list[Any]] = []
+    for (cycle, group, how), count in counts.items():
+        for run in runs:
+            if cycle is not None and run[1] == cycle - 1 and run[2] == group and run[3] == how:
+                run[1] = cycle
+                run[4] += count
+                break
+        else:
+            runs.append([cycle, cycle, group, how, count, firsts[(cycle, group, how)]])
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in runs]
+
+
+def _daily_runs(moves: tuple[Move, ...], covered: set[str]) -> list[Value]:
+    """Days outside cycles added, and daily doses whose amount changes, said once per run.
+
+    A daily drug planned three months further adds ninety doses, and a child weighed again
+    changes every later dose: named one by one they were a list of ninety lines. Each group of
+    added days is said with its first and last date, each change of amount with its count and
+    first date. The uids said are added to ``covered``.
+    """
+    added: dict[str, list[Occurrence]] = {}
+    changed: dict[tuple[str | None, str, str], list[Occurrence]] = {}
+    for move in moves:
+        b, a = move.before, move.after
+        if a is None or a.cycle is not None:
+            continue
+        if b is None:
+            added.setdefault(_GROUP_OF[a.kind], []).append(a)
+        elif (
+            a.kind in _DOSED
+            and b.status == a.status
+            and b.dose != a.dose
+            and b.dose_text is not None
+            and a.dose_text is not None
+        ):
+            changed.setdefault((a.agent, str(b.dose_text), str(a.dose_text)), []).append(a)
+    said: list[Value] = []
+    for name, _ in GROUPS:
+        if found := sorted(added.get(name, ()), key=lambda o: o.start_date):
+            covered.update(o.uid for o in found)
+            group = msg(_GROUP_TITLE[name])
+            if len(found) == 1:
+                said.append(msg("preview.day_added", group=group, start=found[0].start_date))
+                continue
+            said.append(
+                msg(
+                    "preview.days_added",
+                    group=group,
+                    count=len(found),
+                    start=found[0].start_date,
+                    end=found[-1].start_date,
+                )
+            )
+    for run in changed.values():
+        if len(run) < 2:
+            continue  # one dose: named with the other events, with its time
+        run.sort(key=lambda o: o.start_date)
+        first = run[0]
+        covered.update(o.uid for o in run)
+        before = next(m.before for m in moves if m.after is first)
+        assert before is not None and before.dose_text is not None and first.dose_text is not None
+        said.append(
+            msg(
+                "preview.doses_changed",
+                title=first.title_text,
+                count=len(run),
+                before=before.dose_text,
+                after=first.dose_text,
+                date=first.start_date,
+            )
+        )
+    return said
+
+
+def _zone_kept(b: Occurrence, a: Occurrence) -> str | None:
+    """The new zone's name, when an event keeps its day and clock time in another zone; else ``None``."""
+    if not (isinstance(b.start, datetime) and isinstance(a.start, datetime)):
+        return None
+    before, after = getattr(b.start.tzinfo, "key", None), getattr(a.start.tzinfo, "key", None)
+    if before == after or not isinstance(after, str):
+        return None
+    return after if b.start.replace(tzinfo=None) == a.start.replace(tzinfo=None) else None
 
 
 def _notable(move: Move, added: list[int], removed: list[int], holds: Sequence[Hold]) -> bool:

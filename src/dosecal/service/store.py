@@ -18,7 +18,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -194,8 +194,11 @@ class Store:
                     raise
         return None if row is None else FeedState(row.id, row.version, aware(row.updated))
 
-    def calendar(self, plan_id: str, version: int) -> bytes | None:
-        """The feed calendar of ``plan_id`` as it is at ``version`` (``None`` if it moved on since)."""
+    def calendar(self, plan_id: str, version: int, as_of: date | None = None) -> bytes | None:
+        """The feed calendar of ``plan_id`` as it is at ``version`` (``None`` if it moved on since).
+
+        ``as_of``: the day it is served, for the feed's window (see :func:`calendar_of`).
+        """
         with self.engine.connect() as connection:
             row = connection.execute(
                 sa.select(plans.c.content, plans.c.definition).where(
@@ -204,7 +207,7 @@ class Store:
             ).one_or_none()
         if row is None:
             return None
-        return calendar_of(course_of(plan_id, row.content, row.definition))
+        return calendar_of(course_of(plan_id, row.content, row.definition), as_of)
 
     # Changing
 

@@ -16,7 +16,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.http import http_date
@@ -42,7 +42,7 @@ class Rendered:
 
 
 class FeedCache:
-    """Rendered calendars by (plan, version), least recently used dropped first.
+    """Rendered calendars by (plan, version, day served), least recently used dropped first.
 
     A version never changes once written, so an entry never goes stale; a new version is a
     new key. Two threads may render the same version at once; both get the same bytes.
@@ -51,18 +51,22 @@ class FeedCache:
     def __init__(self, store: Store, size: int = CACHE_SIZE) -> None:
         self.store = store
         self.size = size
-        self._entries: OrderedDict[tuple[str, int], Rendered] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, int, date], Rendered] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, plan_id: str, version: int, updated: datetime) -> Rendered | None:
-        """The calendar of ``plan_id`` at ``version``; ``None`` if the plan moved on meanwhile."""
-        key = (plan_id, version)
+    def get(self, plan_id: str, version: int, updated: datetime, as_of: date) -> Rendered | None:
+        """The calendar of ``plan_id`` at ``version`` served on ``as_of``; ``None`` if the plan moved on.
+
+        The feed holds a window of the plan around the day it is served, so a day is part of
+        the key: a new day renders the window once more, then serves it from memory.
+        """
+        key = (plan_id, version, as_of)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 return found
-        body = self.store.calendar(plan_id, version)
+        body = self.store.calendar(plan_id, version, as_of)
         if body is None:
             return None
         rendered = Rendered(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', http_date(updated))
@@ -88,7 +92,7 @@ def feed(name: str) -> Response:
         state = cache.store.feed_state(token)
         if state is None:
             return _not_found()
-        rendered = cache.get(state.plan_id, state.version, state.updated)
+        rendered = cache.get(state.plan_id, state.version, state.updated, datetime.now(UTC).date())
         if rendered is not None:
             break
     else:

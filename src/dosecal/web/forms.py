@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,12 +21,14 @@ from dosecal.core.expand import expand
 from dosecal.errors import InputFileError, Problem, reason
 from dosecal.inputs import definitions
 from dosecal.inputs.overrides import Overrides, apply, plan_for
-from dosecal.inputs.planfile import parse_fever
+from dosecal.inputs.planfile import parse_fever, parse_measure
 from dosecal.inputs.tomlfile import parse_time
 from dosecal.model import limits
-from dosecal.model.adjustments import AMOUNT, SAME_DOSE, check_dose, parse_cycles
+from dosecal.model.adjustments import AMOUNT, SAME_DOSE, BodySize, ZoneChange, check_dose, parse_cycles
+from dosecal.model.course import Course
 from dosecal.model.plan import CONTACTS, DEFAULT_HORIZON_DAYS, Fever, Plan
 from dosecal.model.schedule import Schedule
+from dosecal.model.zones import check_zone
 from dosecal.words import Value, msg
 
 #: Form fields by the command-line option whose value they hold.
@@ -46,6 +48,9 @@ OPTION_FIELDS = {
     "--hold": "hold",
     "--interrupt": "interrupt",
     "--change-dose": "dose",
+    "--time-change": "time_change",
+    "--body-size": "body_size",
+    "--zone-change": "zone_change",
     "--stop": "stop",
     "--note": "note",
     "SCHEDULE": "schedule",
@@ -146,6 +151,51 @@ def until_hint(schedule: Schedule) -> Value:
     if schedule.phases:
         return msg("web.new.until_hint_cycles")
     return msg("web.new.until_hint_days", count=DEFAULT_HORIZON_DAYS)
+
+
+@dataclass(frozen=True, slots=True)
+class InForce:
+    """What the plan holds now, after its whole history, for the adjust page's hints.
+
+    A nurse changing the weight or the zone wants to see the one in force beside the field
+    (the plan file's first value may have been changed since), and the last day planned beside
+    "Plan through".
+
+    Attributes:
+        zone: the patient's zone after every move recorded.
+        weight_kg, height_cm: the last measures recorded, or ``None``.
+        through: the last day planned.
+    """
+
+    zone: str
+    weight_kg: float | None
+    height_cm: float | None
+    through: date
+
+    @property
+    def body(self) -> Value:
+        """The measures in force in words, or that none was given."""
+        if self.weight_kg is None:
+            return msg("web.adjust.body_size_none")
+        if self.height_cm is None:
+            return msg("web.adjust.body_size_now", weight=self.weight_kg)
+        return msg("web.adjust.body_size_now_height", weight=self.weight_kg, height=self.height_cm)
+
+
+def in_force(course: Course) -> InForce:
+    """The zone, measures and last day of ``course`` after its adjustments, in the order recorded."""
+    plan = course.plan
+    zone, weight, height = plan.timezone, plan.weight_kg, plan.height_cm
+    # By date, as the calendar reads them (a later record may date a change earlier).
+    for a in sorted(
+        plan.adjustments, key=lambda a: a.start if isinstance(a, BodySize | ZoneChange) else date.min
+    ):
+        if isinstance(a, ZoneChange):
+            zone = a.zone
+        elif isinstance(a, BodySize):
+            weight = a.weight_kg
+            height = a.height_cm if a.height_cm is not None else height
+    return InForce(zone, weight, height, course.horizon)
 
 
 @dataclass
@@ -356,19 +406,36 @@ class Adjustment:
     dose_agent: str = ""
     dose: str = ""
     dose_from: str = ""
+    time_agent: str = ""
+    time_from: str = ""
+    time_at: str = ""
+    size_from: str = ""
+    size_weight: str = ""
+    size_height: str = ""
+    zone_from: str = ""
+    zone: str = ""
     stop: str = ""
     choices: dict[str, str] = field(default_factory=dict)
     cycles: str = ""
+    until: str = ""
     note: str = ""
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> Adjustment:
-        """The fields of a posted form: each text field by its own name, the choices as ``choice.ID``."""
+        """The fields of a posted form: each text field by its own name, the choices as ``choice.ID``.
+
+        Times may be written as the French pages write them ("20 h 00"), and a weight or height
+        with a decimal comma ("30,5"), as on the new plan form: both are read as the command
+        line spells them before its checks.
+        """
         typed = {
             f.name: (form.get(f.name) or "").strip() for f in dataclasses.fields(cls) if f.name != "choices"
         }
         typed["interrupt_unit"] = "h" if typed["interrupt_unit"] == "h" else "d"
         typed["interrupt_at"] = clock_text(typed["interrupt_at"])
+        typed["time_at"] = clock_text(typed["time_at"])
+        typed["size_weight"] = decimal_point(typed["size_weight"])
+        typed["size_height"] = decimal_point(typed["size_height"])
         typed["interrupt_cause"] = "toxicity" if typed["interrupt_cause"] == "toxicity" else ""
         choices = {k.removeprefix("choice."): v.strip() for k, v in form.items() if k.startswith("choice.")}
         return cls(**typed, choices={k: v for k, v in choices.items() if v})
@@ -426,18 +493,60 @@ class Adjustment:
                 parse_cycles(self.cycles)
             except ValueError as exc:
                 refuse("cycles", reason(exc))
+        # The date and the value of a later change are separate fields: each is checked alone,
+        # so that an empty or wrong one is never read inside a spelling the nurse did not type.
+        if self.time_change_spec() is not None:
+            self._dated("time_change", self.time_from, refuse)
+            if not self.time_at:
+                refuse("time_change", msg("error.web.time_needed"))
+            for part in self.time_at.split(",") if self.time_at else ():
+                try:
+                    parse_time(part.strip())
+                except ValueError:
+                    refuse("time_change", msg("error.web.time", value=part.strip()))
+        if self.body_size_spec() is not None:
+            self._dated("body_size", self.size_from, refuse)
+            if not self.size_weight:
+                refuse("body_size", msg("error.web.weight_new"))
+            for value, unit in ((self.size_weight, "kg"), (self.size_height, "cm")):
+                try:
+                    if value:
+                        parse_measure(value, unit)
+                except ValueError as exc:
+                    refuse("body_size", reason(exc))
+        if self.zone_change_spec() is not None:
+            self._dated("zone_change", self.zone_from, refuse)
+            if not self.zone:
+                refuse("zone_change", msg("error.web.zone_needed"))
+            else:
+                try:  # the library's own check, so that its "did you mean" comes with the other errors
+                    check_zone(self.zone)
+                except ValueError as exc:
+                    refuse("zone_change", reason(exc))
         return found
 
+    @staticmethod
+    def _dated(group: str, typed: str, refuse: Callable[[str, Value], None]) -> None:
+        """Refuse, beside ``group``, a "from" date left empty or not written YYYY-MM-DD."""
+        if not typed:
+            refuse(group, msg("error.web.from_needed"))
+        elif not _is_date(typed):
+            refuse(group, msg("error.overrides.value_date_written_yyyy", value=typed))
+
     def groups(self) -> list[str]:
-        """The parts of the form filled in (delay, hold, interrupt, dose, stop, choices, cycles), in order."""
+        """The parts of the form filled in, in the form's order."""
         filled = {
             "delay": bool(self.delay_cycle or self.delay_days),
             "hold": self.hold_spec() is not None,
             "interrupt": self.interrupt_spec() is not None,
             "dose": bool(self.dose or self.dose_from),
+            "time_change": self.time_change_spec() is not None,
+            "body_size": self.body_size_spec() is not None,
+            "zone_change": self.zone_change_spec() is not None,
             "stop": bool(self.stop),
             "choices": bool(self.choices),
             "cycles": bool(self.cycles),
+            "until": bool(self.until),
         }
         return [name for name, given in filled.items() if given]
 
@@ -473,25 +582,57 @@ class Adjustment:
         spec += ":cause=toxicity" if self.interrupt_cause else ""
         return spec + (f":restart={self.interrupt_restart}" if self.interrupt_restart else "")
 
+    def time_change_spec(self) -> str | None:
+        """The new dose time in ``--time-change`` spelling: ``DATE:AGENT=HH:MM[,HH:MM]``.
+
+        The drug is a select that always has a value, so only the date or the time says the
+        nurse meant this change.
+        """
+        if not (self.time_from or self.time_at):
+            return None
+        return f"{self.time_from}:{self.time_agent}={self.time_at}"
+
+    def body_size_spec(self) -> str | None:
+        """The new measures in ``--body-size`` spelling: ``DATE=WEIGHT[,HEIGHT]``."""
+        if not (self.size_from or self.size_weight or self.size_height):
+            return None
+        height = f",{self.size_height}" if self.size_height else ""
+        return f"{self.size_from}={self.size_weight}{height}"
+
+    def zone_change_spec(self) -> str | None:
+        """The move in ``--zone-change`` spelling: ``DATE=Area/City``."""
+        if not (self.zone_from or self.zone):
+            return None
+        return f"{self.zone_from}={self.zone}"
+
     def overrides(self) -> Overrides:
         """The adjustment as ``dosecal store adjust`` options."""
         delays = (f"{self.delay_cycle}={self.delay_days}",) if self.delay_cycle or self.delay_days else ()
         doses = (f"{self.dose_agent}={self.dose}@{self.dose_from}",) if self.dose or self.dose_from else ()
         hold, interrupt = self.hold_spec(), self.interrupt_spec()
+        times, size, zone = self.time_change_spec(), self.body_size_spec(), self.zone_change_spec()
         return Overrides(
             delays=delays,
             holds=(hold,) if hold else (),
             interrupts=(interrupt,) if interrupt else (),
             dose_changes=doses,
+            time_changes=(times,) if times else (),
+            body_sizes=(size,) if size else (),
+            zone_changes=(zone,) if zone else (),
             stop=self.stop or None,
             choices=tuple(f"{k}={v}" for k, v in self.choices.items()),
             cycles=self.cycles or None,
+            until=self.until or None,
             note=self.note or None,
         )
 
     def hidden(self) -> dict[str, str]:
-        """The fields to carry in the confirm form, by name (the unit only with an interruption)."""
+        """The fields to carry in the confirm form, by name (the unit only with an interruption).
+
+        The drug of a new dose time goes only with that time: the select always has a value.
+        """
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "choices"}
         out["interrupt_unit"] = self.interrupt_unit if self.interrupt_spec() else ""
+        out["time_agent"] = self.time_agent if self.time_change_spec() else ""
         out.update({f"choice.{k}": v for k, v in self.choices.items()})
         return {k: v for k, v in out.items() if v}

@@ -80,6 +80,9 @@ FIELD_NAMES = {
     "hold": "web.adjust.hold",
     "interrupt": "web.adjust.interrupt",
     "dose": "web.adjust.dose",
+    "time_change": "web.adjust.time_change",
+    "body_size": "web.adjust.body_size",
+    "zone_change": "web.adjust.zone_change",
     "stop": "web.adjust.stop",
     "note": "web.adjust.note",
 }
@@ -90,6 +93,9 @@ GROUP_FIRST = {
     "hold": "hold_agent",
     "interrupt": "interrupt_cycle",
     "dose": "dose_agent",
+    "time_change": "time_agent",
+    "body_size": "size_from",
+    "zone_change": "zone_from",
     "contacts": "contact.daytime",
 }
 

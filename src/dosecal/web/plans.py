@@ -470,6 +470,10 @@ def adjust(plan_id: str) -> Any:
         choices=list(course.schedule.choices.values()),
         current=course.choices,
         planned=course.planned_cycles,
+        timed=[(a.id, g.lang.content(a.name)) for a in course.schedule.agents.values() if a.times],
+        body_size=forms.uses_body_size(course.schedule),
+        asks_until=forms.asks_until(course.schedule),
+        now=forms.in_force(course),
     ), (422 if errors else 409 if conflict else 200)
 
 

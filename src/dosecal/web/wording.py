@@ -42,6 +42,9 @@ OPTION_NAMES = {
     "--hold": "web.adjust.hold",
     "--interrupt": "web.adjust.interrupt",
     "--change-dose": "web.adjust.dose",
+    "--time-change": "web.adjust.time_change",
+    "--body-size": "web.adjust.body_size",
+    "--zone-change": "web.adjust.zone_change",
     "--stop": "web.adjust.stop",
     "--note": "web.adjust.note",
 }

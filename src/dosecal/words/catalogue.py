@@ -91,6 +91,36 @@ PLURALS: dict[str, tuple[str, str]] = dict(
             "{group}: {count} move {how} (from {first})",
         ),
         NP_(
+            "preview.zone_kept",
+            "{group} in cycle {cycle}: {count} keeps its clock time in {zone} (from {first})",
+            "{group} in cycle {cycle}: {count} keep their clock time in {zone} (from {first})",
+        ),
+        NP_(
+            "preview.knock_on_cycles",
+            "{group} in cycles {start} to {end}: {count} moves {how} (from {first})",
+            "{group} in cycles {start} to {end}: {count} move {how} (from {first})",
+        ),
+        NP_(
+            "preview.zone_kept_cycles",
+            "{group} in cycles {start} to {end}: {count} keeps its clock time in {zone} (from {first})",
+            "{group} in cycles {start} to {end}: {count} keep their clock time in {zone} (from {first})",
+        ),
+        NP_(
+            "preview.zone_kept_daily",
+            "{group}: {count} keeps its clock time in {zone} (from {first})",
+            "{group}: {count} keep their clock time in {zone} (from {first})",
+        ),
+        NP_(
+            "preview.days_added",
+            "{group}: {count} added, {start} to {end}",
+            "{group}: {count} added, {start} to {end}",
+        ),
+        NP_(
+            "preview.doses_changed",
+            "{title}: {count} dose changes from {before} to {after}, from {date}",
+            "{title}: {count} doses change from {before} to {after}, from {date}",
+        ),
+        NP_(
             "preview.stop_cancels",
             "{count} planned event is cancelled from {date} on",
             "{count} planned events are cancelled from {date} on",
@@ -123,10 +153,24 @@ CATALOGUE: dict[str, str] = dict(
         N_("title.infusion_stopped", "{agent} infusion stopped"),
         N_("title.premedication", "{agent} {dose} before {before}"),
         N_("title.observation", "Observation after {agent}"),
+        # A phone's titles (brief.*): the drug, the amount and what happens, in about 30
+        # characters (a phone's month and week views); the rest is in the event's notes.
+        N_("brief.start", "Start {agent} {dose}"),
+        N_("brief.restart", "Restart {agent} {dose}"),
+        N_("brief.restart_care", "Restart {agent}"),
+        N_("brief.new_dose", "New dose: {agent} {dose}"),
+        N_("brief.bag_dose", "{agent} bag {dose}"),
+        N_("brief.bag_restart", "{agent} bag (restart)"),
+        N_("brief.bag_change", "{agent} bag change"),
+        N_("brief.infusion_end", "{agent} infusion ends"),
+        N_("brief.infusion_stopped", "{agent} infusion stopped"),
+        N_("brief.fasting", "{agent} {dose}, fasting"),
+        N_("brief.rest_continue", "Break: keep taking {daily}"),
+        N_("brief.decision", "Care team decides"),
+        N_("brief.decided", "Care team decided"),
         N_("title.hospital", "Hospital stay"),
         N_("title.rest", "Treatment-free days"),
         N_("title.rest_continue", "{agent} break: keep taking {daily}"),
-        N_("summary", "{title} ({label})"),
         N_("label.cycle_day", "C{cycle}D{day}"),
         N_("label.plan_day", "Day {day}"),
         N_("label.cycle_days", "C{cycle}D{first}–{last}"),
@@ -167,10 +211,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("list.and", " and "),
         N_("arrow", "→ {end}"),
         N_("fact.start", "Start (day 1)"),
-        N_("fact.zone", "Time zone"),
         N_("fact.until", "Planned through"),
-        N_("fact.cycles", "Cycles planned"),
-        N_("fact.cycles_value", "{count} of at most {most}"),
         N_("fact.weight", "Weight"),
         N_("fact.height", "Height"),
         N_("fact.kg", "{value} kg"),
@@ -257,6 +298,94 @@ CATALOGUE: dict[str, str] = dict(
         N_("mark.end", "Infusion ends"),
         N_("mark.visit", "Visit"),
         N_("mark.test", "Test or check-up"),
+        # The printable plan in plain words (issue 22): NEW DOSE, each dose day, the "Words on this
+        # plan" box. gloss.X: a term as the plan prints it in the reader's language (the box lists
+        # it when the plan's own words have it); gloss.X.means: what it means. Units and markers
+        # (mg/m2, CD19) are found as printed. Definitions, not clinical advice: no source to cite.
+        N_("cell.new_dose", "NEW DOSE"),
+        N_("key.new_dose", "New dose: {what}"),
+        N_("key.dose_day", "Dose day: {what}"),
+        N_("label.cycle_some_days", "C{cycle}D{days}"),
+        N_(
+            "days.summary_cycles",
+            "Special days and changes. A daily dose, a routine bag change or the same event on several "
+            "days of a cycle (C2D1, 8, 15) takes one line for them all; the month grid shows every one, "
+            "with its tick box.",
+        ),
+        N_("heading.words", "Words on this plan"),
+        N_("gloss.entry", "{term}: {means}"),
+        N_("col.named", "{column}:"),
+        N_("fact.clock", "Local time"),
+        N_("fact.cycles_planned", "Cycles on this plan"),
+        N_("fact.cycles_count", "{count} (up to {most})"),
+        N_("gloss.cycle_day", "C1D8"),
+        N_(
+            "gloss.cycle_day.means",
+            "cycle 1, day 8. A cycle is a block of treatment days, often followed by days without "
+            "treatment; its day 1 is the day it starts. D8 alone: day 8 of the cycle.",
+        ),
+        N_("gloss.plan_day", "Day 12"),
+        N_("gloss.plan_day.means", "the 12th day of this plan, counting the first day as day 1."),
+        N_("gloss.mg.means", "milligram, a thousandth of a gram."),
+        N_("gloss.mcg.means", "microgram, a thousandth of a milligram. mcg/day: so much over each 24 hours."),
+        N_(
+            "gloss.per_m2.means",
+            "so much for each square metre (m²) of body surface area: the dose is worked out from "
+            "the patient's size.",
+        ),
+        N_("gloss.bsa", "BSA"),
+        N_(
+            "gloss.bsa.means",
+            "body surface area, the area of the skin in square metres (m²), worked out from height "
+            "and weight.",
+        ),
+        N_("gloss.cr", "CR, CRi"),
+        N_(
+            "gloss.cr.means",
+            "complete remission: tests find no sign of the leukemia. CRi: complete remission in "
+            "which the blood counts have not fully recovered yet.",
+        ),
+        N_("gloss.mrd", "MRD"),
+        N_(
+            "gloss.mrd.means",
+            "minimal (or measurable) residual disease: leukemia cells too few to see under a "
+            "microscope, found only by very sensitive tests.",
+        ),
+        N_("gloss.premedication", "Premedication"),
+        N_(
+            "gloss.premedication.means",
+            "medicine given shortly before a treatment to prevent or soften a reaction to it.",
+        ),
+        N_("gloss.iv", "IV"),
+        N_("gloss.iv.means", "intravenous: given into a vein, through a drip or a line."),
+        N_("gloss.ecg", "ECG"),
+        N_("gloss.ecg.means", "electrocardiogram, a recording of the heart's rhythm."),
+        N_("gloss.label", "US label"),
+        N_(
+            "gloss.label.means",
+            "the drug's official prescribing information approved in the United States; \"the "
+            'label" on this plan means that document.',
+        ),
+        N_("gloss.all", "ALL, B-ALL"),
+        N_(
+            "gloss.all.means",
+            "acute lymphoblastic leukemia, a cancer of the white blood cells (B-ALL: of the B cells).",
+        ),
+        N_("gloss.cml", "CML"),
+        N_("gloss.cml.means", "chronic myeloid leukemia, a cancer of the blood-forming cells."),
+        N_("gloss.ph", "Ph+"),
+        N_(
+            "gloss.ph.means",
+            "Philadelphia chromosome-positive: the leukemia cells carry this changed chromosome.",
+        ),
+        N_(
+            "gloss.cd.means",
+            "markers found on the surface of B cells, and of the leukemia cells that grow from them.",
+        ),
+        N_("gloss.tki", "TKI"),
+        N_("gloss.tki.means", "tyrosine kinase inhibitor, a kind of targeted cancer medicine."),
+        N_("gloss.cns", "CNS"),
+        N_("gloss.cns.means", "central nervous system: the brain and the spinal cord."),
         N_("window.line", "± {days} days: {note}"),
         N_(
             "note.per_m2",
@@ -284,8 +413,8 @@ CATALOGUE: dict[str, str] = dict(
         N_("dose.computed", "{written} = {amount} for BSA {bsa} m²"),
         N_("amount", "{number} {unit}"),
         N_("amount.capped", "{number} {unit} (capped)"),
-        N_("description", "{label} ({spelled}). {notes}"),
-        N_("title.cancelled", "CANCELLED: {title}"),
+        N_("description", "{notes}\n{label} ({spelled})."),
+        N_("title.cancelled", "{word}: {title}"),
         # Event notes
         N_("note.window", "Dose window: from {earliest} to {latest}. {words}"),
         N_("note.warnings", "Call your care team at once if you have: {text}"),
@@ -361,6 +490,35 @@ CATALOGUE: dict[str, str] = dict(
             "Before {before}; the label gives no exact time: your care team sets it.",
         ),
         N_("note.sources", "Sources: {keys}."),
+        N_("notice.event", "Follow your care team's instructions: they may change these dates and doses."),
+        N_(
+            "note.calendar_continues",
+            "The calendar continues after this event: later events appear as their dates come near.",
+        ),
+        N_(
+            "notice.alarms",
+            "Reminders ring before doses and home bag changes, not in hospital; an admission rings the evening before; events within two hours of one another ring once.",
+        ),
+        N_("cli.as_of_needs_feed", "--as-of sets the day a feed is served: give it with --feed"),
+        N_(
+            "cli.big_calendar",
+            "warning: {target} is over 1 MB or 1,000 events: Google Calendar may drop events from it. "
+            "Plan fewer days with --until, or subscribe to a feed (dosecal serve), which holds a window.",
+        ),
+        N_("note.follows", "No separate reminder: it follows {title} at {time}."),
+        N_("note.sources_numbered", "Sources: {numbers}, listed in this calendar's description."),
+        N_("source.numbered", "{number}. {title}"),
+        N_(
+            "note.see_plan",
+            "Warning signs and sources: in your printed plan.",
+        ),
+        N_("note.call", "Call: {numbers}."),
+        N_("contact_short.daytime", "daytime"),
+        N_("contact_short.after_hours", "after hours"),
+        N_("contact_short.pharmacy", "pharmacy"),
+        N_("contact_short.bag_change", "bag changes"),
+        N_("description_day", "{notes}\n{label}."),
+        N_("line.contact_short", "{kind} {number}"),
         N_("note.dst", "Clocks change today in {zone}; the time shown is local time after the change."),
         # Notices and headings
         N_(
@@ -853,6 +1011,37 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.adjust.submit", "Show what will change"),
         N_("web.adjust.summary", "In short"),
         N_("web.adjust.confirm_again", "Saved only when you confirm: nothing has changed yet."),
+        # The adjust page's later changes: a dose time, body size, a move, the last day planned.
+        N_("web.adjust.from_date", "From"),
+        N_("web.adjust.time_change", "New dose time"),
+        N_(
+            "web.adjust.time_change_hint",
+            "From that date the drug is given at the new time. A continuous infusion changes at its next cycle.",
+        ),
+        N_("web.adjust.time_at", "New time"),
+        N_("web.adjust.time_at_hint", "HH:MM, or HH:MM,HH:MM for several a day, e.g. 20:00 or 20 h 00"),
+        N_("web.adjust.body_size", "New weight and height"),
+        N_("web.adjust.body_size_hint", "Doses computed from body size use the new measures from that date."),
+        N_("web.adjust.body_size_none", "No weight given so far."),
+        N_("web.adjust.body_size_now", "Now {weight} kg."),
+        N_("web.adjust.body_size_now_height", "Now {weight} kg and {height} cm."),
+        N_("web.adjust.height_hint", "If measured: empty keeps the height known before."),
+        N_("web.adjust.zone_change", "Patient moves to another time zone"),
+        N_(
+            "web.adjust.zone_change_hint",
+            "Now {zone}. From that date each dose keeps its clock time in the new zone.",
+        ),
+        N_("web.adjust.zone", "New time zone"),
+        N_("web.adjust.zone_hint", "The place's zone, e.g. Europe/Paris or America/Vancouver."),
+        N_(
+            "web.adjust.until_hint",
+            "Now through {date}. A later date plans more days, an earlier one ends sooner; written YYYY-MM-DD.",
+        ),
+        N_("preview.day_added", "{group}: one added, {start}"),
+        N_("error.web.from_needed", "give the date it applies from, written YYYY-MM-DD, e.g. 2027-02-01"),
+        N_("error.web.time_needed", "give the new time, e.g. 20:00 or 20 h 00"),
+        N_("error.web.weight_new", "give the new weight in kg, e.g. 31 or 30,5"),
+        N_("error.web.zone_needed", "give the new time zone, e.g. Europe/Paris"),
         N_("web.plan.saved", "Saved as version {version}."),
         N_("web.plan.made_once", "This form was sent more than once: one plan was made, this one."),
         N_("error.store.exists", "there is already a plan {id}"),
@@ -982,7 +1171,9 @@ CATALOGUE: dict[str, str] = dict(
         N_(
             "subscribe.android",
             "Android (Google Calendar): on a computer, open calendar.google.com, then Other calendars, +, "
-            "From URL, and paste the link above; the phone shows it after the next sync.",
+            "From URL, and paste the link above; the phone shows it after the next sync. Google "
+            "refreshes it about once a day: a change made today may show tomorrow, so your care "
+            "team also tells you of a change by phone.",
         ),
         N_(
             "subscribe.outlook",
