@@ -199,6 +199,25 @@ PLAN_CASES = [
         PLAN + '[[adjustments]]\nkind = "dose"\nagent = "dasatinib"\nfrom = 2027-02-01\ndose = "abc"\n',
         "adjustments[1].dose",
     ),
+    # A patient line and a note reach the printout: the label's checks, by key, never TOML's words.
+    ("patient with a NUL", PLAN + 'patient = "Jane\\u0000Roe"\n', "patient: this text holds a control"),
+    ("patient reversed", PLAN + 'patient = "Jane\\u202eRoe"\n', "patient: this text holds a control"),
+    ("patient too long", PLAN + f'patient = "{"x" * (limits.MAX_LABEL + 1)}"\n', "patient: this text has"),
+    (
+        "note with a carriage return",
+        PLAN + '[[adjustments]]\nkind = "stop"\non = 2027-02-01\nnote = "low\\rcounts"\n',
+        "adjustments[1].note: this text holds a control or text-direction character (U+000D)",
+    ),
+    (
+        "note reversed",
+        PLAN + '[[adjustments]]\nkind = "stop"\non = 2027-02-01\nnote = "low\\u202ecounts"\n',
+        "adjustments[1].note: this text holds a control or text-direction character (U+202E)",
+    ),
+    (
+        "note too long",
+        PLAN + f'[[adjustments]]\nkind = "stop"\non = 2027-02-01\nnote = "{"x" * (limits.MAX_NOTE + 1)}"\n',
+        f"adjustments[1].note: this text has {limits.MAX_NOTE + 1} characters",
+    ),
 ]
 
 
@@ -526,7 +545,8 @@ def test_adjust_never_grows_a_plan_file_past_what_can_be_read_again(tmp_path: Pa
     text = (ROOT / "examples" / "dasatinib.plan.toml").read_text(encoding="utf-8")
     plan.write_text(text + "#" * (files.MAX_FILE_BYTES - len(text) - 200) + "\n", encoding="utf-8")
     before = plan.read_bytes()
-    (line,) = refused(run("adjust", str(plan), "--stop", "2027-02-01", "--note", "x" * 500), "--note")
+    note = "x" * limits.MAX_NOTE  # the longest note: the file's bound, not the note's, refuses it
+    (line,) = refused(run("adjust", str(plan), "--stop", "2027-02-01", "--note", note), "--note")
     assert "KiB" in line
     assert plan.read_bytes() == before
     assert run("check", str(plan)).exit_code == 0
@@ -546,3 +566,29 @@ def test_a_patient_label_too_long_or_with_control_characters_is_refused(
     result = run("generate", "dasatinib", *BASE, "--patient", patient, "-o", str(tmp_path / "p.ics"))
     refused(result, "--patient", words)
     assert not (tmp_path / "p.ics").exists()
+
+
+@pytest.mark.parametrize(
+    ("note", "words"),
+    [
+        ("low\rcounts", "(U+000D)"),
+        ("low\x1bcounts", "(U+001B)"),
+        ("low\u202ecounts", "(U+202E)"),
+        ("x" * (limits.MAX_NOTE + 1), f"at most {limits.MAX_NOTE} are accepted"),
+    ],
+)
+def test_an_adjustment_note_gets_the_labels_checks_naming_note_not_toml(
+    note: str, words: str, tmp_path: Path
+) -> None:
+    """A note gets the label's checks, by the option's name, before anything is written.
+
+    A CR typed in --note once came back as "not valid TOML: Illegal character"; a bidi override
+    reached the printout.
+    """
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN, encoding="utf-8")
+    (line,) = refused(run("adjust", str(plan), "--stop", "2027-02-01", "--note", note), "--note", words)
+    assert "TOML" not in line
+    assert plan.read_text(encoding="utf-8") == PLAN
+    kept = run("adjust", str(plan), "--stop", "2027-02-01", "--note", "x" * limits.MAX_NOTE)
+    assert kept.exit_code == 0, kept.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -242,7 +243,7 @@ def test_every_command_has_help_ending_with_a_runnable_example(
         return  # needs a CalDAV server: tests/test_publish.py runs this example against Radicale
     if command == "serve":
         return  # runs until stopped: tests/test_feeds.py starts it as a process and stops it
-    if command in ("store", "users"):
+    if command in ("store", "users", "audit"):
         assert (
             cli("db", "--db", "dosecal.db", "upgrade").exit_code == 0
         )  # the store's examples need its tables
@@ -264,6 +265,24 @@ def test_python_dash_m_runs_the_cli_as_a_process() -> None:
     assert out.returncode == 1
     assert out.stderr == "dosecal: --start: '2027-13-01' is not a date written YYYY-MM-DD (e.g. 2027-01-04)\n"
     assert out.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["list"], ["show", "dasatinib"]])
+def test_a_closed_standard_output_ends_quietly_like_other_unix_tools(args: list[str]) -> None:
+    """``dosecal list | head -1``: once the reader has gone, no "unexpected error ... a bug".
+
+    The handling is in with_exit_codes, so every command gets it, not only ``generate -o -``.
+    """
+    read, write = os.pipe()
+    os.close(read)  # the reader has already left: the first write fails with EPIPE
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "dosecal", *args], stdout=write, stderr=subprocess.PIPE, check=False
+        )
+    finally:
+        os.close(write)
+    assert out.returncode in (1, 141)
+    assert out.stderr == b"", out.stderr
 
 
 @pytest.mark.parametrize(

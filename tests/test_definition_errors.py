@@ -193,3 +193,28 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_schedule_id_must_be_a_slug() -> None:
     text = VALID.replace('id = "weekly"', 'id = "Weekly Drug"')
     assert "schedule.id: 'Weekly Drug' must be lowercase letters, digits and hyphens" in one(text)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "",
+        'default = "a"\n',  # a default no option can match was accepted
+        "needed_over_cycles = 1\n",
+    ],
+)
+def test_a_choice_with_no_option_is_refused_by_its_key(extra: str) -> None:
+    text = VALID + '\n[choices.arm]\nlabel = "Arm"\noptions = []\n' + extra + 'source = "LABEL"\n'
+    assert one(text) == (
+        "weekly.toml:52: choices.arm.options: lists no option: a choice needs at least one to choose from"
+    )
+
+
+def test_a_cycle_length_choice_with_no_option_is_refused_not_a_crash() -> None:
+    """``dosecal check`` crashed here (min() of no lengths): one message, by the choice's key."""
+    text = VALID.replace("length = 28\n", 'length_choice = "len"\n') + (
+        '\n[choices.len]\nlabel = "Length"\noptions = []\nsource = "LABEL"\n'
+    )
+    assert one(text) == (
+        "weekly.toml:52: choices.len.options: lists no option: a choice needs at least one to choose from"
+    )

@@ -332,3 +332,22 @@ def test_serve_says_at_start_which_zone_new_plans_take(
     finally:
         process.terminate()
         process.wait(30)
+
+
+def test_a_body_over_1_mib_is_refused_from_its_headers_before_it_is_read(server: Server) -> None:
+    """A 300 MB sign-in was spooled to disk before its 413: now the headers alone decide."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(server.base)
+    connection = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=10)
+    connection.putrequest("POST", "/signin")
+    connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+    connection.putheader("Content-Length", str(5 * 1024 * 1024))
+    connection.endheaders()
+    connection.send(b"name=x&password=" + b"y" * 1024)  # 1 KB of the 5 MB announced, then wait
+    started = time.monotonic()
+    answer = connection.getresponse()
+    assert answer.status == 413 and time.monotonic() - started < 5
+    connection.close()
+    assert server.get("/healthz")[0] == 200

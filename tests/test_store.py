@@ -6,8 +6,11 @@ version check and the token look-up are SQL that both must honour the same way.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +48,7 @@ def migrated(dosecal: Run) -> Run:
     """The command line on a database that ``dosecal db upgrade`` made from empty."""
     result = dosecal("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "at schema 0004" in result.output
+    assert "at schema 0006" in result.output
     return dosecal
 
 
@@ -81,7 +84,7 @@ def test_a_schema_of_another_revision_is_refused(migrated: Run, database: str) -
     engine.dispose()
     result = migrated("store", "list")
     assert result.exit_code == 1
-    assert "has schema 0000, and this dosecal needs 0004" in result.output
+    assert "has schema 0000, and this dosecal needs 0006" in result.output
     refused = migrated("db", "upgrade")  # a revision this dosecal does not know: never guessed at
     assert refused.exit_code == 1
     assert "Can't locate revision identified by '0000'" in refused.output
@@ -449,3 +452,60 @@ def test_a_label_too_long_or_with_control_characters_is_refused_in_one_line(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("dosecal: --label") and words in lines[0], lines
     assert migrated("store", "list").output.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("note", "words"),
+    [("low\rcounts", "(U+000D)"), ("low\u202ecounts", "(U+202E)"), ("x" * 201, "at most 200 are accepted")],
+)
+def test_a_note_with_a_control_or_direction_character_is_refused_naming_note(
+    migrated: Run, note: str, words: str
+) -> None:
+    """A stored plan's note reaches its printout and history: refused by --note, never as TOML."""
+    plan_id, _ = added(migrated("store", "add", "--plan", str(INOTUZUMAB)))
+    result = migrated("store", "adjust", plan_id, "--delay", "2=7", "--note", note)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dosecal: --note") and words in lines[0], lines
+    assert "TOML" not in result.output
+    assert "adjust by" not in migrated("store", "show", plan_id).output
+
+
+def test_store_add_into_a_closed_pipe_ends_quietly(migrated: Run, database: str) -> None:
+    """``dosecal store add ... | head -1``: the reader leaves, dosecal ends with no message.
+
+    The pipe's reading end is closed before dosecal writes, so its first line fails with EPIPE
+    (Python ignores SIGPIPE): the case that printed "unexpected error (BrokenPipeError) ... a
+    bug in dosecal".
+    """
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "dosecal", "store", "add", "--plan", str(INOTUZUMAB)],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "DOSECAL_DB": database},
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode in (1, 141), done.stderr
+    assert done.stderr == b"", done.stderr  # no "unexpected error", no "Exception ignored"
+
+
+def test_db_upgrade_takes_db_after_the_subcommand_as_documented(tmp_path: Path, database: str) -> None:
+    """``dosecal db upgrade --db FILE`` (its --help and docs/deploy.md) once said "No such option"."""
+    other = tmp_path / "other.db"
+    env = {"DOSECAL_DB": str(other)}
+    result = CliRunner().invoke(main, ["db", "upgrade", "--db", database], env=env)
+    assert result.exit_code == 0, result.output
+    assert "at schema 0006" in result.output
+    assert not other.exists()  # the option given, not $DOSECAL_DB
+    listed = CliRunner().invoke(main, ["store", "--db", database, "list"], env=env)
+    assert listed.exit_code == 0, listed.output
+    # Given twice, the subcommand's --db wins: it is the one written last and closest to the action.
+    again = CliRunner().invoke(main, ["db", "--db", str(other), "upgrade", "--db", database], env=env)
+    assert again.exit_code == 0, again.output
+    assert not other.exists()

@@ -82,3 +82,26 @@ class ConflictError(StoreError):
 
 class SchemaError(StoreError):
     """The database's tables are not those this dosecal expects: ``dosecal db upgrade`` fixes it."""
+
+
+class ForeignDatabaseError(StoreError):
+    """The file given as the plan store is not a dosecal database (damaged, or another program's).
+
+    Refused before anything is written to it or any pragma is set, so that it is left byte for
+    byte as it was.
+    """
+
+
+class DatabaseBusy(StoreError):
+    """Another program holds the database's write lock for longer than a write waits: nothing was written.
+
+    Raised by any statement on an engine from :func:`dosecal.service.database.make_engine`; the
+    command line says so in one line, and the web pages can answer 503 with Retry-After.
+    """
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be reached or cannot store anything now (server down, disk full, I/O error).
+
+    Raised like :class:`DatabaseBusy`; a request that meets it may be tried again later.
+    """

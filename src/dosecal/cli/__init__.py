@@ -19,6 +19,7 @@ from dosecal.cli.signals import Terminated, interrupted, on_sigterm
 #: Each command: the module that defines it, and its name there.
 COMMANDS = {
     "adjust": ("dosecal.cli.generate", "adjust"),
+    "audit": ("dosecal.cli.audit", "audit"),
     "check": ("dosecal.cli.schedules", "check"),
     "db": ("dosecal.cli.db", "db"),
     "generate": ("dosecal.cli.generate", "generate"),

@@ -9,6 +9,7 @@ those as usage errors (exit 2) and the contract says bad input is exit 1.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -40,9 +41,10 @@ def _inputs(kwargs: Mapping[str, Any]) -> str:
 def with_exit_codes(func: Callable[P, R]) -> Callable[P, R]:
     """The one place errors become messages and exit status, never a traceback.
 
-    DosecalError (bad input): its message, exit 1. Ctrl-C: exit 130. Anything else is a bug:
-    one line naming the inputs and asking for a report, exit 1; ``dosecal --debug`` shows the
-    traceback instead.
+    DosecalError (bad input): its message, exit 1. Ctrl-C: exit 130. A closed standard output
+    (``dosecal store list | head -1``): exit 1 with no message, as other Unix tools end. Anything
+    else is a bug: one line naming the inputs and asking for a report, exit 1; ``dosecal --debug``
+    shows the traceback instead.
     """
 
     @functools.wraps(func)
@@ -60,6 +62,11 @@ def with_exit_codes(func: Callable[P, R]) -> Callable[P, R]:
             raise  # click's own: usage errors keep exit status 2
         except (KeyboardInterrupt, Terminated) as exc:
             interrupted(exc)
+        except BrokenPipeError:
+            # The reader stopped early: nothing to report, and nobody to report it to. Standard
+            # output now points to /dev/null, so that Python's flush at exit fails no more.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:
             context = click.get_current_context(silent=True)
             if context is not None and context.find_root().params.get("debug"):

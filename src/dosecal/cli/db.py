@@ -17,8 +17,14 @@ def db(db: str | None) -> None:
 
 
 @db.command("upgrade", epilog="\b\nExample:\n  dosecal db upgrade --db /var/lib/dosecal/dosecal.db")
+@click.option(
+    "--db",
+    "url",
+    metavar="URL",
+    help="The plan store, a SQLite file path or a database URL (over 'dosecal db --db' and $DOSECAL_DB).",
+)
 @with_exit_codes
-def db_upgrade() -> None:
+def db_upgrade(url: str | None) -> None:
     """Create the plan store's tables, or bring them to this version of dosecal.
 
     Safe to run again: migrations already applied are skipped. Back the database up first
@@ -28,6 +34,6 @@ def db_upgrade() -> None:
     require_server()
     from dosecal.service.database import database_url, shown, upgrade
 
-    url = database_url(given.url if given else None)
+    url = database_url(url or (given.url if given else None))
     revision = upgrade(url)
     click.echo(say("db.upgraded", url=shown(url), revision=revision), err=True)

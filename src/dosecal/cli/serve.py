@@ -12,6 +12,9 @@ from dosecal.cli.database import db_option, public_option, require_server
 from dosecal.errors import MissingFeatureError
 from dosecal.words import msg, say
 
+#: The largest request body waitress reads: a clinic form is a few KB.
+MAX_BODY_BYTES = 1024 * 1024
+
 
 @click.command("serve", epilog="\b\nExample:\n  dosecal serve --public-url https://plans.example.org")
 @db_option
@@ -38,6 +41,21 @@ from dosecal.words import msg, say
     "an authenticating reverse proxy. Only when nothing but the proxy can reach this server "
     "(docs/deploy.md).",
 )
+@click.option(
+    "--trust-proxy",
+    is_flag=True,
+    envvar="DOSECAL_TRUST_PROXY",
+    help="The audit trail takes each client's address from X-Forwarded-For, as set by the reverse "
+    "proxy in front (only when nothing but the proxy can reach this server).",
+)
+@click.option(
+    "--audit-days",
+    type=click.IntRange(1, 36500),
+    default=3650,
+    show_default=True,
+    envvar="DOSECAL_AUDIT_DAYS",
+    help="Keep the audit trail this many days; older entries are deleted at start.",
+)
 @with_exit_codes
 def serve(
     db: str | None,
@@ -47,6 +65,8 @@ def serve(
     threads: int,
     default_tz: str | None,
     trust_user_header: str | None,
+    trust_proxy: bool,
+    audit_days: int,
 ) -> None:
     """Serve calendar feeds (GET /feeds/TOKEN.ics), the clinic's pages (/plans) and a health check.
 
@@ -78,12 +98,24 @@ def serve(
             raise bad("--default-tz", str(exc)) from None
     url = database_url(db)
     s = Store(url)  # refuses an out-of-date schema before anything listens
+    from dosecal.service.audit import Audit
+
+    Audit(s.engine).purge(audit_days)
     server: Any = waitress.create_server(
-        create_app(s, public_url=public_url, default_tz=tz, trust_user_header=trust_user_header or None),
+        create_app(
+            s,
+            public_url=public_url,
+            default_tz=tz,
+            trust_user_header=trust_user_header or None,
+            trust_proxy=trust_proxy,
+        ),
         host=host,
         port=port,
         threads=threads,
         connection_limit=1000,
+        # Refused with 413 from the headers, before a byte of the body is read or spooled to
+        # disk (waitress's default is 1 GiB); the pages refuse more than 256 KB themselves.
+        max_request_body_size=MAX_BODY_BYTES,
         ident="dosecal",
     )
     click.echo(

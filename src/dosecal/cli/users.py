@@ -44,16 +44,36 @@ def users(db: str | None) -> None:
     click.get_current_context().obj = Db(db)
 
 
-@users.command("add", epilog="\b\nExample:\n  dosecal users --db dosecal.db add mtremblay")
+@users.command(
+    "add",
+    epilog="\b\nExamples:\n  dosecal users --db dosecal.db add mtremblay --team hematology\n"
+    "  dosecal users --db dosecal.db add jchen --team hematology --team oncology --admin",
+)
 @click.argument("name")
+@click.option(
+    "--team",
+    "teams",
+    metavar="TEAM",
+    multiple=True,
+    help="A team whose plans the user sees and makes plans in (repeat for several; default: clinic).",
+)
+@click.option("--admin", is_flag=True, help="The user sees every team's plans.")
 @with_exit_codes
-def users_add(name: str) -> None:
-    """Make an account NAME; its password is asked for."""
+def users_add(name: str, teams: tuple[str, ...], admin: bool) -> None:
+    """Make an account NAME in its teams; its password is asked for."""
     accounts = _accounts()
     from dosecal.service.accounts import check_name
+    from dosecal.service.teams import DEFAULT_TEAM, Teams, check_team
 
     check_name(name)
+    for team in teams:
+        check_team(team)
     accounts.add(name, _new_password())
+    memberships = Teams(accounts.engine)
+    for team in teams or (DEFAULT_TEAM,):
+        memberships.join(name, team)
+    if admin:
+        memberships.make_admin(name)
     click.echo(say("users.added", name=name), err=True)
 
 

@@ -239,6 +239,10 @@ class _Reader(PhaseReader):
 
     def read_choice(self, key: str, t: Table) -> None:
         options = tuple(t.str_list("options", required=True))
+        if t.raw("options") == []:
+            # Nothing to choose from: every use of the choice (a cycle length, a default, a
+            # weight band) would assume one option, so it is refused here, once, by its key.
+            t.error("options", msg("error.definitions.choice_no_options"))
         default = t.get_str("default", required=False)
         if default is not None and options and default not in options:
             t.error(

@@ -173,6 +173,8 @@ class PhaseReader(ReaderBase):
                 ),
             )
             return None
+        if not choice.options:  # refused where the choice is read, with its own message
+            return None
         if not all(o.isdigit() and 0 < int(o) <= limits.MAX_CYCLE_DAYS for o in choice.options):
             t.error("length_choice", msg("error.definitions.options_key_must_whole", key=key))
             return None

@@ -395,6 +395,13 @@ def record_text(text: str, origin: str, given: Overrides, schedule: Schedule | N
         PlanError: when no adjustment is given, the file names no schedule, or one contradicts it.
         OutputError: when the new text would not read back the same.
     """
+    if given.note is not None:
+        # Checked here, before the note is written into TOML: a CR or NUL would otherwise come
+        # back as "not valid TOML", naming neither the note nor what is wrong with it.
+        try:
+            limits.check_text(given.note, limits.MAX_NOTE)
+        except ValueError as exc:
+            raise bad("--note", reason(exc)) from None
     plan = planfile.loads(text, origin)
     name = plan.schedule
     if name is None:

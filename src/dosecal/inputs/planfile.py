@@ -88,7 +88,7 @@ def _read(root: Table, file: str) -> Plan | None:
         default=DEFAULT_REMINDER_MINUTES,
         maximum=limits.MAX_REMINDER_MINUTES,
     )
-    patient = root.get_str("patient", required=False)
+    patient = _line(root, "patient", limits.MAX_LABEL)
     language = root.convert("language", _language, required=False)
     contacts: dict[str, str] = {}
     table = root.table("contacts")
@@ -179,10 +179,27 @@ _KINDS = (
 )
 
 
+def _line(t: Table, key: str, maximum: int) -> str | None:
+    """The optional one-line text at ``key`` (``patient``, a ``note``), checked as a label is.
+
+    Both reach the patient's printout, so a file written by hand or by another program gets the
+    same refusals as ``--patient`` and ``--note``: a control character (which TOML's escapes let
+    through) or a bidirectional override showing the text in another order than it is kept.
+    """
+    value = t.get_str(key, required=False)
+    if value is None:
+        return None
+    try:
+        return limits.check_text(value, maximum)
+    except ValueError as exc:
+        t.error(key, reason(exc))
+        return None
+
+
 def _adjustment(t: Table) -> Adjustment | None:
     """One ``[[adjustments]]`` table; its ``kind`` says which fields it has."""
     kind = t.get_str("kind")
-    note = t.get_str("note", required=False)
+    note = _line(t, "note", limits.MAX_NOTE)
     made: Adjustment | None = None
     if kind == "delay":
         cycle = t.get_int("cycle", minimum=1, maximum=limits.MAX_CYCLES)

@@ -71,6 +71,11 @@ FEVER = {"C": (Decimal("37.5"), Decimal("40.0")), "F": (Decimal("99.5"), Decimal
 #: fit; one paragraph pasted by mistake does not reach a printout's header or the plans list.
 MAX_LABEL = 100
 
+#: The longest adjustment note (``--note``, the adjust page's "Why", ``note =`` in a plan file):
+#: one sentence of reasons. It is shown beside the change on the patient's printout and in the
+#: plan's history, so it gets the label's checks, only longer.
+MAX_NOTE = 200
+
 #: The longest telephone line on a printout (the clinic form's contacts): a number and an extension.
 MAX_CONTACT = 40
 

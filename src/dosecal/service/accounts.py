@@ -14,14 +14,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from dosecal.errors import StoreError
+from dosecal.service.feedtokens import session_key
 from dosecal.service.store import Store
 from dosecal.words import msg
 
@@ -71,6 +74,20 @@ MAX_FAILURES = 10
 
 #: The window in which failures are counted, and how long a name is then refused.
 THROTTLE_MINUTES = 15
+
+#: Passwords hashed at once in one server process: half the cores (at least one), so that a
+#: flood of sign-ins slows sign-ins, never the feeds and pages.
+HASHING = max(1, (os.cpu_count() or 2) // 2)
+_HASHING = threading.BoundedSemaphore(HASHING)
+#: How long a sign-in waits for a hashing slot before the page says to try again.
+HASH_WAIT_SECONDS = 10
+#: One process's sign-in counts, one at a time (the database orders processes).
+_ATTEMPTS = threading.Lock()
+
+
+class Busy(StoreError):
+    """Too many sign-ins at once: nothing was checked; try again in a moment."""
+
 
 #: The shortest password accepted.
 MIN_PASSWORD = 10
@@ -153,6 +170,7 @@ class Accounts:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.engine = store.engine
+        self._secret: bytes | None = None
 
     def add(self, name: str, password: str) -> None:
         """Make an account.
@@ -203,60 +221,96 @@ class Accounts:
             c.execute(sessions.delete().where(sessions.c.user == name))
 
     def authenticate(self, name: str, password: str) -> bool:
-        """Whether ``name`` and ``password`` open an account; as slow for an unknown name."""
+        """Whether ``name`` and ``password`` open an account; as slow for an unknown name.
+
+        At most :data:`HASHING` passwords are hashed at once in this process, so that a flood
+        of sign-ins queues here instead of taking every core from the feeds.
+
+        Raises:
+            Busy: when no hashing slot frees within :data:`HASH_WAIT_SECONDS`.
+        """
         with self.engine.connect() as c:
             stored = c.execute(
                 sa.select(users.c.password_hash).where(users.c.name == name)
             ).scalar_one_or_none()
-        ok = verify_password(password, stored if stored is not None else _DUMMY)
+        if not _HASHING.acquire(timeout=HASH_WAIT_SECONDS):
+            raise Busy(msg("error.users.busy"))
+        try:
+            ok = verify_password(password, stored if stored is not None else _DUMMY)
+        finally:
+            _HASHING.release()
         return ok and stored is not None
 
     def throttled(self, name: str) -> bool:
         """Whether sign-ins for ``name`` are refused now, after too many failures (known name or not)."""
         with self.engine.connect() as c:
             until = c.execute(
-                sa.select(signin_failures.c.locked_until).where(signin_failures.c.name_hash == _hash(name))
+                sa.select(signin_failures.c.locked_until).where(
+                    signin_failures.c.name_hash == self._key(name)
+                )
             ).scalar_one_or_none()
         return until is not None and _aware(until) > _now()
 
-    def failed(self, name: str) -> None:
-        """Count a failed sign-in for ``name``; the :data:`MAX_FAILURES`-th within the window locks it.
+    def attempt(self, name: str) -> bool:
+        """Count a sign-in for ``name`` before its password is checked; ``False``: refused now.
 
-        The count is kept by the name's hash (a name typed by mistake is not kept readable), in
-        the database, so that every server process of the clinic counts the same failures.
+        Counting first keeps the limit exact when many sign-ins for one name arrive at once:
+        each takes its place in the count (one atomic increment) before any password is hashed,
+        so at most :data:`MAX_FAILURES` passwords are checked within the window, whatever the
+        concurrency; the last of them locks the name. A right password clears the count
+        (:meth:`succeeded`). The count is kept in the database, under an HMAC of the name with
+        the server's secret (a name typed by mistake is not kept readable, nor guessable from a
+        list of names), so that every server process of the clinic counts the same attempts.
         """
         now = _now()
         window = timedelta(minutes=THROTTLE_MINUTES)
-        key = signin_failures.c.name_hash == _hash(name)
+        named = self._key(name)
+        key = signin_failures.c.name_hash == named
         fresh = {"failures": 1, "first": now, "locked_until": None}
-        with self.engine.begin() as c:
+        with _ATTEMPTS, self.engine.begin() as c:
             c.execute(signin_failures.delete().where(signin_failures.c.first < now - 2 * window, ~key))
             row = c.execute(sa.select(signin_failures).where(key).with_for_update()).one_or_none()
             if row is None:
                 try:
                     with c.begin_nested():
-                        c.execute(signin_failures.insert().values(name_hash=_hash(name), **fresh))
-                    return
+                        c.execute(signin_failures.insert().values(name_hash=named, **fresh))
+                    return True
                 except sa.exc.IntegrityError:  # another server counted one meanwhile
                     row = c.execute(sa.select(signin_failures).where(key).with_for_update()).one()
-            expired = row.locked_until is not None and _aware(row.locked_until) <= now
-            if expired or _aware(row.first) < now - window:
+            if row.locked_until is not None and _aware(row.locked_until) > now:
+                return False
+            if row.locked_until is not None or _aware(row.first) < now - window:
                 c.execute(signin_failures.update().where(key).values(**fresh))
-                return
-            c.execute(signin_failures.update().where(key).values(failures=signin_failures.c.failures + 1))
-            count = c.execute(sa.select(signin_failures.c.failures).where(key)).scalar_one()
-            if count >= MAX_FAILURES and row.locked_until is None:
+                return True
+            count = c.execute(
+                signin_failures.update()
+                .where(key)
+                .values(failures=signin_failures.c.failures + 1)
+                .returning(signin_failures.c.failures)
+            ).scalar_one()
+            if count > MAX_FAILURES:
                 c.execute(signin_failures.update().where(key).values(locked_until=now + window))
+                return False
+            if count == MAX_FAILURES:
+                c.execute(signin_failures.update().where(key).values(locked_until=now + window))
+            return True
+
+    def failed(self, name: str) -> None:
+        """Count a failed sign-in for ``name`` made without :meth:`attempt` (the command line's)."""
+        self.attempt(name)
 
     def succeeded(self, name: str) -> None:
         """Forget the failed sign-ins of ``name``."""
         with self.engine.begin() as c:
-            c.execute(signin_failures.delete().where(signin_failures.c.name_hash == _hash(name)))
+            c.execute(signin_failures.delete().where(signin_failures.c.name_hash == self._key(name)))
 
     def open_session(self, name: str) -> str:
         """A new session for ``name``: its id, for the cookie (only its hash is kept)."""
         session_id = secrets.token_urlsafe(32)
         with self.engine.begin() as c:
+            # Sessions past their clinic day open nothing: delete them here, so that the table
+            # holds only live sessions (who was signed in when is not kept beyond a day's work).
+            c.execute(sessions.delete().where(sessions.c.created < _now() - timedelta(hours=SESSION_HOURS)))
             c.execute(sessions.insert().values(id_hash=_hash(session_id), user=name, created=_now()))
         return session_id
 
@@ -276,8 +330,22 @@ class Accounts:
         with self.engine.begin() as c:
             c.execute(sessions.delete().where(sessions.c.id_hash == _hash(session_id)))
 
+    def _key(self, name: str) -> str:
+        """The key a sign-in name is counted under: an HMAC with the server's secret."""
+        if self._secret is None:
+            self._secret = self.secret()
+        return hmac.new(
+            self._secret, b"signin\x00" + name.encode("utf-8", "replace"), hashlib.sha256
+        ).hexdigest()
+
     def secret(self) -> bytes:
-        """The key that signs session cookies: made once, kept in the database, shared by servers."""
+        """The key that signs session cookies: made once, kept in the database, shared by servers.
+
+        A deployment may give it instead (:func:`dosecal.service.feedtokens.session_key`).
+        """
+        given = session_key()
+        if given is not None:
+            return given
         with self.engine.begin() as c:
             value = c.execute(
                 sa.select(settings.c.value).where(settings.c.name == "secret_key")

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dosecal.errors import StoreError
+from dosecal.service.database import make_private_folder
 from dosecal.words import msg
 
 #: Bytes of the feed key, and of every token (256 bits, well over the 128 the review asked for).
@@ -54,7 +55,7 @@ def load_key(environ: Mapping[str, str] | None = None) -> bytes:
     path = key_path(os.environ if environ is None else environ)
     try:
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_folder(path.parent)  # 0700: only its owner may look for it
             draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_bytes(8).hex()}")
             fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
@@ -71,6 +72,35 @@ def load_key(environ: Mapping[str, str] | None = None) -> bytes:
         raise StoreError(msg("error.store.feed_key", path=str(path), reason=type(exc).__name__)) from None
     if len(key) < KEY_BYTES:
         raise StoreError(msg("error.store.feed_key", path=str(path), reason=f"{len(key)} bytes"))
+    return key
+
+
+def session_key(environ: Mapping[str, str] | None = None) -> bytes | None:
+    """The cookie-signing key a deployment gives, or ``None``: then the one kept in the database.
+
+    ``$DOSECAL_SESSION_KEY_FILE`` (a file of 64 or more hexadecimal digits, e.g. a systemd
+    credential or a container secret) or ``$DOSECAL_SESSION_KEY`` (the digits themselves): for a
+    clinic whose policy keeps secrets out of the database and its backups. Every server of the
+    clinic must be given the same key.
+
+    Raises:
+        StoreError: when the variable is set but does not give such a key.
+    """
+    env = os.environ if environ is None else environ
+    given_file = env.get("DOSECAL_SESSION_KEY_FILE")
+    source = given_file or "$DOSECAL_SESSION_KEY"
+    try:
+        if given_file:
+            text = Path(given_file).expanduser().read_text(encoding="ascii")
+        else:
+            text = env.get("DOSECAL_SESSION_KEY", "")
+            if not text:
+                return None
+        key = bytes.fromhex(text.strip())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise StoreError(msg("error.store.session_key", source=source, reason=type(exc).__name__)) from None
+    if len(key) < KEY_BYTES:
+        raise StoreError(msg("error.store.session_key", source=source, reason=f"{len(key)} bytes"))
     return key
 
 

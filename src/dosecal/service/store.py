@@ -40,7 +40,16 @@ from dosecal.inputs.overrides import Overrides, Recorded, record_text
 from dosecal.inputs.tomlfile import read_text
 from dosecal.model import limits
 from dosecal.service.courses import calendar_of, course_of, diff, raised_revisions
-from dosecal.service.database import aware, changes, first_line, head_revision, make_engine, plans, shown
+from dosecal.service.database import (
+    aware,
+    changes,
+    check_file,
+    first_line,
+    head_revision,
+    make_engine,
+    plans,
+    shown,
+)
 from dosecal.service.feedtokens import derive, load_key, token_hash
 from dosecal.service.records import Change, FeedLink, FeedState, StoredPlan, Upgrade, stored_plan
 from dosecal.words import ENGLISH, msg
@@ -58,17 +67,18 @@ class Store:
 
     Raises:
         SchemaError: when ``check`` and the schema is missing or another revision.
+        ForeignDatabaseError: when a SQLite file is not dosecal's (it is left as it was).
+        DatabaseBusy, DatabaseUnavailable: from any method, when the database is locked by
+            another program for too long, or cannot be reached (see :func:`make_engine`).
         StoreError: when the database cannot be reached.
     """
 
     def __init__(self, url: str, *, check: bool = True, feed_key: bytes | None = None) -> None:
         self.url = url
         self._feed_key = feed_key
-        parsed = sa.make_url(url)
-        # Connecting to a missing SQLite file would create an empty one; say what to run instead.
-        database = parsed.database or ":memory:"
-        sqlite_file = parsed.get_backend_name() == "sqlite" and database != ":memory:"
-        if check and sqlite_file and not Path(database).exists():
+        # Before any connection (which would create a missing file, or set WAL on a foreign
+        # one): a SQLite file must be dosecal's; a missing or empty one says what to run.
+        if check_file(url, make=not check) in ("missing", "empty") and check:
             raise SchemaError(msg("error.store.schema_empty", url=shown(url)))
         self.engine = make_engine(url)
         if check:

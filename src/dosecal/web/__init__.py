@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,24 @@ class DosecalFlask(Flask):
         self.logger.error("Exception on %s [%s]", redact(request.path), request.method, exc_info=exc_info)
 
 
+#: Free space below which a SQLite store is reported unhealthy: room for a few thousand changes.
+MIN_FREE_BYTES = 16 * 1024 * 1024
+
+
+def _sqlite_folder(url: str) -> Path | None:
+    """The folder of a SQLite database file, or ``None`` (another database, or in memory)."""
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return None
+    return Path(url.removeprefix("sqlite:///")).parent
+
+
 def create_app(
     store: Store,
     *,
     public_url: str,
     default_tz: str | None = None,
     trust_user_header: str | None = None,
+    trust_proxy: bool = False,
 ) -> Flask:
     """The WSGI application: feeds, the clinic's pages, the health check, and a token-free access log.
 
@@ -77,8 +90,12 @@ def create_app(
         default_tz: the clinic's time zone, pre-filled in the new plan form.
         trust_user_header: the request header in which an authenticating reverse proxy names
             the nurse (``X-Remote-User``); ``None``: nurses sign in with their own password.
+        trust_proxy: the audit trail takes the client's address from X-Forwarded-For (the
+            entry the proxy in front added), not from the proxy's own address.
     """
     from dosecal.service.accounts import Accounts
+    from dosecal.service.audit import Audit
+    from dosecal.service.teams import Teams
     from dosecal.web import security
     from dosecal.web.pages import pages
     from dosecal.web.plans import plans_pages
@@ -89,9 +106,12 @@ def create_app(
     app.config["DOSECAL_PUBLIC_URL"] = public_url.rstrip("/")
     app.config["DOSECAL_DEFAULT_TZ"] = default_tz
     app.config["DOSECAL_TRUST_USER_HEADER"] = trust_user_header
+    app.config["DOSECAL_TRUST_PROXY"] = trust_proxy
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024  # a form is a few KB: refuse floods early
     app.extensions["dosecal.service.store"] = store
     app.extensions["dosecal.feed_cache"] = FeedCache(store)
+    app.extensions["dosecal.audit"] = Audit(store.engine)
+    app.extensions["dosecal.teams"] = Teams(store.engine)
     accounts = Accounts(store)
     app.extensions["dosecal.service.accounts"] = accounts
     app.secret_key = accounts.secret()
@@ -102,12 +122,20 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> Response:
-        """For the proxy and the service manager: 200 when the database answers, else 503."""
+        """For the proxy and the service manager: 200 when the plans can be read and written.
+
+        503 with the reason on one line when the database does not answer, or when the disk of
+        a SQLite database has less than :data:`MIN_FREE_BYTES` left (writes would fail while
+        reads still work: the service is not healthy, and says so before a nurse loses a change).
+        """
         try:
             store.check_schema()
-        except Exception:  # any failure means "not healthy"; the reason goes to the log
+        except Exception:  # any failure means "not healthy"; the details go to the log
             log.exception("health check failed")
-            return Response("unavailable\n", status=503, mimetype="text/plain")
+            return Response("unavailable: database\n", status=503, mimetype="text/plain")
+        folder = _sqlite_folder(store.url)
+        if folder is not None and shutil.disk_usage(folder).free < MIN_FREE_BYTES:
+            return Response("unavailable: disk full\n", status=503, mimetype="text/plain")
         return Response("ok\n", mimetype="text/plain")
 
     @app.after_request

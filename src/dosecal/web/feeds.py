@@ -18,9 +18,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, request
 from werkzeug.http import http_date
 
+from dosecal.errors import DatabaseBusy, DatabaseUnavailable
 from dosecal.service.store import Store
 
 feeds = Blueprint("feeds", __name__)
@@ -53,6 +55,20 @@ class FeedCache:
         self.size = size
         self._entries: OrderedDict[tuple[str, int, date], Rendered] = OrderedDict()
         self._lock = threading.Lock()
+        self._last: OrderedDict[str, Rendered] = OrderedDict()  # by the token's hash, not the token
+
+    def served(self, token: str, rendered: Rendered) -> None:
+        """Remember what ``token`` was last served, for when the database cannot be read."""
+        with self._lock:
+            self._last[_digest(token)] = rendered
+            self._last.move_to_end(_digest(token))
+            while len(self._last) > self.size:
+                self._last.popitem(last=False)
+
+    def last(self, token: str) -> Rendered | None:
+        """What ``token`` was last served by this process, if anything."""
+        with self._lock:
+            return self._last.get(_digest(token))
 
     def get(self, plan_id: str, version: int, updated: datetime, as_of: date) -> Rendered | None:
         """The calendar of ``plan_id`` at ``version`` served on ``as_of``; ``None`` if the plan moved on.
@@ -77,6 +93,15 @@ class FeedCache:
         return rendered
 
 
+#: What a busy or unreachable database asks a phone to wait.
+_RETRY = {"Retry-After": "60"}
+
+
+def _digest(token: str) -> str:
+    """A token as the memory keeps it: its hash, so that a memory dump shows no live link."""
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
 def _not_found() -> Response:
     return Response("not found\n", status=404, mimetype="text/plain")
 
@@ -88,15 +113,31 @@ def feed(name: str) -> Response:
     if not name.endswith(".ics") or not _TOKEN.match(token):
         return _not_found()
     cache: FeedCache = current_app.extensions["dosecal.feed_cache"]
-    for _ in range(3):  # a change landing between the two reads: look again
-        state = cache.store.feed_state(token)
-        if state is None:
-            return _not_found()
-        rendered = cache.get(state.plan_id, state.version, state.updated, datetime.now(UTC).date())
-        if rendered is not None:
-            break
-    else:
-        return Response("busy, try again\n", status=503, mimetype="text/plain")
+    today = datetime.now(UTC).date()
+    try:
+        for _ in range(3):  # a change landing between the two reads: look again
+            state = cache.store.feed_state(token)
+            if state is None:
+                return _not_found()
+            rendered = cache.get(state.plan_id, state.version, state.updated, today)
+            if rendered is not None:
+                cache.served(token, rendered)
+                break
+        else:
+            return Response("busy, try again\n", status=503, mimetype="text/plain", headers=_RETRY)
+    except (
+        DatabaseBusy,
+        DatabaseUnavailable,
+        sa.exc.OperationalError,
+        sa.exc.InterfaceError,
+        sa.exc.TimeoutError,
+    ):
+        # The database is down or locked: a phone gets the calendar it was last served, if this
+        # process has it, rather than an error that some apps show as an empty calendar.
+        kept = cache.last(token)
+        if kept is None:
+            return Response("busy, try again\n", status=503, mimetype="text/plain", headers=_RETRY)
+        rendered = kept
     headers = {
         "ETag": rendered.etag,
         "Last-Modified": rendered.last_modified,

@@ -7,10 +7,12 @@ Accept-Language). The plan pages themselves are :mod:`dosecal.web.plans`.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -23,9 +25,10 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from dosecal.errors import DatabaseBusy, DatabaseUnavailable
 from dosecal.inputs.overrides import computer_zone
 from dosecal.model.zones import UTC_NAMES
-from dosecal.service.accounts import THROTTLE_MINUTES
+from dosecal.service.accounts import THROTTLE_MINUTES, Busy
 from dosecal.service.store import Store
 from dosecal.web.security import accounts, local_path, sign_in, sign_out
 from dosecal.words import Language, Value, language, msg
@@ -193,6 +196,12 @@ def set_language(code: str) -> BaseResponse:
 # Signing in and out
 
 
+log = logging.getLogger("dosecal.web")
+
+#: What a busy server asks a client to wait before trying again.
+BUSY_RETRY_SECONDS = 5
+
+
 @pages.route("/signin", methods=["GET", "POST"])
 def signin() -> Any:
     """The sign-in form; a wrong name or password gets one message that says neither which.
@@ -209,16 +218,20 @@ def signin() -> Any:
     status = 200
     if request.method == "POST":
         name = request.form.get("name", "").strip()
-        if accounts().throttled(name):  # a name unknown or known: the same answer
-            error, status = msg("web.signin.throttled", count=THROTTLE_MINUTES), 429
-        elif accounts().authenticate(name, request.form.get("password", "")):
-            accounts().succeeded(name)
-            sign_in(name)
-            return redirect(target, code=303)
-        else:
-            accounts().failed(name)
-            error, status = msg("web.signin.wrong"), 401
+        try:
+            if not accounts().attempt(name):  # a name unknown or known: the same answer
+                error, status = msg("web.signin.throttled", count=THROTTLE_MINUTES), 429
+            elif accounts().authenticate(name, request.form.get("password", "")):
+                accounts().succeeded(name)
+                sign_in(name)
+                return redirect(target, code=303)
+            else:
+                error, status = msg("web.signin.wrong"), 401
+        except Busy:
+            error, status = msg("error.users.busy"), 503
     headers = {"Retry-After": str(THROTTLE_MINUTES * 60)} if status == 429 else {}
+    if status == 503:
+        headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
     return render_template("signin.html", error=error, name=name, next=target), status, headers
 
 
@@ -255,6 +268,26 @@ _ERRORS = {
     404: "web.error.not_found",
     413: "web.error.too_large",
 }
+
+
+@pages.app_errorhandler(DatabaseBusy)
+@pages.app_errorhandler(DatabaseUnavailable)
+@pages.app_errorhandler(sa.exc.OperationalError)
+@pages.app_errorhandler(sa.exc.InterfaceError)
+@pages.app_errorhandler(sa.exc.TimeoutError)
+def unavailable(exc: Exception) -> Any:
+    """The database cannot be reached, or a write waited its bounded time behind another: 503.
+
+    The nurse's page says that nothing was saved (a failed write is rolled back whole) and
+    when to try again; the log keeps the reason, never the request's words.
+    """
+    log.warning("database unavailable: %s", type(exc).__name__)
+    headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+    if request.path.startswith("/feeds/"):
+        return Response("busy, try again\n", status=503, mimetype="text/plain", headers=headers)
+    if "lang" not in g:
+        g.lang = ui_language()
+    return render_template("error.html", message="web.error.unavailable"), 503, headers
 
 
 @pages.app_errorhandler(400)

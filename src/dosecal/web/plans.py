@@ -33,7 +33,14 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from dosecal.errors import ConflictError, InputFileError, MissingFeatureError, StoreError
+from dosecal.errors import (
+    ConflictError,
+    DatabaseBusy,
+    DatabaseUnavailable,
+    InputFileError,
+    MissingFeatureError,
+    StoreError,
+)
 from dosecal.inputs import definitions, planfile
 from dosecal.model.course import Course
 from dosecal.model.plan import CONTACTS
@@ -45,9 +52,10 @@ from dosecal.render.feedlink import links
 from dosecal.service.courses import calendar_of, course_of
 from dosecal.service.preview import preview as preview_of
 from dosecal.service.records import Change, StoredPlan
+from dosecal.service.teams import DEFAULT_TEAM, Teams
 from dosecal.web import forms
 from dosecal.web.pages import default_tz, error_links, store
-from dosecal.web.security import PLAN_CSP, signed_in
+from dosecal.web.security import PLAN_CSP, signed_in, trail
 from dosecal.web.wording import for_page, page_text, without_choices
 from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Value
 
@@ -125,7 +133,11 @@ def plans() -> str:
     archived = request.args.get("archived") == "1"
     now = datetime.now(UTC)
     rows = []
+    mine = None if teams().sees_all(g.user) else set(teams().teams_of(g.user))
+    owners = teams().teams_by_plan()
     for p in sorted(store().plans(archived=archived), key=lambda p: (p.updated, p.id), reverse=True):
+        if mine is not None and owners.get(p.id, DEFAULT_TEAM) not in mine:
+            continue  # another team's plan: not shown, not counted
         builtin = _builtins().get(p.schedule)
         title = g.lang.content(builtin.title) if builtin is not None else p.schedule
         _, upcoming = next_event(p, g.lang, now)
@@ -180,6 +192,8 @@ def _made_by_this_form(plan_id: str | None) -> bool:
         return False
     try:
         history = store().history(plan_id)
+    except (DatabaseBusy, DatabaseUnavailable):
+        raise
     except StoreError:
         return False
     return bool(history) and history[0].action == "add" and history[0].who == g.user
@@ -230,6 +244,9 @@ def new_plan() -> Any:
             except InputFileError as exc:
                 errors = forms.errors_of(exc)
             else:
+                mine = teams().teams_of(g.user)
+                teams().assign(stored.id, mine[0] if mine else DEFAULT_TEAM)
+                trail("add", stored.id)
                 return redirect(url_for("plans.plan_page", plan_id=stored.id), code=303)
     errors = worded(errors, schedule)
     first = {
@@ -271,11 +288,23 @@ def _feed_url(plan_id: str) -> str | None:
     return links(current_app.config["DOSECAL_PUBLIC_URL"], link.token)[0] if link.token else None
 
 
+def teams() -> Teams:
+    """The teams of this server's store."""
+    found: Teams = current_app.extensions["dosecal.teams"]
+    return found
+
+
 def _plan_or_404(plan_id: str) -> StoredPlan:
+    """The plan, if this nurse may open it: another team's plan is answered as one that does not exist."""
     try:
-        return store().get(plan_id)
+        p = store().get(plan_id)
+    except (DatabaseBusy, DatabaseUnavailable):
+        raise  # a database that does not answer is a 503, never "no such plan"
     except StoreError:
         abort(404)
+    if not teams().may_open(g.user, p.id):
+        abort(404)
+    return p
 
 
 def history_words(course: Course, history: list[Change], lang: Language) -> dict[int, str]:
@@ -311,6 +340,9 @@ def plan_page(plan_id: str) -> str:
     course = p.course()  # once: the title and the history's words both need it
     history = store().history(plan_id)
     feed = _feed_url(plan_id)
+    trail("view", plan_id)
+    if feed:
+        trail("feed-link", plan_id)
     qr = segno.make(feed, error="m").svg_data_uri(scale=4, border=2) if feed else None
     webcal = links(current_app.config["DOSECAL_PUBLIC_URL"], feed.rsplit("/", 1)[1][:-4])[1] if feed else None
     return render_template(
@@ -338,6 +370,7 @@ def download(plan_id: str, fmt: str) -> Response:
         abort(404)
     p = _plan_or_404(plan_id)
     course = p.course()
+    trail("print" if fmt == "html" else f"download:{fmt}", plan_id)
     if fmt == "ics":
         data = calendar_of(course)
     else:
@@ -383,6 +416,7 @@ def feed(plan_id: str) -> BaseResponse | str:
         store().revoke(plan_id, who=g.user)
     else:
         store().rotate(plan_id, who=g.user)
+        trail("feed-link", plan_id)
     return redirect(url_for("plans.plan_page", plan_id=plan_id) + "#feed", code=303)
 
 
@@ -404,6 +438,7 @@ def archive(plan_id: str) -> BaseResponse | str:
             target=url_for("plans.archive", plan_id=plan_id),
         )
     store().archive(plan_id, who=g.user, note=request.form.get("note") or None)
+    trail("archive", plan_id)
     return redirect(url_for("plans.plans"), code=303)
 
 
@@ -445,6 +480,7 @@ def adjust(plan_id: str) -> Any:
                 errors = fields.placed(forms.errors_of(exc))
             else:
                 if confirm:
+                    trail("adjust", plan_id)
                     # The version the history shows for this change: the plan page says so.
                     target = url_for("plans.plan_page", plan_id=plan_id, saved=adjusted.version)
                     return redirect(target, code=303)

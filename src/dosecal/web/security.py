@@ -79,6 +79,11 @@ def current_user() -> str | None:
     """Who makes this request: the proxy's header if trusted, else the session's account."""
     header = current_app.config.get("DOSECAL_TRUST_USER_HEADER")
     if header:
+        # Sent twice, the header reaches us joined ("nurse1, attacker"), by the WSGI server or
+        # by a proxy that appended rather than replaced it: whose request it is cannot be told.
+        given = request.headers.getlist(header)
+        if len(given) > 1 or any("," in value for value in given):
+            abort(403)
         name = request.headers.get(header, "").strip()
         return name if _HEADER_NAME.match(name) else None
     sid = session.get("sid")
@@ -87,8 +92,29 @@ def current_user() -> str | None:
     return accounts().session_user(sid)
 
 
+def client_address() -> str | None:
+    """Where the request came from, for the audit trail.
+
+    With ``--trust-proxy``, the last X-Forwarded-For entry (the one the proxy in front added);
+    else the peer's address.
+    """
+    if current_app.config.get("DOSECAL_TRUST_PROXY"):
+        forwarded = request.headers.get("X-Forwarded-For", "").rsplit(",", 1)[-1].strip()
+        if forwarded:
+            return forwarded
+    return request.remote_addr
+
+
+def trail(action: str, plan_id: str | None = None, *, user: str | None = None) -> None:
+    """Record ``action`` in the audit trail: who (the signed-in nurse), which plan, from where."""
+    current_app.extensions["dosecal.audit"].record(
+        action, user=user or g.get("user"), plan_id=plan_id, client=client_address()
+    )
+
+
 def sign_in(name: str) -> None:
     """Start a new session for ``name``: a fresh id and a fresh form token (no fixation)."""
+    trail("sign-in", user=name)
     lang = session.get("lang")
     session.clear()
     session["sid"] = accounts().open_session(name)
@@ -99,6 +125,8 @@ def sign_in(name: str) -> None:
 
 def sign_out() -> None:
     """End the session in the database, then forget it in the browser."""
+    if g.get("user"):
+        trail("sign-out")
     sid = session.get("sid")
     if isinstance(sid, str):
         accounts().close_session(sid)
@@ -135,6 +163,17 @@ def local_path(target: str | None) -> str:
     return target.rstrip("?") or "/"
 
 
+#: The largest sign-in form accepted (a name, a password, the form's token).
+SIGNIN_MAX_BYTES = 16 * 1024
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _controlled(text: str, allow: str = "") -> bool:
+    """Whether ``text`` has a control character other than those in ``allow``."""
+    return any(ch not in allow for ch in _CONTROL.findall(text))
+
+
 def install(app: Flask) -> None:
     """Cookies, CSRF checks, the user of each request and the security headers, on ``app``."""
     https = app.config["DOSECAL_PUBLIC_URL"].startswith("https://")
@@ -144,6 +183,23 @@ def install(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=https,
     )
+
+    @app.before_request
+    def _plain() -> None:
+        """Refuse a control character in the path, query, headers or sign-in form: 400.
+
+        Before any of it reaches a database: PostgreSQL refuses a NUL with an error, a log line
+        must not be forged, and no clinic form needs one.
+        """
+        if _controlled(request.path) or any(_controlled(k + v) for k, v in request.args.items(multi=True)):
+            abort(400)
+        if any(_controlled(value, allow="\t") for value in request.headers.values()):
+            abort(400)
+        if request.path == "/signin" and request.method == "POST":
+            if (request.content_length or 0) > SIGNIN_MAX_BYTES:
+                abort(413)  # a name and a password: a few hundred bytes
+            if any(_controlled(v) for v in request.form.values()):
+                abort(400)  # the plan forms say so beside the field instead
 
     @app.before_request
     def _who() -> None:

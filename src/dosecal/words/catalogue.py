@@ -505,6 +505,8 @@ CATALOGUE: dict[str, str] = dict(
             "warning: {target} is over 1 MB or 1,000 events: Google Calendar may drop events from it. "
             "Plan fewer days with --until, or subscribe to a feed (dosecal serve), which holds a window.",
         ),
+        N_("error.teams.name", "'{name}' cannot name a team: letters, digits, '.', '_' or '-', at most 64"),
+        N_("error.users.busy", "Too many sign-ins at once: nothing was checked. Try again in a moment."),
         N_("note.follows", "No separate reminder: it follows {title} at {time}."),
         N_("note.sources_numbered", "Sources: {numbers}, listed in this calendar's description."),
         N_("source.numbered", "{number}. {title}"),
@@ -739,6 +741,31 @@ CATALOGUE: dict[str, str] = dict(
             "own zone ever decides a patient's hours",
         ),
         N_("error.store.rotate_or_revoke", "give --rotate (a new link) or --revoke (no link)"),
+        N_(
+            "error.store.not_sqlite",
+            "{path} is not a SQLite database (damaged, or another program's file): dosecal leaves it "
+            "as it is; give the plan store's own file with --db",
+        ),
+        N_(
+            "error.store.damaged",
+            "{path} is a damaged SQLite database ({reason}): dosecal leaves it as it is; restore the "
+            "plan store from its backup (docs/deploy.md)",
+        ),
+        N_(
+            "error.store.foreign",
+            "{database} holds another program's tables, not dosecal's: dosecal leaves it as it is; "
+            "give the plan store's own database with --db",
+        ),
+        N_(
+            "error.store.session_key",
+            "cannot use the cookie-signing key from {source} ({reason}): it must hold 64 hexadecimal "
+            "digits at least (docs/deploy.md)",
+        ),
+        N_(
+            "error.store.busy",
+            "the database {url} is busy: another program holds a lock on it; nothing was changed: "
+            "try again in a moment",
+        ),
         N_("db.upgraded", "the database {url} is at schema {revision}"),
         N_("store.added", "stored plan {id} (version {version})"),
         N_(
@@ -1152,6 +1179,10 @@ CATALOGUE: dict[str, str] = dict(
             "This form has expired or did not come from this site. Go back, reload the page and try again.",
         ),
         N_("web.error.not_found", "There is no such page or plan."),
+        N_(
+            "web.error.unavailable",
+            "The plans' database does not answer just now: nothing was saved. Wait a moment, then try again.",
+        ),
         N_("web.error.forbidden", "You are not signed in."),
         N_(
             "web.error.too_large",
@@ -1307,6 +1338,10 @@ CATALOGUE: dict[str, str] = dict(
             "{kind}[{i}] of '{agent}' is also on day {shared} of the same cycle; limit one of them with 'cycles' or 'when'",
         ),
         N_("error.definitions.bag_intervals_are_whole", "bag intervals are whole hours, not {option}"),
+        N_(
+            "error.definitions.choice_no_options",
+            "lists no option: a choice needs at least one to choose from",
+        ),
         N_(
             "error.definitions.weight_band_has_two",
             "a weight band has two options: at or above the threshold, then below it",

@@ -1,0 +1,114 @@
+"""Who saw what: an audit trail of the clinic's pages, kept in the plan store's database.
+
+A privacy office first asks who opened, printed or downloaded a patient's plan. Every such
+action on the pages (and each sign-in and sign-out, link shown, plan made, adjusted or archived)
+is one row: when, who, what, which plan, from which client address. Nothing of a plan's words:
+no label and no patient text, only the plan's id, so that the trail can be exported to the
+privacy office as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+_meta = sa.MetaData()
+
+audit = sa.Table(
+    "audit",
+    _meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("user", sa.String(64), nullable=True),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("plan_id", sa.String(64), nullable=True, index=True),
+    sa.Column("client", sa.String(64), nullable=True),
+)
+
+#: What is recorded, by the words the trail uses.
+ACTIONS = (
+    "sign-in",
+    "sign-out",
+    "view",
+    "print",
+    "download",
+    "feed-link",
+    "add",
+    "adjust",
+    "archive",
+)
+
+#: How long entries are kept by default: ten years, the usual keeping of a health record's access log.
+RETENTION_DAYS = 3650
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One action: when (UTC), who, what, which plan, from where (and the format downloaded)."""
+
+    at: datetime
+    user: str | None
+    action: str
+    plan_id: str | None
+    client: str | None
+
+    def row(self) -> dict[str, str]:
+        """The entry as the export writes it."""
+        return {
+            k: ("" if v is None else v.isoformat() if isinstance(v, datetime) else str(v))
+            for k, v in dataclasses.asdict(self).items()
+        }
+
+
+class Audit:
+    """The audit trail of one plan store's database."""
+
+    def __init__(self, engine: sa.engine.Engine) -> None:
+        self.engine = engine
+
+    def record(
+        self, action: str, *, user: str | None, plan_id: str | None = None, client: str | None = None
+    ) -> None:
+        """Add one entry, now."""
+        if action.split(":")[0] not in ACTIONS:
+            raise ValueError(f"unknown audit action {action!r}")
+        with self.engine.begin() as c:
+            c.execute(
+                audit.insert().values(
+                    at=datetime.now(UTC),
+                    user=user,
+                    action=action[:32],
+                    plan_id=plan_id,
+                    client=(client or "")[:64] or None,
+                )
+            )
+
+    def entries(
+        self, *, plan_id: str | None = None, user: str | None = None, since: date | None = None
+    ) -> list[Entry]:
+        """The entries that match, oldest first."""
+        query = sa.select(audit).order_by(audit.c.at, audit.c.id)
+        if plan_id is not None:
+            query = query.where(audit.c.plan_id == plan_id)
+        if user is not None:
+            query = query.where(audit.c.user == user)
+        if since is not None:
+            query = query.where(audit.c.at >= datetime.combine(since, time(0), UTC))
+        with self.engine.connect() as c:
+            rows = c.execute(query).all()
+        return [Entry(_aware(r.at), r.user, r.action, r.plan_id, r.client) for r in rows]
+
+    def purge(self, days: int = RETENTION_DAYS) -> int:
+        """Delete entries older than ``days``; how many went."""
+        with self.engine.begin() as c:
+            return c.execute(
+                audit.delete().where(audit.c.at < datetime.now(UTC) - timedelta(days=days))
+            ).rowcount
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

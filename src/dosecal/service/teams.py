@@ -1,0 +1,111 @@
+"""Teams: a nurse sees and opens only the plans of her teams.
+
+A plan belongs to the team it was made in; a user may be in several teams; an administrator
+sees every team's plans. Plans and users from before teams are in :data:`DEFAULT_TEAM` (the
+migration puts them there). The command line's ``store`` commands, run by the server's
+operator, see every plan.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from dosecal.errors import StoreError
+from dosecal.words import msg
+
+_meta = sa.MetaData()
+
+memberships = sa.Table(
+    "memberships",
+    _meta,
+    sa.Column("user", sa.String(64), primary_key=True),
+    sa.Column("team", sa.String(64), primary_key=True),
+)
+plan_teams = sa.Table(
+    "plan_teams",
+    _meta,
+    sa.Column("plan_id", sa.String(64), primary_key=True),
+    sa.Column("team", sa.String(64), nullable=False, index=True),
+)
+admins = sa.Table(
+    "admins",
+    _meta,
+    sa.Column("user", sa.String(64), primary_key=True),
+)
+
+#: The team of plans and users from before teams, and of plans made on the command line.
+DEFAULT_TEAM = "clinic"
+
+#: What a team's name may be: as a user name.
+_TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def check_team(name: str) -> str:
+    """``name`` if it can name a team.
+
+    Raises:
+        StoreError: when it cannot.
+    """
+    if not _TEAM.match(name):
+        raise StoreError(msg("error.teams.name", name=name[:70]))
+    return name
+
+
+class Teams:
+    """The teams of one plan store's database."""
+
+    def __init__(self, engine: sa.engine.Engine) -> None:
+        self.engine = engine
+
+    def join(self, user: str, team: str) -> None:
+        """Put ``user`` in ``team`` (again: nothing changes)."""
+        check_team(team)
+        with self.engine.begin() as c:
+            found = c.execute(
+                sa.select(memberships).where(memberships.c.user == user, memberships.c.team == team)
+            ).first()
+            if found is None:
+                c.execute(memberships.insert().values(user=user, team=team))
+
+    def make_admin(self, user: str) -> None:
+        """Let ``user`` see every team's plans."""
+        with self.engine.begin() as c:
+            if c.execute(sa.select(admins).where(admins.c.user == user)).first() is None:
+                c.execute(admins.insert().values(user=user))
+
+    def teams_of(self, user: str) -> list[str]:
+        """The teams ``user`` is in, by name."""
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(memberships.c.team).where(memberships.c.user == user).order_by(memberships.c.team)
+            ).scalars()
+            return list(rows)
+
+    def sees_all(self, user: str) -> bool:
+        """Whether ``user`` is an administrator (every team's plans)."""
+        with self.engine.connect() as c:
+            return c.execute(sa.select(admins).where(admins.c.user == user)).first() is not None
+
+    def assign(self, plan_id: str, team: str) -> None:
+        """Make ``plan_id`` belong to ``team``."""
+        check_team(team)
+        with self.engine.begin() as c:
+            c.execute(plan_teams.delete().where(plan_teams.c.plan_id == plan_id))
+            c.execute(plan_teams.insert().values(plan_id=plan_id, team=team))
+
+    def team_of(self, plan_id: str) -> str:
+        """The team ``plan_id`` belongs to (:data:`DEFAULT_TEAM` for one made on the command line)."""
+        with self.engine.connect() as c:
+            team = c.execute(sa.select(plan_teams.c.team).where(plan_teams.c.plan_id == plan_id)).scalar()
+        return team or DEFAULT_TEAM
+
+    def teams_by_plan(self) -> dict[str, str]:
+        """Every plan's team, by plan id (plans made on the command line are not listed)."""
+        with self.engine.connect() as c:
+            return {row.plan_id: row.team for row in c.execute(sa.select(plan_teams)).all()}
+
+    def may_open(self, user: str, plan_id: str) -> bool:
+        """Whether ``user`` may see and open ``plan_id``: one of her teams', or she sees all."""
+        return self.sees_all(user) or self.team_of(plan_id) in self.teams_of(user)
