@@ -708,8 +708,10 @@ def test_the_command_line_archives_too(dosecal: Run) -> None:
         "store", "add", "--plan", str(Path(__file__).parents[1] / "examples" / "inotuzumab.plan.toml")
     )
     plan_id = added.output.split()[2]
+    hostile = dosecal("store", "archive", plan_id, "--note", "done\u202eevil")
+    assert hostile.exit_code == 1 and "--note" in hostile.output and "U+202E" in hostile.output
     archived = dosecal("store", "archive", plan_id, "--note", "course completed")
-    assert archived.exit_code == 0 and f"plan {plan_id} archived" in archived.output
+    assert archived.exit_code == 0 and f"plan {plan_id} archived" in archived.output  # not before
     assert "course completed" in dosecal("store", "show", plan_id).output
     again = dosecal("store", "archive", plan_id)
     assert again.exit_code == 1 and "is archived" in again.output
@@ -2159,11 +2161,31 @@ def test_a_nurse_sees_only_her_teams_plans_and_another_teams_is_a_404_like_none(
     assert marie.get(f"/plans/{plan_id}/plan.csv").status_code == 404
     assert "oncology bed 3" not in marie.get("/plans").text
     assert "oncology bed 3" in anna.get("/plans").text
+    both = dosecal("users", "add", "lea", "--team", "clinic", "--team", "oncology", input=PASSWORD + "\n")
+    assert both.exit_code == 0
+    lea = app.test_client()
+    lea_token = sign_in(lea, "lea")
+    assert 'name="team"' in lea.get("/plans/new?schedule=imatinib").text
+    assert 'name="team"' not in marie.get("/plans/new?schedule=imatinib").text  # one team: nothing to ask
+    onco = create(lea, lea_token, "imatinib", team="oncology", label="lea oncology")
+    assert marie.get(f"/plans/{onco}").status_code == 404 and anna.get(f"/plans/{onco}").status_code == 200
     jo = app.test_client()
     sign_in(jo, "jo")
     assert jo.get(f"/plans/{plan_id}").status_code == 200 and "oncology bed 3" in jo.get("/plans").text
-    # The operator's command line sees every plan.
+    # The operator's command line sees every plan, and stores one for a team.
     assert plan_id in dosecal("store", "list").output
+    stored = dosecal(
+        "store",
+        "add",
+        "--plan",
+        str(Path(__file__).parents[1] / "examples" / "imatinib.plan.toml"),
+        "--team",
+        "oncology",
+        "--label",
+        "cli oncology",
+    )
+    assert stored.exit_code == 0, stored.output
+    assert "cli oncology" in anna.get("/plans").text and "cli oncology" not in marie.get("/plans").text
     bad = dosecal("users", "add", "x", "--team", "on cology", input=PASSWORD + "\n")
     assert bad.exit_code == 1 and "cannot name a team" in bad.output
 

@@ -54,6 +54,13 @@ def store(db: str | None) -> None:
 @click.option(
     "--label", metavar="TEXT", help="A label for the clinic (kept in the database, never in a feed)."
 )
+@click.option(
+    "--team",
+    metavar="TEAM",
+    default="clinic",
+    show_default=True,
+    help="The team whose nurses see the plan on the clinic's pages.",
+)
 @public_option
 @who_option
 @outputs_option
@@ -61,6 +68,7 @@ def store(db: str | None) -> None:
 def store_add(
     plan_file: Path,
     label: str | None,
+    team: str,
     public_url: str,
     who: str | None,
     outputs: tuple[str, ...],
@@ -70,7 +78,12 @@ def store_add(
     Print the plan with -o plan.html to hand the link over as a QR code; 'dosecal store show'
     and 'dosecal store print' show and print the link in force again at any time.
     """
-    stored, token = store_of().add(plan_file, label=label, who=who_of(who))
+    from dosecal.service.teams import Teams, check_team
+
+    check_team(team)
+    s = store_of()
+    stored, token = s.add(plan_file, label=label, who=who_of(who))
+    Teams(s.engine).assign(stored.id, team)
     click.echo(say("store.added", id=stored.id, version=stored.version))
     print_links(public_url, token)
     write_plan(stored, outputs, links(public_url, token)[0])
@@ -206,6 +219,15 @@ def store_print(plan_id: str, public_url: str, outputs: tuple[str, ...]) -> None
 @with_exit_codes
 def store_archive(plan_id: str, note: str | None, who: str | None) -> None:
     """Archive a plan at the end of its course: out of the list, feed stopped, history kept."""
+    if note is not None:  # checked as an adjustment's note is: the history shows it
+        from dosecal.errors import reason
+        from dosecal.inputs.overrides import bad
+        from dosecal.model import limits
+
+        try:
+            limits.check_text(note, limits.MAX_NOTE)
+        except ValueError as exc:
+            raise bad("--note", reason(exc)) from None
     store_of().archive(plan_id, who=who_of(who), note=note)
     click.echo(say("store.archived", id=plan_id), err=True)
 

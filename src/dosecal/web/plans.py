@@ -245,7 +245,9 @@ def new_plan() -> Any:
                 errors = forms.errors_of(exc)
             else:
                 mine = teams().teams_of(g.user)
-                teams().assign(stored.id, mine[0] if mine else DEFAULT_TEAM)
+                asked = request.form.get("team", "")
+                # One of her teams, as chosen (a form posted with another is given her first).
+                teams().assign(stored.id, asked if asked in mine else mine[0] if mine else DEFAULT_TEAM)
                 trail("add", stored.id)
                 return redirect(url_for("plans.plan_page", plan_id=stored.id), code=303)
     errors = worded(errors, schedule)
@@ -266,6 +268,8 @@ def new_plan() -> Any:
         once=once,
         fields=fields,
         errors=errors,
+        my_teams=teams().teams_of(g.user),
+        chosen_team=request.form.get("team", ""),
         body_size=forms.uses_body_size(schedule),
         asks_cycles=forms.asks_cycles(schedule),
         asks_until=forms.asks_until(schedule),

@@ -506,6 +506,8 @@ CATALOGUE: dict[str, str] = dict(
             "Plan fewer days with --until, or subscribe to a feed (dosecal serve), which holds a window.",
         ),
         N_("error.teams.name", "'{name}' cannot name a team: letters, digits, '.', '_' or '-', at most 64"),
+        N_("web.new.team", "Team"),
+        N_("web.new.team_hint", "The nurses of this team see the plan; you are in several."),
         N_("error.users.busy", "Too many sign-ins at once: nothing was checked. Try again in a moment."),
         N_("note.follows", "No separate reminder: it follows {title} at {time}."),
         N_("note.sources_numbered", "Sources: {numbers}, listed in this calendar's description."),
