@@ -191,17 +191,11 @@ class Store:
         query = sa.select(plans.c.id, plans.c.version, plans.c.updated).where(
             plans.c.token_hash == token_hash(token)
         )
-        for attempt in (1, 2):
-            try:
-                with self.engine.connect() as connection:
-                    row = connection.execute(query).one_or_none()
-                break
-            except sa.exc.DBAPIError as exc:
-                # A connection the database closed (a restart): SQLAlchemy drops the pool, so
-                # one more try gets a fresh one. This costs nothing on the common path, where
-                # a ping before every query would cost a round trip on every poll.
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
+        # A connection the database closed (a restart) is found by the pool's ping before use
+        # (dosecal.service.database.make_engine); a database that does not answer raises
+        # DatabaseUnavailable, which the feed turns into its last calendar or a 503.
+        with self.engine.connect() as connection:
+            row = connection.execute(query).one_or_none()
         return None if row is None else FeedState(row.id, row.version, aware(row.updated))
 
     def calendar(self, plan_id: str, version: int, as_of: date | None = None) -> bytes | None:
