@@ -12,12 +12,14 @@ every server of a clinic signs and checks them alike.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
 import re
 import secrets
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -79,8 +81,10 @@ THROTTLE_MINUTES = 15
 #: flood of sign-ins slows sign-ins, never the feeds and pages.
 HASHING = max(1, (os.cpu_count() or 2) // 2)
 _HASHING = threading.BoundedSemaphore(HASHING)
-#: How long a sign-in waits for a hashing slot before the page says to try again.
-HASH_WAIT_SECONDS = 10
+#: How long a sign-in waits for a hashing slot before the page says to try again: hardly at
+#: all, for a sign-in that waits holds one of the server's worker threads, and a flood of them
+#: would leave none for the feeds (measured: benchmarks/signin_flood.py).
+HASH_WAIT_SECONDS = 0.05
 #: One process's sign-in counts, one at a time (the database orders processes).
 _ATTEMPTS = threading.Lock()
 
@@ -223,23 +227,31 @@ class Accounts:
     def authenticate(self, name: str, password: str) -> bool:
         """Whether ``name`` and ``password`` open an account; as slow for an unknown name.
 
-        At most :data:`HASHING` passwords are hashed at once in this process, so that a flood
-        of sign-ins queues here instead of taking every core from the feeds.
-
-        Raises:
-            Busy: when no hashing slot frees within :data:`HASH_WAIT_SECONDS`.
+        Call it inside :meth:`hashing`, which bounds how many run at once.
         """
         with self.engine.connect() as c:
             stored = c.execute(
                 sa.select(users.c.password_hash).where(users.c.name == name)
             ).scalar_one_or_none()
+        ok = verify_password(password, stored if stored is not None else _DUMMY)
+        return ok and stored is not None
+
+    @contextlib.contextmanager
+    def hashing(self) -> Iterator[None]:
+        """A slot to check a sign-in in: at most :data:`HASHING` at once in this process.
+
+        Taken before the attempt is counted, so that a sign-in refused for want of a slot
+        neither counts against the name nor holds a worker thread that the feeds need.
+
+        Raises:
+            Busy: when no slot frees within :data:`HASH_WAIT_SECONDS`.
+        """
         if not _HASHING.acquire(timeout=HASH_WAIT_SECONDS):
             raise Busy(msg("error.users.busy"))
         try:
-            ok = verify_password(password, stored if stored is not None else _DUMMY)
+            yield
         finally:
             _HASHING.release()
-        return ok and stored is not None
 
     def throttled(self, name: str) -> bool:
         """Whether sign-ins for ``name`` are refused now, after too many failures (known name or not)."""

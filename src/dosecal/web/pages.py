@@ -219,14 +219,15 @@ def signin() -> Any:
     if request.method == "POST":
         name = request.form.get("name", "").strip()
         try:
-            if not accounts().attempt(name):  # a name unknown or known: the same answer
-                error, status = msg("web.signin.throttled", count=THROTTLE_MINUTES), 429
-            elif accounts().authenticate(name, request.form.get("password", "")):
-                accounts().succeeded(name)
-                sign_in(name)
-                return redirect(target, code=303)
-            else:
-                error, status = msg("web.signin.wrong"), 401
+            with accounts().hashing():
+                if not accounts().attempt(name):  # a name unknown or known: the same answer
+                    error, status = msg("web.signin.throttled", count=THROTTLE_MINUTES), 429
+                elif accounts().authenticate(name, request.form.get("password", "")):
+                    accounts().succeeded(name)
+                    sign_in(name)
+                    return redirect(target, code=303)
+                else:
+                    error, status = msg("web.signin.wrong"), 401
         except Busy:
             error, status = msg("error.users.busy"), 503
     headers = {"Retry-After": str(THROTTLE_MINUTES * 60)} if status == 429 else {}
