@@ -495,3 +495,23 @@ def test_after_a_move_doses_keep_their_clock_time_and_a_running_infusion_its_mom
     )
     premed = next(o for o in occ if o.kind is Kind.PREMEDICATION and o.cycle == 2)
     assert premed.start.tzinfo is not None and str(premed.start.tzinfo) == paris  # type: ignore[union-attr]
+
+
+def test_the_plans_choices_say_the_band_of_the_last_weight_measured() -> None:
+    """Weighed 31 kg on Mon 1 Feb 2027 (was 28 kg): the plan's facts say 30 kg to under 45 kg."""
+    course = expand(
+        builtin("dasatinib"),
+        plan(
+            "2027-01-04",
+            weight_kg=28,
+            choices={"patient": "child"},
+            adjustments=(BodySize(d("2027-02-01"), 31.0),),
+        ),
+    )
+    assert course.choices["child-weight"] == "30-to-45kg"
+    assert (
+        expand(builtin("dasatinib"), plan("2027-01-04", weight_kg=28, choices={"patient": "child"})).choices[
+            "child-weight"
+        ]
+        == "20-to-30kg"
+    )
