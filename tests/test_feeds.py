@@ -72,12 +72,10 @@ def dosecal(database: str) -> Callable[..., Result]:
     return run
 
 
-@pytest.fixture
-def server(database: str, dosecal: Callable[..., Result], tmp_path: Path) -> Iterator[Server]:
-    """``dosecal serve`` on a free loopback port, ready when /healthz answers 200."""
-    log = tmp_path / "serve.log"
+def start_serve(database: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
+    """``dosecal serve`` on a free loopback port of ``database``, its output in ``log``."""
     with log.open("wb") as out:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -92,19 +90,29 @@ def server(database: str, dosecal: Callable[..., Result], tmp_path: Path) -> Ite
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         )
+
+
+def served_at(process: subprocess.Popen[bytes], log: Path, deadline: float) -> str:
+    """The base URL a starting ``dosecal serve`` says it serves at, read from its log."""
+    while True:
+        found = re.search(r"serving feeds at (http://127\.0\.0\.1:\d+)", log.read_text(encoding="utf-8"))
+        if found:
+            return found.group(1)
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"dosecal serve did not start:\n{log.read_text(encoding='utf-8')}")
+        time.sleep(0.05)  # polling the log for readiness, not waiting for a guess
+
+
+@pytest.fixture
+def server(database: str, dosecal: Callable[..., Result], tmp_path: Path) -> Iterator[Server]:
+    """``dosecal serve`` on a free loopback port, ready when /healthz answers 200."""
+    log = tmp_path / "serve.log"
+    process = start_serve(database, log)
     try:
         deadline = time.monotonic() + 60
-        base = None
-        while base is None:
-            found = re.search(r"serving feeds at (http://127\.0\.0\.1:\d+)", log.read_text(encoding="utf-8"))
-            if found:
-                base = found.group(1)
-            elif process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"dosecal serve did not start:\n{log.read_text(encoding='utf-8')}")
-            else:
-                time.sleep(0.05)  # polling the log for readiness, not waiting for a guess
+        base = served_at(process, log, deadline)
         running = Server(base, log, process)
         while running.get("/healthz")[0] != 200:
             assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
@@ -303,29 +311,10 @@ def test_serve_says_at_start_which_zone_new_plans_take(
 ) -> None:
     """The nurse's form takes the zone the server says here: never UTC without a word."""
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dosecal",
-                "serve",
-                "--db",
-                database,
-                "--port",
-                "0",
-                "--public-url",
-                PUBLIC,
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "TZ": zone},
-        )
+    process = start_serve(database, log, TZ=zone)
     try:
         deadline = time.monotonic() + 60
-        while "serving feeds at" not in log.read_text(encoding="utf-8"):
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")
-            time.sleep(0.05)  # polling the log for readiness
+        served_at(process, log, deadline)
         while said not in log.read_text(encoding="utf-8"):
             assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
             time.sleep(0.05)

@@ -30,6 +30,7 @@ from dosecal.model.adjustments import (
     ZoneChange,
     parse_cycles,
 )
+from dosecal.model.course import Course
 from dosecal.model.occurrence import Kind, Occurrence, Status
 from dosecal.render.ics import to_ics
 
@@ -375,17 +376,17 @@ def test_a_new_time_reaches_an_infusion_at_its_next_cycle() -> None:
     assert all(b.hour == 10 for b in bags)  # type: ignore[union-attr]
 
 
+def child_dasatinib(*adjustments: object) -> Course:
+    """A child's dasatinib plan from Mon 4 Jan 2027, weighing 28 kg (20 to under 30 kg)."""
+    return expand(
+        builtin("dasatinib"),
+        plan("2027-01-04", weight_kg=28, choices={"patient": "child"}, adjustments=adjustments),
+    )
+
+
 def test_a_childs_new_weight_changes_the_dasatinib_band_from_that_day() -> None:
     """28 kg: 60 mg a day (20 to under 30 kg); weighed 31 kg on Mon 1 Feb 2027: 70 mg from that day."""
-    occ = expand(
-        builtin("dasatinib"),
-        plan(
-            "2027-01-04",
-            weight_kg=28,
-            choices={"patient": "child"},
-            adjustments=(BodySize(d("2027-02-01"), 31.0),),
-        ),
-    ).occurrences
+    occ = child_dasatinib(BodySize(d("2027-02-01"), 31.0)).occurrences
     doses = {o.start_date: o.dose for o in occ if o.kind is Kind.DOSE}
     assert doses[d("2027-01-31")] == "60 mg" and doses[d("2027-02-01")] == "70 mg"
 
@@ -499,19 +500,6 @@ def test_after_a_move_doses_keep_their_clock_time_and_a_running_infusion_its_mom
 
 def test_the_plans_choices_say_the_band_of_the_last_weight_measured() -> None:
     """Weighed 31 kg on Mon 1 Feb 2027 (was 28 kg): the plan's facts say 30 kg to under 45 kg."""
-    course = expand(
-        builtin("dasatinib"),
-        plan(
-            "2027-01-04",
-            weight_kg=28,
-            choices={"patient": "child"},
-            adjustments=(BodySize(d("2027-02-01"), 31.0),),
-        ),
-    )
+    course = child_dasatinib(BodySize(d("2027-02-01"), 31.0))
     assert course.choices["child-weight"] == "30-to-45kg"
-    assert (
-        expand(builtin("dasatinib"), plan("2027-01-04", weight_kg=28, choices={"patient": "child"})).choices[
-            "child-weight"
-        ]
-        == "20-to-30kg"
-    )
+    assert child_dasatinib().choices["child-weight"] == "20-to-30kg"

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from dosecal.core.cycles import CycleClock
 from dosecal.core.dosing import brief_dose, describe_dose
-from dosecal.model.adjustments import Adjustment, BodySize, DoseChange, TimeChange, ZoneChange
+from dosecal.model.adjustments import Adjustment, BodySize, DoseChange, TimeChange, ZoneChange, moved_to
 from dosecal.model.clock import POINT_MINUTES, clocks_change, shift
 from dosecal.model.occurrence import Kind, Occurrence, OccurrenceId
-from dosecal.model.plan import Plan, agent_times, contacts_line, fever_line
+from dosecal.model.plan import Plan, agent_times, contacts_line, fever_line, weight_bands
 from dosecal.model.rules import Phase
 from dosecal.model.schedule import Schedule
 from dosecal.model.slot import CycleSlot
@@ -55,9 +55,7 @@ class Builder:
         self.time_changes = [a for a in adjustments if isinstance(a, TimeChange)]
         self.body_sizes = [a for a in adjustments if isinstance(a, BodySize)]
         self.advised: set[str] = set()  # agents whose rules a key event has given already
-        self.zone_changes = sorted(
-            (a for a in adjustments if isinstance(a, ZoneChange)), key=lambda a: a.start
-        )
+        self.zone_changes = [a for a in adjustments if isinstance(a, ZoneChange)]
         self.ordinals: dict[tuple[str, Kind, int | None, int], int] = {}
         self.stopped_dose: dict[int, str | None] = {}  # cycle -> dose in force when it stopped
         self.segment_log: dict[tuple[int, str], list[Segment]] = {}  # (cycle, agent) -> stretches
@@ -96,8 +94,7 @@ class Builder:
 
     def zone_on(self, day: date) -> str:
         """The patient's zone on ``day``: the plan's, or the last they moved to by then."""
-        moved = [a.zone for a in self.zone_changes if a.start <= day]
-        return moved[-1] if moved else self.plan.timezone
+        return moved_to(self.zone_changes, day) or self.plan.timezone
 
     def brief_dose(self, written: str | None, agent: str | None = None, on: date | None = None) -> Text:
         """The dose in force for a phone's title: the amount for this body size, or the dose short."""
@@ -125,12 +122,7 @@ class Builder:
         if not any(day >= size.start for size in self.body_sizes):
             return self.choices
         _, weight = self.measures_on(day)
-        values = dict(self.choices)
-        for c in self.s.choices.values():
-            band = c.band(weight) if weight is not None else None
-            if band is not None:
-                values[c.id] = band
-        return values
+        return self.choices if weight is None else {**self.choices, **weight_bands(self.s, weight)}
 
     def on_day(self, day: date) -> Builder:
         """This builder with the choices in force on ``day`` (a cycle's day 1), sharing its counts."""

@@ -214,6 +214,16 @@ def plan_slots(
     return out
 
 
+def bag_time(usual: time, before: Sequence[InfusionStop]) -> time:
+    """The wall time bags are changed at after the stops ``before``.
+
+    ``usual``, later by the hours of each stop after which the same cycle went on (after a
+    6-hour stop, 6 hours later).
+    """
+    hours = sum(s.interruption.hours for s in before if s.continues)
+    return (datetime.combine(date.min, usual) + timedelta(hours=hours)).time()
+
+
 def place(
     interruption: Interruption, first: date, usual: time, before: Sequence[InfusionStop], tz: ZoneInfo
 ) -> InfusionStop:
@@ -222,10 +232,7 @@ def place(
     It stops at its own time, else at the bag change as the stops before it moved it (after a
     6-hour stop, bags are changed 6 hours later); it restarts the interruption's length later.
     """
-    at = interruption.at
-    if at is None:
-        hours = sum(s.interruption.hours for s in before if s.continues)
-        at = (datetime.combine(first, usual) + timedelta(hours=hours)).time()
+    at = interruption.at if interruption.at is not None else bag_time(usual, before)
     stop_at = local(first + timedelta(days=interruption.day - 1), at, tz)
     restart_at = shift(
         local(stop_at.date() + timedelta(days=interruption.days), stop_at.time(), tz), interruption.hours * 60

@@ -12,7 +12,7 @@ from dosecal.core.cycles import plan_horizon, plan_slots
 from dosecal.core.history import history
 from dosecal.model.adjustments import BodySize
 from dosecal.model.course import Course
-from dosecal.model.plan import Plan, as_of, final_choices, planned_cycles
+from dosecal.model.plan import Plan, as_of, final_choices, planned_cycles, weight_bands
 from dosecal.model.schedule import Schedule
 from dosecal.model.validation import check
 
@@ -28,10 +28,7 @@ def expand(schedule: Schedule, plan: Plan) -> Course:
     sizes = [a for a in plan.adjustments if isinstance(a, BodySize)]
     if sizes:
         # The choices in force after the history: a weight band follows the last weight measured.
-        for c in schedule.choices.values():
-            band = c.band(sizes[-1].weight_kg)
-            if band is not None:
-                choices[c.id] = band
+        choices = {**choices, **weight_bands(schedule, sizes[-1].weight_kg)}
     slots = tuple(plan_slots(schedule, plan, plan.adjustments, choices))
     return Course(
         schedule=schedule,

@@ -23,6 +23,7 @@ from dosecal.model.adjustments import (
     Interruption,
     Stop,
     ZoneChange,
+    moved_to,
 )
 from dosecal.model.clock import local
 from dosecal.model.occurrence import Kind, Occurrence, Status, sort_key
@@ -109,12 +110,11 @@ def apply_zones(moves: Sequence[ZoneChange], found: list[Occurrence], slots: Seq
     """
     if not moves:
         return
-    ordered = sorted(moves, key=lambda m: m.start)
     first_of = {slot.number: slot.first for slot in slots}
 
     def zone_on(day: date) -> ZoneInfo | None:
-        found = [ZoneInfo(m.zone) for m in ordered if m.start <= day]
-        return found[-1] if found else None
+        name = moved_to(moves, day)
+        return ZoneInfo(name) if name is not None else None
 
     for k, o in enumerate(found):
         if not isinstance(o.start, datetime) or not isinstance(o.end, datetime):

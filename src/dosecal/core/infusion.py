@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dosecal.core.builder import Builder, Segment
-from dosecal.core.cycles import CycleClock, Refused, moved
+from dosecal.core.cycles import CycleClock, Refused, bag_time, moved
 from dosecal.model.adjustments import SAME_DOSE, Interruption, with_unit
 from dosecal.model.clock import local, shift
 from dosecal.model.occurrence import Kind, Occurrence
@@ -61,10 +61,8 @@ def segments(
     if slot.resumed is not None and slot.start_at is not None and found:
         # The restart that began this cycle (a long interruption ended the one before) comes first.
         found = restart_dose(b, slot.resumed, inf, found, b.stopped_dose.get(slot.number - 1), slot.start_at)
-    for stop in slot.stops:
-        found = interrupted(b, slot, stop, inf, found, restarts, at)
-        if stop.continues:
-            at = (datetime.combine(slot.first, at) + timedelta(hours=stop.interruption.hours)).time()
+    for k, stop in enumerate(slot.stops):
+        found = interrupted(b, slot, stop, inf, found, restarts, bag_time(at, slot.stops[:k]))
     return found
 
 

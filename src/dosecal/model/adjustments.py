@@ -10,6 +10,7 @@ same bytes. :mod:`dosecal.core.expand` applies them; the spellings below are the
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import TYPE_CHECKING
@@ -321,6 +322,12 @@ class ZoneChange:
     def describe(self, _schedule: Schedule | None = None) -> Msg:
         """The adjustment in words, for change logs."""
         return msg("change.zone", zone=self.zone, date=self.start)
+
+
+def moved_to(moves: Sequence[ZoneChange], day: date) -> str | None:
+    """The zone the patient lives in on ``day``: the latest move dated by then, else ``None``."""
+    dated = [(m.start, k, m.zone) for k, m in enumerate(moves) if m.start <= day]
+    return max(dated)[2] if dated else None  # two on one day: the later recorded
 
 
 def parse_cycles(value: object) -> CyclesChange:

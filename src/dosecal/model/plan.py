@@ -135,14 +135,16 @@ class Plan:
         return datetime.combine(self.start, time(0), UTC)
 
 
+def weight_bands(schedule: Schedule, weight_kg: float) -> dict[str, str]:
+    """The choices a weight sets: each weight band's option for ``weight_kg``."""
+    return {c.id: band for c in schedule.choices.values() if (band := c.band(weight_kg)) is not None}
+
+
 def effective_choices(schedule: Schedule, plan: Plan) -> dict[str, str]:
     """The schedule's defaults, then bands derived from the plan's weight, then its choices."""
     values = {c.id: c.default for c in schedule.choices.values() if c.default is not None}
     if plan.weight_kg is not None:
-        for c in schedule.choices.values():
-            band = c.band(plan.weight_kg)
-            if band is not None:
-                values[c.id] = band
+        values.update(weight_bands(schedule, plan.weight_kg))
     values.update(plan.choices)
     return values
 

@@ -253,16 +253,6 @@ class Accounts:
         finally:
             _HASHING.release()
 
-    def throttled(self, name: str) -> bool:
-        """Whether sign-ins for ``name`` are refused now, after too many failures (known name or not)."""
-        with self.engine.connect() as c:
-            until = c.execute(
-                sa.select(signin_failures.c.locked_until).where(
-                    signin_failures.c.name_hash == self._key(name)
-                )
-            ).scalar_one_or_none()
-        return until is not None and _aware(until) > _now()
-
     def attempt(self, name: str) -> bool:
         """Count a sign-in for ``name`` before its password is checked; ``False``: refused now.
 
@@ -306,10 +296,6 @@ class Accounts:
             if count == MAX_FAILURES:
                 c.execute(signin_failures.update().where(key).values(locked_until=now + window))
             return True
-
-    def failed(self, name: str) -> None:
-        """Count a failed sign-in for ``name`` made without :meth:`attempt` (the command line's)."""
-        self.attempt(name)
 
     def succeeded(self, name: str) -> None:
         """Forget the failed sign-ins of ``name``."""

@@ -270,40 +270,16 @@ def _summary(
         key = (o.cycle, _GROUP_OF[o.kind], how)
         odd[key] += 1
         firsts.setdefault(key, o)
-    for start, end, group, moved, count, first in _cycle_runs(odd, firsts):
-        if start is None:
-            words = "preview.knock_on_daily"
-        else:
-            words = "preview.knock_on" if start == end else "preview.knock_on_cycles"
-        said.append(
-            msg(
-                words,
-                group=msg(_GROUP_TITLE[group]),
-                cycle=start,
-                start=start,
-                end=end,
-                count=count,
-                how=moved,
-                first=first.label_text,
-            )
-        )
-    for start, end, group, zone, count, first in _cycle_runs(kept, kept_first):
-        if start is None:
-            words = "preview.zone_kept_daily"
-        else:
-            words = "preview.zone_kept" if start == end else "preview.zone_kept_cycles"
-        said.append(
-            msg(
-                words,
-                group=msg(_GROUP_TITLE[group]),
-                cycle=start,
-                start=start,
-                end=end,
-                count=count,
-                zone=zone,
-                first=first.label_text,
-            )
-        )
+    said += _said_runs(
+        _cycle_runs(odd, firsts),
+        ("preview.knock_on_daily", "preview.knock_on", "preview.knock_on_cycles"),
+        "how",
+    )
+    said += _said_runs(
+        _cycle_runs(kept, kept_first),
+        ("preview.zone_kept_daily", "preview.zone_kept", "preview.zone_kept_cycles"),
+        "zone",
+    )
     # What a held dose takes with it (its premedication, its observation): held too, in the details.
     covered.update(
         _shown(m).uid
@@ -331,6 +307,31 @@ def _summary(
     if others:
         said.append(msg("preview.others", count=others))
     return tuple(said)
+
+
+def _said_runs(
+    runs: Sequence[tuple[int | None, int | None, str, _How, int, Occurrence]],
+    words: tuple[str, str, str],
+    field: str,
+) -> list[Value]:
+    """A sentence per run of cycles: ``words`` for daily events, one cycle, several cycles.
+
+    ``field`` names what the runs share (how far they move, or the zone they keep time in).
+    """
+    daily, one, several = words
+    return [
+        msg(
+            daily if start is None else one if start == end else several,
+            group=msg(_GROUP_TITLE[group]),
+            cycle=start,
+            start=start,
+            end=end,
+            count=count,
+            first=first.label_text,
+            **{field: value},
+        )
+        for start, end, group, value, count, first in runs
+    ]
 
 
 def _cycle_runs(

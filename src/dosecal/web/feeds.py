@@ -23,6 +23,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.http import http_date
 
 from dosecal.errors import DatabaseBusy, DatabaseUnavailable
+from dosecal.service.feedtokens import token_hash
 from dosecal.service.store import Store
 
 feeds = Blueprint("feeds", __name__)
@@ -60,15 +61,16 @@ class FeedCache:
     def served(self, token: str, rendered: Rendered) -> None:
         """Remember what ``token`` was last served, for when the database cannot be read."""
         with self._lock:
-            self._last[_digest(token)] = rendered
-            self._last.move_to_end(_digest(token))
+            key = token_hash(token)
+            self._last[key] = rendered
+            self._last.move_to_end(key)
             while len(self._last) > self.size:
                 self._last.popitem(last=False)
 
     def last(self, token: str) -> Rendered | None:
         """What ``token`` was last served by this process, if anything."""
         with self._lock:
-            return self._last.get(_digest(token))
+            return self._last.get(token_hash(token))
 
     def get(self, plan_id: str, version: int, updated: datetime, as_of: date) -> Rendered | None:
         """The calendar of ``plan_id`` at ``version`` served on ``as_of``; ``None`` if the plan moved on.
@@ -95,11 +97,6 @@ class FeedCache:
 
 #: What a busy or unreachable database asks a phone to wait.
 _RETRY = {"Retry-After": "60"}
-
-
-def _digest(token: str) -> str:
-    """A token as the memory keeps it: its hash, so that a memory dump shows no live link."""
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
 def _not_found() -> Response:
