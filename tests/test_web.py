@@ -14,6 +14,7 @@ import hashlib
 import html
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -58,7 +59,7 @@ def dosecal(database: str) -> Run:
 
     upgraded = run("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "at schema 0006" in upgraded.output
+    assert "at schema 0007" in upgraded.output
     return run
 
 
@@ -2124,12 +2125,12 @@ def test_the_audit_trail_says_who_opened_printed_and_downloaded_a_plan(app: Flas
     ]
     assert entries[1]["client"] == "192.0.2.7" and entries[0]["client"] == "127.0.0.1"
     mine = dosecal("audit", "--user", "mtremblay")
-    assert mine.output.splitlines()[0] == "at,user,action,plan_id,client"
+    assert mine.output.splitlines()[0] == "at,user,action,plan_id,client,subject"
     actions = [line.split(",")[2] for line in mine.output.splitlines()[1:]]
     assert actions[0] == "sign-in" and actions[-1] == "sign-out"
     assert "Jane" not in mine.output and "bed 12" not in mine.output
     later = dosecal("audit", "--since", "2199-01-01")
-    assert later.exit_code == 0 and later.output.strip() == "at,user,action,plan_id,client"
+    assert later.exit_code == 0 and later.output.strip() == "at,user,action,plan_id,client,subject"
     wrong = dosecal("audit", "--since", "2027-02-30")
     assert wrong.exit_code == 1 and "--since" in wrong.output
 
@@ -2199,6 +2200,85 @@ def test_a_nurse_sees_only_her_teams_plans_and_another_teams_is_a_404_like_none(
     assert "cli oncology" in anna.get("/plans").text and "cli oncology" not in marie.get("/plans").text
     bad = dosecal("users", "add", "x", "--team", "on cology", input=PASSWORD + "\n")
     assert bad.exit_code == 1 and "cannot name a team" in bad.output
+
+
+def test_an_operator_moves_nurses_and_plans_between_teams_and_the_pages_follow(
+    app: Flask, dosecal: Run
+) -> None:
+    """`users teams` and `store team` change who sees a plan at the next page, no restart."""
+    made = dosecal("users", "add", "anna", "--team", "oncology", input=PASSWORD + "\n")
+    assert made.exit_code == 0, made.output
+    anna, marie = app.test_client(), app.test_client()
+    plan_id = create(anna, sign_in(anna, "anna"), "imatinib", label="moved bed 4")
+    sign_in(marie)
+    assert marie.get(f"/plans/{plan_id}").status_code == 404
+    shown = dosecal("users", "teams", "mtremblay")
+    assert shown.exit_code == 0 and shown.output.strip() == "mtremblay sees the plans of: clinic"
+    joined = dosecal("users", "teams", "mtremblay", "--join", "oncology", "--leave", "clinic")
+    assert joined.output.strip() == "mtremblay sees the plans of: oncology"
+    assert marie.get(f"/plans/{plan_id}").status_code == 200
+    assert "moved bed 4" in marie.get("/plans").text
+    given = dosecal("store", "team", plan_id, "hematology")
+    assert given.exit_code == 0 and f"plan {plan_id} now belongs to team hematology" in given.output
+    assert marie.get(f"/plans/{plan_id}").status_code == anna.get(f"/plans/{plan_id}").status_code == 404
+    assert dosecal("users", "teams", "mtremblay", "--admin").output.strip() == (
+        "mtremblay sees every team's plans (teams: oncology)"
+    )
+    assert marie.get(f"/plans/{plan_id}").status_code == 200
+    dosecal("users", "teams", "mtremblay", "--no-admin", "--leave", "oncology")
+    assert dosecal("users", "teams", "mtremblay").output.strip() == "mtremblay is in no team and sees no plan"
+    assert marie.get(f"/plans/{plan_id}").status_code == 404
+    listed = dosecal("users", "list").output.splitlines()
+    assert [line.split()[0] for line in listed] == ["anna", "jchen", "mtremblay"]
+    assert listed[0].endswith("  oncology") and listed[2].endswith("UTC")
+    unknown = dosecal("users", "teams", "nobody", "--join", "oncology")
+    assert unknown.exit_code == 1 and "nobody" in unknown.output and "Traceback" not in unknown.output
+    bad = dosecal("users", "teams", "anna", "--join", "on cology")
+    assert bad.exit_code == 1 and "cannot name a team" in bad.output
+    nowhere = dosecal("store", "team", "0123456789ab", "oncology")
+    assert nowhere.exit_code == 1 and "0123456789ab" in nowhere.output
+
+
+def test_the_command_lines_actions_are_in_the_audit_trail_with_who_and_about_whom(
+    app: Flask, dosecal: Run
+) -> None:
+    """A plan's whole story: what the operator did on the command line is there beside the pages'."""
+    plan = str(Path(__file__).parents[1] / "examples" / "imatinib.plan.toml")
+    stored = dosecal("store", "add", "--plan", plan, "--by", "operator1")
+    assert stored.exit_code == 0, stored.output
+    found = re.search(r"stored plan (\w+)", stored.output)
+    assert found
+    plan_id = found.group(1)
+    for args in (
+        ("store", "show", plan_id),
+        ("store", "adjust", plan_id, "--hold", "D3", "--dry-run"),  # a dry run changes nothing
+        ("store", "adjust", plan_id, "--note", "low counts", "--hold", "D2", "--by", "op2"),
+        ("store", "export", plan_id, "-o", os.devnull),
+        ("store", "team", plan_id, "oncology"),
+        ("store", "feed", plan_id, "--revoke"),
+        ("store", "archive", plan_id),
+        ("users", "teams", "jchen", "--join", "oncology"),
+        ("users", "teams", "jchen"),  # only shown: nothing to record
+        ("users", "remove", "jchen"),
+    ):
+        done = dosecal(*args)
+        assert done.exit_code == 0, (args, done.output)
+    out = dosecal("audit", "--format", "json")
+    entries = [e for e in json.loads(out.output)["entries"] if e["client"] == "cli"]
+    assert [(e["action"], e["plan_id"], e["subject"]) for e in entries][-9:] == [
+        ("add", plan_id, ""),
+        ("view", plan_id, ""),
+        ("adjust", plan_id, ""),
+        ("export", plan_id, ""),
+        ("team", plan_id, "oncology"),
+        ("feed-revoke", plan_id, ""),
+        ("archive", plan_id, ""),
+        ("user-teams", "", "jchen"),
+        ("user-remove", "", "jchen"),
+    ]
+    by_action = {e["action"]: e["user"] for e in entries}
+    assert by_action["add"] == "operator1" and by_action["adjust"] == "op2"
+    assert "low counts" not in out.output
 
 
 def test_a_write_lock_held_elsewhere_gives_503_in_bounded_time_and_feeds_keep_answering(

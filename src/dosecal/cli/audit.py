@@ -32,11 +32,13 @@ from dosecal.cli.database import db_option, require_server
 )
 @with_exit_codes
 def audit(db: str | None, plan_id: str | None, user: str | None, since: str | None, fmt: str) -> None:
-    """Write the audit trail of the clinic's pages to standard output, oldest first.
+    """Write the audit trail of the clinic's pages and store commands to standard output, oldest first.
 
     Each entry: when (UTC), who, what (sign-in, sign-out, view, print, download:FORMAT,
-    feed-link, add, adjust, archive), which plan and from which address. No label and no
-    patient text: only the plan's id.
+    feed-link, add, adjust, archive; from the command line also export, upgrade, remove,
+    feed-revoke, team, user-add, user-remove, user-password, user-teams), which plan, from
+    which address ('cli' for a command) and whom or what it was about (a user, a team). No
+    label and no patient text: only the plan's id.
     """
     require_server()
     from dosecal.inputs.overrides import parse_date
@@ -56,7 +58,7 @@ def audit(db: str | None, plan_id: str | None, user: str | None, since: str | No
         return
     out = io.StringIO()
     writer = csv.DictWriter(
-        out, fieldnames=["at", "user", "action", "plan_id", "client"], lineterminator="\n"
+        out, fieldnames=["at", "user", "action", "plan_id", "client", "subject"], lineterminator="\n"
     )
     writer.writeheader()
     writer.writerows(rows)

@@ -113,6 +113,20 @@ def store_of() -> Store:
     return store
 
 
+def record(
+    store: Store,
+    action: str,
+    plan_id: str | None = None,
+    *,
+    who: str | None = None,
+    subject: str | None = None,
+) -> None:
+    """Put a command's action in the audit trail, as the pages put theirs (client ``cli``)."""
+    from dosecal.service.audit import CLI_CLIENT, Audit
+
+    Audit(store.engine).record(action, user=who_of(who), plan_id=plan_id, client=CLI_CLIENT, subject=subject)
+
+
 class Db:
     """The ``--db`` given to a group, for its subcommands."""
 

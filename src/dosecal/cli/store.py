@@ -19,6 +19,7 @@ from dosecal.cli.database import (
     outputs_option,
     print_links,
     public_option,
+    record,
     store_of,
     who_of,
     who_option,
@@ -84,6 +85,7 @@ def store_add(
     s = store_of()
     stored, token = s.add(plan_file, label=label, who=who_of(who))
     Teams(s.engine).assign(stored.id, team)
+    record(s, "add", stored.id, who=who)
     click.echo(say("store.added", id=stored.id, version=stored.version))
     print_links(public_url, token)
     write_plan(stored, outputs, links(public_url, token)[0])
@@ -107,6 +109,7 @@ def store_show(plan_id: str, public_url: str) -> None:
     """Show a stored plan: its facts, its feed link in force and the history of its changes."""
     s = store_of()
     p = s.get(plan_id)
+    record(s, "view", plan_id)
     click.echo(say("store.show.plan", id=p.id, version=p.version, schedule=p.schedule, origin=p.origin))
     if p.label:
         click.echo(say("store.show.label", label=p.label))
@@ -164,9 +167,12 @@ def store_adjust(
     SEQUENCE. If someone else changed the plan since the version read, nothing is recorded
     and the message says so: look at 'dosecal store show' and run the command again.
     """
-    stored, change = store_of().adjust(
+    s = store_of()
+    stored, change = s.adjust(
         plan_id, Overrides(**given), who=who_of(who), expect_version=expect_version, dry_run=dry_run
     )
+    if not dry_run:
+        record(s, "adjust", plan_id, who=who)
     for line in change.describe():
         click.echo(say("cli.would_record" if dry_run else "cli.recorded", change=line), err=True)
     if not dry_run:
@@ -185,7 +191,9 @@ def store_export(plan_id: str, definition: bool, output: str) -> None:
 
     'dosecal generate DEFINITION --plan PLAN --feed' on the two gives the feed's bytes.
     """
-    p = store_of().get(plan_id)
+    s = store_of()
+    p = s.get(plan_id)
+    record(s, "export", plan_id)
     data = (p.definition if definition else p.content).encode("utf-8")
     if output == "-":
         sys.stdout.buffer.write(data)
@@ -207,6 +215,7 @@ def store_print(plan_id: str, public_url: str, outputs: tuple[str, ...]) -> None
     """
     s = store_of()
     link = s.feed_link(plan_id)
+    record(s, "print", plan_id)
     write_plan(s.get(plan_id), outputs or ("-",), links(public_url, link.token)[0] if link.token else None)
 
 
@@ -228,7 +237,9 @@ def store_archive(plan_id: str, note: str | None, who: str | None) -> None:
             limits.check_text(note, limits.MAX_NOTE)
         except ValueError as exc:
             raise bad("--note", reason(exc)) from None
-    store_of().archive(plan_id, who=who_of(who), note=note)
+    s = store_of()
+    s.archive(plan_id, who=who_of(who), note=note)
+    record(s, "archive", plan_id, who=who)
     click.echo(say("store.archived", id=plan_id), err=True)
 
 
@@ -256,9 +267,11 @@ def store_feed(
     s = store_of()
     if action == "revoke":
         s.revoke(plan_id, who=who_of(who))
+        record(s, "feed-revoke", plan_id, who=who)
         click.echo(say("store.revoked", id=plan_id))
         return
     token = s.rotate(plan_id, who=who_of(who))
+    record(s, "feed-link", plan_id, who=who)
     print_links(public_url, token)
     write_plan(s.get(plan_id), outputs, links(public_url, token)[0])
 
@@ -280,7 +293,10 @@ def store_upgrade(plan_id: str, source: Path | None, dry_run: bool, who: str | N
     A stored plan keeps the definition it was made from: a change to a built-in schedule
     reaches its calendar only through this command.
     """
-    result = store_of().upgrade(plan_id, who=who_of(who), source=source, dry_run=dry_run)
+    s = store_of()
+    result = s.upgrade(plan_id, who=who_of(who), source=source, dry_run=dry_run)
+    if result.changed and not dry_run:
+        record(s, "upgrade", plan_id, who=who)
     lang = languages("en")[0]
     for move in result.moves:
         click.echo(lang.text(move.describe()))
@@ -295,10 +311,29 @@ def store_upgrade(plan_id: str, source: Path | None, dry_run: bool, who: str | N
         )
 
 
+@store.command("team", epilog="\b\nExample:\n  dosecal store team 3f9c2a1b7e04 oncology")
+@click.argument("plan_id")
+@click.argument("team")
+@who_option
+@with_exit_codes
+def store_team(plan_id: str, team: str, who: str | None) -> None:
+    """Give a plan to TEAM: that team's nurses see it on the clinic's pages, others no longer."""
+    from dosecal.service.teams import Teams, check_team
+
+    check_team(team)
+    s = store_of()
+    s.get(plan_id)  # an unknown plan is an error, not a row for nothing
+    Teams(s.engine).assign(plan_id, team)
+    record(s, "team", plan_id, who=who, subject=team)
+    click.echo(say("store.team", id=plan_id, team=team), err=True)
+
+
 @store.command("remove", epilog="\b\nExample:\n  dosecal store remove 3f9c2a1b7e04")
 @click.argument("plan_id")
 @with_exit_codes
 def store_remove(plan_id: str) -> None:
     """Delete a stored plan and its history; its feed stops answering."""
-    store_of().remove(plan_id)
+    s = store_of()
+    s.remove(plan_id)
+    record(s, "remove", plan_id)
     click.echo(say("store.removed", id=plan_id), err=True)

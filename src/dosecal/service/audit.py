@@ -2,7 +2,10 @@
 
 A privacy office first asks who opened, printed or downloaded a patient's plan. Every such
 action on the pages (and each sign-in and sign-out, link shown, plan made, adjusted or archived)
-is one row: when, who, what, which plan, from which client address. Nothing of a plan's words:
+is one row: when, who, what, which plan, from which client address. The command line's store
+and user commands record theirs too, with the login name (or ``--by``) and ``cli`` as the
+address: whoever can run them can read the database anyway, but the trail then tells the whole
+story of a plan, not only the pages' part. Nothing of a plan's words:
 no label and no patient text, only the plan's id, so that the trail can be exported to the
 privacy office as it is.
 """
@@ -26,6 +29,9 @@ audit = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("plan_id", sa.String(64), nullable=True, index=True),
     sa.Column("client", sa.String(64), nullable=True),
+    # Migration 0007: whom or what an action was about beyond a plan (the account a user
+    # command changed, the team a plan was given to).
+    sa.Column("subject", sa.String(64), nullable=True),
 )
 
 #: What is recorded, by the words the trail uses.
@@ -39,7 +45,20 @@ ACTIONS = (
     "add",
     "adjust",
     "archive",
+    # The command line's own actions (client "cli").
+    "export",
+    "upgrade",
+    "remove",
+    "feed-revoke",
+    "team",
+    "user-add",
+    "user-remove",
+    "user-password",
+    "user-teams",
 )
+
+#: The client address the command line's entries carry.
+CLI_CLIENT = "cli"
 
 #: How long entries are kept by default: ten years, the usual keeping of a health record's access log.
 RETENTION_DAYS = 3650
@@ -54,6 +73,7 @@ class Entry:
     action: str
     plan_id: str | None
     client: str | None
+    subject: str | None = None
 
     def row(self) -> dict[str, str]:
         """The entry as the export writes it."""
@@ -70,7 +90,13 @@ class Audit:
         self.engine = engine
 
     def record(
-        self, action: str, *, user: str | None, plan_id: str | None = None, client: str | None = None
+        self,
+        action: str,
+        *,
+        user: str | None,
+        plan_id: str | None = None,
+        client: str | None = None,
+        subject: str | None = None,
     ) -> None:
         """Add one entry, now."""
         if action.split(":")[0] not in ACTIONS:
@@ -83,6 +109,7 @@ class Audit:
                     action=action[:32],
                     plan_id=plan_id,
                     client=(client or "")[:64] or None,
+                    subject=(subject or "")[:64] or None,
                 )
             )
 
@@ -99,7 +126,7 @@ class Audit:
             query = query.where(audit.c.at >= datetime.combine(since, time(0), UTC))
         with self.engine.connect() as c:
             rows = c.execute(query).all()
-        return [Entry(_aware(r.at), r.user, r.action, r.plan_id, r.client) for r in rows]
+        return [Entry(_aware(r.at), r.user, r.action, r.plan_id, r.client, r.subject) for r in rows]
 
     def purge(self, days: int = RETENTION_DAYS) -> int:
         """Delete entries older than ``days``; how many went."""

@@ -69,11 +69,28 @@ class Teams:
             if found is None:
                 c.execute(memberships.insert().values(user=user, team=team))
 
-    def make_admin(self, user: str) -> None:
-        """Let ``user`` see every team's plans."""
+    def leave(self, user: str, team: str) -> None:
+        """Take ``user`` out of ``team`` (not in it: nothing changes)."""
         with self.engine.begin() as c:
-            if c.execute(sa.select(admins).where(admins.c.user == user)).first() is None:
+            c.execute(memberships.delete().where(memberships.c.user == user, memberships.c.team == team))
+
+    def make_admin(self, user: str, admin: bool = True) -> None:
+        """Let ``user`` see every team's plans (or, with ``admin`` false, only her teams' again)."""
+        with self.engine.begin() as c:
+            if not admin:
+                c.execute(admins.delete().where(admins.c.user == user))
+            elif c.execute(sa.select(admins).where(admins.c.user == user)).first() is None:
                 c.execute(admins.insert().values(user=user))
+
+    def everyone(self) -> dict[str, tuple[list[str], bool]]:
+        """Each user's teams and whether she sees all, by name (users in no team are absent)."""
+        with self.engine.connect() as c:
+            found: dict[str, tuple[list[str], bool]] = {}
+            for row in c.execute(sa.select(memberships).order_by(memberships.c.user, memberships.c.team)):
+                found.setdefault(row.user, ([], False))[0].append(row.team)
+            for name in c.execute(sa.select(admins.c.user)).scalars():
+                found[name] = (found.get(name, ([], False))[0], True)
+        return found
 
     def teams_of(self, user: str) -> list[str]:
         """The teams ``user`` is in, by name."""
