@@ -86,7 +86,8 @@ def test_the_readme_counts_the_french_entries_awaiting_review() -> None:
     po = (ROOT / "src" / "dosecal" / "words" / "locale" / "fr" / "LC_MESSAGES" / "dosecal.po").read_text(
         encoding="utf-8"
     )
-    count = sum(1 for line in po.splitlines() if line.startswith("# REVIEW"))
+    # Entries, not comment lines: an entry marked twice is one entry awaiting review.
+    count = sum(1 for entry in po.split("\n\n") if "\n# REVIEW" in "\n" + entry)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     said = re.search(r"marked `REVIEW` where none was found \((\d+) of\s+them", readme)
     assert said is not None, "the README no longer says how many entries await review"

@@ -48,7 +48,7 @@ def migrated(dosecal: Run) -> Run:
     """The command line on a database that ``dosecal db upgrade`` made from empty."""
     result = dosecal("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "at schema 0007" in result.output
+    assert "at schema 0008" in result.output
     return dosecal
 
 
@@ -84,7 +84,7 @@ def test_a_schema_of_another_revision_is_refused(migrated: Run, database: str) -
     engine.dispose()
     result = migrated("store", "list")
     assert result.exit_code == 1
-    assert "has schema 0000, and this dosecal needs 0007" in result.output
+    assert "has schema 0000, and this dosecal needs 0008" in result.output
     refused = migrated("db", "upgrade")  # a revision this dosecal does not know: never guessed at
     assert refused.exit_code == 1
     assert "Can't locate revision identified by '0000'" in refused.output
@@ -501,7 +501,7 @@ def test_db_upgrade_takes_db_after_the_subcommand_as_documented(tmp_path: Path, 
     env = {"DOSECAL_DB": str(other)}
     result = CliRunner().invoke(main, ["db", "upgrade", "--db", database], env=env)
     assert result.exit_code == 0, result.output
-    assert "at schema 0007" in result.output
+    assert "at schema 0008" in result.output
     assert not other.exists()  # the option given, not $DOSECAL_DB
     listed = CliRunner().invoke(main, ["store", "--db", database, "list"], env=env)
     assert listed.exit_code == 0, listed.output
@@ -509,3 +509,69 @@ def test_db_upgrade_takes_db_after_the_subcommand_as_documented(tmp_path: Path, 
     again = CliRunner().invoke(main, ["db", "--db", str(other), "upgrade", "--db", database], env=env)
     assert again.exit_code == 0, again.output
     assert not other.exists()
+
+
+def test_a_folder_of_plan_files_is_imported_once_with_refusals_named(
+    migrated: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    text = INOTUZUMAB.read_text(encoding="utf-8")
+    for n in range(4):
+        (folder / f"bed-{n}.toml").write_text(text.replace("2027-01-04", f"2027-01-{4 + 7 * n:02d}"))
+    (folder / "broken.toml").write_text(text.replace("2027-01-04", "2027-02-30"))
+    (folder / "notes.txt").write_text("not a plan")
+
+    # Ctrl-C during the third file: two are stored, and say so.
+    calls = []
+    real = Store.add_text
+
+    def interrupted(self: Store, *args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "add_text", interrupted)
+    stopped = migrated("store", "import", str(folder), "--label-from-name")
+    assert stopped.exit_code == 130
+    assert "stopped after 2 of 5; what was done is recorded" in stopped.output
+    monkeypatch.setattr(Store, "add_text", real)
+    assert len(migrated("store", "list").output.splitlines()) == 2
+
+    again = migrated("store", "import", str(folder), "--label-from-name", "--team", "oncology")
+    assert again.exit_code == 1  # broken.toml was refused
+    assert "plan files stored: 2; already stored: 2; refused: 1 (of 5)" in again.output
+    assert re.search(r"bed-0\.toml: already stored as plan \w{12}", again.output)
+    assert re.search(r"refused: \S+broken\.toml:3: not valid TOML: Invalid date", again.output)
+    listed = migrated("store", "list").output.splitlines()
+    assert sorted(line.split()[-1] for line in listed) == ["bed-0", "bed-1", "bed-2", "bed-3"]
+    nowhere = migrated("store", "import", str(tmp_path / "missing"))
+    assert nowhere.exit_code != 0 and "missing" in nowhere.output and "Traceback" not in nowhere.output
+
+
+def test_every_stored_plan_is_upgraded_at_once_with_a_count(migrated: Run, tmp_path: Path) -> None:
+    definition = tmp_path / "my-inotuzumab.toml"
+    shutil.copy(ROOT / "schedules" / "inotuzumab.toml", definition)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        INOTUZUMAB.read_text(encoding="utf-8").replace(
+            'schedule = "inotuzumab"', f'schedule = "{definition}"'
+        )
+    )
+    mine = [added(migrated("store", "add", "--plan", str(plan)))[0] for _ in range(2)]
+    builtin = added(migrated("store", "add", "--plan", str(INOTUZUMAB)))[0]
+    text = definition.read_text(encoding="utf-8")
+    definition.write_text(text.replace("minutes = 60\n", "minutes = 90\n", 1), encoding="utf-8")
+
+    dry = migrated("store", "upgrade", "--all", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "plans that would change: 2; unchanged: 1; refused: 0 (of 3)" in dry.output
+    done = migrated("store", "upgrade", "--all", "--by", "pharmacist")
+    assert "plans upgraded: 2; unchanged: 1; refused: 0 (of 3)" in done.output
+    for plan_id in mine:
+        assert f"plan {plan_id} upgraded to version 2" in done.output
+    assert builtin not in done.output.replace("(of 3)", "")
+    assert migrated("store", "upgrade", "--all").output.count("plans upgraded: 0; unchanged: 3") == 1
+    both = migrated("store", "upgrade", mine[0], "--all")
+    assert both.exit_code == 2 and "give a plan id or --all, not both" in both.output

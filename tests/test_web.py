@@ -59,7 +59,7 @@ def dosecal(database: str) -> Run:
 
     upgraded = run("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "at schema 0007" in upgraded.output
+    assert "at schema 0008" in upgraded.output
     return run
 
 
@@ -735,40 +735,7 @@ def test_no_label_reaches_a_log_line(app: Flask, caplog: pytest.LogCaptureFixtur
         assert "/feeds/" not in record.getMessage() or "/feeds/…" in record.getMessage()
 
 
-def test_the_next_event_is_looked_up_again_only_when_its_day_is_over(
-    app: Flask, database: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Not every plan expanded at each midnight: an answer holds until its event's day is over."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from dosecal.service.records import StoredPlan
-    from dosecal.web.plans import next_event
-    from dosecal.words import ENGLISH
-
-    client = app.test_client()
-    plan_id = create(
-        client, sign_in(client), schedule="inotuzumab", **{"choice.response": "cr", "choice.transplant": "no"}
-    )
-    store = Store(database_url(database))
-    p = store.get(plan_id)
-    store.close()
-    expanded: list[str] = []
-    course = StoredPlan.course
-    monkeypatch.setattr(StoredPlan, "course", lambda self: expanded.append(self.id) or course(self))
-    toronto = ZoneInfo("America/Toronto")
-    # Inotuzumab on days 1, 8 and 15 of 21-day cycles from Mon 4 Jan 2027: C1D8 is Mon 11 Jan.
-    on_5_jan = next_event(p, ENGLISH, datetime(2027, 1, 5, 12, tzinfo=toronto))
-    assert on_5_jan[0] is not None and on_5_jan[0].date().isoformat() == "2027-01-11"
-    assert "C1D8" in on_5_jan[1] and "Mon 11 Jan 2027" in on_5_jan[1]
-    assert next_event(p, ENGLISH, datetime(2027, 1, 11, 23, tzinfo=toronto)) == on_5_jan
-    assert expanded == [plan_id]  # 6 and 11 January: the same answer, no expansion
-    on_12_jan = next_event(p, ENGLISH, datetime(2027, 1, 12, 8, tzinfo=toronto))
-    assert on_12_jan[0] is not None and on_12_jan[0].date().isoformat() == "2027-01-18"  # C1D15
-    assert expanded == [plan_id, plan_id]
-
-
-def test_the_plans_list_is_searched_by_label_schedule_and_next_event(app: Flask) -> None:
+def test_the_plans_list_is_searched_by_label_schedule_and_id(app: Flask) -> None:
     client = app.test_client()
     token = sign_in(client)
     # Far from today, so that each plan's next event is its day 1 whenever the test runs.
@@ -779,8 +746,11 @@ def test_the_plans_list_is_searched_by_label_schedule_and_next_event(app: Flask)
     assert "Bed 7" not in client.get("/plans?q=bed+12").text
     by_schedule = client.get("/plans?q=dasatinib").text
     assert "Bed 7" in by_schedule and "Bed 12" not in by_schedule
-    by_event = client.get("/plans?q=2+Jan+2090").text  # the next event: day 1 of each
-    assert "Bed 12" in by_event and "Bed 7" not in by_event
+    by_title = client.get("/plans?q=blinat").text  # the first letters of the schedule's title
+    assert "Bed 12" in by_title and "Bed 7" not in by_title
+    first_day = client.get("/plans").text
+    rows = first_day[first_day.index("<tbody>") :]
+    assert "Day 1 Dasatinib 140 mg, Mon 6 Feb 2090" in rows  # its next event, as stored
     assert "No plan matches" in html.unescape(client.get("/plans?q=nothing-like-this").text)
     plan_id = re.search(r'href="/plans/(\w{12})">Bed 7<', every)
     assert plan_id

@@ -16,6 +16,12 @@ from dosecal.words import msg, say
 MAX_BODY_BYTES = 1024 * 1024
 
 
+#: How often the server moves on the plans list's stored events, and how many plans each time:
+#: 100 plans a minute keeps up with 100,000 plans whose twelve stored events last a week or more.
+MOVE_ON_SECONDS = 60
+MOVE_ON_PLANS = 100
+
+
 @click.command("serve", epilog="\b\nExample:\n  dosecal serve --public-url https://plans.example.org")
 @db_option
 @click.option(
@@ -135,8 +141,14 @@ def serve(
         click.echo(say("serve.zone", zone=zone), err=True)
     else:  # a host on UTC gives no default: every new plan asks for the patient's zone
         click.echo(say("serve.no_zone"), err=True)
+    from dosecal.service.background import Periodic
+
+    # Plans whose stored next events ran out are moved on between requests, so that the
+    # plans list rarely has one to expand (dosecal.service.listing).
+    mover = Periodic("plans-list", MOVE_ON_SECONDS, lambda: s.move_on(MOVE_ON_PLANS)).start()
     try:
         server.run()  # returns on Ctrl-C and SIGTERM: waitress closes itself and its threads
     finally:
+        mover.stop()
         s.close()
     click.echo(say("serve.stopped"), err=True)

@@ -7,8 +7,10 @@ refuses exactly what a plan file refuses.
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -89,6 +91,120 @@ def store_add(
     click.echo(say("store.added", id=stored.id, version=stored.version))
     print_links(public_url, token)
     write_plan(stored, outputs, links(public_url, token)[0])
+
+
+def _import_id(path: Path, text: str) -> str:
+    """The id a plan file gets from ``store import``: the same file, imported again, is skipped.
+
+    Derived from the file's full path and its text, so that a run stopped by Ctrl-C and run
+    again stores each file once, and two patients' identical files in two places are two plans.
+    """
+    import hashlib
+
+    return hashlib.sha256(f"{path.resolve()}\0{text}".encode()).hexdigest()[:12]
+
+
+@store.command(
+    "import",
+    epilog="\b\nExamples:\n  dosecal store import plans/ --team hematology\n"
+    "  dosecal store import plans/ --label-from-name",
+)
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--team",
+    metavar="TEAM",
+    default="clinic",
+    show_default=True,
+    help="The team whose nurses see the plans on the clinic's pages.",
+)
+@click.option("--label-from-name", is_flag=True, help="Label each plan with its file's name (without .toml).")
+@who_option
+@with_exit_codes
+def store_import(folder: Path, team: str, label_from_name: bool, who: str | None) -> None:
+    """Store every plan file (*.toml) in FOLDER, each checked as 'store add' checks one.
+
+    A file that is refused is named with its reason and the others are stored; a file stored
+    before (by an earlier import of the same file) is skipped, so a run stopped with Ctrl-C can
+    be run again. Exit status 1 when any file was refused.
+    """
+    from dosecal.errors import ConflictError, DosecalError, StoreError
+    from dosecal.inputs.tomlfile import read_text
+    from dosecal.service.teams import Teams, check_team
+    from dosecal.words import msg
+
+    check_team(team)
+    if not folder.is_dir():
+        raise StoreError(msg("error.store.import_folder", folder=str(folder)))
+    files = sorted(folder.glob("*.toml"))
+    s = store_of()
+    teams = Teams(s.engine)
+
+    def one(path: Path) -> tuple[str, str]:
+        try:
+            text = read_text(path)
+            plan_id = _import_id(path, text)
+            label = path.name.removesuffix(".toml") if label_from_name else None
+            stored, _ = s.add_text(text, source=str(path), label=label, who=who_of(who), plan_id=plan_id)
+        except ConflictError:
+            return "same", say("store.import.skipped", file=str(path), id=plan_id)
+        except DosecalError as exc:
+            return "refused", _refused(str(path), str(exc))
+        teams.assign(stored.id, team)
+        record(s, "add", stored.id, who=who)
+        return "done", say("store.import.added", file=str(path), id=stored.id)
+
+    done = _bulk(files, say("store.import.progress"), one)
+    click.echo(
+        say(
+            "store.import.done",
+            added=done["done"],
+            skipped=done["same"],
+            failed=done["refused"],
+            total=len(files),
+        ),
+        err=True,
+    )
+    if done["refused"]:
+        raise SystemExit(1)
+
+
+T = TypeVar("T")
+
+
+def _bulk(items: list[T], label: str, one: Callable[[T], tuple[str, str]]) -> Counter[str]:
+    """Do ``one`` to each item under a progress bar (on a terminal); count what each returned.
+
+    Each item is its own transaction, so Ctrl-C stops after the one in progress with everything
+    before it recorded; the lines so far and how far it got are shown before it exits.
+    """
+    counts: Counter[str] = Counter()
+    lines: list[str] = []
+    try:
+        with click.progressbar(items, label=label, file=sys.stderr) as bar:
+            for item in bar:
+                outcome, line = one(item)
+                counts[outcome] += 1
+                if line:
+                    lines.append(line)
+    except KeyboardInterrupt:
+        _report(lines)
+        click.echo(say("store.stopped", done=sum(counts.values()), total=len(items)), err=True)
+        raise
+    _report(lines)
+    return counts
+
+
+def _refused(what: str, reason: str) -> str:
+    """One refused file or plan: named once, whether or not the reason already names it."""
+    if reason.startswith(what):
+        return say("store.import.refused_at", reason=reason)
+    return say("store.import.refused", file=what, reason=reason)
+
+
+def _report(lines: list[str]) -> None:
+    """What a bulk command did, file by file (after its progress bar, which shares the terminal)."""
+    for line in lines:
+        click.echo(line)
 
 
 @store.command("list", epilog="\b\nExamples:\n  dosecal store list\n  dosecal store list --archived")
@@ -276,23 +392,40 @@ def store_feed(
     write_plan(s.get(plan_id), outputs, links(public_url, token)[0])
 
 
-@store.command("upgrade", epilog="\b\nExample:\n  dosecal store upgrade 3f9c2a1b7e04 --dry-run")
-@click.argument("plan_id")
+@store.command(
+    "upgrade",
+    epilog="\b\nExamples:\n  dosecal store upgrade 3f9c2a1b7e04 --dry-run\n  dosecal store upgrade --all",
+)
+@click.argument("plan_id", required=False)
 @click.option(
     "--from",
     "source",
     type=click.Path(path_type=Path),
     help="The definition file to apply (default: where the plan's came from).",
 )
+@click.option(
+    "--all", "every", is_flag=True, help="Every plan in use, each from where its definition came from."
+)
 @click.option("--dry-run", is_flag=True, help="Show what would move, change nothing.")
 @who_option
 @with_exit_codes
-def store_upgrade(plan_id: str, source: Path | None, dry_run: bool, who: str | None) -> None:
-    """Apply a newer definition to a stored plan, listing every event that moves.
+def store_upgrade(
+    plan_id: str | None, source: Path | None, every: bool, dry_run: bool, who: str | None
+) -> None:
+    """Apply a newer definition to a stored plan (or --all), listing every event that moves.
 
     A stored plan keeps the definition it was made from: a change to a built-in schedule
-    reaches its calendar only through this command.
+    reaches its calendar only through this command. With --all, a progress bar on a terminal,
+    one line a plan, and a count at the end; Ctrl-C stops after the plan in progress, the plans
+    upgraded so far staying upgraded.
     """
+    if every == (plan_id is not None):
+        raise click.UsageError(say("error.store.upgrade_one_or_all"))
+    if every and source is not None:
+        raise click.UsageError(say("error.store.upgrade_all_from"))
+    if plan_id is None:
+        _upgrade_all(dry_run, who)
+        return
     s = store_of()
     result = s.upgrade(plan_id, who=who_of(who), source=source, dry_run=dry_run)
     if result.changed and not dry_run:
@@ -326,6 +459,36 @@ def store_team(plan_id: str, team: str, who: str | None) -> None:
     Teams(s.engine).assign(plan_id, team)
     record(s, "team", plan_id, who=who, subject=team)
     click.echo(say("store.team", id=plan_id, team=team), err=True)
+
+
+def _upgrade_all(dry_run: bool, who: str | None) -> None:
+    """``store upgrade --all``: each plan in use, in its own transaction, with a progress bar."""
+    from dosecal.errors import DosecalError
+
+    s = store_of()
+
+    def one(plan_id: str) -> tuple[str, str]:
+        try:
+            result = s.upgrade(plan_id, who=who_of(who), dry_run=dry_run)
+        except DosecalError as exc:
+            return "refused", _refused(plan_id, str(exc))
+        if not result.changed:
+            return "same", ""
+        if dry_run:
+            return "done", say("store.upgrade.would", id=plan_id, count=len(result.moves))
+        record(s, "upgrade", plan_id, who=who)
+        return "done", say(
+            "store.upgrade.done", id=plan_id, version=result.plan.version, count=len(result.moves)
+        )
+
+    ids = [p.id for p in s.plans()]
+    done = _bulk(ids, say("store.upgrade.progress"), one)
+    key = "store.upgrade.all_would" if dry_run else "store.upgrade.all_done"
+    click.echo(
+        say(key, changed=done["done"], same=done["same"], failed=done["refused"], total=len(ids)), err=True
+    )
+    if done["refused"]:
+        raise SystemExit(1)
 
 
 @store.command("remove", epilog="\b\nExample:\n  dosecal store remove 3f9c2a1b7e04")

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from dosecal.model.course import Course
 from dosecal.service.courses import Move, course_of
 from dosecal.service.database import aware
+from dosecal.service.listing import Next
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +116,28 @@ def stored_plan(row: sa.Row[Any]) -> StoredPlan:
         updated=aware(row.updated),
         archived=aware(row.archived) if row.archived is not None else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPlan:
+    """A plan as the plans list shows it: no plan text, and its next events as stored.
+
+    Attributes:
+        next: its next event and next visit (:class:`dosecal.service.listing.Next`).
+    """
+
+    id: str
+    label: str | None
+    schedule: str
+    version: int
+    updated: datetime
+    feed: bool
+    next: Next
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of the plans list and where the next one starts (``None``: this is the last)."""
+
+    plans: list[ListedPlan]
+    after: tuple[datetime, str] | None

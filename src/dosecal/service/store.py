@@ -16,9 +16,9 @@ moves are :mod:`dosecal.service.courses`.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -39,6 +39,8 @@ from dosecal.inputs import definitions, planfile
 from dosecal.inputs.overrides import Overrides, Recorded, record_text
 from dosecal.inputs.tomlfile import read_text
 from dosecal.model import limits
+from dosecal.model.course import Course
+from dosecal.service import listing
 from dosecal.service.courses import calendar_of, course_of, diff, raised_revisions
 from dosecal.service.database import (
     aware,
@@ -51,7 +53,17 @@ from dosecal.service.database import (
     shown,
 )
 from dosecal.service.feedtokens import derive, load_key, token_hash
-from dosecal.service.records import Change, FeedLink, FeedState, StoredPlan, Upgrade, stored_plan
+from dosecal.service.records import (
+    Change,
+    FeedLink,
+    FeedState,
+    ListedPlan,
+    Page,
+    StoredPlan,
+    Upgrade,
+    stored_plan,
+)
+from dosecal.service.teams import DEFAULT_TEAM, plan_teams
 from dosecal.words import ENGLISH, msg
 
 
@@ -64,6 +76,7 @@ class Store:
             ``db upgrade`` opens the store this way).
         feed_key: the clinic's feed key (:mod:`dosecal.service.feedtokens`); by default read
             from its file when a link is first made or shown.
+        clock: what time it is (UTC), for the list's next events; tests set their own.
 
     Raises:
         SchemaError: when ``check`` and the schema is missing or another revision.
@@ -73,9 +86,17 @@ class Store:
         StoreError: when the database cannot be reached.
     """
 
-    def __init__(self, url: str, *, check: bool = True, feed_key: bytes | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        check: bool = True,
+        feed_key: bytes | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.url = url
         self._feed_key = feed_key
+        self.clock = clock or (lambda: datetime.now(UTC))
         # Before any connection (which would create a missing file, or set WAL on a foreign
         # one): a SQLite file must be dosecal's; a missing or empty one says what to run.
         if check_file(url, make=not check) in ("missing", "empty") and check:
@@ -153,6 +174,119 @@ class Store:
                 sa.select(plans).where(shown_now).order_by(plans.c.created, plans.c.id)
             ).all()
         return [stored_plan(row) for row in rows]
+
+    def page(
+        self,
+        *,
+        archived: bool = False,
+        teams: Sequence[str] | None = None,
+        query: str = "",
+        after: tuple[datetime, str] | None = None,
+        size: int = 50,
+    ) -> Page:
+        """One page of the plans list, most recently changed first, with each plan's next events.
+
+        Args:
+            archived: the archived plans instead of those in use.
+            teams: only these teams' plans (``None``: every plan).
+            query: words the label, schedule or title must have words starting with; or a
+                plan's id, whole.
+            after: the last row of the page before (its last change and id): the page after it.
+            size: rows a page.
+
+        Every condition is an index: a page costs the same at 1,000 plans as at 100,000. Plans
+        whose stored events no longer reach today are moved on first (at most ``size``).
+        """
+        team = sa.func.coalesce(plan_teams.c.team, DEFAULT_TEAM)
+        select = (
+            sa.select(
+                plans.c.id,
+                plans.c.label,
+                plans.c.schedule,
+                plans.c.version,
+                plans.c.updated,
+                plans.c.archived,
+                (plans.c.token_hash.is_not(None)).label("feed"),
+            )
+            .select_from(plans.outerjoin(plan_teams, plan_teams.c.plan_id == plans.c.id))
+            .where(plans.c.archived.is_not(None) if archived else plans.c.archived.is_(None))
+            .order_by(plans.c.updated.desc(), plans.c.id.desc())
+            .limit(size + 1)
+        )
+        if teams is not None:
+            select = select.where(team.in_(list(teams)))
+        words = query.strip()
+        if words:
+            by_id = plans.c.id == words.casefold()
+            conditions = listing.words_query(plans.c.id, words)
+            select = select.where(sa.or_(by_id, sa.and_(*conditions)) if conditions else by_id)
+        if after is not None:
+            moment, last_id = after
+            select = select.where(
+                sa.or_(plans.c.updated < moment, sa.and_(plans.c.updated == moment, plans.c.id < last_id))
+            )
+        now = self.clock()
+        with self._begin() as connection:
+            rows = connection.execute(select).all()
+            ids = [r.id for r in rows[:size]]
+            due = listing.stale(connection, ids, now)
+        if due:
+            self._move_on(due, now)
+        with self._begin() as connection:
+            found = listing.next_of(connection, ids, now)
+        listed = [
+            ListedPlan(r.id, r.label, r.schedule, r.version, aware(r.updated), bool(r.feed), found[r.id])
+            for r in rows[:size]
+        ]
+        more = (aware(rows[size - 1].updated), rows[size - 1].id) if len(rows) > size else None
+        return Page(listed, more)
+
+    def move_on(self, limit: int = 20) -> int:
+        """Move on the stored events of up to ``limit`` plans whose horizon has come; how many.
+
+        The server calls it when idle, so that a list rarely has a plan to expand.
+        """
+        now = self.clock()
+        # The latest local day anywhere: a plan is due when its horizon is no later.
+        latest = (now + timedelta(days=1)).date()
+        with self._begin() as connection:
+            due = connection.execute(
+                sa.select(listing.plan_list.c.plan_id)
+                .where(listing.plan_list.c.horizon <= latest)
+                .order_by(listing.plan_list.c.horizon)
+                .limit(limit)
+            ).scalars()
+            ids = listing.stale(connection, list(due), now)
+        return self._move_on(ids, now)
+
+    def _move_on(self, plan_ids: list[str], now: datetime) -> int:
+        """Expand each plan (outside any transaction), then store its next events in a short one.
+
+        Each write first locks the plan's row and checks that it is still the version expanded:
+        a change made meanwhile (on any server) has written newer rows, which stay.
+        """
+        done = 0
+        for plan_id in plan_ids:
+            try:
+                p = self.get(plan_id)
+                course = p.course()
+            except (StoreError, InputFileError):
+                continue  # removed meanwhile, or no longer expands: the list shows nothing next
+            with self._begin() as connection:
+                version = connection.execute(
+                    sa.select(plans.c.version).where(plans.c.id == plan_id).with_for_update()
+                ).scalar_one_or_none()
+                if version != p.version:
+                    continue
+                known = connection.execute(
+                    sa.select(listing.plan_list.c.plan_id).where(listing.plan_list.c.plan_id == plan_id)
+                ).first()
+                if known:
+                    listing.refill(connection, plan_id, course, now)
+                else:
+                    listing.write(connection, plan_id, course, p.label, p.schedule, now)
+            done += 1
+        return done
 
     def feed_link(self, plan_id: str) -> FeedLink:
         """The plan's feed token in force, to show and print again; or why there is none to show.
@@ -268,7 +402,7 @@ class Store:
             # 10,000 plans) only means drawing again.
             ident = given or secrets.token_hex(6)
             content = text if plan.id is not None else f'id = "{ident}"\n' + text
-            course_of(ident, content, definition)  # refuses what would not expand, before storing
+            course = course_of(ident, content, definition)  # refuses what would not expand, before storing
             token = derive(self.feed_key, ident, 1)
             now = datetime.now(UTC)
             try:
@@ -289,6 +423,7 @@ class Store:
                         )
                     )
                     _log(connection, ident, 1, now, who, "add", None, source)
+                    listing.write(connection, ident, course, label, plan.schedule, self.clock())
                 break
             except sa.exc.IntegrityError:
                 if given is not None:
@@ -331,7 +466,8 @@ class Store:
         if dry_run:
             return current, change
         detail = "; ".join(change.describe())
-        self._write(current, {"content": change.text}, who, "adjust", given.note, detail)
+        course = course_of(plan_id, change.text, current.definition)
+        self._write(current, {"content": change.text}, who, "adjust", given.note, detail, course)
         return self.get(plan_id), change
 
     def upgrade(
@@ -360,7 +496,8 @@ class Store:
             detail = ENGLISH.text(msg("store.upgrade.detail", path=str(path), count=len(moves)))
             raised = raised_revisions(old_course, new_course, moves)
             content = planfile.with_revisions(current.content, raised)
-            reread = course_of(plan_id, content, definition).plan  # the new text reads back and expands
+            new = course_of(plan_id, content, definition)
+            reread = new.plan  # the new text reads back and expands
             if (reread.revisions, reread.adjustments) != (raised, old_course.plan.adjustments):
                 raise OutputError(
                     msg("error.overrides.plan_file_adjustment_would", plan_file=f"<plan {plan_id}>")
@@ -368,7 +505,7 @@ class Store:
             values: dict[str, str] = {"definition": definition, "content": content}
             if source is not None:
                 values["origin"] = str(source.resolve())
-            self._write(current, values, who, "upgrade", None, detail)
+            self._write(current, values, who, "upgrade", None, detail, new)
         return Upgrade(self.get(plan_id), moves, changed)
 
     def rotate(self, plan_id: str, *, who: str) -> str:
@@ -430,6 +567,8 @@ class Store:
         """
         with self._begin() as connection:
             connection.execute(changes.delete().where(changes.c.plan_id == plan_id))
+            listing.forget(connection, plan_id)
+            connection.execute(plan_teams.delete().where(plan_teams.c.plan_id == plan_id))
             if connection.execute(plans.delete().where(plans.c.id == plan_id)).rowcount != 1:
                 raise StoreError(msg("error.store.no_plan", id=plan_id))
 
@@ -454,8 +593,12 @@ class Store:
         action: str,
         note: str | None,
         detail: str,
+        course: Course,
     ) -> None:
         """Replace the plan's text if, and only if, it is still at the version read.
+
+        What the plans list shows of it (``course``'s next events) is written in the same
+        transaction, so that no list shows an event of the version before.
 
         The version test is in the UPDATE itself, so that it holds across processes and
         servers: of two writers that read the same version, exactly one changes a row.
@@ -478,6 +621,7 @@ class Store:
                     msg("error.store.conflict", id=current.id, expected=current.version, actual=actual)
                 )
             _log(connection, current.id, version, now, who, action, note, detail)
+            listing.write(connection, current.id, course, current.label, current.schedule, self.clock())
 
 
 def _log(

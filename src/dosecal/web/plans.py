@@ -13,10 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 import segno
@@ -73,81 +70,59 @@ DOWNLOADS = {
 
 # The plans list
 
-
-@dataclass(frozen=True, slots=True)
-class _Next:
-    """A plan version's next event as last found, and from when that answer holds."""
-
-    since: datetime  # the local midnight it was looked up from
-    start: datetime | None  # None: nothing is planned from ``since`` on
-    words: str
+#: Plans a page of the list shows.
+PAGE_SIZE = 50
 
 
-#: The next event of each plan version, by (plan, version, language). An answer stays right
-#: until its event's day is over, so a plan is expanded again only then (not every plan at
-#: each midnight). Entries are small; the bound keeps a store of thousands of plans cached.
-_NEXT_CACHE: OrderedDict[tuple[str, int, str], _Next] = OrderedDict()
-_NEXT_LOCK = threading.Lock()
-NEXT_CACHE_SIZE = 50_000
-
-
-def _midnight(moment: datetime, zone: tzinfo | None) -> datetime:
-    return moment.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def next_event(p: StoredPlan, lang: Language, now: datetime) -> tuple[datetime | None, str]:
-    """The plan's next planned event from the start of ``now``'s day (its time, and its words)."""
-    key = (p.id, p.version, lang.code)
-    with _NEXT_LOCK:
-        known = _NEXT_CACHE.get(key)
-        if known is not None:
-            today = _midnight(now, known.since.tzinfo)  # the plan's zone, kept with the answer
-            if known.since <= today and (known.start is None or known.start >= today):
-                _NEXT_CACHE.move_to_end(key)
-                return known.start, known.words
-    course = p.course()
-    today = _midnight(now, course.zone)
-    found = _Next(today, None, "")
-    for o in course:
-        start = (
-            o.start
-            if isinstance(o.start, datetime)
-            else datetime.combine(o.start, datetime.min.time(), course.zone)
-        )
-        if o.status.value == "planned" and start >= today:
-            when = lang.date(start.date())
-            found = _Next(today, start, f"{lang.text(o.span_label_text)} {lang.text(o.title_text)}, {when}")
-            break
-    with _NEXT_LOCK:
-        _NEXT_CACHE[key] = found
-        while len(_NEXT_CACHE) > NEXT_CACHE_SIZE:
-            _NEXT_CACHE.popitem(last=False)
-    return found.start, found.words
+def _cursor(value: str | None) -> tuple[datetime, str] | None:
+    """The ``after`` of a list page's "More plans" link (its last row's change and id), if valid."""
+    moment, _, plan_id = (value or "").partition("~")
+    try:
+        when = datetime.fromisoformat(moment)
+    except ValueError:
+        return None
+    if when.tzinfo is None or not plan_id.isalnum():
+        return None
+    return when, plan_id
 
 
 @plans_pages.get("/plans")
 @signed_in
 def plans() -> str:
-    """Every plan, newest change first, filtered by the words searched (label, schedule, next event)."""
+    """A page of plans, newest change first, found by the words searched (label, schedule, id).
+
+    What each row shows was stored when its plan was written (:mod:`dosecal.service.listing`):
+    no plan is expanded to show the list.
+    """
     query = request.args.get("q", "").strip()
     archived = request.args.get("archived") == "1"
-    now = datetime.now(UTC)
+    after = _cursor(request.args.get("after"))
+    mine = None if teams().sees_all(g.user) else teams().teams_of(g.user)
+    page = store().page(archived=archived, teams=mine, query=query, after=after, size=PAGE_SIZE)
     rows = []
-    mine = None if teams().sees_all(g.user) else set(teams().teams_of(g.user))
-    owners = teams().teams_by_plan()
-    for p in sorted(store().plans(archived=archived), key=lambda p: (p.updated, p.id), reverse=True):
-        if mine is not None and owners.get(p.id, DEFAULT_TEAM) not in mine:
-            continue  # another team's plan: not shown, not counted
+    for p in page.plans:
         builtin = _builtins().get(p.schedule)
         title = g.lang.content(builtin.title) if builtin is not None else p.schedule
-        _, upcoming = next_event(p, g.lang, now)
-        haystack = " ".join((p.label or "", p.schedule, title, upcoming)).casefold()
-        words = query.casefold().split()
-        # A plan's id is found whole (as 'dosecal store' prints it), never by a digit or two of it.
-        if query and query.casefold() != p.id and not all(word in haystack for word in words):
-            continue
-        rows.append({"plan": p, "title": title, "next": upcoming})
-    return render_template("plans.html", rows=rows, query=query, archived=archived)
+        rows.append(
+            {"plan": p, "title": title, "next": p.next.words(g.lang), "visit": p.next.words(g.lang, "visit")}
+        )
+    more = None
+    if page.after is not None:
+        more = url_for(
+            "plans.plans",
+            q=query or None,
+            archived="1" if archived else None,
+            after=f"{page.after[0].isoformat()}~{page.after[1]}",
+        )
+    return render_template(
+        "plans.html",
+        rows=rows,
+        query=query,
+        archived=archived,
+        more=more,
+        paged=after is not None,
+        page_size=PAGE_SIZE,
+    )
 
 
 # A new plan
