@@ -222,3 +222,7 @@ def test_generate_loads_the_renderer_of_the_format_it_writes_and_not_the_others(
     assert (tmp_path / "plan.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
     assert "dosecal.render.ics" in loaded
     assert not loaded & {"dosecal.render.html", "dosecal.render.pdf", "dosecal.service.store", "weasyprint"}
+    # A calendar is written by dosecal's own content-line writer: not even icalendar is loaded,
+    # nor anything of the web app or the printable plan.
+    heavy = {"icalendar", "flask", "sqlalchemy", "jinja2", "qrcode", "weasyprint", "caldav"}
+    assert sorted(m for m in loaded if m.split(".")[0] in heavy) == []

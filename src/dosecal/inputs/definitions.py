@@ -7,9 +7,7 @@ mistakes at once, each with its key path and line.
 
 from __future__ import annotations
 
-import difflib
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -376,7 +374,7 @@ def load(path: Path) -> Schedule:
 
 def builtin_dir() -> Path:
     """The folder of built-in definitions: inside the installed package, else the source tree."""
-    packaged = Path(str(resources.files("dosecal"))) / "schedules"
+    packaged = Path(__file__).resolve().parents[1] / "schedules"  # the package's own folder
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "schedules"
@@ -401,6 +399,8 @@ def path_of(name: str) -> Path:
         if not path.is_file():
             raise UnknownScheduleError(msg("error.definitions.name_no_such_definition", name=name))
         return path
+    import difflib  # only for a name that is not found: no command that works pays for it
+
     close = difflib.get_close_matches(name, ids, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise UnknownScheduleError(msg("error.definitions.name_built_in_schedule", name=name, hint=hint))

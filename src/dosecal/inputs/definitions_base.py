@@ -7,7 +7,6 @@ all of a file's mistakes at once; :mod:`dosecal.inputs.definitions_phases` reads
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from typing import TypeVar
@@ -179,5 +178,7 @@ class ReaderBase:
 
 def suggest(name: str, known: Mapping[str, object]) -> Value:
     """The hint "(did you mean ...?)" for the closest known name, or nothing."""
+    import difflib  # only for a mistake: no definition that loads cleanly pays for it
+
     close = difflib.get_close_matches(name, list(known), n=1)
     return msg("error.did_you_mean", name=close[0]) if close else ""

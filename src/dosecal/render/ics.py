@@ -10,21 +10,33 @@ and one event per dose is what lets a single dose be held or moved later.
 Timed events carry TZID with an Outlook-style VTIMEZONE (see :mod:`.vtimezone`) when the
 zone can be written as one yearly rule over the plan; otherwise, or with ``times="utc"``,
 they are written in UTC, which every client converts to the phone's zone.
+
+The content lines are written by :mod:`.contentlines`, in the order, escaping and folding of
+icalendar, which wrote these files before: the same bytes, without its cost per property
+(most of a long calendar's time) or its import (a third of a short command's).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-
-from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from dosecal.model.clock import add_months
 from dosecal.model.course import Course
 from dosecal.model.occurrence import Kind, Occurrence, Status
 from dosecal.model.plan import contacts_line
 from dosecal.render.base import RenderOptions, TimeMode
+from dosecal.render.contentlines import (
+    date_value,
+    datetime_value,
+    duration_value,
+    escape,
+    line,
+    parameter,
+    text,
+    utc_offset_value,
+    verbatim,
+)
 from dosecal.render.vtimezone import Observance, ZoneRule, build_rule
 from dosecal.words import ENGLISH, Content, Language, Seq, msg
 
@@ -36,25 +48,32 @@ PRODID = "-//dosecal//dosecal//EN"
 REFRESH = timedelta(hours=1)
 
 
-def _observance(o: Observance, daylight: bool) -> TimezoneStandard | TimezoneDaylight:
-    part = TimezoneDaylight() if daylight else TimezoneStandard()
-    part.add("dtstart", o.onset)
-    part.add("tzoffsetfrom", o.offset_from)
-    part.add("tzoffsetto", o.offset_to)
-    part.add("tzname", o.name)
+def _observance(o: Observance, daylight: bool) -> str:
+    part = "DAYLIGHT" if daylight else "STANDARD"
+    assert o.onset.tzinfo is None  # a VTIMEZONE onset is local wall time
+    lines = [f"BEGIN:{part}\r\n", line("DTSTART", datetime_value(o.onset))]
     if o.month is not None and o.byday is not None:
-        part.add("rrule", {"freq": "yearly", "bymonth": o.month, "byday": o.byday})
-    return part
+        lines.append(line("RRULE", f"FREQ=YEARLY;BYDAY={o.byday.upper()};BYMONTH={o.month}"))
+    lines += (
+        text("TZNAME", o.name),
+        line("TZOFFSETFROM", utc_offset_value(o.offset_from)),
+        line("TZOFFSETTO", utc_offset_value(o.offset_to)),
+        f"END:{part}\r\n",
+    )
+    return "".join(lines)
 
 
-def vtimezone(rule: ZoneRule) -> Timezone:
-    """The VTIMEZONE component for a yearly zone rule."""
-    tz = Timezone()
-    tz.add("tzid", rule.tzid)
-    tz.add_component(_observance(rule.standard, daylight=False))
-    if rule.daylight is not None:
-        tz.add_component(_observance(rule.daylight, daylight=True))
-    return tz
+def vtimezone(rule: ZoneRule) -> str:
+    """The VTIMEZONE component for a yearly zone rule, as content lines."""
+    return "".join(
+        (
+            "BEGIN:VTIMEZONE\r\n",
+            text("TZID", rule.tzid),
+            _observance(rule.standard, daylight=False),
+            _observance(rule.daylight, daylight=True) if rule.daylight is not None else "",
+            "END:VTIMEZONE\r\n",
+        )
+    )
 
 
 #: Events that start within this long of the first of a group ring once, for the first.
@@ -98,26 +117,62 @@ def rings(course: Course) -> dict[str, Ring]:
     return out
 
 
+#: How an event's times are written: ``None`` in UTC; else each zone's TZID by its name, or
+#: ``None`` for a zone written as UTC (with ``Z``), as icalendar writes a zone equal to UTC.
+Tzids = dict[str, str | None] | None
+
+
+def _time(name: str, moment: date | datetime, tzids: Tzids) -> str:
+    """DTSTART or DTEND: a date, a time in UTC, or a time in its zone with TZID."""
+    if not isinstance(moment, datetime):
+        return line(name, date_value(moment), ";VALUE=DATE")
+    if tzids is None:
+        return line(name, datetime_value(moment.astimezone(UTC), utc=True))
+    tzid = tzids[_zone(moment)]
+    if tzid is None:
+        return line(name, datetime_value(moment, utc=True))
+    return line(name, datetime_value(moment), parameter("TZID", tzid))
+
+
+@dataclass(frozen=True, slots=True)
+class EventLines:
+    """A VEVENT's content lines: ``head`` up to its last property, ``tail`` its alarm and END.
+
+    Kept apart so that a property sorted after the others (X-DOSECAL-HASH) goes in between.
+    """
+
+    head: str
+    tail: str
+
+    def __str__(self) -> str:
+        return self.head + self.tail
+
+
 def _event(
     o: Occurrence,
-    stamp: datetime,
-    utc: bool,
+    stamp: str,
+    tzids: Tzids,
     lang: Language,
     ring: Ring | None = None,
     more: bool = False,
-) -> Event:
-    ev = Event()
-    ev.add("uid", o.uid)
-    ev.add("dtstamp", stamp)
-    if isinstance(o.start, datetime) and isinstance(o.end, datetime):
-        ev.add("dtstart", o.start.astimezone(UTC) if utc else o.start)
-        ev.add("dtend", o.end.astimezone(UTC) if utc else o.end)
-    else:
-        ev.add("dtstart", o.start)
-        ev.add("dtend", o.end)
-    cancelled = o.status is Status.CANCELLED
-    summary = lang.text(o.summary_text)
-    ev.add("summary", summary)
+) -> EventLines:
+    """The VEVENT of an occurrence; ``stamp`` is the DTSTAMP line, the same for every event.
+
+    Properties come in icalendar's order (SUMMARY, DTSTART, DTEND, DTSTAMP, UID, SEQUENCE,
+    then the others alphabetically), so that the file is the one icalendar wrote before.
+    """
+    summary = escape(lang.text(o.summary_text))
+    lines = [
+        "BEGIN:VEVENT\r\n",
+        line("SUMMARY", summary),
+        _time("DTSTART", o.start, tzids),
+        _time("DTEND", o.end, tzids),
+        stamp,
+        text("UID", o.uid),
+        f"SEQUENCE:{o.sequence}\r\n",
+        text("CATEGORIES", o.kind.value),
+        "CLASS:PRIVATE\r\n",
+    ]
     parts = o.note_parts + ((msg("note.calendar_continues"),) if more else ())
     if ring is not None and ring.follows is not None and isinstance(ring.follows.start, datetime):
         follows = msg("note.follows", title=ring.follows.summary_text, time=ring.follows.start.time())
@@ -128,24 +183,26 @@ def _event(
             msg("cycle_day", cycle=o.cycle, day=o.day) if o.cycle is not None else msg("plan_day", day=o.day)
         )
         # "Day 12" needs no spelling out; "C2D8" does.
-        text = (
+        description = (
             lang.say("description", label=o.label_text, spelled=spelled, notes=lang.lines(parts))
             if o.cycle is not None
             else lang.say("description_day", label=o.label_text, notes=lang.lines(parts))
         )
-        ev.add("description", text)
-    ev.add("sequence", o.sequence)
-    ev.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    ev.add("transp", "OPAQUE" if o.busy else "TRANSPARENT")
-    ev.add("class", "PRIVATE")
-    ev.add("categories", [o.kind.value])
+        lines.append(text("DESCRIPTION", description))
+    lines.append("STATUS:CANCELLED\r\n" if o.status is Status.CANCELLED else "STATUS:CONFIRMED\r\n")
+    lines.append("TRANSP:OPAQUE\r\n" if o.busy else "TRANSP:TRANSPARENT\r\n")
+    tail = "END:VEVENT\r\n"
     if ring is not None and ring.before is not None:
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", summary)
-        alarm.add("trigger", ring.before)
-        ev.add_component(alarm)
-    return ev
+        tail = "".join(
+            (
+                "BEGIN:VALARM\r\nACTION:DISPLAY\r\n",
+                line("DESCRIPTION", summary),
+                line("TRIGGER", duration_value(ring.before)),
+                "END:VALARM\r\n",
+                tail,
+            )
+        )
+    return EventLines("".join(lines), tail)
 
 
 def _zone(moment: datetime) -> str:
@@ -173,13 +230,33 @@ def zone_rules(course: Course) -> dict[str, ZoneRule] | None:
     return rules
 
 
-def _calendar() -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    return cal
+def tzids(rules: dict[str, ZoneRule] | None) -> Tzids:
+    """The TZID of each zone of ``rules`` (``None`` when times are written in UTC).
+
+    A zone that keeps a UTC offset of zero over the plan (Africa/Abidjan, Etc/UTC) may be one
+    that icalendar counts as UTC, writing its times with ``Z`` and no TZID; the files before
+    this writer did so, and this keeps them: for such a zone icalendar, imported then, decides.
+    """
+    if rules is None:
+        return None
+    out: dict[str, str | None] = {}
+    for zone, rule in rules.items():
+        out[zone] = zone
+        if rule.daylight is None and rule.standard.offset_to == timedelta(0):
+            from zoneinfo import ZoneInfo
+
+            from icalendar.timezone.tzid import tzid_from_dt
+
+            found = tzid_from_dt(datetime(2000, 1, 1, tzinfo=ZoneInfo(zone)))
+            out[zone] = None if found == "UTC" else found
+    return out
+
+
+#: The calendar's first lines, the same in every file.
+_HEADER = (
+    f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{text('PRODID', PRODID)}CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n"
+)
+_FOOTER = "END:VCALENDAR\r\n"
 
 
 def event_resources(
@@ -190,22 +267,27 @@ def event_resources(
     Each carries its VTIMEZONE and an ``X-DOSECAL-HASH`` of its own content, so that a later
     publish can tell an unchanged event on the server from one that needs writing.
     """
-    plan = course.plan
+    import hashlib  # here: loading OpenSSL is a cost that writing a file does not need
+
     rules = zone_rules(course) if times == "zone" else None
-    stamp = plan.dtstamp()
+    zones = tzids(rules)
+    stamp = _stamp(course)
     alarms = rings(course)
     out: dict[str, bytes] = {}
     for o in course:
-        cal = _calendar()
-        event = _event(o, stamp, utc=rules is None, lang=lang, ring=alarms[o.uid])
+        event = _event(o, stamp, zones, lang=lang, ring=alarms[o.uid])
+        head = _HEADER
         if rules is not None:
             for zone in dict.fromkeys(_zone(t) for t in (o.start, o.end) if isinstance(t, datetime)):
-                cal.add_component(vtimezone(rules[zone]))
-        cal.add_component(event)
-        digest = hashlib.sha256(cal.to_ical()).hexdigest()[:32]
-        event.add("x-dosecal-hash", digest)
-        out[o.uid] = bytes(cal.to_ical())
+                head += vtimezone(rules[zone])
+        digest = hashlib.sha256(f"{head}{event}{_FOOTER}".encode()).hexdigest()[:32]
+        out[o.uid] = f"{head}{event.head}{verbatim('X-DOSECAL-HASH', digest)}{event.tail}{_FOOTER}".encode()
     return out
+
+
+def _stamp(course: Course) -> str:
+    """The DTSTAMP line of every event: fixed by the plan, in UTC."""
+    return line("DTSTAMP", datetime_value(course.plan.dtstamp().astimezone(UTC), utc=True))
 
 
 #: Google Calendar is reported to drop events from a subscribed calendar of more than about
@@ -240,10 +322,8 @@ def to_ics(
     """
     schedule, plan = course.schedule, course.plan
     rules = zone_rules(course) if times == "zone" else None
-    cal = _calendar()
+    zones = tzids(rules)
     name = lang.say("calendar.name", title=Content(schedule.title))
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
     keys = Seq(
         tuple(
             msg("source.numbered", number=n, title=Seq((Content(src.title), src.dated), ""))
@@ -265,32 +345,40 @@ def to_ics(
             *((lang.text(call),) if (call := contacts_line(plan)) is not None else ()),
         )
     )
-    cal.add("description", description)
-    cal.add("x-wr-caldesc", description)
+    # Properties in icalendar's order: its canonical ones, then the others alphabetically.
+    parts = [
+        _HEADER,
+        text("DESCRIPTION", description),
+        verbatim("X-WR-CALDESC", description),
+        verbatim("NAME", name),
+        verbatim("X-WR-CALNAME", name),
+    ]
     if feed:
-        cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", "PT1H")
-    for rule in (rules or {}).values():
-        cal.add_component(vtimezone(rule))
-    stamp = plan.dtstamp()
+        parts.append(line("REFRESH-INTERVAL", duration_value(REFRESH), ";VALUE=DURATION"))
+        parts.append(verbatim("X-PUBLISHED-TTL", "PT1H"))
+    parts += (vtimezone(rule) for rule in (rules or {}).values())
+    stamp = _stamp(course)
     alarms = rings(course)
     events = list(course)
     if feed and as_of is not None:
         events = window(events, as_of)
-    budget = MAX_FEED_BYTES - len(cal.to_ical())
+    if not (feed and as_of is not None):
+        parts += (str(_event(o, stamp, zones, lang=lang, ring=alarms[o.uid])) for o in events)
+        parts.append(_FOOTER)
+        return "".join(parts).encode("utf-8")
+    budget = MAX_FEED_BYTES - len("".join((*parts, _FOOTER)).encode("utf-8"))
     for k, o in enumerate(events):
-        event = _event(o, stamp, utc=rules is None, lang=lang, ring=alarms[o.uid])
-        if feed and as_of is not None:
-            size = len(event.to_ical())
-            last = k + 1 == MAX_FEED_EVENTS or budget - size < FEED_MARGIN
-            if last and k + 1 < len(events):
-                # The last event the window holds says that the calendar goes on after it.
-                event = _event(o, stamp, utc=rules is None, lang=lang, ring=alarms[o.uid], more=True)
-                cal.add_component(event)
-                break
-            budget -= size
-        cal.add_component(event)
-    return bytes(cal.to_ical())
+        event = str(_event(o, stamp, zones, lang=lang, ring=alarms[o.uid]))
+        size = len(event.encode("utf-8"))
+        last = k + 1 == MAX_FEED_EVENTS or budget - size < FEED_MARGIN
+        if last and k + 1 < len(events):
+            # The last event the window holds says that the calendar goes on after it.
+            parts.append(str(_event(o, stamp, zones, lang=lang, ring=alarms[o.uid], more=True)))
+            break
+        budget -= size
+        parts.append(event)
+    parts.append(_FOOTER)
+    return "".join(parts).encode("utf-8")
 
 
 def window(events: list[Occurrence], as_of: date) -> list[Occurrence]:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from babel.dates import format_date, format_time
@@ -246,8 +245,12 @@ ENGLISH = Language("en", gettext.NullTranslations(), "en")
 
 
 def locale_dir() -> Path:
-    """Where compiled catalogues are installed: dosecal/words/locale/<lang>/LC_MESSAGES/dosecal.mo."""
-    return Path(str(resources.files("dosecal.words"))) / "locale"
+    """Where compiled catalogues are installed: dosecal/words/locale/<lang>/LC_MESSAGES/dosecal.mo.
+
+    Beside this module, found from its own path: importlib.resources would load zipfile and
+    tempfile into every command for a folder that is always on disk.
+    """
+    return Path(__file__).resolve().parent / "locale"
 
 
 #: The Babel locale of each language dosecal ships: its French is Canada's.
