@@ -124,7 +124,10 @@ def record(
     """Put a command's action in the audit trail, as the pages put theirs (client ``cli``)."""
     from dosecal.service.audit import CLI_CLIENT, Audit
 
-    Audit(store.engine).record(action, user=who_of(who), plan_id=plan_id, client=CLI_CLIENT, subject=subject)
+    trail = Audit(store.engine)
+    trail.record(action, user=who_of(who), plan_id=plan_id, client=CLI_CLIENT, subject=subject)
+    if trail.pending():  # a view kept back by a busy database: a command waits for it, then exits
+        trail.flush()
 
 
 class Db:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,6 +11,9 @@ from dosecal.cli.common import with_exit_codes
 from dosecal.cli.database import db_option, public_option, require_server
 from dosecal.errors import MissingFeatureError
 from dosecal.words import msg, say
+
+if TYPE_CHECKING:
+    from dosecal.service.audit import Audit
 
 #: The largest request body waitress reads: a clinic form is a few KB.
 MAX_BODY_BYTES = 1024 * 1024
@@ -107,14 +110,15 @@ def serve(
     from dosecal.service.audit import Audit
 
     Audit(s.engine).purge(audit_days)
+    app = create_app(
+        s,
+        public_url=public_url,
+        default_tz=tz,
+        trust_user_header=trust_user_header or None,
+        trust_proxy=trust_proxy,
+    )
     server: Any = waitress.create_server(
-        create_app(
-            s,
-            public_url=public_url,
-            default_tz=tz,
-            trust_user_header=trust_user_header or None,
-            trust_proxy=trust_proxy,
-        ),
+        app,
         host=host,
         port=port,
         threads=threads,
@@ -150,5 +154,21 @@ def serve(
         server.run()  # returns on Ctrl-C and SIGTERM: waitress closes itself and its threads
     finally:
         mover.stop()
+        _flush_audit(app.extensions["dosecal.audit"])
         s.close()
     click.echo(say("serve.stopped"), err=True)
+
+
+def _flush_audit(audit: Audit) -> None:
+    """Write the audit entries of pages seen while the database could not take them, before stopping.
+
+    Still refused (the database is down), they are named in the log, which is then the only
+    record of them: who saw which plan stays known.
+    """
+    from dosecal.errors import DatabaseBusy, DatabaseUnavailable
+
+    try:
+        audit.flush()
+    except (DatabaseBusy, DatabaseUnavailable) as exc:
+        for entry in audit.pending():
+            logging.getLogger("dosecal.audit").error("audit entry not written (%s): %s", exc, entry)

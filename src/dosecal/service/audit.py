@@ -13,10 +13,16 @@ privacy office as it is.
 from __future__ import annotations
 
 import dataclasses
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+
+from dosecal.errors import DatabaseBusy, DatabaseUnavailable
+from dosecal.service.database import WRITE_WAIT_OPTION
 
 _meta = sa.MetaData()
 
@@ -63,6 +69,17 @@ CLI_CLIENT = "cli"
 #: How long entries are kept by default: ten years, the usual keeping of a health record's access log.
 RETENTION_DAYS = 3650
 
+#: Actions that only read a plan: when the database cannot take their entry at once (another
+#: program's write lock, a full disk), the entry waits in memory and the page is still shown.
+READS = frozenset({"view", "print", "download", "feed-link"})
+#: How long a read's entry waits for the write lock (ms): a write of dosecal's own takes
+#: milliseconds, and a page must not wait the bound of a nurse's change for it.
+READ_ENTRY_WAIT_MS = 250
+#: The most entries kept in memory; beyond it a read is refused (503) rather than left unrecorded.
+MOST_PENDING = 10_000
+
+log = logging.getLogger("dosecal.audit")
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -88,6 +105,8 @@ class Audit:
 
     def __init__(self, engine: sa.engine.Engine) -> None:
         self.engine = engine
+        self._pending: list[dict[str, Any]] = []  # entries the database could not take yet, oldest first
+        self._lock = threading.Lock()
 
     def record(
         self,
@@ -98,20 +117,78 @@ class Audit:
         client: str | None = None,
         subject: str | None = None,
     ) -> None:
-        """Add one entry, now."""
-        if action.split(":")[0] not in ACTIONS:
+        """Add one entry, now, with any entries kept in memory before it.
+
+        A read (:data:`READS`) that meets a locked, full or unreachable database is kept in
+        memory with its time and written with the next entry that gets through (or by
+        :meth:`flush`): reads never wait behind a writer (issue 23), and no view goes unrecorded
+        while this process runs. A change's entry is never kept back: the fault is raised.
+
+        Raises:
+            DatabaseBusy: for a change, or when :data:`MOST_PENDING` entries already wait.
+            DatabaseUnavailable: likewise.
+        """
+        kind = action.split(":")[0]
+        if kind not in ACTIONS:
             raise ValueError(f"unknown audit action {action!r}")
-        with self.engine.begin() as c:
-            c.execute(
-                audit.insert().values(
-                    at=datetime.now(UTC),
-                    user=user,
-                    action=action[:32],
-                    plan_id=plan_id,
-                    client=(client or "")[:64] or None,
-                    subject=(subject or "")[:64] or None,
-                )
+        entry = {
+            "at": datetime.now(UTC),
+            "user": user,
+            "action": action[:32],
+            "plan_id": plan_id,
+            "client": (client or "")[:64] or None,
+            "subject": (subject or "")[:64] or None,
+        }
+        with self._lock:
+            batch, self._pending = [*self._pending, entry], []
+        try:
+            self._insert(batch, READ_ENTRY_WAIT_MS if kind in READS else None)
+        except (DatabaseBusy, DatabaseUnavailable) as exc:
+            keep = kind in READS and len(batch) <= MOST_PENDING
+            with self._lock:
+                self._pending[:0] = batch if keep else batch[:-1]
+            if not keep:
+                raise
+            log.warning(
+                "audit entry kept in memory until the database takes it (%d waiting): %s", len(batch), exc
             )
+
+    def flush(self) -> int:
+        """Write the entries kept in memory (a server stopping); how many were written.
+
+        Raises:
+            DatabaseBusy: when the database still cannot take them (they stay in memory).
+            DatabaseUnavailable: likewise.
+        """
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if not batch:
+            return 0
+        try:
+            self._insert(batch, None)
+        except (DatabaseBusy, DatabaseUnavailable):
+            with self._lock:
+                self._pending[:0] = batch
+            raise
+        return len(batch)
+
+    def pending(self) -> list[dict[str, str]]:
+        """The entries kept in memory, as the export writes them (what a stopping server logs)."""
+        with self._lock:
+            return [
+                {
+                    k: "" if v is None else v.isoformat() if isinstance(v, datetime) else str(v)
+                    for k, v in e.items()
+                }
+                for e in self._pending
+            ]
+
+    def _insert(self, batch: list[dict[str, Any]], wait_ms: int | None) -> None:
+        with self.engine.connect() as c:
+            if wait_ms is not None:
+                c = c.execution_options(**{WRITE_WAIT_OPTION: wait_ms})
+            with c.begin():
+                c.execute(audit.insert(), batch)
 
     def entries(
         self, *, plan_id: str | None = None, user: str | None = None, since: date | None = None

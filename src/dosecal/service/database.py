@@ -110,6 +110,10 @@ READ_WAIT_MS = 1000
 #: long enough for any write of dosecal's own (milliseconds), short enough that a lock held by a
 #: stuck program answers the nurse within about 10 s instead of holding a worker thread.
 WRITE_WAIT_MS = 10000
+#: The execution option that gives a connection's writes another bound than :data:`WRITE_WAIT_MS`
+#: (``connection.execution_options(**{WRITE_WAIT_OPTION: ms})``): the audit trail's record of a
+#: page seen must not hold that page behind another program's lock (SQLite only).
+WRITE_WAIT_OPTION = "dosecal_write_wait_ms"
 
 #: The tables every revision of dosecal's schema has: a file or database with other tables and
 #: not these is another program's.
@@ -186,11 +190,14 @@ def make_engine(url: str) -> sa.Engine:
         @sa.event.listens_for(engine, "before_cursor_execute")
         def _wait_to_write(conn: sa.Connection, cursor: Any, statement: str, *_args: Any) -> None:
             # The first statement that writes (pysqlite opens its transaction there) may wait
-            # for the write lock; the connection reads again with the short wait once back in
-            # the pool.
-            if not conn.info.get(_WRITING) and not _reads_only(statement):
-                cursor.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
-                conn.info[_WRITING] = True
+            # for the write lock, as long as the connection's options say; the connection reads
+            # again with the short wait once back in the pool.
+            if _reads_only(statement):
+                return
+            wait = int(conn.get_execution_options().get(WRITE_WAIT_OPTION, WRITE_WAIT_MS))
+            if conn.info.get(_WRITING) != wait:
+                cursor.execute(f"PRAGMA busy_timeout = {wait}")
+                conn.info[_WRITING] = wait
 
         @sa.event.listens_for(engine, "checkin")
         def _back_to_reading(dbapi: Any, record: Any) -> None:

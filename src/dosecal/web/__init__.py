@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from dosecal.errors import DatabaseBusy, SchemaError, StoreError
 from dosecal.service.store import Store
 from dosecal.web.feeds import FeedCache, feeds
 
@@ -124,13 +125,24 @@ def create_app(
     def healthz() -> Response:
         """For the proxy and the service manager: 200 when the plans can be read and written.
 
-        503 with the reason on one line when the database does not answer, or when the disk of
-        a SQLite database has less than :data:`MIN_FREE_BYTES` left (writes would fail while
-        reads still work: the service is not healthy, and says so before a nurse loses a change).
+        503 with the reason on one line when the database does not answer (``unavailable:
+        database unreachable``, ``... busy``, ``... schema`` for tables of another dosecal), or
+        when the disk of a SQLite database has less than :data:`MIN_FREE_BYTES` left (``unavailable:
+        disk full``: writes would fail while reads still work, so the service is not healthy, and
+        says so before a nurse loses a change). Each starts ``unavailable: database`` or
+        ``unavailable: disk``, as the first releases wrote them.
         """
         try:
             store.check_schema()
-        except Exception:  # any failure means "not healthy"; the details go to the log
+        except StoreError as exc:  # DatabaseUnavailable, DatabaseBusy, SchemaError among them
+            # What a monitor polls every few seconds while the database is down: one line
+            # in the log, not a traceback each time.
+            log.warning("health check failed: %s", exc)
+            why = "database busy" if isinstance(exc, DatabaseBusy) else "database unreachable"
+            if isinstance(exc, SchemaError):
+                why = "database schema"
+            return Response(f"unavailable: {why}\n", status=503, mimetype="text/plain")
+        except Exception:  # any other failure means "not healthy" too; the details go to the log
             log.exception("health check failed")
             return Response("unavailable: database\n", status=503, mimetype="text/plain")
         folder = _sqlite_folder(store.url)

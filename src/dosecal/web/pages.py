@@ -29,6 +29,7 @@ from dosecal.errors import DatabaseBusy, DatabaseUnavailable
 from dosecal.inputs.overrides import computer_zone
 from dosecal.model.zones import UTC_NAMES
 from dosecal.service.accounts import THROTTLE_MINUTES, Busy
+from dosecal.service.database import first_line
 from dosecal.service.store import Store
 from dosecal.web.security import accounts, local_path, sign_in, sign_out
 from dosecal.words import Language, Value, language, msg
@@ -280,9 +281,10 @@ def unavailable(exc: Exception) -> Any:
     """The database cannot be reached, or a write waited its bounded time behind another: 503.
 
     The nurse's page says that nothing was saved (a failed write is rolled back whole) and
-    when to try again; the log keeps the reason, never the request's words.
+    when to try again; the log keeps the reason (the database's own first line, as the command
+    line says it: "database or disk is full", "connection refused"), never the request's words.
     """
-    log.warning("database unavailable: %s", type(exc).__name__)
+    log.warning("database unavailable: %s: %s", type(exc).__name__, first_line(exc))
     headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
     if request.path.startswith("/feeds/"):
         return Response("busy, try again\n", status=503, mimetype="text/plain", headers=headers)
