@@ -58,6 +58,14 @@ MOVE_ON_PLANS = 100
     "proxy in front (only when nothing but the proxy can reach this server).",
 )
 @click.option(
+    "--signin-per-minute",
+    type=click.IntRange(1, 100_000),
+    envvar="DOSECAL_SIGNIN_PER_MINUTE",
+    help="Sign-in attempts one client address may make at once, then each minute (default 60); "
+    "more are refused (429) before any password is checked. Feeds are never limited "
+    "(docs/deploy.md).",
+)
+@click.option(
     "--audit-days",
     type=click.IntRange(1, 36500),
     default=3650,
@@ -75,6 +83,7 @@ def serve(
     default_tz: str | None,
     trust_user_header: str | None,
     trust_proxy: bool,
+    signin_per_minute: int | None,
     audit_days: int,
 ) -> None:
     """Serve calendar feeds (GET /feeds/TOKEN.ics), the clinic's pages (/plans) and a health check.
@@ -108,6 +117,7 @@ def serve(
     url = database_url(db)
     s = Store(url)  # refuses an out-of-date schema before anything listens
     from dosecal.service.audit import Audit
+    from dosecal.web.limits import SIGNIN_PER_MINUTE, allow_holds
 
     Audit(s.engine).purge(audit_days)
     app = create_app(
@@ -116,6 +126,7 @@ def serve(
         default_tz=tz,
         trust_user_header=trust_user_header or None,
         trust_proxy=trust_proxy,
+        signin_per_minute=signin_per_minute or SIGNIN_PER_MINUTE,
     )
     server: Any = waitress.create_server(
         app,
@@ -126,8 +137,12 @@ def serve(
         # Refused with 413 from the headers, before a byte of the body is read or spooled to
         # disk (waitress's default is 1 GiB); the pages refuse more than 256 KB themselves.
         max_request_body_size=MAX_BODY_BYTES,
+        # waitress deletes X-Forwarded-For before the app sees it unless told otherwise: with
+        # --trust-proxy the audit trail and the sign-in limit need the entry the proxy added.
+        clear_untrusted_proxy_headers=not trust_proxy,
         ident="dosecal",
     )
+    allow_holds(server)  # a refused sign-in is answered a second later, holding no worker thread
     click.echo(
         say(
             "serve.listening",

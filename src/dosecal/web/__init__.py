@@ -19,6 +19,7 @@ from flask import Flask, Response, request
 from dosecal.errors import DatabaseBusy, SchemaError, StoreError
 from dosecal.service.store import Store
 from dosecal.web.feeds import FeedCache, feeds
+from dosecal.web.limits import SIGNIN_PER_MINUTE, Refusal, SignInGate, SignInLimit
 
 #: A feed path with its secret part: logged as ``/feeds/…ics``, never with the token.
 _SECRET = re.compile(r"(/feeds/)[^/?#]*")
@@ -74,6 +75,34 @@ def _sqlite_folder(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite:///")).parent
 
 
+def _refusal(app: Flask) -> Refusal:
+    """The page a sign-in refused by its address's limit gets, in the nurse's language.
+
+    Rendered once per interface language here, so that a refusal costs no template, session
+    or database: "Too many sign-ins at once: nothing was checked", the words the sign-in page
+    already uses when every hashing slot is taken.
+    """
+    from flask import g, render_template
+    from werkzeug.wrappers import Request
+
+    from dosecal.web.pages import UI_LANGUAGES, ui_language_code
+    from dosecal.web.security import page_headers
+    from dosecal.words import language
+
+    rendered = {}
+    with app.test_request_context("/signin"):
+        for code in UI_LANGUAGES:
+            g.lang = language(code)
+            rendered[code] = render_template("error.html", message="error.users.busy").encode()
+    https = app.config["DOSECAL_PUBLIC_URL"].startswith("https://")
+    headers = [*page_headers(https=https).items(), ("Content-Type", "text/html; charset=utf-8")]
+
+    def refusal(environ: dict[str, Any]) -> tuple[bytes, list[tuple[str, str]]]:
+        return rendered.get(ui_language_code(Request(environ)), rendered["en"]), headers
+
+    return refusal
+
+
 def create_app(
     store: Store,
     *,
@@ -81,6 +110,7 @@ def create_app(
     default_tz: str | None = None,
     trust_user_header: str | None = None,
     trust_proxy: bool = False,
+    signin_per_minute: int = SIGNIN_PER_MINUTE,
 ) -> Flask:
     """The WSGI application: feeds, the clinic's pages, the health check, and a token-free access log.
 
@@ -91,8 +121,10 @@ def create_app(
         default_tz: the clinic's time zone, pre-filled in the new plan form.
         trust_user_header: the request header in which an authenticating reverse proxy names
             the nurse (``X-Remote-User``); ``None``: nurses sign in with their own password.
-        trust_proxy: the audit trail takes the client's address from X-Forwarded-For (the
-            entry the proxy in front added), not from the proxy's own address.
+        trust_proxy: the audit trail and the sign-in limit take the client's address from
+            X-Forwarded-For (the entry the proxy in front added), not from the proxy's own address.
+        signin_per_minute: sign-in attempts one client address may make at once, and then each
+            minute (:mod:`dosecal.web.limits`); more are refused before the app with 429.
     """
     from dosecal.service.accounts import Accounts
     from dosecal.service.audit import Audit
@@ -120,6 +152,12 @@ def create_app(
     app.register_blueprint(feeds)
     app.register_blueprint(pages)
     app.register_blueprint(plans_pages)
+    app.wsgi_app = SignInGate(  # type: ignore[method-assign]
+        app.wsgi_app,
+        SignInLimit(signin_per_minute),
+        _refusal(app),
+        trust_proxy=trust_proxy,
+    )
 
     @app.get("/healthz")
     def healthz() -> Response:

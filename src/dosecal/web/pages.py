@@ -23,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.wrappers import Request as BaseRequest
 from werkzeug.wrappers import Response as BaseResponse
 
 from dosecal.errors import DatabaseBusy, DatabaseUnavailable
@@ -130,10 +131,15 @@ def store() -> Store:
 
 def ui_language() -> Language:
     """The nurse's language: the one they chose on a page, else their browser's, else English."""
-    chosen = request.cookies.get("dosecal_lang")
+    return language(ui_language_code(request))
+
+
+def ui_language_code(asked: BaseRequest) -> str:
+    """The code of :func:`ui_language` for any request, also outside Flask (its session unopened)."""
+    chosen = asked.cookies.get("dosecal_lang")
     if chosen not in UI_LANGUAGES:
-        chosen = request.accept_languages.best_match(UI_LANGUAGES, default="en")
-    return language(chosen or "en")
+        chosen = asked.accept_languages.best_match(UI_LANGUAGES, default="en")
+    return chosen or "en"
 
 
 @pages.before_app_request

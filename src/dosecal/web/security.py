@@ -29,6 +29,7 @@ from flask import Flask, Response, abort, current_app, g, redirect, request, ses
 from werkzeug.wrappers import Response as BaseResponse
 
 from dosecal.service.accounts import Accounts
+from dosecal.web.limits import client_of
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -98,11 +99,11 @@ def client_address() -> str | None:
     With ``--trust-proxy``, the last X-Forwarded-For entry (the one the proxy in front added);
     else the peer's address.
     """
-    if current_app.config.get("DOSECAL_TRUST_PROXY"):
-        forwarded = request.headers.get("X-Forwarded-For", "").rsplit(",", 1)[-1].strip()
-        if forwarded:
-            return forwarded
-    return request.remote_addr
+    return client_of(
+        request.remote_addr,
+        request.headers.get("X-Forwarded-For", ""),
+        trust_proxy=bool(current_app.config.get("DOSECAL_TRUST_PROXY")),
+    )
 
 
 def trail(action: str, plan_id: str | None = None, *, user: str | None = None) -> None:
@@ -174,6 +175,20 @@ def _controlled(text: str, allow: str = "") -> bool:
     return any(ch not in allow for ch in _CONTROL.findall(text))
 
 
+def page_headers(*, https: bool) -> dict[str, str]:
+    """The headers every page carries (a page may set its own policy and framing instead)."""
+    headers = {
+        "Content-Security-Policy": PAGE_CSP,
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",  # plans are health information: never kept by a cache
+    }
+    if https:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
 def install(app: Flask) -> None:
     """Cookies, CSRF checks, the user of each request and the security headers, on ``app``."""
     https = app.config["DOSECAL_PUBLIC_URL"].startswith("https://")
@@ -212,12 +227,9 @@ def install(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         h = response.headers
-        h.setdefault("Content-Security-Policy", PAGE_CSP)
-        h.setdefault("X-Frame-Options", "DENY")
-        h["X-Content-Type-Options"] = "nosniff"
-        h["Referrer-Policy"] = "no-referrer"
-        if not request.path.startswith(("/feeds/", "/static/")):
-            h["Cache-Control"] = "no-store"  # plans are health information: never kept by a cache
-        if https:
-            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        for name, value in page_headers(https=https).items():
+            if name in ("Content-Security-Policy", "X-Frame-Options", "Strict-Transport-Security"):
+                h.setdefault(name, value)
+            elif name != "Cache-Control" or not request.path.startswith(("/feeds/", "/static/")):
+                h[name] = value
         return response
