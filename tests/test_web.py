@@ -58,7 +58,7 @@ def dosecal(database: str) -> Run:
 
     upgraded = run("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "at schema 0006" in upgraded.output
+    assert "at schema 0007" in upgraded.output
     return run
 
 

@@ -56,6 +56,13 @@ MAX_BODY_BYTES = 1024 * 1024
     envvar="DOSECAL_AUDIT_DAYS",
     help="Keep the audit trail this many days; older entries are deleted at start.",
 )
+@click.option(
+    "--pdf-ahead/--no-pdf-ahead",
+    default=True,
+    show_default=True,
+    envvar="DOSECAL_PDF_AHEAD",
+    help="Make the PDF of each changed plan in the background, so that Download PDF answers at once.",
+)
 @with_exit_codes
 def serve(
     db: str | None,
@@ -67,6 +74,7 @@ def serve(
     trust_user_header: str | None,
     trust_proxy: bool,
     audit_days: int,
+    pdf_ahead: bool,
 ) -> None:
     """Serve calendar feeds (GET /feeds/TOKEN.ics), the clinic's pages (/plans) and a health check.
 
@@ -101,6 +109,9 @@ def serve(
     from dosecal.service.audit import Audit
 
     Audit(s.engine).purge(audit_days)
+    from dosecal.service.pdfcache import PdfCache, PdfWorker
+
+    pdfs = PdfCache(s, public_url=public_url)
     server: Any = waitress.create_server(
         create_app(
             s,
@@ -108,6 +119,7 @@ def serve(
             default_tz=tz,
             trust_user_header=trust_user_header or None,
             trust_proxy=trust_proxy,
+            pdf_cache=pdfs,
         ),
         host=host,
         port=port,
@@ -135,8 +147,14 @@ def serve(
         click.echo(say("serve.zone", zone=zone), err=True)
     else:  # a host on UTC gives no default: every new plan asks for the patient's zone
         click.echo(say("serve.no_zone"), err=True)
+    # PDFs of changed plans made ahead of "Download PDF", one at a time in a niced child process.
+    worker = PdfWorker(pdfs) if pdf_ahead else None
+    if worker is not None:
+        worker.start()
     try:
         server.run()  # returns on Ctrl-C and SIGTERM: waitress closes itself and its threads
     finally:
+        if worker is not None:
+            worker.stop()
         s.close()
     click.echo(say("serve.stopped"), err=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from dosecal.service.pdfcache import PdfCache
 from dosecal.service.store import Store
 from dosecal.web.feeds import FeedCache, feeds
 
@@ -80,6 +81,7 @@ def create_app(
     default_tz: str | None = None,
     trust_user_header: str | None = None,
     trust_proxy: bool = False,
+    pdf_cache: PdfCache | None = None,
 ) -> Flask:
     """The WSGI application: feeds, the clinic's pages, the health check, and a token-free access log.
 
@@ -92,6 +94,9 @@ def create_app(
             the nurse (``X-Remote-User``); ``None``: nurses sign in with their own password.
         trust_proxy: the audit trail takes the client's address from X-Forwarded-For (the
             entry the proxy in front added), not from the proxy's own address.
+        pdf_cache: where PDFs are kept once made (by default one on ``store``, bounded as
+            :mod:`dosecal.service.pdfcache` says); ``dosecal serve`` hands the same one to its
+            background worker.
     """
     from dosecal.service.accounts import Accounts
     from dosecal.service.audit import Audit
@@ -110,6 +115,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024  # a form is a few KB: refuse floods early
     app.extensions["dosecal.service.store"] = store
     app.extensions["dosecal.feed_cache"] = FeedCache(store)
+    app.extensions["dosecal.pdf_cache"] = pdf_cache or PdfCache(store, public_url=public_url)
     app.extensions["dosecal.audit"] = Audit(store.engine)
     app.extensions["dosecal.teams"] = Teams(store.engine)
     accounts = Accounts(store)
