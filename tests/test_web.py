@@ -59,7 +59,7 @@ def dosecal(database: str) -> Run:
 
     upgraded = run("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "at schema 0008" in upgraded.output
+    assert "at schema 0009" in upgraded.output
     return run
 
 
@@ -2266,13 +2266,14 @@ def test_a_write_lock_held_elsewhere_gives_503_in_bounded_time_and_feeds_keep_an
     page = client.get(f"/plans/{plan_id}").text
     found = re.search(r"/feeds/([\w-]+)\.ics", page)
     assert found
+    assert client.get(f"/feeds/{found.group(1)}.ics").status_code == 200  # rendered once, before
     holder = sqlite3.connect(database, timeout=0)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        for _ in range(3):
+        for _ in range(3):  # not behind the lock's bounded wait (10 s): a read never waits for it
             started = time.monotonic()
             assert client.get(f"/feeds/{found.group(1)}.ics").status_code == 200
-            assert time.monotonic() - started < 0.5
+            assert time.monotonic() - started < 2
         started = time.monotonic()
         answer = client.post(f"/plans/{plan_id}/archive", data={"csrf": token, "confirm": "1"})
         assert answer.status_code == 503 and time.monotonic() - started < 15

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from dosecal.cli import main
 
-main()
+# Guarded: the PDF worker's render process (multiprocessing, spawn) imports the main module again.
+if __name__ == "__main__":
+    main()

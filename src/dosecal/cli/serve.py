@@ -73,6 +73,13 @@ MOVE_ON_PLANS = 100
     envvar="DOSECAL_AUDIT_DAYS",
     help="Keep the audit trail this many days; older entries are deleted at start.",
 )
+@click.option(
+    "--pdf-ahead/--no-pdf-ahead",
+    default=True,
+    show_default=True,
+    envvar="DOSECAL_PDF_AHEAD",
+    help="Make the PDF of each changed plan in the background, so that Download PDF answers at once.",
+)
 @with_exit_codes
 def serve(
     db: str | None,
@@ -85,6 +92,7 @@ def serve(
     trust_proxy: bool,
     signin_per_minute: int | None,
     audit_days: int,
+    pdf_ahead: bool,
 ) -> None:
     """Serve calendar feeds (GET /feeds/TOKEN.ics), the clinic's pages (/plans) and a health check.
 
@@ -120,6 +128,9 @@ def serve(
     from dosecal.web.limits import SIGNIN_PER_MINUTE, allow_holds
 
     Audit(s.engine).purge(audit_days)
+    from dosecal.service.pdfcache import PdfCache, PdfWorker
+
+    pdfs = PdfCache(s, public_url=public_url)
     app = create_app(
         s,
         public_url=public_url,
@@ -127,6 +138,7 @@ def serve(
         trust_user_header=trust_user_header or None,
         trust_proxy=trust_proxy,
         signin_per_minute=signin_per_minute or SIGNIN_PER_MINUTE,
+        pdf_cache=pdfs,
     )
     server: Any = waitress.create_server(
         app,
@@ -165,9 +177,15 @@ def serve(
     # Plans whose stored next events ran out are moved on between requests, so that the
     # plans list rarely has one to expand (dosecal.service.listing).
     mover = Periodic("plans-list", MOVE_ON_SECONDS, lambda: s.move_on(MOVE_ON_PLANS)).start()
+    # PDFs of changed plans made ahead of "Download PDF", one at a time in a niced child process.
+    worker = PdfWorker(pdfs) if pdf_ahead else None
+    if worker is not None:
+        worker.start()
     try:
         server.run()  # returns on Ctrl-C and SIGTERM: waitress closes itself and its threads
     finally:
+        if worker is not None:
+            worker.stop()
         mover.stop()
         _flush_audit(app.extensions["dosecal.audit"])
         s.close()

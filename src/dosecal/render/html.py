@@ -93,7 +93,7 @@ def to_html(
     if also is not None and key_dates is None:
         # Both languages list the same key dates: as many as page 1 holds in each of them.
         key_dates = min(key_dates_estimate(Layout(course, x)) for x in langs)
-    sheets = [sheet(course, x, full_list, key_dates, feed_url) for x in langs]
+    sheets = [sheet(course, x, full_list, key_dates, feed_url, first_page=first_page) for x in langs]
     shown = {"changes": bool(course.plan.adjustments)}
     # The running header and "Page n of m" on every printed page, in each language printed.
     patient = f"{course.plan.patient} · " if course.plan.patient else ""

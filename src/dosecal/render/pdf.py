@@ -36,11 +36,28 @@ def to_pdf(
     Raises:
         MissingFeatureError: when WeasyPrint or its system libraries are not installed.
     """
-    try:
-        from weasyprint import CSS, HTML
-    except (ImportError, OSError):
-        raise MissingFeatureError(INSTALL) from None
-    size = CSS(string="@page { size: A4; }" if paper == "a4" else "@page { size: letter; }")
+    html = printed_html(course, paper=paper, lang=lang, full_list=full_list, also=also, feed_url=feed_url)
+    from weasyprint import HTML
+
+    return bytes(HTML(string=html, url_fetcher=_no_fetch).write_pdf(stylesheets=[_paper(paper)]))
+
+
+def printed_html(
+    course: Course,
+    *,
+    paper: Paper = "a4",
+    lang: Language = ENGLISH,
+    full_list: bool = False,
+    also: Language | None = None,
+    feed_url: str | None = None,
+) -> str:
+    """The HTML :func:`to_pdf` lays out: the printable plan with as many key dates as page 1 holds.
+
+    Raises:
+        MissingFeatureError: when WeasyPrint or its system libraries are not installed.
+    """
+    size = _paper(paper)  # first: says how to install WeasyPrint when it is missing
+    from weasyprint import HTML
 
     def fits(most: int, language: Language) -> bool:
         """Whether page 1 in ``language`` with ``most`` key dates holds the whole legend."""
@@ -49,12 +66,26 @@ def to_pdf(
         return f"{PAGE_1_END}-{language.code}" in page.anchors
 
     # Page 1 is the fridge page: as many key dates as it holds in every language printed,
-    # measured on page 1 alone (a few milliseconds each), not estimated.
+    # measured on page 1 alone, not estimated. Each measure lays out page 1's values only
+    # (first_page: no month grids or day list are made for it); most plans' page 1 holds all
+    # the key dates at the first measure, a long course's after two or three.
     most = next(
         (n for n in range(KEY_DATES, 0, -1) if all(fits(n, x) for x in (lang, also) if x is not None)), 0
     )
-    html = to_html(course, lang=lang, full_list=full_list, also=also, key_dates=most, feed_url=feed_url)
-    return bytes(HTML(string=html, url_fetcher=_no_fetch).write_pdf(stylesheets=[size]))
+    return to_html(course, lang=lang, full_list=full_list, also=also, key_dates=most, feed_url=feed_url)
+
+
+def _paper(paper: Paper) -> Any:
+    """WeasyPrint's stylesheet for the paper size.
+
+    Raises:
+        MissingFeatureError: when WeasyPrint or its system libraries are not installed.
+    """
+    try:
+        from weasyprint import CSS
+    except (ImportError, OSError):
+        raise MissingFeatureError(INSTALL) from None
+    return CSS(string="@page { size: A4; }" if paper == "a4" else "@page { size: letter; }")
 
 
 def render(course: Course, options: RenderOptions) -> bytes:

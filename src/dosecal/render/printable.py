@@ -416,27 +416,48 @@ def _subscribe(feed_url: str) -> dict[str, Any]:
 
 
 def sheet(
-    course: Course, lang: Language, full: bool, key_dates: int | None, feed_url: str | None
+    course: Course,
+    lang: Language,
+    full: bool,
+    key_dates: int | None,
+    feed_url: str | None,
+    *,
+    first_page: bool = False,
 ) -> dict[str, Any]:
     """Everything the printable plan says in ``lang``, section by section (see sections.html).
 
     ``full``: every event in the day list; ``key_dates``: at most so many on page 1 (by default
     as many as it is estimated to hold); ``feed_url``: a stored plan's, with how to subscribe.
+    ``first_page``: only what page 1 shows (a PDF measures page 1 several times: the month
+    grids, the day list and the glossary were a third of each measure, and page 1 shows none).
     """
+    if first_page:
+        return _page_1(course, lang, key_dates)
+    return _sheet(course, lang, full, key_dates, feed_url)
+
+
+def _page_1(course: Course, lang: Language, key_dates: int | None) -> dict[str, Any]:
+    """What page 1 shows, as :func:`_sheet` says it; the later sections are left empty."""
     layout = Layout(course, lang)
-    s, p = course.schedule, course.plan
+    said = _sheet_first(layout, key_dates)
+    said.update(changes=[], overview=None, months=[], days=[], instructions=None, sources=[])
+    said.update(subscribe=None, full_list=False, glossary=[], days_hint="", changes_summary="")
+    return said
+
+
+def _sheet_first(layout: Layout, key_dates: int | None) -> dict[str, Any]:
+    """Page 1's values: the heading, facts, whom to call, key dates and the legend."""
+    lang, s, p = layout.lang, layout.course.schedule, layout.course.plan
     rows = _key_date_rows(layout)
     shown = min(key_dates_estimate(layout) if key_dates is None else key_dates, len(rows))
     more = len(rows) - shown
     used = {o.kind for o in layout.occurrences}
     rest = "mark.rest_continue" if continuing(layout) else "mark.rest"
-    moved = msg("changes.moved", count=sum(1 for o in layout.occurrences if o.moved_from is not None))
-    held = msg("changes.cancelled", count=sum(1 for o in layout.occurrences if o.status is Status.CANCELLED))
-    said: dict[str, Any] = {
+    return {
         "code": lang.code,
         "words": {key: lang.say(key) for key in WORDS},
         "title": lang.content(s.title),
-        "indication": lang.content(course.indication),
+        "indication": lang.content(layout.course.indication),
         "patient": p.patient,
         "facts": [(lang.text(k), lang.text(v)) for k, v in _facts(layout)],
         "call": _call(layout),
@@ -453,6 +474,19 @@ def sheet(
             if k in used
         ],
         "page_1_end": f"{PAGE_1_END}-{lang.code}",
+    }
+
+
+def _sheet(
+    course: Course, lang: Language, full: bool, key_dates: int | None, feed_url: str | None
+) -> dict[str, Any]:
+    """The whole printable plan's values (see :func:`sheet`)."""
+    layout = Layout(course, lang)
+    s, p = course.schedule, course.plan
+    moved = msg("changes.moved", count=sum(1 for o in layout.occurrences if o.moved_from is not None))
+    held = msg("changes.cancelled", count=sum(1 for o in layout.occurrences if o.status is Status.CANCELLED))
+    said: dict[str, Any] = {
+        **_sheet_first(layout, key_dates),
         "changes": [(lang.text(a.describe(s)), a.note) for a in p.adjustments],
         "changes_summary": lang.say("changes.summary", moved=moved, cancelled=held),
         "overview": _overview(layout),

@@ -59,6 +59,20 @@ changes = sa.Table(
 )
 
 
+#: Migration 0009: each plan's printable PDF once made (:mod:`dosecal.service.pdfcache`), sealed
+#: under a key derived from the feed key. ``pdf`` is NULL while one process renders it (a claim).
+pdf_cache = sa.Table(
+    "pdf_cache",
+    metadata,
+    sa.Column("plan_id", sa.String(32), sa.ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("variant", sa.String(64), primary_key=True),
+    sa.Column("pdf", sa.LargeBinary, nullable=True),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("made", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def default_database(environ: Mapping[str, str]) -> Path:
     """Where the SQLite file lives when neither ``--db`` nor ``$DOSECAL_DB`` says: the user's data dir.
 

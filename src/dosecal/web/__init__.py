@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from dosecal.errors import DatabaseBusy, SchemaError, StoreError
+from dosecal.service.pdfcache import PdfCache
 from dosecal.service.store import Store
 from dosecal.web.feeds import FeedCache, feeds
 from dosecal.web.limits import SIGNIN_PER_MINUTE, Refusal, SignInGate, SignInLimit
@@ -111,6 +112,7 @@ def create_app(
     trust_user_header: str | None = None,
     trust_proxy: bool = False,
     signin_per_minute: int = SIGNIN_PER_MINUTE,
+    pdf_cache: PdfCache | None = None,
 ) -> Flask:
     """The WSGI application: feeds, the clinic's pages, the health check, and a token-free access log.
 
@@ -125,6 +127,9 @@ def create_app(
             X-Forwarded-For (the entry the proxy in front added), not from the proxy's own address.
         signin_per_minute: sign-in attempts one client address may make at once, and then each
             minute (:mod:`dosecal.web.limits`); more are refused before the app with 429.
+        pdf_cache: where PDFs are kept once made (by default one on ``store``, bounded as
+            :mod:`dosecal.service.pdfcache` says); ``dosecal serve`` hands the same one to its
+            background worker.
     """
     from dosecal.service.accounts import Accounts
     from dosecal.service.audit import Audit
@@ -143,6 +148,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024  # a form is a few KB: refuse floods early
     app.extensions["dosecal.service.store"] = store
     app.extensions["dosecal.feed_cache"] = FeedCache(store)
+    app.extensions["dosecal.pdf_cache"] = pdf_cache or PdfCache(store, public_url=public_url)
     app.extensions["dosecal.audit"] = Audit(store.engine)
     app.extensions["dosecal.teams"] = Teams(store.engine)
     accounts = Accounts(store)

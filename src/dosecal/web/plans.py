@@ -47,6 +47,7 @@ from dosecal.render import RenderOptions, render
 from dosecal.render.describe import describe
 from dosecal.render.feedlink import links
 from dosecal.service.courses import calendar_of, course_of
+from dosecal.service.pdfcache import PdfCache
 from dosecal.service.preview import preview as preview_of
 from dosecal.service.records import Change, StoredPlan
 from dosecal.service.teams import DEFAULT_TEAM, Teams
@@ -267,6 +268,12 @@ def _feed_url(plan_id: str) -> str | None:
     return links(current_app.config["DOSECAL_PUBLIC_URL"], link.token)[0] if link.token else None
 
 
+def pdf_cache() -> PdfCache:
+    """This server's PDF cache (shared through the database with every other server)."""
+    found: PdfCache = current_app.extensions["dosecal.pdf_cache"]
+    return found
+
+
 def teams() -> Teams:
     """The teams of this server's store."""
     found: Teams = current_app.extensions["dosecal.teams"]
@@ -348,21 +355,25 @@ def download(plan_id: str, fmt: str) -> Response:
     if fmt not in DOWNLOADS:
         abort(404)
     p = _plan_or_404(plan_id)
-    course = p.course()
     trail("print" if fmt == "html" else f"download:{fmt}", plan_id)
-    if fmt == "ics":
-        data = calendar_of(course)
+    if fmt == "pdf":
+        # Kept per plan version once made (dosecal serve's worker makes it after each change),
+        # else made now, once however many ask: no expansion, no layout on a cached answer.
+        try:
+            data = pdf_cache().pdf(p)
+        except MissingFeatureError as exc:  # PDF without WeasyPrint: say how to add it
+            return Response(str(exc) + "\n", status=503, mimetype="text/plain")
+    elif fmt == "ics":
+        data = calendar_of(p.course())
     else:
         from dosecal.words import languages
 
+        course = p.course()
         langs = languages(course.plan.language)
         options = RenderOptions(
             lang=langs[0], also=langs[1] if len(langs) > 1 else None, feed_url=_feed_url(plan_id)
         )
-        try:
-            data = render(fmt, course, options)
-        except MissingFeatureError as exc:  # PDF without WeasyPrint: say how to add it
-            return Response(str(exc) + "\n", status=503, mimetype="text/plain")
+        data = render(fmt, course, options)
     response = Response(data, content_type=DOWNLOADS[fmt])
     if fmt == "html":
         response.headers["Content-Security-Policy"] = PLAN_CSP
