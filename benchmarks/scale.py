@@ -190,6 +190,7 @@ def main() -> None:
         key_file = work / "feed.key"
         key_file.write_text(KEY.hex())
         os.environ["DOSECAL_FEED_KEY_FILE"] = str(key_file)
+        os.environ["DOSECAL_PDF_AHEAD"] = "0"  # the feed figures measure feeds, not PDFs made ahead
         with databases(args.databases.split(","), work) as found:
             for name, make in found:
                 figures: dict[int, dict[str, float]] = {}

@@ -25,6 +25,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -370,7 +372,7 @@ def test_a_foreign_write_lock_leaves_reads_at_once_and_refuses_a_change_in_bound
     assert before.status == 200
 
     locker = subprocess.Popen(
-        [sys.executable, "-c", LOCKER, str(database), "15"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", LOCKER, str(database), "20"], stdout=subprocess.PIPE, text=True
     )
     try:
         assert locker.stdout is not None and locker.stdout.readline() == "locked\n"
@@ -380,7 +382,19 @@ def test_a_foreign_write_lock_leaves_reads_at_once_and_refuses_a_change_in_bound
         page = nurse.request(f"/plans/{plan_id}")
         assert page.status == 200 and page.seconds < 2, (page.status, page.seconds)
         assert nurse.request("/healthz").status == 200
-        change = nurse.archive(site.token, plan_id)
+        # While the change waits for the lock, a phone polls its feed: each answer at once.
+        answers: list[Any] = []
+        writer = threading.Thread(target=lambda: answers.append(nurse.archive(site.token, plan_id)))
+        writer.start()
+        polls = []
+        while writer.is_alive():
+            polls.append(phone.request(f"/feeds/{fetched}.ics"))
+            time.sleep(0.25)
+        writer.join()
+        assert len(polls) >= 10 and all(p.status == 200 and p.seconds < 0.5 for p in polls), [
+            (p.status, round(p.seconds, 3)) for p in polls
+        ]
+        (change,) = answers
         unavailable(change, "en")
         assert db.WRITE_WAIT_MS / 1000 - 1 < change.seconds < 12.5  # waited its bound, no longer
         assert phone.request(f"/feeds/{fetched}.ics").seconds < 2  # the refused write held nothing

@@ -432,10 +432,17 @@ class ChildRenderer:
         return self._pool.submit(render_job, job).result()
 
     def close(self) -> None:
-        """Stop the child, after the render it is doing (if any)."""
+        """Stop the child at once, a render under way with it: a server stopping waits for no PDF.
+
+        The render was ahead of need; its claim on the cache row is taken over by the next
+        server that wants that PDF (:meth:`PdfCache.fetch`).
+        """
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            pool = self._pool
             self._pool = None
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class PdfWorker:
@@ -499,6 +506,8 @@ class PdfWorker:
                     self.cache.fetch(job, self.render)
                     made += 1
             except Exception:
+                if self._stop.is_set():
+                    break  # the render process was stopped with the server: not a failure
                 self._failed.add((plan_id, version))  # logged once, not retried every poll
                 log.exception("could not make the PDF of plan %s version %s", plan_id, version)
         return made
@@ -510,13 +519,13 @@ class PdfWorker:
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop polling and the render process; waits for a render under way."""
+        """Stop polling and the render process (a render under way is dropped, not waited for)."""
         self._stop.set()
+        if self._child is not None:
+            self._child.close()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        if self._child is not None:
-            self._child.close()
 
     def _run(self) -> None:
         try:
