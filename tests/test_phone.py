@@ -307,24 +307,13 @@ PAPER: dict[str, tuple[str, Plan, str | None, int]] = {
 }
 
 
-#: Where French still takes a page more than the target (issue 22, open): 13 pages for the
-#: blinatumomab course in both engines, 9 for inotuzumab in WeasyPrint (8 in Chromium).
-NOT_YET = pytest.mark.xfail(strict=True, reason="French is a page over the issue 22 target")
-
-
-def _paper(engine: str) -> list[Any]:
-    """The (case, language) pairs, those still over their target marked as expected to fail."""
-    over = {("blinatumomab-rr", "fr"), *([("inotuzumab", "fr")] if engine == "weasyprint" else [])}
-    return [
-        pytest.param(case, code, marks=[NOT_YET] if (case, code) in over else [])
-        for case in sorted(PAPER)
-        for code in ("en", "fr")
-    ]
+#: Each case in each language, within its target in both print engines.
+PAPER_CASES = [(case, code) for case in sorted(PAPER) for code in ("en", "fr")]
 
 
 @pytest.mark.weasyprint
 @pytest.mark.poppler
-@pytest.mark.parametrize(("case", "code"), _paper("weasyprint"))
+@pytest.mark.parametrize(("case", "code"), PAPER_CASES)
 def test_weasyprint_prints_within_the_issue_22_targets(case: str, code: str, tmp_path: Path) -> None:
     from dosecal.render.pdf import to_pdf
 
@@ -337,7 +326,7 @@ def test_weasyprint_prints_within_the_issue_22_targets(case: str, code: str, tmp
 
 @pytest.mark.chromium
 @pytest.mark.poppler
-@pytest.mark.parametrize(("case", "code"), _paper("chromium"))
+@pytest.mark.parametrize(("case", "code"), PAPER_CASES)
 def test_chromium_prints_within_the_issue_22_targets(case: str, code: str, tmp_path: Path) -> None:
     sid, p, feed, most = PAPER[case]
     lang = ENGLISH if code == "en" else FRENCH
