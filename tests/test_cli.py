@@ -157,7 +157,7 @@ def test_options_override_the_plan_file(cli: Cli, tmp_path: Path) -> None:
         ),
         (
             ["--start", "2027-01-04", "-o", "plan.pdf2"],
-            "dosecal: -o: cannot tell the format of 'plan.pdf2' from its extension; give --format ics|html|pdf|txt|csv|json",
+            "dosecal: -o: cannot tell the format of 'plan.pdf2' from its extension; give --format ics|html|pdf|txt|csv|json|fhir",
         ),
     ],
 )

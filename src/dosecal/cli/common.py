@@ -139,11 +139,17 @@ def decision_options(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def format_of(path: str, fmt: str | None) -> str:
-    """The format an output path asks for: ``fmt`` if given, else its extension, else txt."""
+    """The format an output path asks for: ``fmt`` if given, else its extension, else txt.
+
+    A FHIR Bundle is JSON, so its file ends in ``.fhir.json`` (as FHIR's own examples are
+    named): that double suffix asks for ``fhir``, a plain ``.json`` for dosecal's JSON.
+    """
     if fmt is not None:
         return fmt
     if path == "-":
         return "txt"
+    if path.lower().endswith(".fhir.json"):
+        return "fhir"
     ext = Path(path).suffix.lower().lstrip(".")
     if ext in FORMATS:
         return ext

@@ -25,6 +25,7 @@ RENDERERS: dict[str, str] = {
     "txt": "dosecal.render.txt",
     "csv": "dosecal.render.csv",
     "json": "dosecal.render.json",
+    "fhir": "dosecal.render.fhir",
 }
 
 #: The formats, as --format spells them and as file extensions.

@@ -66,7 +66,13 @@ DOWNLOADS = {
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
     "html": "text/html; charset=utf-8",
+    # FHIR's own media type for its JSON (FHIR R4, http.html#mime-type).
+    "fhir": "application/fhir+json; charset=utf-8",
 }
+
+#: A format's file suffix where it is not the format's name: a FHIR Bundle is JSON, plan.fhir.json
+#: (as ``dosecal generate -o plan.fhir.json`` chooses it).
+SUFFIXES = {"fhir": "fhir.json"}
 
 
 # The plans list
@@ -351,7 +357,10 @@ def plan_page(plan_id: str) -> str:
 @plans_pages.get("/plans/<plan_id>/plan.<fmt>")
 @signed_in
 def download(plan_id: str, fmt: str) -> Response:
-    """The plan as a file: the printable HTML (preview and Print), PDF, CSV, or the feed's calendar."""
+    """The plan as a file: the printable HTML (preview and Print), PDF, CSV, FHIR, or the feed's calendar."""
+    if fmt in SUFFIXES:  # plan.fhir names no file: plan.fhir.json does
+        abort(404)
+    fmt = next((f for f, suffix in SUFFIXES.items() if suffix == fmt), fmt)
     if fmt not in DOWNLOADS:
         abort(404)
     p = _plan_or_404(plan_id)
@@ -379,7 +388,9 @@ def download(plan_id: str, fmt: str) -> Response:
         response.headers["Content-Security-Policy"] = PLAN_CSP
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
     else:
-        response.headers["Content-Disposition"] = f'attachment; filename="plan-{p.id}.{fmt}"'
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="plan-{p.id}.{SUFFIXES.get(fmt, fmt)}"'
+        )
     return response
 
 

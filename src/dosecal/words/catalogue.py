@@ -939,6 +939,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.plan.facts", "{title} · plan {id} · version {version}"),
         N_("web.plan.files", "Files"),
         N_("web.plan.pdf", "Download PDF"),
+        N_("web.plan.fhir", "Health record (FHIR)"),
         N_("web.plan.print", "Print"),
         N_("web.plan.ics", "Calendar (.ics)"),
         N_("web.plan.csv", "Table (CSV)"),
