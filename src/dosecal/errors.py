@@ -55,6 +55,14 @@ class PlanError(InputFileError):
     """A plan (file or options) cannot be applied to its schedule."""
 
 
+class FhirError(InputFileError):
+    """A FHIR resource given to ``dosecal fhir`` cannot be read, or cannot become a safe schedule.
+
+    Each problem names the file, the JSON path (``action[0].action[1].extension[2]``) and what
+    is wrong.
+    """
+
+
 class UnknownScheduleError(DosecalError):
     """The schedule named is neither a built-in id nor a readable file."""
 

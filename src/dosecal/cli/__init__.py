@@ -22,6 +22,7 @@ COMMANDS = {
     "audit": ("dosecal.cli.audit", "audit"),
     "check": ("dosecal.cli.schedules", "check"),
     "db": ("dosecal.cli.db", "db"),
+    "fhir": ("dosecal.cli.fhir", "fhir"),
     "generate": ("dosecal.cli.generate", "generate"),
     "list": ("dosecal.cli.schedules", "list_"),
     "publish": ("dosecal.cli.publish", "publish"),
