@@ -267,12 +267,51 @@ def next_of(connection: sa.Connection, plan_ids: Sequence[str], now: datetime) -
     }
 
 
+#: A search fetches the plans that match when its rarest word matches at most this many;
+#: a commoner word ("bed") is found quickly by reading the list in order instead.
+FEW = 2000
+
+
+def _range(word: str) -> sa.ColumnElement[bool]:
+    return sa.and_(plan_words.c.word >= word, plan_words.c.word < word + "\U0010ffff")
+
+
+def matching(connection: sa.Connection, query: str) -> list[str] | None:
+    """The plans with words starting with every word of ``query``, if its rarest word is rare.
+
+    ``None`` when every word matches more than :data:`FEW` plans' words: then the list read in
+    order of last change finds its 50 among them at once (:func:`words_query`). Counting a
+    word's matches is an index range, as is each word's lookup.
+    """
+    typed = fold(query)
+    if not typed:
+        return []
+    counts = {
+        w: connection.execute(
+            sa.select(sa.func.count()).select_from(
+                sa.select(plan_words.c.plan_id).where(_range(w)).limit(FEW + 1).subquery()
+            )
+        ).scalar_one()
+        for w in set(typed)
+    }
+    rarest = min(counts, key=lambda w: counts[w])
+    if counts[rarest] > FEW:
+        return None
+    found = set(connection.execute(sa.select(plan_words.c.plan_id).where(_range(rarest))).scalars())
+    for word in set(typed) - {rarest}:
+        if not found:
+            break
+        found &= set(
+            connection.execute(
+                sa.select(plan_words.c.plan_id).where(_range(word), plan_words.c.plan_id.in_(sorted(found)))
+            ).scalars()
+        )
+    return sorted(found)
+
+
 def words_query(column: sa.ColumnElement[str], query: str) -> list[sa.ColumnElement[bool]]:
     """For each word of ``query``: the plans with a word that starts with it (an index range)."""
     conditions: list[sa.ColumnElement[bool]] = []
     for word in fold(query):
-        matching = sa.select(plan_words.c.plan_id).where(
-            plan_words.c.word >= word, plan_words.c.word < word + "\U0010ffff"
-        )
-        conditions.append(column.in_(matching))
+        conditions.append(column.in_(sa.select(plan_words.c.plan_id).where(_range(word))))
     return conditions

@@ -215,18 +215,22 @@ class Store:
         )
         if teams is not None:
             select = select.where(team.in_(list(teams)))
-        words = query.strip()
-        if words:
-            by_id = plans.c.id == words.casefold()
-            conditions = listing.words_query(plans.c.id, words)
-            select = select.where(sa.or_(by_id, sa.and_(*conditions)) if conditions else by_id)
         if after is not None:
             moment, last_id = after
             select = select.where(
                 sa.or_(plans.c.updated < moment, sa.and_(plans.c.updated == moment, plans.c.id < last_id))
             )
         now = self.clock()
+        words = query.strip()
         with self._begin() as connection:
+            if words:
+                by_id = plans.c.id == words.casefold()
+                found_ids = listing.matching(connection, words)
+                if found_ids is not None:  # few plans match: fetch those, not the list in order
+                    select = select.where(plans.c.id.in_([*found_ids, words.casefold()]))
+                else:
+                    conditions = listing.words_query(plans.c.id, words)
+                    select = select.where(sa.or_(by_id, sa.and_(*conditions)) if conditions else by_id)
             rows = connection.execute(select).all()
             ids = [r.id for r in rows[:size]]
             due = listing.stale(connection, ids, now)
