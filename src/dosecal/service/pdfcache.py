@@ -73,9 +73,9 @@ OVERLAP = timedelta(minutes=2)
 #: How niced the worker's render process is.
 NICE = 10
 
-_MAGIC = b"DPC1"
-_NONCE = 16
-_TAG = 32
+#: A sealed row starts with this (the format's version, also bound into its tag), then the nonce.
+_MAGIC = b"DPC2"
+_NONCE = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +135,10 @@ class Sealer:
     """Seals and opens cached PDFs under keys derived from the clinic's feed key."""
 
     def __init__(self, feed_key: bytes) -> None:
-        self._stream = hmac.new(feed_key, b"dosecal pdf cache: keystream", hashlib.sha256).digest()
-        self._mac = hmac.new(feed_key, b"dosecal pdf cache: tag", hashlib.sha256).digest()
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        # A key of its own for the PDFs, derived from the feed key (HMAC as a key derivation).
+        self._aead = AESGCM(hmac.new(feed_key, b"dosecal pdf cache: aes-256-gcm", hashlib.sha256).digest())
         self._name = hmac.new(feed_key, b"dosecal pdf cache: variant", hashlib.sha256).digest()
 
     def variant(self, job: PdfJob) -> str:
@@ -148,29 +150,21 @@ class Sealer:
         return hmac.new(self._name, text.encode(), hashlib.sha256).hexdigest()
 
     def seal(self, data: bytes) -> bytes:
-        """``data`` encrypted and tagged, as the table stores it."""
+        """``data`` encrypted and authenticated (AES-256-GCM, a fresh nonce), as the table stores it."""
         nonce = secrets.token_bytes(_NONCE)
-        body = _xor(data, hashlib.shake_256(self._stream + nonce).digest(len(data)))
-        tag = hmac.new(self._mac, nonce + body, hashlib.sha256).digest()
-        return _MAGIC + nonce + tag + body
+        return _MAGIC + nonce + self._aead.encrypt(nonce, data, _MAGIC)
 
     def open(self, sealed: bytes) -> bytes | None:
         """The PDF in a sealed row; ``None`` when it was sealed under another key or is damaged."""
-        head = len(_MAGIC) + _NONCE + _TAG
+        from cryptography.exceptions import InvalidTag
+
+        head = len(_MAGIC) + _NONCE
         if len(sealed) < head or not sealed.startswith(_MAGIC):
             return None
-        nonce = sealed[len(_MAGIC) : len(_MAGIC) + _NONCE]
-        tag = sealed[len(_MAGIC) + _NONCE : head]
-        body = sealed[head:]
-        if not hmac.compare_digest(tag, hmac.new(self._mac, nonce + body, hashlib.sha256).digest()):
+        try:
+            return self._aead.decrypt(sealed[len(_MAGIC) : head], sealed[head:], _MAGIC)
+        except InvalidTag:
             return None
-        return _xor(body, hashlib.shake_256(self._stream + nonce).digest(len(body)))
-
-
-def _xor(data: bytes, stream: bytes) -> bytes:
-    """Byte-wise XOR of two strings of one length, as two big integers (milliseconds for a PDF)."""
-    value = int.from_bytes(data, "little") ^ int.from_bytes(stream, "little")
-    return value.to_bytes(len(data), "little")
 
 
 def _now() -> datetime:
