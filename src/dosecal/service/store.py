@@ -217,9 +217,8 @@ class Store:
             select = select.where(team.in_(list(teams)))
         if after is not None:
             moment, last_id = after
-            select = select.where(
-                sa.or_(plans.c.updated < moment, sa.and_(plans.c.updated == moment, plans.c.id < last_id))
-            )
+            # A row value: one index range on (updated, id) on both databases.
+            select = select.where(sa.tuple_(plans.c.updated, plans.c.id) < sa.tuple_(moment, last_id))
         now = self.clock()
         words = query.strip()
         with self._begin() as connection:
