@@ -241,3 +241,19 @@ def test_the_migration_fills_the_list_for_plans_stored_before_it(database: str, 
     assert listed == [plan_id]
     # Filled from the day the migration runs: C1D1, C1D8 and C1D15 (Mon 2, 9 and 16 Jan 2090).
     assert sorted({e.day.isoformat() for e in events})[:3] == ["2090-01-02", "2090-01-09", "2090-01-16"]
+
+
+def test_a_reminder_is_not_a_visit(store: Store, clock: Clock) -> None:
+    """D-ALBA's steroid, which the care team sets, is its day 1 event but not a visit.
+
+    Its first visit is cycle 1's blinatumomab admission after 85 days of dasatinib (Tue 30 Mar 2027).
+    """
+    clock.now = datetime(2027, 1, 4, 6, tzinfo=TORONTO)
+    plan_id = add(
+        store,
+        'schedule = "dasatinib-blinatumomab"\nstart = 2027-01-04\ntimezone = "America/Toronto"\n'
+        "weight_kg = 70\n",
+    )
+    shown = row(store, plan_id).next
+    assert shown.words(ENGLISH).startswith("Day 1 Steroid (glucocorticoid) with dasatinib")
+    assert shown.words(ENGLISH, "visit") == "C1D1–3 Hospital stay, Tue 30 Mar 2027"

@@ -68,8 +68,10 @@ WINDOW_DAYS = 31
 LANGUAGES = ("en", "fr")
 
 #: The kinds that bring the patient to the clinic or the hospital (and a dose of a drug that
-#: is not taken by mouth: inotuzumab's days 1, 8 and 15 are given there).
-_VISITS = frozenset({Kind.HOSPITAL, Kind.VISIT, Kind.TEST, Kind.INFUSION})
+#: is not taken by mouth: inotuzumab's days 1, 8 and 15 are given there). Not ``visit``: in
+#: spite of its name it is an all-day reminder (a decision the care team makes, D-ALBA's
+#: steroid), which the patient may meet anywhere.
+_VISITS = frozenset({Kind.HOSPITAL, Kind.TEST, Kind.INFUSION})
 
 _WORD = re.compile(r"\w+")
 
