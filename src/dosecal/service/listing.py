@@ -282,10 +282,10 @@ def matching(connection: sa.Connection, query: str) -> list[str] | None:
     """The plans with words starting with every word of ``query``, if its rarest word is rare.
 
     ``None`` when every word matches more than :data:`FEW` plans' words: then the list read in
-    order of last change finds its 50 among them at once (:func:`words_query`). Counting a
-    word's matches is an index range, as is each word's lookup.
+    order of last change finds its 50 among them at once (:func:`words_query`). Otherwise one
+    query: the rarest word's index range, each other word an index probe of that plan's words.
     """
-    typed = fold(query)
+    typed = sorted(set(fold(query)))
     if not typed:
         return []
     counts = {
@@ -294,21 +294,24 @@ def matching(connection: sa.Connection, query: str) -> list[str] | None:
                 sa.select(plan_words.c.plan_id).where(_range(w)).limit(FEW + 1).subquery()
             )
         ).scalar_one()
-        for w in set(typed)
+        for w in typed
     }
-    rarest = min(counts, key=lambda w: counts[w])
+    rarest = min(typed, key=lambda w: counts[w])
     if counts[rarest] > FEW:
         return None
-    found = set(connection.execute(sa.select(plan_words.c.plan_id).where(_range(rarest))).scalars())
-    for word in set(typed) - {rarest}:
-        if not found:
-            break
-        found &= set(
-            connection.execute(
-                sa.select(plan_words.c.plan_id).where(_range(word), plan_words.c.plan_id.in_(sorted(found)))
-            ).scalars()
-        )
-    return sorted(found)
+    first = plan_words.alias("first")
+    found = sa.select(first.c.plan_id).where(first.c.word >= rarest, first.c.word < rarest + "\U0010ffff")
+    for word in typed:
+        if word != rarest:
+            other = plan_words.alias()
+            found = found.where(
+                sa.exists().where(
+                    other.c.plan_id == first.c.plan_id,
+                    other.c.word >= word,
+                    other.c.word < word + "\U0010ffff",
+                )
+            )
+    return sorted(set(connection.execute(found).scalars()))
 
 
 def words_query(column: sa.ColumnElement[str], query: str) -> list[sa.ColumnElement[bool]]:
