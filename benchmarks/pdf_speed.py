@@ -175,9 +175,9 @@ def main() -> None:
 
             worker = PdfWorker(cache)
             worker.start()
-            time.sleep(1)  # its first poll: nothing due
+            time.sleep(10)  # a server running before the change: its render process started
             changed = time.perf_counter()
-            store.adjust(plan.id, Overrides(holds=("C1D3",)), who="nurse1")
+            store.adjust(plan.id, Overrides(interrupts=("C1D10@14:00=6h",)), who="nurse1")
             ready = None
             while time.perf_counter() - changed < args.after_change:
                 if ready is None and cache.cached(cache.job(store.get(plan.id))) is not None:

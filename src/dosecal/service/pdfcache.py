@@ -45,11 +45,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 import dosecal
+from dosecal.errors import DatabaseBusy, DatabaseUnavailable, StoreError
 from dosecal.inputs import planfile
 from dosecal.render import Paper, RenderOptions, render
 from dosecal.render.feedlink import links
 from dosecal.service.courses import course_of
-from dosecal.service.database import aware, pdf_cache, plans
+from dosecal.service.database import aware, first_line, pdf_cache, plans
 from dosecal.service.records import StoredPlan
 from dosecal.service.store import Store
 from dosecal.words import languages
@@ -62,8 +63,9 @@ MAX_BYTES = 256 * 1024 * 1024
 MAX_COUNT = 5000
 #: A claim older than this is a render whose process died: another process takes it over.
 CLAIM_SECONDS = 120.0
-#: How often the worker asks the plans table what changed.
-POLL_SECONDS = 5.0
+#: How often the worker asks the plans table what changed: one indexed query, so every second
+#: (a change made on the command line or another server is noticed within a second).
+POLL_SECONDS = 1.0
 #: At start, the worker makes the missing PDFs of plans changed this recently (older ones are
 #: made at their first download): a restart never queues a whole store's worth of renders.
 LOOKBACK = timedelta(days=1)
@@ -405,9 +407,15 @@ def _key(job: PdfJob, variant: str) -> tuple[sa.ColumnElement[bool], ...]:
 
 
 def _lower_priority() -> None:
-    """The render process's start: behind the server's threads for the CPU."""
+    """The render process's start: behind the server's threads for the CPU; WeasyPrint loaded.
+
+    Importing WeasyPrint (Pango, its fonts) costs seconds: paid here, when the worker starts,
+    not by the first PDF after a change.
+    """
     with contextlib.suppress(OSError):  # not allowed here: it renders at normal priority
         os.nice(NICE)
+    with contextlib.suppress(ImportError, OSError):  # without WeasyPrint a render says so itself
+        import weasyprint  # noqa: F401 (loaded ahead of the first render)
 
 
 class ChildRenderer:
@@ -421,9 +429,16 @@ class ChildRenderer:
 
     def __call__(self, job: PdfJob) -> bytes:
         """The job's PDF, rendered in the child."""
+        return self._started().submit(render_job, job).result()
+
+    def warm(self) -> None:
+        """Start the child now (it loads WeasyPrint), so that the first PDF costs only its render."""
+        self._started().submit(os.getpid).result()
+
+    def _started(self) -> Executor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_lower_priority)
-        return self._pool.submit(render_job, job).result()
+        return self._pool
 
     def close(self) -> None:
         """Stop the child at once, a render under way with it: a server stopping waits for no PDF.
@@ -499,6 +514,8 @@ class PdfWorker:
                 if self.cache.cached(job) is None:
                     self.cache.fetch(job, self.render)
                     made += 1
+            except (DatabaseBusy, DatabaseUnavailable, sa.exc.DBAPIError):
+                raise  # the database, not the plan: tried again at the next poll
             except Exception:
                 if self._stop.is_set():
                     break  # the render process was stopped with the server: not a failure
@@ -526,10 +543,19 @@ class PdfWorker:
             self.cache.clean()
         except Exception:
             log.exception("could not clean the PDF cache")
+        if self._child is not None:
+            try:
+                self._child.warm()
+            except Exception:  # stopped while starting, or no process allowed: renders will say
+                log.exception("could not start the PDF render process")
         while True:
             try:
                 self.poll()
-            except Exception:  # a database that does not answer now may answer at the next poll
+            except (DatabaseBusy, DatabaseUnavailable, StoreError, sa.exc.DBAPIError) as exc:
+                # A database that does not answer now may at the next poll: one line, no traceback
+                # every second while it is down (/healthz says why).
+                log.warning("PDF worker: the database did not answer (%s)", first_line(exc))
+            except Exception:
                 log.exception("PDF worker poll failed")
             if self._stop.wait(self.interval):
                 return
