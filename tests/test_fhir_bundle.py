@@ -326,3 +326,13 @@ def test_the_store_prints_a_plan_as_the_bundle_generate_writes(
     assert cli("generate", "--plan", str(plan_file), "-o", str(generated)).exit_code == 0
     assert printed.read_bytes() == generated.read_bytes()
     assert printed.read_bytes() == nurse.get(f"/plans/{plan_id}/plan.fhir.json").data
+
+
+def test_a_reminder_is_an_activity_with_no_kind_and_a_stay_an_appointment() -> None:
+    """D-ALBA's steroid (a "visit" event: what the care team sets) is not an appointment."""
+    bundle = fhir(expand(builtin("dasatinib-blinatumomab"), plan("2027-01-04", weight_kg=70)))
+    activities = [a["detail"] for a in bundle["entry"][0]["resource"]["activity"] if "detail" in a]
+    steroid = [d for d in activities if d["description"].startswith("Steroid")]
+    assert len(steroid) == 1 and "kind" not in steroid[0]
+    stays = [d for d in activities if "Hospital stay" in d["description"]]
+    assert stays and all(d["kind"] == "Appointment" for d in stays)

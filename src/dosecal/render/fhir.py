@@ -54,7 +54,13 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:dosecal:fhir")
 ADMINISTRATIONS = (Kind.DOSE, Kind.INFUSION, Kind.PREMEDICATION)
 
 #: Events the CarePlan holds as activities of its own, with the activity kind FHIR gives them.
-ACTIVITY_KINDS = {Kind.HOSPITAL: "Appointment", Kind.VISIT: "Appointment", Kind.TEST: "ServiceRequest"}
+#: A "visit" event is an all-day reminder of what the care team sets or decides (D-ALBA's
+#: steroid, the response after a cycle), not an appointment: it has no kind, only its words.
+ACTIVITY_KINDS: dict[Kind, str | None] = {
+    Kind.HOSPITAL: "Appointment",
+    Kind.TEST: "ServiceRequest",
+    Kind.VISIT: None,
+}
 
 #: Units as definitions write them, and their UCUM codes; a dose in another unit is text only.
 UNITS = {
@@ -236,11 +242,12 @@ def _requests(course: Course, careplan: str, lang: Language) -> list[_Entry]:
 
 
 def _activity(o: Occurrence, lang: Language) -> dict[str, Any]:
-    """A stay, visit or test as a CarePlan activity, its element id derived from its UID."""
+    """A stay, test or reminder as a CarePlan activity, its element id derived from its UID."""
+    kind = ACTIVITY_KINDS[o.kind]
     return {
         "id": uuid_of(o.uid).removeprefix("urn:uuid:"),
         "detail": {
-            "kind": ACTIVITY_KINDS[o.kind],
+            **({"kind": kind} if kind is not None else {}),
             "status": "cancelled" if o.status is Status.CANCELLED else "scheduled",
             "description": lang.text(o.summary_text),
             "scheduledPeriod": _period(o),
