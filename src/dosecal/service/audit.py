@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -116,8 +117,12 @@ class Audit:
         plan_id: str | None = None,
         client: str | None = None,
         subject: str | None = None,
+        also: Sequence[str] = (),
     ) -> None:
         """Add one entry, now, with any entries kept in memory before it.
+
+        ``also`` adds an entry for each of its actions in the same write (a plan page is a view
+        and, when it shows one, a feed link).
 
         A read (:data:`READS`) that meets a locked, full or unreachable database is kept in
         memory with its time and written with the next entry that gets through (or by
@@ -128,25 +133,31 @@ class Audit:
             DatabaseBusy: for a change, or when :data:`MOST_PENDING` entries already wait.
             DatabaseUnavailable: likewise.
         """
-        kind = action.split(":")[0]
-        if kind not in ACTIONS:
-            raise ValueError(f"unknown audit action {action!r}")
-        entry = {
-            "at": datetime.now(UTC),
-            "user": user,
-            "action": action[:32],
-            "plan_id": plan_id,
-            "client": (client or "")[:64] or None,
-            "subject": (subject or "")[:64] or None,
-        }
+        kinds = [a.split(":")[0] for a in (action, *also)]
+        for a, kind in zip((action, *also), kinds, strict=True):
+            if kind not in ACTIONS:
+                raise ValueError(f"unknown audit action {a!r}")
+        now = datetime.now(UTC)
+        entries = [
+            {
+                "at": now,
+                "user": user,
+                "action": a[:32],
+                "plan_id": plan_id,
+                "client": (client or "")[:64] or None,
+                "subject": (subject or "")[:64] or None,
+            }
+            for a in (action, *also)
+        ]
+        reads = all(kind in READS for kind in kinds)
         with self._lock:
-            batch, self._pending = [*self._pending, entry], []
+            batch, self._pending = [*self._pending, *entries], []
         try:
-            self._insert(batch, READ_ENTRY_WAIT_MS if kind in READS else None)
+            self._insert(batch, READ_ENTRY_WAIT_MS if reads else None)
         except (DatabaseBusy, DatabaseUnavailable) as exc:
-            keep = kind in READS and len(batch) <= MOST_PENDING
+            keep = reads and len(batch) <= MOST_PENDING
             with self._lock:
-                self._pending[:0] = batch if keep else batch[:-1]
+                self._pending[:0] = batch if keep else batch[: -len(entries)]
             if not keep:
                 raise
             log.warning(

@@ -332,9 +332,7 @@ def plan_page(plan_id: str) -> str:
     course = p.course()  # once: the title and the history's words both need it
     history = store().history(plan_id)
     feed = _feed_url(plan_id)
-    trail("view", plan_id)
-    if feed:
-        trail("feed-link", plan_id)
+    trail("view", plan_id, also=("feed-link",) if feed else ())
     qr = segno.make(feed, error="m").svg_data_uri(scale=4, border=2) if feed else None
     webcal = links(current_app.config["DOSECAL_PUBLIC_URL"], feed.rsplit("/", 1)[1][:-4])[1] if feed else None
     return render_template(

@@ -106,10 +106,12 @@ def client_address() -> str | None:
     )
 
 
-def trail(action: str, plan_id: str | None = None, *, user: str | None = None) -> None:
-    """Record ``action`` in the audit trail: who (the signed-in nurse), which plan, from where."""
+def trail(
+    action: str, plan_id: str | None = None, *, user: str | None = None, also: tuple[str, ...] = ()
+) -> None:
+    """Record ``action`` (and those in ``also``, in one write) in the audit trail: who, which plan, from where."""
     current_app.extensions["dosecal.audit"].record(
-        action, user=user or g.get("user"), plan_id=plan_id, client=client_address()
+        action, user=user or g.get("user"), plan_id=plan_id, client=client_address(), also=also
     )
 
 
