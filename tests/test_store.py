@@ -214,18 +214,24 @@ def test_a_race_between_two_processes_reading_the_same_version_loses_nothing(
     assert [c.action for c in history] == ["add", "adjust"]
 
 
-def test_a_definition_change_reaches_a_stored_plan_only_through_upgrade(
-    migrated: Run, tmp_path: Path
-) -> None:
-    definition = tmp_path / "my-inotuzumab.toml"
+def own_inotuzumab(folder: Path) -> tuple[Path, Path]:
+    """A copy of the inotuzumab definition in ``folder`` and a plan file that names it (not the built-in)."""
+    definition = folder / "my-inotuzumab.toml"
     shutil.copy(ROOT / "schedules" / "inotuzumab.toml", definition)
-    plan = tmp_path / "plan.toml"
+    plan = folder / "plan.toml"
     plan.write_text(
         INOTUZUMAB.read_text(encoding="utf-8").replace(
             'schedule = "inotuzumab"', f'schedule = "{definition}"'
         ),
         encoding="utf-8",
     )
+    return definition, plan
+
+
+def test_a_definition_change_reaches_a_stored_plan_only_through_upgrade(
+    migrated: Run, tmp_path: Path
+) -> None:
+    definition, plan = own_inotuzumab(tmp_path)
     plan_id, _ = added(migrated("store", "add", "--plan", str(plan)))
     before = migrated("store", "print", plan_id, "-o", "-", "--feed-url", "x").output
     before_ics = migrated("store", "print", plan_id, "-o", str(tmp_path / "a.ics"))
@@ -551,14 +557,7 @@ def test_a_folder_of_plan_files_is_imported_once_with_refusals_named(
 
 
 def test_every_stored_plan_is_upgraded_at_once_with_a_count(migrated: Run, tmp_path: Path) -> None:
-    definition = tmp_path / "my-inotuzumab.toml"
-    shutil.copy(ROOT / "schedules" / "inotuzumab.toml", definition)
-    plan = tmp_path / "plan.toml"
-    plan.write_text(
-        INOTUZUMAB.read_text(encoding="utf-8").replace(
-            'schedule = "inotuzumab"', f'schedule = "{definition}"'
-        )
-    )
+    definition, plan = own_inotuzumab(tmp_path)
     mine = [added(migrated("store", "add", "--plan", str(plan)))[0] for _ in range(2)]
     builtin = added(migrated("store", "add", "--plan", str(INOTUZUMAB)))[0]
     text = definition.read_text(encoding="utf-8")

@@ -1972,10 +1972,8 @@ def test_a_database_that_does_not_answer_gives_a_503_page_that_says_nothing_was_
     client = app.test_client()
     token = sign_in(client)
     plan_id = create(client, token, "imatinib")
-    feed = client.get(f"/plans/{plan_id}").text
-    found = re.search(r"/feeds/([\w-]+)\.ics", feed)
-    assert found
-    first = client.get(f"/feeds/{found.group(1)}.ics")
+    link = feed_token(client.get(f"/plans/{plan_id}").text)
+    first = client.get(f"/feeds/{link}.ics")
     assert first.status_code == 200
     store = app.extensions["dosecal.service.store"]
 
@@ -1990,7 +1988,7 @@ def test_a_database_that_does_not_answer_gives_a_503_page_that_says_nothing_was_
     french = client.get(f"/plans/{plan_id}", headers={"Accept-Language": "fr"})
     assert french.status_code == 503 and "rien n’a été enregistré" in html.unescape(french.text)
     # The feed a phone already had is served from memory while the database is down.
-    again = client.get(f"/feeds/{found.group(1)}.ics")
+    again = client.get(f"/feeds/{link}.ics")
     assert again.status_code == 200 and again.data == first.data
     unknown = client.get("/feeds/" + "x" * 43 + ".ics")
     assert unknown.status_code == 503 and unknown.headers["Retry-After"] == "60"
@@ -2263,16 +2261,14 @@ def test_a_write_lock_held_elsewhere_gives_503_in_bounded_time_and_feeds_keep_an
     client = app.test_client()
     token = sign_in(client)
     plan_id = create(client, token, "imatinib")
-    page = client.get(f"/plans/{plan_id}").text
-    found = re.search(r"/feeds/([\w-]+)\.ics", page)
-    assert found
-    assert client.get(f"/feeds/{found.group(1)}.ics").status_code == 200  # rendered once, before
+    link = feed_token(client.get(f"/plans/{plan_id}").text)
+    assert client.get(f"/feeds/{link}.ics").status_code == 200  # rendered once, before
     holder = sqlite3.connect(database, timeout=0)
     holder.execute("BEGIN IMMEDIATE")
     try:
         for _ in range(3):  # not behind the lock's bounded wait (10 s): a read never waits for it
             started = time.monotonic()
-            assert client.get(f"/feeds/{found.group(1)}.ics").status_code == 200
+            assert client.get(f"/feeds/{link}.ics").status_code == 200
             assert time.monotonic() - started < 2
         started = time.monotonic()
         answer = client.post(f"/plans/{plan_id}/archive", data={"csrf": token, "confirm": "1"})

@@ -177,16 +177,6 @@ def write(
         connection.execute(plan_words.insert(), [{"plan_id": plan_id, "word": w} for w in sorted(words)])
 
 
-def refill(connection: sa.Connection, plan_id: str, course: Course, now: datetime) -> None:
-    """Move ``plan_id``'s upcoming events on to ``now`` (its search words stay)."""
-    today = now.astimezone(course.zone).date()
-    found = upcoming(course, today)
-    connection.execute(plan_upcoming.delete().where(plan_upcoming.c.plan_id == plan_id))
-    connection.execute(plan_list.update().where(plan_list.c.plan_id == plan_id).values(horizon=found.horizon))
-    if found.rows:
-        connection.execute(plan_upcoming.insert(), [{"plan_id": plan_id, **r} for r in found.rows])
-
-
 def forget(connection: sa.Connection, plan_id: str) -> None:
     """Delete what the list keeps of ``plan_id``."""
     for table in (plan_upcoming, plan_words, plan_list):
@@ -274,8 +264,9 @@ def next_of(connection: sa.Connection, plan_ids: Sequence[str], now: datetime) -
 FEW = 2000
 
 
-def _range(word: str) -> sa.ColumnElement[bool]:
-    return sa.and_(plan_words.c.word >= word, plan_words.c.word < word + "\U0010ffff")
+def _range(word: str, words: sa.FromClause = plan_words) -> sa.ColumnElement[bool]:
+    """The rows of ``words`` (plan_words or an alias of it) whose word starts with ``word``."""
+    return sa.and_(words.c.word >= word, words.c.word < word + "\U0010ffff")
 
 
 def matching(connection: sa.Connection, query: str) -> list[str] | None:
@@ -300,17 +291,11 @@ def matching(connection: sa.Connection, query: str) -> list[str] | None:
     if counts[rarest] > FEW:
         return None
     first = plan_words.alias("first")
-    found = sa.select(first.c.plan_id).where(first.c.word >= rarest, first.c.word < rarest + "\U0010ffff")
+    found = sa.select(first.c.plan_id).where(_range(rarest, first))
     for word in typed:
         if word != rarest:
             other = plan_words.alias()
-            found = found.where(
-                sa.exists().where(
-                    other.c.plan_id == first.c.plan_id,
-                    other.c.word >= word,
-                    other.c.word < word + "\U0010ffff",
-                )
-            )
+            found = found.where(sa.exists().where(other.c.plan_id == first.c.plan_id, _range(word, other)))
     return sorted(set(connection.execute(found).scalars()))
 
 

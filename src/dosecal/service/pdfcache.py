@@ -49,6 +49,7 @@ from dosecal.errors import DatabaseBusy, DatabaseUnavailable, StoreError
 from dosecal.inputs import planfile
 from dosecal.render import Paper, RenderOptions, render
 from dosecal.render.feedlink import links
+from dosecal.service.background import Periodic
 from dosecal.service.courses import course_of
 from dosecal.service.database import aware, first_line, pdf_cache, plans
 from dosecal.service.records import StoredPlan
@@ -480,7 +481,8 @@ class PdfWorker:
         self._lookback = lookback
         self._failed: set[tuple[str, int]] = set()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._started = False
+        self._loop: Periodic | None = None
 
     def due(self) -> list[tuple[str, int]]:
         """The plans in use changed since the last poll whose version has no PDF yet (id, version), oldest change first."""
@@ -524,38 +526,36 @@ class PdfWorker:
         return made
 
     def start(self) -> None:
-        """Start polling in a daemon thread (cleaning the cache first)."""
+        """Start polling on a thread of its own (:class:`Periodic`), cleaning the cache first."""
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="dosecal-pdf", daemon=True)
-        self._thread.start()
+        self._started = False
+        self._loop = Periodic("pdf", self.interval, self._tick).start()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop polling and the render process (a render under way is dropped, not waited for)."""
         self._stop.set()
         if self._child is not None:
             self._child.close()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        if self._loop is not None:
+            self._loop.stop(timeout)
+            self._loop = None
 
-    def _run(self) -> None:
-        try:
-            self.cache.clean()
-        except Exception:
-            log.exception("could not clean the PDF cache")
-        if self._child is not None:
+    def _tick(self) -> None:
+        """One turn of the loop: the first cleans the cache and starts the render process; each polls."""
+        if not self._started:
+            self._started = True
             try:
-                self._child.warm()
-            except Exception:  # stopped while starting, or no process allowed: renders will say
-                log.exception("could not start the PDF render process")
-        while True:
-            try:
-                self.poll()
-            except (DatabaseBusy, DatabaseUnavailable, StoreError, sa.exc.DBAPIError) as exc:
-                # A database that does not answer now may at the next poll: one line, no traceback
-                # every second while it is down (/healthz says why).
-                log.warning("PDF worker: the database did not answer (%s)", first_line(exc))
+                self.cache.clean()
             except Exception:
-                log.exception("PDF worker poll failed")
-            if self._stop.wait(self.interval):
-                return
+                log.exception("could not clean the PDF cache")
+            if self._child is not None:
+                try:
+                    self._child.warm()
+                except Exception:  # stopped while starting, or no process allowed: renders will say
+                    log.exception("could not start the PDF render process")
+        try:
+            self.poll()
+        except (DatabaseBusy, DatabaseUnavailable, StoreError, sa.exc.DBAPIError) as exc:
+            # A database that does not answer now may at the next poll: one line, no traceback
+            # every second while it is down (/healthz says why). Anything else Periodic logs.
+            log.warning("PDF worker: the database did not answer (%s)", first_line(exc))

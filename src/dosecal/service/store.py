@@ -281,13 +281,7 @@ class Store:
                 ).scalar_one_or_none()
                 if version != p.version:
                     continue
-                known = connection.execute(
-                    sa.select(listing.plan_list.c.plan_id).where(listing.plan_list.c.plan_id == plan_id)
-                ).first()
-                if known:
-                    listing.refill(connection, plan_id, course, now)
-                else:
-                    listing.write(connection, plan_id, course, p.label, p.schedule, now)
+                listing.write(connection, plan_id, course, p.label, p.schedule, now)
             done += 1
         return done
 
