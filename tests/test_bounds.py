@@ -592,3 +592,35 @@ def test_an_adjustment_note_gets_the_labels_checks_naming_note_not_toml(
     assert plan.read_text(encoding="utf-8") == PLAN
     kept = run("adjust", str(plan), "--stop", "2027-02-01", "--note", "x" * limits.MAX_NOTE)
     assert kept.exit_code == 0, kept.output
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "what"),
+    [
+        ('system = "javascript:alert(1)"', "agents.imatinib.codes[1].system", "coding system"),
+        ('code = "example-1 or 2"', "agents.imatinib.codes[1].code", "one code"),
+    ],
+)
+def test_a_drug_code_with_a_bad_system_or_code_is_refused_by_its_key(
+    tmp_path: Path, line: str, key: str, what: str
+) -> None:
+    text = (ROOT / "schedules" / "imatinib.toml").read_text(encoding="utf-8")
+    source = next(k.split(".")[1].strip("]") for k in text.splitlines() if k.startswith("[sources."))
+    codes = {  # a well-formed code of no real system, one of its lines then broken
+        "system": 'system = "https://example.org/codes"',
+        "code": 'code = "example-1"',
+    }
+    table = "\n".join(line if name in line.split(" =")[0] else row for name, row in codes.items())
+    added = f'\n[[agents.imatinib.codes]]\n{table}\ndisplay = "example"\nsource = "{source}"\n'
+    path = tmp_path / "imatinib.toml"
+    anchor = "[[daily]]"
+    assert anchor in text
+    path.write_text(text.replace(anchor, added + "\n" + anchor, 1), encoding="utf-8")
+    refused(run("check", str(path)), str(path), key, what)
+
+
+def test_a_canonical_that_is_not_a_web_address_is_refused(tmp_path: Path) -> None:
+    text = (ROOT / "schedules" / "imatinib.toml").read_text(encoding="utf-8")
+    path = tmp_path / "imatinib.toml"
+    path.write_text(text.replace("[schedule]\n", '[schedule]\ncanonical = "file:///etc/passwd|1"\n', 1))
+    refused(run("check", str(path)), str(path), "schedule.canonical", "http:// or https://")

@@ -21,8 +21,10 @@ from fhir.resources.R4B.bundle import Bundle
 from flask import Flask
 from pydantic import ValidationError
 
-from conftest import INTEROP, builtin, plan
+from conftest import INTEROP, builtin, d, plan
 from dosecal.core.expand import expand
+from dosecal.inputs import definitions
+from dosecal.inputs import fhir as reading
 from dosecal.inputs.definitions import builtin_ids
 from dosecal.model.adjustments import Delay, Hold, Interruption, Stop
 from dosecal.model.course import Course
@@ -33,6 +35,7 @@ from test_web import LABEL, Run, app, create, dosecal, sign_in
 
 __all__ = ["app", "dosecal"]  # the clinic's fixtures, from the web tests
 
+FIXTURES = Path(__file__).parent / "fhir"
 CHOICES = {"inotuzumab": {"response": "no-cr", "transplant": "no"}}
 
 #: Adjusted plans: (name, schedule, adjustments), each from Monday 4 January 2027 in Toronto.
@@ -58,9 +61,18 @@ def course_of(
     )
 
 
-CASES: dict[str, Course] = {sid: course_of(sid) for sid in builtin_ids()} | {
-    name: course_of(sid, adjustments) for name, sid, adjustments in ADJUSTED
-}
+#: The agency's alectinib regimen, imported from its FHIR PlanDefinition (tests/fhir/README.md):
+#: a definition with drug codes and the canonical URL it instantiates.
+ALECTINIB = definitions.loads(
+    reading.loads((FIXTURES / "PlanDefinition-52331000210102.json").read_bytes(), "alectinib.json").toml,
+    "alectinib.toml",
+)
+
+CASES: dict[str, Course] = (
+    {sid: course_of(sid) for sid in builtin_ids()}
+    | {name: course_of(sid, adjustments) for name, sid, adjustments in ADJUSTED}
+    | {"alectinib-imported": expand(ALECTINIB, plan("2027-01-04", "Pacific/Auckland", until=d("2027-01-31")))}
+)
 
 
 def fhir(course: Course) -> dict[str, Any]:
@@ -336,3 +348,30 @@ def test_a_reminder_is_an_activity_with_no_kind_and_a_stay_an_appointment() -> N
     assert len(steroid) == 1 and "kind" not in steroid[0]
     stays = [d for d in activities if "Hospital stay" in d["description"]]
     assert stays and all(d["kind"] == "Appointment" for d in stays)
+
+
+def test_an_imported_regimen_names_its_plandefinition_and_its_drug_code() -> None:
+    """The CarePlan instantiates the agency's PlanDefinition; the request carries its NZMT code."""
+    bundle = fhir(CASES["alectinib-imported"])
+    careplan = bundle["entry"][0]["resource"]
+    assert careplan["instantiatesCanonical"] == [
+        "https://fhir.nzf.org.nz/fhir/PlanDefinition/52331000210102|1.0.0"
+    ]
+    request = requests(bundle)["Alectinib"]
+    assert request["medicationCodeableConcept"]["coding"] == [
+        {"system": "https://nzulm.org.nz/nzmt", "code": "46490541000116100", "display": "alectinib"}
+    ]
+    assert events(request)[:3] == [
+        "2027-01-04T08:00:00+13:00",
+        "2027-01-04T20:00:00+13:00",
+        "2027-01-05T08:00:00+13:00",
+    ]
+
+
+def test_a_built_in_without_codes_names_its_drug_in_words_only() -> None:
+    """No code is made up: a definition that cites none gives the name and no coding."""
+    bundle = fhir(CASES["imatinib"])
+    assert "instantiatesCanonical" not in bundle["entry"][0]["resource"]
+    assert requests(bundle)["Imatinib (Gleevec)"]["medicationCodeableConcept"] == {
+        "text": "Imatinib (Gleevec)"
+    }

@@ -20,7 +20,7 @@ from dosecal.errors import FhirError
 from dosecal.inputs import definitions, fhir
 from dosecal.inputs.definitions import builtin_ids
 from dosecal.model.occurrence import Kind
-from dosecal.model.schedule import Schedule
+from dosecal.model.schedule import Code, Schedule
 from dosecal.render.plandefinition import to_plandefinition
 
 FIXTURES = Path(__file__).parent / "fhir"
@@ -50,6 +50,10 @@ def test_the_alectinib_regimen_becomes_a_twice_daily_drug_with_default_times() -
         "LUNG NSCLC Metastatic - alectinib, version 1.0.0, New Zealand Medicines Formulary LP (FHIR PlanDefinition)"
     )
     assert "default" in (schedule.agents["alectinib"].times_note or "")
+    assert schedule.canonical == "https://fhir.nzf.org.nz/fhir/PlanDefinition/52331000210102|1.0.0"
+    assert schedule.agents["alectinib"].codes == (
+        Code("https://nzulm.org.nz/nzmt", "46490541000116100", "alectinib", ("FHIR",)),
+    )
 
 
 def test_the_medicines_taken_when_needed_are_reported_and_noted() -> None:

@@ -21,6 +21,7 @@ from dosecal.model.schedule import (
     BAG_CHOICE,
     Agent,
     Choice,
+    Code,
     CycleLimit,
     Reminder,
     Schedule,
@@ -32,6 +33,10 @@ from dosecal.words import msg
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: A source's date: a year, a month or a day, as ISO 8601 writes them (2014, 2024-03, 2024-09-17).
 _SOURCE_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+#: A coding system named by a URN (``urn:oid:2.16.840.1.113883.6.73``), and a code: FHIR's
+#: ``code`` type, no leading or trailing space and no runs of spaces, kept to one short word.
+_URN = re.compile(r"^urn:(oid|uuid):[0-9A-Za-z.-]+$")
+_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:/-]{0,63}$")
 T = TypeVar("T", str, float)
 
 
@@ -83,7 +88,7 @@ class _Reader(PhaseReader):
         reminders = [x for x in (self.read_reminder(t) for t in root.tables("reminders")) if x]
         checks = [x for x in (self.read_plan_check(t) for t in root.tables("checks")) if x]
 
-        ident = title = indication = None
+        ident = title = indication = canonical = None
         last_checked = None
         notes: list[str] = []
         start_day = 1
@@ -95,6 +100,9 @@ class _Reader(PhaseReader):
             indication = meta.get_str("indication")
             last_checked = meta.get_date("last_checked")
             notes = meta.str_list("notes")
+            canonical = meta.get_str("canonical", required=False)
+            if canonical is not None and not web_address(canonical.partition("|")[0]):
+                meta.error("canonical", msg("error.definitions.url_scheme", value=repr(canonical[:80])))
             start_day = (
                 meta.get_int("cycles_start_day", required=False, default=1, minimum=1, maximum=limits.MAX_DAY)
                 or 1
@@ -124,6 +132,7 @@ class _Reader(PhaseReader):
             care_team=care_team,
             indications=indications,
             origin=self.file.file,
+            canonical=canonical,
         )
 
     def check_span(self, root: Table, phases: list[Phase], start_day: int) -> None:
@@ -232,8 +241,24 @@ class _Reader(PhaseReader):
             supervised_starts=t.get_bool("supervised_starts"),
             supervision_sources=self.cite(t, required=t.has("supervised_starts"), key="supervision_source"),
             brief=t.get_str("brief", required=False),
+            codes=tuple(c for c in map(self.read_code, t.tables("codes")) if c is not None),
         )
         t.done()
+
+    def read_code(self, t: Table) -> Code | None:
+        """``[[agents.ID.codes]]``: a code for the drug in a coding system, cited."""
+        system = t.get_str("system")
+        code = t.get_str("code")
+        display = t.get_str("display")
+        if system is not None and not (web_address(system) or _URN.match(system)):
+            t.error("system", msg("error.definitions.code_system", value=repr(system[:80])))
+        if code is not None and not _CODE.match(code):
+            t.error("code", msg("error.definitions.code_value", value=repr(code[:80])))
+        cite = self.cite(t)
+        t.done()
+        if system is None or code is None or display is None:
+            return None
+        return Code(system, code, display, cite)
 
     def read_choice(self, key: str, t: Table) -> None:
         options = tuple(t.str_list("options", required=True))

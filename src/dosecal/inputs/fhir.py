@@ -95,6 +95,7 @@ class Medicine:
         frequency: the frequency's words ("Twice daily").
         route: how it is given.
         instructions: the instructions the days carry, each once.
+        codes: the product's codes (system, code, display), as ``productCodeableConcept`` gives them.
     """
 
     path: str
@@ -106,6 +107,7 @@ class Medicine:
     frequency: str
     route: str
     instructions: tuple[str, ...]
+    codes: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +372,16 @@ class _Reader:
             return None
         times, defaults, frequency = timing
         return Medicine(
-            path, name, tuple(days), dose, times, defaults, frequency, _route(dosage), tuple(instructions)
+            path,
+            name,
+            tuple(days),
+            dose,
+            times,
+            defaults,
+            frequency,
+            _route(dosage),
+            tuple(instructions),
+            _codes(res.get("productCodeableConcept")),
         )
 
     def dose(self, path: str, dosage: dict[str, Any], name: str) -> str | None:
@@ -592,6 +603,27 @@ def loads(data: bytes, file: str) -> Imported:
     return Imported(text, tuple(reader.left_out))
 
 
+def _codes(concept: Any) -> tuple[tuple[str, str, str], ...]:
+    """A product's codes the definition can carry: a web-address system, one code, its words.
+
+    Others (no system, a code with spaces) are not carried: the drug's name still is, and a
+    record that needs the code asks the library.
+    """
+    found = []
+    for c in _list(concept.get("coding")) if isinstance(concept, dict) else ():
+        if not isinstance(c, dict):
+            continue
+        system, code, display = c.get("system"), c.get("code"), c.get("display")
+        if (
+            isinstance(system, str)
+            and re.match(r"^https?://\S+$", system)
+            and isinstance(code, str)
+            and re.match(r"^[0-9A-Za-z][0-9A-Za-z._:/-]{0,63}$", code)
+        ):
+            found.append((system, code, display if isinstance(display, str) and display.strip() else code))
+    return tuple(found)
+
+
 def _definition(
     root: dict[str, Any],
     title: str,
@@ -624,6 +656,8 @@ def _definition(
         f"indication = {toml_string(indication.strip())}",
         f"last_checked = {when}",
     ]
+    if url and re.match(r"^https?://\S+$", url):
+        lines.append(f"canonical = {toml_string(url + (f'|{version}' if version else ''))}")
     notes = [
         say(
             "fhir.note_imported",
@@ -699,6 +733,15 @@ def _definition(
             lines += [f"instructions = {_strings(instructions)}", 'source = "FHIR"']
         if daily:
             lines.append("continues = true")
+        for system, code, display in m.codes:
+            lines += [
+                "",
+                f"[[agents.{ident}.codes]]",
+                f"system = {toml_string(system)}",
+                f"code = {toml_string(code)}",
+                f"display = {toml_string(display)}",
+                'source = "FHIR"',
+            ]
     if daily:
         c = cycles[0]
         for m in c.medicines:

@@ -62,6 +62,28 @@ def web_address(url: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Code:
+    """A code for a drug in a coding system, as a cited source gives it.
+
+    An electronic record matches a medicine by its code, not its name: a definition imported
+    from a national regimen library keeps the library's codes (New Zealand's SNOMED CT NZ
+    extension), and the FHIR export passes them on. A code is a fact like a dose: it cites the
+    source it was read from, and dosecal never makes one up.
+
+    Attributes:
+        system: the coding system's URI (``http://snomed.info/sct``).
+        code: the code in that system.
+        display: the system's words for it.
+        sources: keys of the sources that give it.
+    """
+
+    system: str
+    code: str
+    display: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Advice:
     """One sentence a patient must know, with the sources it comes from.
 
@@ -119,6 +141,7 @@ class Agent:
         supervised_starts: every start and restart of its infusion outside a hospital stay
             needs a health care professional's supervision (or a hospital stay).
         supervision_sources: keys of the sources for ``supervised_starts``.
+        codes: the drug's codes in coding systems, as cited sources give them (FHIR export).
         brief: the name a phone's title uses where :attr:`short_name` is long
             ("Inotuzumab", "Premedication").
     """
@@ -138,6 +161,7 @@ class Agent:
     supervised_starts: bool = False
     supervision_sources: tuple[str, ...] = ()
     brief: str | None = None
+    codes: tuple[Code, ...] = ()
 
     @property
     def brief_name(self) -> str:
@@ -310,6 +334,8 @@ class Schedule:
         indications: who the regimen is for under some choices (a child's dasatinib), each
             replacing ``indication`` when its ``when`` holds.
         origin: where the definition came from (a path or ``built-in``), for messages.
+        canonical: the canonical URL (``url|version``) of the FHIR PlanDefinition the definition
+            was made from, so that a plan's CarePlan can say which regimen it instantiates.
     """
 
     id: str
@@ -330,6 +356,7 @@ class Schedule:
     care_team: tuple[Advice, ...] = ()
     indications: tuple[Advice, ...] = ()
     origin: str = ""
+    canonical: str | None = None
 
     def indication_for(self, choices: Mapping[str, str]) -> str:
         """Who the regimen is for under the plan's ``choices``: the first indication that holds."""

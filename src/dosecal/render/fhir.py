@@ -213,6 +213,15 @@ def _dosages(course: Course, agent: Agent, lang: Language) -> list[dict[str, Any
     return dosages
 
 
+def _medication(agent: Agent, lang: Language) -> dict[str, Any]:
+    """The drug by its name and, where the definition cites them, its codes (a record matches those)."""
+    concept: dict[str, Any] = {}
+    if agent.codes:
+        concept["coding"] = [{"system": c.system, "code": c.code, "display": c.display} for c in agent.codes]
+    concept["text"] = lang.content(agent.name)
+    return concept
+
+
 def _requests(course: Course, careplan: str, lang: Language) -> list[_Entry]:
     """One MedicationRequest per drug the plan gives, in the schedule's order of drugs."""
     stopped = any(isinstance(a, Stop) for a in course.plan.adjustments)
@@ -228,7 +237,7 @@ def _requests(course: Course, careplan: str, lang: Language) -> list[_Entry]:
             "identifier": _identifier(uid),
             "status": "stopped" if stopped else "active",
             "intent": "plan",
-            "medicationCodeableConcept": {"text": lang.content(agent.name)},
+            "medicationCodeableConcept": _medication(agent, lang),
             "subject": {"type": "Patient"},
             "basedOn": [{"reference": uuid_of(careplan)}],
             "groupIdentifier": _identifier(careplan)[0],
@@ -278,6 +287,7 @@ def _careplan(course: Course, requests: Sequence[_Entry], lang: Language) -> _En
         "resourceType": "CarePlan",
         "language": lang.code,
         "identifier": _identifier(uid),
+        **({"instantiatesCanonical": [schedule.canonical]} if schedule.canonical else {}),
         "status": "revoked" if stopped else "active",
         "intent": "plan",
         "title": lang.content(schedule.title),

@@ -1788,6 +1788,14 @@ CATALOGUE: dict[str, str] = dict(
             "unexpected error ({kind}: {what}) with {inputs}. This is a bug in dosecal: please report it with these inputs (run 'dosecal --debug ...' for the details)",
         ),
         N_(
+            "error.definitions.code_system",
+            "must be the coding system's http:// or https:// address or a urn:oid: name, not {value}",
+        ),
+        N_(
+            "error.definitions.code_value",
+            "must be one code of letters, digits, '.', '-', '_', ':' or '/', not {value}",
+        ),
+        N_(
             "error.definitions.url_scheme",
             "must be an http:// or https:// address, not {value}",
         ),
