@@ -72,6 +72,8 @@ CASES: dict[str, Course] = (
     {sid: course_of(sid) for sid in builtin_ids()}
     | {name: course_of(sid, adjustments) for name, sid, adjustments in ADJUSTED}
     | {"alectinib-imported": expand(ALECTINIB, plan("2027-01-04", "Pacific/Auckland", until=d("2027-01-31")))}
+    # A drug an older definition of the plan gave ("store upgrade" records it): sent stopped.
+    | {"imatinib-withdrawn": course_of("imatinib", withdrawn={"old-drug": "A drug no longer planned"})}
 )
 
 
@@ -375,3 +377,12 @@ def test_a_built_in_without_codes_names_its_drug_in_words_only() -> None:
     assert requests(bundle)["Imatinib (Gleevec)"]["medicationCodeableConcept"] == {
         "text": "Imatinib (Gleevec)"
     }
+
+
+def test_a_withdrawn_drug_is_a_stopped_request_without_dosage() -> None:
+    bundle = fhir(CASES["imatinib-withdrawn"])
+    found = requests(bundle)
+    assert found["Imatinib (Gleevec)"]["status"] == "active"
+    withdrawn = found["A drug no longer planned"]
+    assert withdrawn["status"] == "stopped" and "dosageInstruction" not in withdrawn
+    assert withdrawn["basedOn"] == found["Imatinib (Gleevec)"]["basedOn"]

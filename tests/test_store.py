@@ -6,6 +6,7 @@ version check and the token look-up are SQL that both must honour the same way.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -574,3 +576,49 @@ def test_every_stored_plan_is_upgraded_at_once_with_a_count(migrated: Run, tmp_p
     assert migrated("store", "upgrade", "--all").output.count("plans upgraded: 0; unchanged: 3") == 1
     both = migrated("store", "upgrade", mine[0], "--all")
     assert both.exit_code == 2 and "give a plan id or --all, not both" in both.output
+
+
+def test_a_drug_an_upgrade_takes_out_is_sent_to_records_as_stopped(migrated: Run, tmp_path: Path) -> None:
+    """The premedication leaves the definition: the Bundle still sends its request, stopped, until it returns."""
+    definition, plan = own_inotuzumab(tmp_path)
+    plan_id, _ = added(migrated("store", "add", "--plan", str(plan)))
+    original = definition.read_text(encoding="utf-8")
+    block = re.compile(r"\n  # A corticosteroid[^\n]*\n  \[\[phases\.premedications\]\]\n(  [^\n]*\n)+")
+    assert len(block.findall(original)) == 2
+    definition.write_text(block.sub("\n", original), encoding="utf-8")
+
+    def bundle(name: str) -> dict[str, dict[str, Any]]:
+        out = tmp_path / f"{name}.fhir.json"
+        assert migrated("store", "print", plan_id, "-o", str(out)).exit_code == 0
+        entries = json.loads(out.read_text(encoding="utf-8"))["entry"]
+        return {
+            e["resource"]["medicationCodeableConcept"]["text"]: e["resource"]
+            for e in entries
+            if e["resource"]["resourceType"] == "MedicationRequest"
+        }
+
+    before = bundle("before")
+    assert {r["status"] for r in before.values()} == {"active"} and len(before) == 2
+    result = migrated("store", "upgrade", plan_id)
+    assert result.exit_code == 0, result.output
+    assert migrated("store", "export", plan_id).output.endswith(
+        '\n[withdrawn]\n"premedication" = "Corticosteroid, antipyretic and antihistamine"\n'
+    )
+    after = bundle("after")
+    assert set(after) == set(before)
+    premedication = "Corticosteroid, antipyretic and antihistamine"
+    stopped = after[premedication]
+    assert stopped["status"] == "stopped" and "dosageInstruction" not in stopped
+    assert stopped["identifier"] == before[premedication]["identifier"]  # the same resource, updated
+    assert stopped["note"] == [
+        {
+            "text": "No longer in this plan: an update of its schedule's definition stopped it."
+            " Follow your care team's instructions."
+        }
+    ]
+    assert [r["status"] for name, r in after.items() if name != premedication] == ["active"]
+
+    definition.write_text(original, encoding="utf-8")
+    assert migrated("store", "upgrade", plan_id).exit_code == 0
+    assert "[withdrawn]" not in migrated("store", "export", plan_id).output
+    assert {r["status"] for r in bundle("back").values()} == {"active"}

@@ -7,7 +7,7 @@ for byte; ``dosecal adjust`` appends each change as an ``[[adjustments]]`` table
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -127,6 +127,13 @@ def _read(root: Table, file: str) -> Plan | None:
             raised = r.get_int(key, minimum=1, maximum=limits.MAX_ADJUSTMENTS)
             if raised is not None:
                 revisions[key] = raised
+    withdrawn: dict[str, str] = {}
+    w = root.table("withdrawn")
+    if w is not None:
+        for key in list(w.data):
+            name = w.get_str(key)
+            if name is not None:
+                withdrawn[key] = name
     adjustments: list[Adjustment] = []
     together: set[int] = set()
     for t in root.tables("adjustments"):
@@ -161,6 +168,7 @@ def _read(root: Table, file: str) -> Plan | None:
         language=language or "en",
         revisions=revisions,
         together=frozenset(together),
+        withdrawn=withdrawn,
     )
 
 
@@ -287,8 +295,10 @@ def _interruption(t: Table, note: str | None) -> Interruption | None:
         return None
 
 
-def with_revisions(text: str, revisions: dict[str, int]) -> str:
-    """A plan file's text with its ``[revisions]`` table replaced by ``revisions`` (at the end).
+def with_revisions(
+    text: str, revisions: Mapping[str, int], withdrawn: Mapping[str, str] | None = None
+) -> str:
+    """A plan file's text with its ``[revisions]`` and ``[withdrawn]`` tables replaced (at the end).
 
     The rest of the text stays as written; later ``[[adjustments]]`` are appended after it.
     """
@@ -298,14 +308,19 @@ def with_revisions(text: str, revisions: dict[str, int]) -> str:
     for line in lines:
         header = line.strip()
         if header.startswith("["):
-            inside = header.split("#", 1)[0].strip() == "[revisions]"
+            inside = header.split("#", 1)[0].strip() in ("[revisions]", "[withdrawn]")
         if not inside:
             kept.append(line)
     body = "".join(kept)
-    if not revisions:
-        return body
-    table = "".join(f"{_toml_string(uid)} = {count}\n" for uid, count in sorted(revisions.items()))
-    return body + ("" if body.endswith("\n") else "\n") + "\n[revisions]\n" + table
+    tables = [
+        ("revisions", {uid: str(count) for uid, count in revisions.items()}),
+        ("withdrawn", {agent: _toml_string(name) for agent, name in (withdrawn or {}).items()}),
+    ]
+    for name, values in tables:
+        if values:
+            rows = "".join(f"{_toml_string(key)} = {value}\n" for key, value in sorted(values.items()))
+            body += ("" if body.endswith("\n") else "\n") + f"\n[{name}]\n" + rows
+    return body
 
 
 def _toml_string(text: str) -> str:

@@ -88,6 +88,9 @@ class Plan:
         revisions: SEQUENCE already raised, by UID, for events that a newer definition moved
             or changed (``dosecal store upgrade`` records them in the plan file's
             ``[revisions]`` table), so that calendars take the new time as an update.
+        withdrawn: drugs an older definition gave that a newer one does not, by agent id, with
+            the name the older one gave them (``store upgrade`` records them in ``[withdrawn]``):
+            an electronic record that received the drug's FHIR request is told it stopped.
         together: the positions (1-based) of adjustments recorded in one change with the one
             before them (``dosecal adjust --choice transplant=no --cycles 4``): the plan's
             history has one step per change, so that no calendar ever sees a version between
@@ -114,6 +117,7 @@ class Plan:
     language: str = "en"
     revisions: Mapping[str, int] = field(default_factory=dict)
     together: frozenset[int] = frozenset()
+    withdrawn: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -222,8 +222,28 @@ def _medication(agent: Agent, lang: Language) -> dict[str, Any]:
     return concept
 
 
+def _request(uid: str, careplan: str, status: str, drug: dict[str, Any], lang: Language) -> dict[str, Any]:
+    """A MedicationRequest's elements that every drug's has: who, what, and the CarePlan it belongs to."""
+    return {
+        "resourceType": "MedicationRequest",
+        "language": lang.code,
+        "identifier": _identifier(uid),
+        "status": status,
+        "intent": "plan",
+        "medicationCodeableConcept": drug,
+        "subject": {"type": "Patient"},
+        "basedOn": [{"reference": uuid_of(careplan)}],
+        "groupIdentifier": _identifier(careplan)[0],
+    }
+
+
 def _requests(course: Course, careplan: str, lang: Language) -> list[_Entry]:
-    """One MedicationRequest per drug the plan gives, in the schedule's order of drugs."""
+    """One MedicationRequest per drug the plan gives, in the schedule's order of drugs.
+
+    Then one, stopped, per drug an older definition of the plan gave (``store upgrade``
+    records them): a server keeps a resource it no longer receives, so a request that is no
+    longer planned is sent as stopped rather than left out.
+    """
     stopped = any(isinstance(a, Stop) for a in course.plan.adjustments)
     given = {o.agent for o in course if o.kind in ADMINISTRATIONS}
     entries = []
@@ -231,21 +251,18 @@ def _requests(course: Course, careplan: str, lang: Language) -> list[_Entry]:
         if agent.id not in given:
             continue
         uid = request_uid(course, agent.id)
-        resource: dict[str, Any] = {
-            "resourceType": "MedicationRequest",
-            "language": lang.code,
-            "identifier": _identifier(uid),
-            "status": "stopped" if stopped else "active",
-            "intent": "plan",
-            "medicationCodeableConcept": _medication(agent, lang),
-            "subject": {"type": "Patient"},
-            "basedOn": [{"reference": uuid_of(careplan)}],
-            "groupIdentifier": _identifier(careplan)[0],
-        }
+        resource = _request(uid, careplan, "stopped" if stopped else "active", _medication(agent, lang), lang)
         if notes := _history(course, agent.id, lang):
             resource["note"] = notes
         if dosages := _dosages(course, agent, lang):
             resource["dosageInstruction"] = dosages
+        entries.append(_Entry("MedicationRequest", uid, resource))
+    for agent_id, name in sorted(course.plan.withdrawn.items()):
+        if agent_id in given:
+            continue
+        uid = request_uid(course, agent_id)
+        resource = _request(uid, careplan, "stopped", {"text": lang.content(name)}, lang)
+        resource["note"] = [{"text": lang.say("fhir.withdrawn")}]
         entries.append(_Entry("MedicationRequest", uid, resource))
     return entries
 

@@ -16,6 +16,7 @@ from dosecal.inputs import definitions, planfile
 from dosecal.model.course import Course
 from dosecal.model.occurrence import Occurrence
 from dosecal.render import RenderOptions, render
+from dosecal.render.fhir import ADMINISTRATIONS
 from dosecal.words import Value, languages, msg
 
 #: The message for each kind of change but a move (which says where from and where to).
@@ -77,6 +78,22 @@ def raised_revisions(before: Course, after: Course, moves: tuple[Move, ...]) -> 
             if new[uid] <= old[uid]:
                 revisions[uid] = revisions.get(uid, 0) + old[uid] - new[uid] + 1
     return revisions
+
+
+def withdrawn_drugs(before: Course, after: Course) -> dict[str, str]:
+    """The plan's ``withdrawn`` after an upgrade: drugs the old definition gave and the new one does not.
+
+    Each keeps the name the old definition gave it: the plan's FHIR export still sends its
+    request, stopped, so that a record that received it does not keep it active. A drug the
+    new definition gives again leaves the table.
+    """
+    given = {o.agent for o in after if o.kind in ADMINISTRATIONS}
+    withdrawn = {k: v for k, v in after.plan.withdrawn.items() if k not in given}
+    for o in before:
+        agent = before.schedule.agents.get(o.agent or "")
+        if o.kind in ADMINISTRATIONS and agent is not None and agent.id not in given:
+            withdrawn[agent.id] = agent.name
+    return withdrawn
 
 
 def course_of(plan_id: str, content: str, definition: str) -> Course:

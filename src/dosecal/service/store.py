@@ -41,7 +41,7 @@ from dosecal.inputs.tomlfile import read_text
 from dosecal.model import limits
 from dosecal.model.course import Course
 from dosecal.service import listing
-from dosecal.service.courses import calendar_of, course_of, diff, raised_revisions
+from dosecal.service.courses import calendar_of, course_of, diff, raised_revisions, withdrawn_drugs
 from dosecal.service.database import (
     aware,
     changes,
@@ -492,10 +492,15 @@ class Store:
         if changed and not dry_run:
             detail = ENGLISH.text(msg("store.upgrade.detail", path=str(path), count=len(moves)))
             raised = raised_revisions(old_course, new_course, moves)
-            content = planfile.with_revisions(current.content, raised)
+            withdrawn = withdrawn_drugs(old_course, new_course)
+            content = planfile.with_revisions(current.content, raised, withdrawn)
             new = course_of(plan_id, content, definition)
             reread = new.plan  # the new text reads back and expands
-            if (reread.revisions, reread.adjustments) != (raised, old_course.plan.adjustments):
+            if (reread.revisions, reread.withdrawn, reread.adjustments) != (
+                raised,
+                withdrawn,
+                old_course.plan.adjustments,
+            ):
                 raise OutputError(
                     msg("error.overrides.plan_file_adjustment_would", plan_file=f"<plan {plan_id}>")
                 )

@@ -1009,6 +1009,10 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.fhir.unit", "{name}: a dose unit dosecal does not map ('{unit}')"),
         N_("fhir.cycle_name", "Cycle {n}"),
         N_(
+            "fhir.withdrawn",
+            "No longer in this plan: an update of its schedule's definition stopped it. Follow your care team's instructions.",
+        ),
+        N_(
             "fhir.limit_reason",
             "the regimen repeats its cycle until the care team stops it; dosecal plans at most this many",
         ),
