@@ -205,3 +205,15 @@ def test_the_round_trip_gives_the_same_dates_times_and_doses(sid: str) -> None:
     assert carried
     assert doses(original) == doses(again)
     assert len(doses(again)) > 0
+
+
+def test_the_export_of_an_imported_regimen_keeps_its_drug_code() -> None:
+    """Import, export, import again: the NZMT code of alectinib survives the round trip."""
+    schedule = imported(ALECTINIB.read_bytes())
+    exported = json.loads(to_plandefinition(schedule).data)
+    (activity,) = exported["contained"]
+    assert activity["productCodeableConcept"]["coding"] == [
+        {"system": "https://nzulm.org.nz/nzmt", "code": "46490541000116100", "display": "alectinib"}
+    ]
+    again = imported(to_plandefinition(schedule).data)
+    assert again.agents["alectinib"].codes == schedule.agents["alectinib"].codes

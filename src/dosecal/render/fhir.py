@@ -213,13 +213,13 @@ def _dosages(course: Course, agent: Agent, lang: Language) -> list[dict[str, Any
     return dosages
 
 
-def _medication(agent: Agent, lang: Language) -> dict[str, Any]:
-    """The drug by its name and, where the definition cites them, its codes (a record matches those)."""
-    concept: dict[str, Any] = {}
-    if agent.codes:
-        concept["coding"] = [{"system": c.system, "code": c.code, "display": c.display} for c in agent.codes]
-    concept["text"] = lang.content(agent.name)
-    return concept
+def concept(agent: Agent, name: str) -> dict[str, Any]:
+    """The drug as a CodeableConcept: its name, and its codes where the definition cites them.
+
+    A record matches a drug by its code; dosecal writes only the codes a source gave.
+    """
+    coded = [{"system": c.system, "code": c.code, "display": c.display} for c in agent.codes]
+    return {"coding": coded, "text": name} if coded else {"text": name}
 
 
 def _request(uid: str, careplan: str, status: str, drug: dict[str, Any], lang: Language) -> dict[str, Any]:
@@ -251,7 +251,9 @@ def _requests(course: Course, careplan: str, lang: Language) -> list[_Entry]:
         if agent.id not in given:
             continue
         uid = request_uid(course, agent.id)
-        resource = _request(uid, careplan, "stopped" if stopped else "active", _medication(agent, lang), lang)
+        resource = _request(
+            uid, careplan, "stopped" if stopped else "active", concept(agent, lang.content(agent.name)), lang
+        )
         if notes := _history(course, agent.id, lang):
             resource["note"] = notes
         if dosages := _dosages(course, agent, lang):

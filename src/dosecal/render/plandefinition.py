@@ -25,6 +25,7 @@ from typing import Any
 from dosecal.model.plan import Plan, planned_cycles
 from dosecal.model.rules import CycleDose
 from dosecal.model.schedule import Schedule
+from dosecal.render.fhir import concept
 from dosecal.words import say
 
 PROFILE = "http://hl7.org.nz/fhir/StructureDefinition/CcaPlanDefinition"
@@ -113,7 +114,7 @@ def to_plandefinition(schedule: Schedule) -> Exported:
                 "meta": {"profile": [ACTIVITY_PROFILE]},
                 "name": re.sub(r"\W", "_", key),
                 "status": "active",
-                "productCodeableConcept": {"text": a.name},
+                "productCodeableConcept": concept(a, a.name),
                 "dosage": [
                     {
                         "text": f"{dose} {words} by {a.route}",
