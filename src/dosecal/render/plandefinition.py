@@ -1,8 +1,9 @@
 """A definition as a FHIR R4 regimen PlanDefinition of the NZ Cancer Control Agency profile.
 
-The same profile ``dosecal fhir import`` reads (:mod:`dosecal.inputs.fhir`): one top-level
-action per run of identical cycles (``timingTiming.repeat`` with the length and the count), one
-child action per medicine with a ``sact-timing-of-days`` extension per day, pointing at a
+The same profile ``dosecal fhir import`` reads (:mod:`dosecal.inputs.fhir`): one cycle action
+per run of identical cycles (``timingTiming.repeat`` with the length and the count), the
+top-level action when there is one run, the children of one top-level "regimen" action when
+there are more (the profile allows one top-level action); one child action per medicine with a ``sact-timing-of-days`` extension per day, pointing at a
 contained ActivityDefinition with the dose, route, frequency code and the clock times
 (``timing.repeat.timeOfDay``), so that importing the export gives the same dates, times and
 doses. A daily drug taken until the care team stops it is one 28-day cycle "(and all further
@@ -249,6 +250,14 @@ def to_plandefinition(schedule: Schedule) -> Exported:
                 }
             )
             number = last + 1
+    for cycle in actions:
+        if not cycle["action"]:  # a cycle with no medicine carried: FHIR has no empty arrays
+            del cycle["action"]
+    if len(actions) > 1:
+        # The profile allows one top-level action (PlanDefinition.action 1..1): runs of different
+        # cycles go in it as its child actions, as the guide's first drafts nest them in one
+        # "regimen option" action (the import reads through it).
+        actions = [{"id": "regimen", "title": schedule.title, "selectionBehavior": "all", "action": actions}]
     resource: dict[str, Any] = {
         "resourceType": "PlanDefinition",
         "id": schedule.id,
