@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from conftest import INTEROP, builtin
+from dosecal.inputs import definitions, fhir
 from dosecal.inputs.definitions import builtin_ids
 from dosecal.render.plandefinition import to_plandefinition
 from test_fhir_bundle import schema_errors  # noqa: F401 (a fixture, used by name)
@@ -91,6 +92,8 @@ def findings(profile_check: Callable[[dict[str, str]], Findings]) -> Findings:
     """The profile check of every built-in's export, the agency's regimen and the broken ones."""
     texts = {sid: json.dumps(exported(sid)) for sid in builtin_ids()}
     texts["agency"] = AGENCY.read_text(encoding="utf-8")
+    imported = definitions.loads(fhir.loads(AGENCY.read_bytes(), "agency.json").toml, "agency.toml")
+    texts["agency-again"] = to_plandefinition(imported).data.decode("utf-8")
     texts |= {name: json.dumps(resource) for name, resource in broken().items()}
     return profile_check(texts)
 
@@ -99,6 +102,12 @@ def findings(profile_check: Callable[[dict[str, str]], Findings]) -> Findings:
 @pytest.mark.parametrize("sid", builtin_ids())
 def test_every_exported_regimen_conforms_to_the_agency_profile(findings: Findings, sid: str) -> None:
     assert findings[sid]["errors"] == []
+
+
+@pytest.mark.node
+def test_the_agency_regimen_imported_and_exported_again_conforms(findings: Findings) -> None:
+    """With its NZMT drug code and defaults as timeOfDay: what dosecal writes of the agency's own."""
+    assert findings["agency-again"]["errors"] == []
 
 
 @pytest.mark.node
