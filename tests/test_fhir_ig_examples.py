@@ -304,7 +304,7 @@ def test_a_part_that_maps_is_its_own_definition_citing_the_regimen_and_the_part(
 
 
 def test_a_parts_instructions_are_notes_and_the_plan_starts_on_the_care_teams_date() -> None:
-    """ "Commence within 4 to 6 weeks of surgery..." is kept for the care team, never a date."""
+    """The part's instructions ("Commence within 4 to 6 weeks of surgery...") are notes, never a date."""
     schedule = imported(_gyn(_cisplatin_alone), "gyn.json", part=1)
     assert schedule.notes[1:4] == (
         "Part 1 of 2 of the regimen (contained[0]), imported on its own (--part 1): each part is a calendar of its own. Its instructions are kept in these notes and not turned into dates: the plan starts on the date the care team gives.",

@@ -24,7 +24,7 @@ def fhir() -> None:
     """Regimens in and out as FHIR R4 PlanDefinitions (NZ Cancer Control Agency profile)."""
 
 
-@fhir.command("import", epilog="\b\nExamples:\n  dosecal fhir import regimen.json -o regimen.toml\n  dosecal generate regimen.toml --start 2027-01-04 -o regimen.ics\n  dosecal fhir import regimen-in-parts.json --part 1 -o part1.toml")  # fmt: skip
+@fhir.command("import", epilog="\b\nExamples:\n  dosecal fhir import regimen.json -o regimen.toml\n  dosecal fhir import regimen-in-parts.json --part 1 -o part1.toml\n  dosecal generate regimen.toml --start 2027-01-04 -o regimen.ics")  # fmt: skip
 @click.argument("plandefinition", type=click.Path(path_type=Path))
 @click.option("-o", "output", type=click.Path(path_type=Path), required=True, help="The definition to write (.toml), or - for standard output.")  # fmt: skip
 @click.option("--part", "part", type=int, default=None, metavar="N", help="For a regimen in parts (chemoradiation, then chemotherapy): import part N (1, 2...) as its own definition.")  # fmt: skip

@@ -704,7 +704,7 @@ def loads(data: bytes, file: str, *, part: int | None = None) -> Imported:
         chosen = found[part - 1]
         reader = _Reader(file, chosen.resource, prefix=chosen.path + ".")
         title = say("fhir.part_title", n=chosen.number, part=chosen.name, regimen=regimen)
-        seen = set()
+        seen: set[str] = set()
         said = [
             *_instructions(chosen.action, chosen.action_path + ".", SACT_PART_DETAILS),
             *_instructions(chosen.resource, chosen.path + ".", SACT_PLAN_INSTRUCTIONS),
