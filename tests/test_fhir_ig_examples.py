@@ -332,3 +332,34 @@ def test_a_regimen_with_parts_and_a_cycle_beside_them_is_refused() -> None:
             "an action that is not a part, beside actions that point at contained PlanDefinitions (the parts of a regimen): not understood",
         )
     ]
+
+
+def test_the_abiraterone_regimen_through_the_commands_import_check_and_generate(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    out = tmp_path / "abiraterone.toml"
+    result = cli("fhir", "import", str(ABIRATERONE), "-o", str(out))
+    assert result.exit_code == 0
+    assert result.stderr == ""  # nothing left out
+    assert cli("check", str(out)).exit_code == 0
+    generated = cli("generate", str(out), "--start", "2027-01-04", "--tz", NZ, "--until", "2027-01-05", "--format", "json", "-o", "-")  # fmt: skip
+    events = [(e["start"], e["title"]) for e in json.loads(generated.stdout)["events"] if e["kind"] == "dose"]
+    assert [start for start, _ in events] == [
+        "2027-01-04T08:00:00+13:00",
+        "2027-01-04T08:00:00+13:00",
+        "2027-01-05T08:00:00+13:00",
+        "2027-01-05T08:00:00+13:00",
+    ]
+    assert "Abiraterone" in events[0][1] and "1000 mg" in events[0][1]
+    assert "Dexamethasone" in events[1][1] and "500 mcg" in events[1][1]
+
+
+def test_a_part_through_the_commands_import_and_generate(cli: Callable[..., Result], tmp_path: Path) -> None:
+    source = tmp_path / "gyn.json"
+    source.write_bytes(_gyn(_cisplatin_alone))
+    out = tmp_path / "part1.toml"
+    result = cli("fhir", "import", str(source), "--part", "1", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    generated = cli("generate", str(out), "--start", "2027-01-04", "--tz", NZ, "--format", "json", "-o", "-")  # fmt: skip
+    starts = [e["start"] for e in json.loads(generated.stdout)["events"] if e["kind"] == "dose"]
+    assert starts == ["2027-01-04T08:00:00+13:00", "2027-01-25T08:00:00+13:00"]
