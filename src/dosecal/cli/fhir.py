@@ -24,16 +24,20 @@ def fhir() -> None:
     """Regimens in and out as FHIR R4 PlanDefinitions (NZ Cancer Control Agency profile)."""
 
 
-@fhir.command("import", epilog="\b\nExample:\n  dosecal fhir import regimen.json -o regimen.toml\n  dosecal generate regimen.toml --start 2027-01-04 -o regimen.ics")  # fmt: skip
+@fhir.command("import", epilog="\b\nExamples:\n  dosecal fhir import regimen.json -o regimen.toml\n  dosecal fhir import regimen-in-parts.json --part 1 -o part1.toml\n  dosecal generate regimen.toml --start 2027-01-04 -o regimen.ics")  # fmt: skip
 @click.argument("plandefinition", type=click.Path(path_type=Path))
 @click.option("-o", "output", type=click.Path(path_type=Path), required=True, help="The definition to write (.toml), or - for standard output.")  # fmt: skip
+@click.option("--part", "part", type=int, default=None, metavar="N", help="For a regimen in parts (chemoradiation, then chemotherapy): import part N (1, 2...) as its own definition.")  # fmt: skip
 @with_exit_codes
-def import_(plandefinition: Path, output: Path) -> None:
+def import_(plandefinition: Path, output: Path, part: int | None) -> None:
     """Turn a PLANDEFINITION (JSON) into a dosecal definition citing it.
 
     What cannot be mapped is listed on standard error: a medicine taken only when needed is
     left out with a note in the definition; anything else the calendar needs (a dose by AUC,
     radiotherapy, a frequency or part not understood) makes the import refuse (exit 1).
+
+    A regimen in parts (its actions point at PlanDefinitions it contains) is imported one part
+    at a time with --part N; without it, the command lists the parts (exit 1).
     """
     from dosecal.inputs import fhir as reading
 
@@ -41,7 +45,7 @@ def import_(plandefinition: Path, output: Path) -> None:
         data = read_capped(plandefinition)
     except (OSError, ValueError) as exc:
         raise FhirError([Problem(str(plandefinition), "", str(exc.args[-1] if exc.args else exc))]) from None
-    result = reading.loads(data, str(plandefinition))
+    result = reading.loads(data, str(plandefinition), part=part)
     for problem in result.left_out:
         click.echo(f"dosecal: {problem}", err=True)
     if str(output) == "-":

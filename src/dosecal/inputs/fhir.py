@@ -9,10 +9,19 @@ extensions (or HL7's ``timing-daysOfCycle``) list the days of the cycle, and
 a frequency code. The result is the TOML text of a dosecal definition citing the PlanDefinition;
 what cannot be mapped is reported, left out with a note where the rest is a safe schedule (a
 medicine taken only when needed) and refused otherwise. Nothing is guessed silently.
+
+A regimen in parts (the guide's 60071000210106, chemoradiation then chemotherapy) is a
+PlanDefinition whose top-level actions point (``definitionCanonical`` "#id") at PlanDefinitions
+in its ``contained``, each with its own cycles and contained ActivityDefinitions. One part is
+imported at a time (``part``, 1-based in the order of the actions) as its own definition, with
+the JSON paths inside ``contained[...]``; the parts' instructions ("Commence within 3 weeks
+after completion of radiation therapy") are kept as notes for the care team, never turned into
+dates: the plan starts on the date the care team gives.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -29,6 +38,9 @@ SACT_DAYS = "http://hl7.org.nz/fhir/StructureDefinition/sact-timing-of-days"
 HL7_DAYS = "http://hl7.org/fhir/StructureDefinition/timing-daysOfCycle"
 #: The profile's "taken only when needed" flag on an ActivityDefinition (sact-is-prn).
 SACT_PRN = "http://hl7.org.nz/fhir/StructureDefinition/sact-is-prn"
+#: The profile's instructions for a whole regimen, and for one part of a regimen in parts.
+SACT_PLAN_INSTRUCTIONS = "http://hl7.org.nz/fhir/StructureDefinition/sact-plan-instructions"
+SACT_PART_DETAILS = "http://hl7.org.nz/fhir/StructureDefinition/sact-child-regimen-extra-details"
 SNOMED = "http://snomed.info/sct"
 
 #: The profile's frequency codes (ValueSet sact-dose-administration-frequency) that dosecal
@@ -144,10 +156,15 @@ class Imported:
 
 @dataclass
 class _Reader:
-    """Reads one PlanDefinition; collects what it cannot map, and whether that is safe to leave out."""
+    """Reads one PlanDefinition; collects what it cannot map, and whether that is safe to leave out.
+
+    ``root`` is the regimen read: the file's PlanDefinition, or one part of a regimen in parts,
+    whose JSON paths then start with ``prefix`` (``contained[1].``).
+    """
 
     file: str
     root: dict[str, Any]
+    prefix: str = ""
     left_out: list[Problem] = field(default_factory=list)
     blocking: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -164,14 +181,14 @@ class _Reader:
         found: dict[str, tuple[str, dict[str, Any]]] = {}
         for i, res in enumerate(_list(self.root.get("contained"))):
             if isinstance(res, dict) and isinstance(res.get("id"), str):
-                found["#" + res["id"]] = (f"contained[{i}]", res)
+                found["#" + res["id"]] = (f"{self.prefix}contained[{i}]", res)
         return found
 
     def cycles(self) -> list[Cycle]:
         actions = self.root.get("action")
         if not isinstance(actions, list) or not actions:
-            raise self.fail("action", say("error.fhir.no_cycles"))
-        base = "action"
+            raise self.fail(f"{self.prefix}action", say("error.fhir.no_cycles"))
+        base = f"{self.prefix}action"
         # The guide's first drafts nest the cycles in one "regimen option" action: read through it.
         if len(actions) == 1 and isinstance(actions[0], dict) and "timingTiming" not in actions[0]:
             inner = actions[0].get("action")
@@ -180,7 +197,7 @@ class _Reader:
                 and inner
                 and all(isinstance(a, dict) and "timingTiming" in a for a in inner)
             ):
-                actions, base = inner, "action[0].action"
+                actions, base = inner, f"{self.prefix}action[0].action"
         resources = self.contained()
         cycles = []
         for i, action in enumerate(actions):
@@ -270,9 +287,16 @@ class _Reader:
         name = description or say("fhir.cycle_name", n=path)
         return Cycle(path, name, length, count, tuple(medicines))
 
-    def days(self, path: str, action: dict[str, Any], length: int) -> tuple[list[int], list[str]]:
+    def days(self, path: str, action: dict[str, Any], length: int) -> tuple[list[int], list[str], list[str]]:
+        """The days of the cycle, the instructions they carry (each once), and the paths of any day 0.
+
+        Day 0 is the day before the cycle's day 1 (the agency's "the night prior to PACLItaxel"):
+        dosecal's cycles start on day 1, so it is reported (by the caller) and refused, with
+        everything else, rather than stopping the reading.
+        """
         days: list[int] = []
         instructions: list[str] = []
+        zero: list[str] = []
         for k, ext in enumerate(_list(action.get("extension"))):
             if not isinstance(ext, dict) or ext.get("url") not in (SACT_DAYS, HL7_DAYS):
                 continue
@@ -282,6 +306,9 @@ class _Reader:
                     raise self.fail(where, say("error.fhir.not_object"))
                 if part.get("url") == "day":
                     day: Any = part.get("valueInteger")
+                    if _whole(day) and day == 0:
+                        zero.append(where)
+                        continue
                     if not _whole(day) or not 1 <= day <= length:
                         raise self.fail(
                             where,
@@ -292,18 +319,20 @@ class _Reader:
                             ),
                         )
                     days.append(int(day))
-                elif part.get("url") == "instructions" and isinstance(part.get("valueString"), str):
-                    text = part["valueString"].strip()
+                elif part.get("url") == "instructions":
+                    # valueString in the first examples, valueMarkdown in the regimen in parts.
+                    said = part.get("valueString", part.get("valueMarkdown"))
+                    text = said.strip() if isinstance(said, str) else ""
                     if text and text not in instructions:
                         instructions.append(text)
-        return sorted(set(days)), instructions
+        return sorted(set(days)), instructions, zero
 
     def medicine(
         self, path: str, action: dict[str, Any], length: int, resources: dict[str, tuple[str, dict[str, Any]]]
     ) -> Medicine | None:
         if action.get("modifierExtension"):
             raise self.fail(f"{path}.modifierExtension", _modifier())
-        days, instructions = self.days(path, action, length)
+        days, instructions, zero = self.days(path, action, length)
         ref = action.get("definitionCanonical")
         found = resources.get(ref) if isinstance(ref, str) else None
         what = action.get("title") or action.get("description") or ref or path
@@ -342,7 +371,7 @@ class _Reader:
                 say(
                     "error.fhir.as_needed",
                     name=name,
-                    why=instructions[0] if instructions else say("error.fhir.prn_flag"),
+                    why=" ".join(instructions[0].split()) if instructions else say("error.fhir.prn_flag"),
                 ),
                 safe=True,
             )
@@ -356,6 +385,8 @@ class _Reader:
                 )
             )
             return None
+        for day_path in zero:
+            self.lose(day_path, say("error.fhir.day_zero", name=name), safe=False)
         if dosage is None:
             self.lose(
                 f"{where}.dosage",
@@ -363,12 +394,12 @@ class _Reader:
                 safe=False,
             )
             return None
-        if not days:
+        if not days and not zero:
             self.lose(path, say("error.fhir.no_days", name=name), safe=False)
             return None
         dose = self.dose(f"{where}.dosage[0]", dosage, name)
         timing = self.timing(f"{where}.dosage[0].timing", dosage, name)
-        if dose is None or timing is None:
+        if dose is None or timing is None or zero:
             return None
         times, defaults, frequency = timing
         return Medicine(
@@ -526,13 +557,28 @@ def _strings(items: list[str] | tuple[str, ...], indent: str = "") -> str:
     return "[\n" + inner + indent + "]"
 
 
-def loads(data: bytes, file: str) -> Imported:
-    """Read the PlanDefinition JSON ``data`` (from ``file``) into a dosecal definition.
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a regimen in parts.
 
-    Raises:
-        FhirError: the file is not JSON or not a PlanDefinition, a cycle has no length, or a
-            part that the calendar needs cannot be mapped (every such part is listed).
+    Attributes:
+        number: its number, 1-based in the order of the top-level actions.
+        name: its name ("cISplatin chemoradiation"): the action's title less "Part N:".
+        action_path: the JSON path of the top-level action that points at it (``action[0]``).
+        action: that action.
+        path: the JSON path of the contained PlanDefinition (``contained[0]``).
+        resource: the contained PlanDefinition: its own cycles and ActivityDefinitions.
     """
+
+    number: int
+    name: str
+    action_path: str
+    action: dict[str, Any]
+    path: str
+    resource: dict[str, Any]
+
+
+def _parse(data: bytes, file: str) -> dict[str, Any]:
     try:
         root = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -558,18 +604,127 @@ def loads(data: bytes, file: str) -> Imported:
                 )
             ]
         )
+    return root
+
+
+def _parts(root: dict[str, Any], file: str) -> tuple[Part, ...]:
+    """The parts of a regimen in parts, in the order of its top-level actions; none for one regimen.
+
+    Raises:
+        FhirError: some top-level actions are parts and others are not.
+    """
     reader = _Reader(file, root)
-    title = root.get("title") or root.get("name")
-    if not isinstance(title, str) or not title.strip():
-        raise reader.fail("title", say("error.fhir.no_title"))
+    resources = reader.contained()
+    actions = _list(root.get("action"))
+    found: list[Part] = []
+    others: list[str] = []
+    for i, action in enumerate(actions):
+        ref = action.get("definitionCanonical") if isinstance(action, dict) else None
+        hit = resources.get(ref) if isinstance(ref, str) else None
+        if hit is None or hit[1].get("resourceType") != "PlanDefinition":
+            others.append(f"action[{i}]")
+            continue
+        number = len(found) + 1
+        title = action.get("title") if isinstance(action.get("title"), str) else ""
+        name = re.sub(rf"^\s*part\s*{number}\s*[:.\-\u2013]\s*", "", title, flags=re.IGNORECASE).strip()
+        if not name:
+            given = hit[1].get("title") or hit[1].get("name")
+            name = given.strip() if isinstance(given, str) and given.strip() else hit[0]
+        found.append(Part(number, name, f"action[{i}]", action, hit[0], hit[1]))
+    if found and others:
+        raise reader.fail(others[0], say("error.fhir.parts_mixed"))
+    return tuple(found)
+
+
+def _listing(found: tuple[Part, ...]) -> str:
+    """The parts as the messages list them: 1 "cISplatin chemoradiation", 2 "cARBOplatin and PACLItaxel"."""
+    return ", ".join(say("fhir.part_item", n=p.number, title=p.name) for p in found)
+
+
+def _plain(markup: str) -> str:
+    """The words of the agency's instructions, which are HTML in markdown ("<p>Commence ...</p>")."""
+    text = re.sub(r"<\s*(br|/p|/div|/li)\b[^>]*>", " ", markup, flags=re.IGNORECASE)
+    text = re.sub(r"<[^>]*>", "", text)
+    return " ".join(html.unescape(text).split())
+
+
+def _instructions(resource: dict[str, Any], prefix: str, url: str) -> list[tuple[str, str]]:
+    """Each extension ``url`` of ``resource`` that has words: its JSON path and its words."""
+    found = []
+    for k, ext in enumerate(_list(resource.get("extension"))):
+        if not isinstance(ext, dict) or ext.get("url") != url:
+            continue
+        said = ext.get("valueMarkdown", ext.get("valueString"))
+        text = _plain(said) if isinstance(said, str) else ""
+        if text:
+            found.append((f"{prefix}extension[{k}]", text))
+    return found
+
+
+def loads(data: bytes, file: str, *, part: int | None = None) -> Imported:
+    """Read the PlanDefinition JSON ``data`` (from ``file``) into a dosecal definition.
+
+    Args:
+        data: the PlanDefinition's JSON.
+        file: its name, for messages.
+        part: for a regimen in parts, which part to import (1-based, in the order of the
+            top-level actions); ``None`` for a single regimen.
+
+    Raises:
+        FhirError: the file is not JSON or not a PlanDefinition, a cycle has no length, a part
+            that the calendar needs cannot be mapped (every such part is listed), or ``part``
+            does not fit the file (a regimen in parts without it, a single regimen with it, a
+            number out of range).
+    """
+    root = _parse(data, file)
+    regimen = root.get("title") or root.get("name")
+    if not isinstance(regimen, str) or not regimen.strip():
+        raise FhirError([Problem(file, "title", say("error.fhir.no_title"))])
+    regimen = regimen.strip()
     when = next(
         (root[k] for k in ("date", "lastReviewDate", "approvalDate") if isinstance(root.get(k), str)), None
     )
     if when is None or not re.match(r"^\d{4}-\d{2}-\d{2}", when):
-        raise reader.fail(
-            "date",
-            say("error.fhir.no_date"),
+        raise FhirError([Problem(file, "date", say("error.fhir.no_date"))])
+    found = _parts(root, file)
+    if found and part is None:
+        raise FhirError(
+            [Problem(file, "action", say("error.fhir.parts_choose", count=len(found), parts=_listing(found)))]
         )
+    if not found and part is not None:
+        raise FhirError([Problem(file, "action", say("error.fhir.part_single", n=part))])
+    lead = [
+        say("fhir.note_instructions", path=path, text=text)
+        for path, text in _instructions(root, "", SACT_PLAN_INSTRUCTIONS)
+    ]
+    chosen: Part | None = None
+    if part is None:
+        reader = _Reader(file, root)
+        title = regimen
+    else:
+        if not 1 <= part <= len(found):
+            raise FhirError(
+                [
+                    Problem(
+                        file,
+                        "action",
+                        say("error.fhir.part_range", n=part, count=len(found), parts=_listing(found)),
+                    )
+                ]
+            )
+        chosen = found[part - 1]
+        reader = _Reader(file, chosen.resource, prefix=chosen.path + ".")
+        title = say("fhir.part_title", n=chosen.number, part=chosen.name, regimen=regimen)
+        seen: set[str] = set()
+        said = [
+            *_instructions(chosen.action, chosen.action_path + ".", SACT_PART_DETAILS),
+            *_instructions(chosen.resource, chosen.path + ".", SACT_PLAN_INSTRUCTIONS),
+        ]
+        lead.insert(0, say("fhir.note_part", n=chosen.number, count=len(found), path=chosen.path))
+        for path, text in said:
+            if text not in seen:
+                seen.add(text)
+                lead.append(say("fhir.note_instructions", path=path, text=text))
     cycles = reader.cycles()
     if reader.blocking:
         raise FhirError(
@@ -586,8 +741,8 @@ def loads(data: bytes, file: str) -> Imported:
             ]
         )
     if not any(c.medicines for c in cycles):
-        raise reader.fail("action", say("error.fhir.nothing"))
-    text = _definition(root, title.strip(), when[:10], cycles, reader.notes, reader.prn)
+        raise reader.fail(f"{reader.prefix}action", say("error.fhir.nothing"))
+    text = _definition(root, title, when[:10], cycles, [*lead, *reader.notes], reader.prn, chosen)
     try:
         definitions.loads(text, file)
     except DefinitionError as exc:  # pragma: no cover - a bug of this module, said as such
@@ -631,12 +786,20 @@ def _definition(
     cycles: list[Cycle],
     notes: list[str],
     prn: list[tuple[str, str]],
+    part: Part | None = None,
 ) -> str:
-    """The definition's TOML text; every fact cites the PlanDefinition (source key ``FHIR``)."""
+    """The definition's TOML text; every fact cites the PlanDefinition (source key ``FHIR``).
+
+    ``root`` is the file's PlanDefinition, which the source cites (its title, version,
+    publisher and url), with the ``part`` imported when it is a regimen in parts.
+    """
     version = root.get("version") if isinstance(root.get("version"), str) else None
     publisher = root.get("publisher") if isinstance(root.get("publisher"), str) else None
     url = root.get("url") if isinstance(root.get("url"), str) else None
-    cited = title + (f", version {version}" if version else "") + (f", {publisher}" if publisher else "")
+    regimen = str(root.get("title") or root.get("name")).strip()
+    cited = regimen + (f", version {version}" if version else "") + (f", {publisher}" if publisher else "")
+    if part is not None:
+        cited = say("fhir.part_cited", cited=cited, n=part.number, part=part.name, path=part.path)
     indication = next(
         (root[k] for k in ("subtitle", "description") if isinstance(root.get(k), str) and root[k].strip()),
         title,
@@ -647,7 +810,8 @@ def _definition(
         and all(m.days == tuple(range(1, cycles[0].length + 1)) for m in cycles[0].medicines)
     )
     lines = [
-        f"# Imported by 'dosecal fhir import' from the FHIR PlanDefinition {url or title}.",
+        f"# Imported by 'dosecal fhir import' from the FHIR PlanDefinition {url or title}"
+        + (f", part {part.number} ({part.path})." if part is not None else "."),
         "# Every day, dose and cycle length below is the PlanDefinition's; the JSON path of each is in a comment.",
         "",
         "[schedule]",

@@ -58,6 +58,16 @@ PLURALS: dict[str, tuple[str, str]] = dict(
             "{count} events moved from their first planned date",
         ),
         NP_("changes.cancelled", "{count} cancelled or held", "{count} cancelled or held"),
+        NP_(
+            "error.fhir.parts_choose",
+            "a regimen in {count} part; choose it with --part: {parts}",
+            "a regimen in {count} parts; choose one with --part: {parts}",
+        ),
+        NP_(
+            "error.fhir.part_range",
+            "--part {n}: there is no such part; the regimen has {count} part: {parts}",
+            "--part {n}: there is no such part; the regimen has {count} parts: {parts}",
+        ),
         NP_("web.adjust.moves", "{count} event differs", "{count} events differ"),
         NP_(
             "error.plan.name_scheduled_len_time",
@@ -958,6 +968,10 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.fhir.cycle_unit", "a cycle length in '{unit}': only days (d) and weeks (wk) are read"),
         N_("error.fhir.cycle_without_length", "a cycle without a length (timingTiming.repeat.duration)"),
         N_("error.fhir.day_outside", "day {day} is outside the {length}-day cycle"),
+        N_(
+            "error.fhir.day_zero",
+            "{name}: day 0, the day before the cycle's day 1: dosecal's cycles start on day 1, so it is not mapped",
+        ),
         N_("error.fhir.export_choice", "choice '{id}': only the default ({value}) is carried"),
         N_(
             "error.fhir.export_cycles",
@@ -1001,6 +1015,14 @@ CATALOGUE: dict[str, str] = dict(
         ),
         N_("error.fhir.nothing", "no medicine with dates is left to schedule"),
         N_("error.fhir.one_dosage", "{name}: dosecal reads exactly one dosage"),
+        N_(
+            "error.fhir.part_single",
+            "--part {n}: this PlanDefinition is one regimen, not a regimen in parts; import it without --part",
+        ),
+        N_(
+            "error.fhir.parts_mixed",
+            "an action that is not a part, beside actions that point at contained PlanDefinitions (the parts of a regimen): not understood",
+        ),
         N_("error.fhir.prn_flag", "marked as needed"),
         N_(
             "error.fhir.refused",
@@ -1037,6 +1059,14 @@ CATALOGUE: dict[str, str] = dict(
             "fhir.patient_left_out",
             "This calendar does not show {name}, to take only when needed: {said} Follow your care team's instructions.",
         ),
+        N_("fhir.note_instructions", "Instructions ({path}): {text}"),
+        N_(
+            "fhir.note_part",
+            "Part {n} of {count} of the regimen ({path}), imported on its own (--part {n}): each part is a calendar of its own. Its instructions are kept in these notes and not turned into dates: the plan starts on the date the care team gives.",
+        ),
+        N_("fhir.part_cited", "{cited}, part {n}: {part} ({path})"),
+        N_("fhir.part_item", '{n} "{title}"'),
+        N_("fhir.part_title", "Part {n}: {part} ({regimen})"),
         N_("fhir.publisher", "dosecal, from the definition '{id}'"),
         N_("fhir.route_unknown", "route not given: ask your care team"),
         N_("fhir.times_count", "{count} times of day for '{words}' ({name})"),
