@@ -17,7 +17,7 @@ from dosecal.model.course import Course
 from dosecal.model.occurrence import Occurrence
 from dosecal.render import RenderOptions, render
 from dosecal.render.fhir import ADMINISTRATIONS
-from dosecal.words import Value, languages, msg
+from dosecal.words import Content, Value, languages, msg
 
 #: The message for each kind of change but a move (which says where from and where to).
 _KEYS = {
@@ -94,6 +94,11 @@ def withdrawn_drugs(before: Course, after: Course) -> dict[str, str]:
         if o.kind in ADMINISTRATIONS and agent is not None and agent.id not in given:
             withdrawn[agent.id] = agent.name
     return withdrawn
+
+
+def describe_withdrawn(drugs: dict[str, str]) -> list[Value]:
+    """Each drug an upgrade takes out (see :func:`withdrawn_drugs`) in words, by its old name."""
+    return [msg("store.upgrade.withdrawn", drug=Content(name)) for name in drugs.values()]
 
 
 def course_of(plan_id: str, content: str, definition: str) -> Course:
