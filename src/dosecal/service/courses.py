@@ -9,7 +9,7 @@ confirming a change and what ``store upgrade`` reports.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from dosecal.core.expand import expand
 from dosecal.inputs import definitions, planfile
@@ -145,7 +145,8 @@ def diff(before: Course, after: Course) -> tuple[Move, ...]:
     return tuple(sorted(moves, key=_move_order))
 
 
-def _move_order(move: Move) -> tuple[date, str]:
+def _move_order(move: Move) -> tuple[date, time, str]:
+    """A day's events in the order of their clock times (all-day ones first), as a nurse reads them."""
     o = move.after or move.before
     assert o is not None
-    return o.start_date, o.uid
+    return o.start_date, o.start.time() if isinstance(o.start, datetime) else time.min, o.uid

@@ -1343,8 +1343,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.upgrade.withdrawn", "Drugs taken out"),
         N_(
             "web.upgrade.withdrawn_hint",
-            "They are no longer in the definition: the plan stops giving them, and its health record "
-            "file (FHIR) sends them as stopped.",
+            "The plan no longer gives them, and its health record file (FHIR) sends them as stopped.",
         ),
         N_("web.upgrade.confirm", "Upgrade this plan"),
         N_("web.upgrade.refused", "The upgrade was not applied"),
