@@ -504,3 +504,78 @@ def test_every_page_passes_axe_core_and_is_pictured(nurse: Nurse, site: tuple[st
     check("plan-fr")
     print(json.dumps({name: len(v) for name, v in seen.items()}))
     assert {name: v for name, v in seen.items() if v} == {}
+
+
+def test_a_newer_definition_is_reviewed_and_applied_from_the_plan_page(
+    nurse: Nurse, site: tuple[str, Run], tmp_path: Path
+) -> None:
+    """The plan page offers the upgrade; its review reads at desktop width and on a 390 px phone.
+
+    The definition is the plan's own copy of inotuzumab's: cycle 1's first infusion lasts 90
+    minutes instead of 60, and the premedication is taken out. Pictures of each page are written
+    into the test's folder (and examples/pictures/web-upgrade*.png with DOSECAL_WEB_SCREENSHOTS=1).
+    """
+    _, dosecal = site
+    definition = tmp_path / "my-inotuzumab.toml"
+    shutil.copy(ROOT / "schedules" / "inotuzumab.toml", definition)
+    plan = tmp_path / "plan.toml"
+    example = (ROOT / "examples" / "inotuzumab.plan.toml").read_text(encoding="utf-8")
+    plan.write_text(
+        example.replace('schedule = "inotuzumab"', f'schedule = "{definition}"'), encoding="utf-8"
+    )
+    added = dosecal("store", "add", "--plan", str(plan), "--label", LABEL)
+    assert added.exit_code == 0, added.output
+    found = re.search(r"stored plan (\w+) \(version 1\)", added.output)
+    assert found, added.output
+    plan_id = found.group(1)
+    text = definition.read_text(encoding="utf-8").replace("minutes = 60\n", "minutes = 90\n", 1)
+    premedication = re.compile(
+        r"\n  # A corticosteroid[^\n]*\n  \[\[phases\.premedications\]\]\n(  [^\n]*\n)+"
+    )
+    definition.write_text(premedication.sub("\n", text), encoding="utf-8")
+
+    def shot(name: str) -> Path:
+        path = tmp_path / f"web-{name}.png"
+        nurse.driver.save_screenshot(str(path))
+        nurse.picture(name)
+        return path
+
+    nurse.sign_in()
+    nurse.go(f"/plans/{plan_id}")
+    card = nurse.find("#upgrade")
+    assert "Newer definition available" in card.text
+    shot("upgrade-card")
+    nurse.click("#review-upgrade")
+    assert nurse.driver.current_url.endswith(f"/plans/{plan_id}/upgrade")
+    moves = nurse.find("#moves").text
+    assert (
+        "moves: C1D1 Observation after inotuzumab ozogamicin: Mon 4 Jan 2027 11:00 → Mon 4 Jan 2027 11:30"
+        in moves
+    )
+    assert "Corticosteroid, antipyretic and antihistamine" in nurse.find("#withdrawn").text
+    assert nurse.axe() == []
+    nurse.driver.set_window_size(1280, 1400)
+    shot("upgrade")
+    # A phone 390 px wide: nothing runs off the side, the button is whole and can be pressed.
+    nurse.driver.set_window_size(390, 900)
+    tall = nurse.driver.execute_script("return document.documentElement.scrollHeight")
+    nurse.driver.set_window_size(390, tall + 200)  # the whole page in one picture
+    width = nurse.driver.execute_script("return window.innerWidth")
+    assert width <= 390
+    overflow = nurse.driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    shot("upgrade-phone")
+    assert overflow <= 0, f"the review runs {overflow} px off a 390 px screen"
+    button = nurse.find("#confirm")
+    box = nurse.driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.left, r.right]", button
+    )
+    assert box[0] >= 0 and box[1] <= width
+    nurse.driver.set_window_size(1280, 900)
+    nurse.click("#confirm")
+    assert nurse.driver.current_url.endswith(f"/plans/{plan_id}?saved=2")
+    assert nurse.find("#saved").text == "Saved as version 2."
+    assert "Definition upgraded (version 2)" in nurse.find(".history").text
+    assert not nurse.driver.find_elements("css selector", "#upgrade")
+    assert "version 2  upgrade by mtremblay" in dosecal("store", "show", plan_id).output

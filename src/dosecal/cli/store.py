@@ -426,6 +426,8 @@ def store_upgrade(
     if plan_id is None:
         _upgrade_all(dry_run, who)
         return
+    from dosecal.service.courses import describe_withdrawn
+
     s = store_of()
     result = s.upgrade(plan_id, who=who_of(who), source=source, dry_run=dry_run)
     if result.changed and not dry_run:
@@ -433,6 +435,8 @@ def store_upgrade(
     lang = languages("en")[0]
     for move in result.moves:
         click.echo(lang.text(move.describe()))
+    for drug in describe_withdrawn(result.withdrawn):
+        click.echo(lang.text(drug))
     if not result.changed:
         click.echo(say("store.upgrade.same", id=plan_id), err=True)
     elif dry_run:

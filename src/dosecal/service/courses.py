@@ -9,7 +9,7 @@ confirming a change and what ``store upgrade`` reports.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from dosecal.core.expand import expand
 from dosecal.inputs import definitions, planfile
@@ -17,7 +17,7 @@ from dosecal.model.course import Course
 from dosecal.model.occurrence import Occurrence
 from dosecal.render import RenderOptions, render
 from dosecal.render.fhir import ADMINISTRATIONS
-from dosecal.words import Value, languages, msg
+from dosecal.words import Content, Value, languages, msg
 
 #: The message for each kind of change but a move (which says where from and where to).
 _KEYS = {
@@ -96,6 +96,11 @@ def withdrawn_drugs(before: Course, after: Course) -> dict[str, str]:
     return withdrawn
 
 
+def describe_withdrawn(drugs: dict[str, str]) -> list[Value]:
+    """Each drug an upgrade takes out (see :func:`withdrawn_drugs`) in words, by its old name."""
+    return [msg("store.upgrade.withdrawn", drug=Content(name)) for name in drugs.values()]
+
+
 def course_of(plan_id: str, content: str, definition: str) -> Course:
     """A stored plan's course: its file expanded against its definition snapshot.
 
@@ -140,7 +145,8 @@ def diff(before: Course, after: Course) -> tuple[Move, ...]:
     return tuple(sorted(moves, key=_move_order))
 
 
-def _move_order(move: Move) -> tuple[date, str]:
+def _move_order(move: Move) -> tuple[date, time, str]:
+    """A day's events in the order of their clock times (all-day ones first), as a nurse reads them."""
     o = move.after or move.before
     assert o is not None
-    return o.start_date, o.uid
+    return o.start_date, o.start.time() if isinstance(o.start, datetime) else time.min, o.uid

@@ -6,7 +6,7 @@ connection while they render.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -94,11 +94,23 @@ class FeedState:
 
 @dataclass(frozen=True, slots=True)
 class Upgrade:
-    """What ``store upgrade`` found: the events that move, and whether anything changed at all."""
+    """What ``store upgrade`` found: the events that move, and whether anything changed at all.
+
+    Attributes:
+        plan: the plan after the upgrade (as it was, on a dry run or when nothing changed).
+        moves: the events that move, are added, removed or change, in date order.
+        changed: whether the definition found differs from the plan's snapshot.
+        withdrawn: the drugs the upgrade takes out of the plan (by id, with the old
+            definition's name): given before, given no more, and not taken out already.
+        digest: the SHA-256 of the definition text found (what a confirmation passes back as
+            ``expect_definition``, so that what is applied is what was reviewed).
+    """
 
     plan: StoredPlan
     moves: tuple[Move, ...]
     changed: bool
+    withdrawn: dict[str, str] = field(default_factory=dict)
+    digest: str = ""
 
 
 def stored_plan(row: sa.Row[Any]) -> StoredPlan:

@@ -15,6 +15,8 @@ moves are :mod:`dosecal.service.courses`.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -468,31 +470,55 @@ class Store:
         return self.get(plan_id), change
 
     def upgrade(
-        self, plan_id: str, *, who: str, source: Path | None = None, dry_run: bool = False
+        self,
+        plan_id: str,
+        *,
+        who: str,
+        source: Path | None = None,
+        dry_run: bool = False,
+        expect_version: int | None = None,
+        expect_definition: str | None = None,
     ) -> Upgrade:
         """Apply the definition found now at the plan's origin (or ``source``), showing what moves.
 
+        Args:
+            plan_id: the stored plan.
+            who: who records the upgrade.
+            source: a definition file to apply instead of the one at the plan's origin (it
+                becomes the plan's origin).
+            dry_run: find what would move and what would be taken out; store nothing.
+            expect_version: the version the caller reviewed; by default the one read here.
+            expect_definition: the :attr:`Upgrade.digest` of the definition the caller
+                reviewed; by default whatever is found now.
+
         Raises:
-            ConflictError: when the plan changed while this ran.
+            ConflictError: when the plan is not at ``expect_version``, the definition found is
+                not the one reviewed, or the plan changed while this ran.
+            UnknownScheduleError: when the plan's origin names a file that is gone.
             InputFileError: when the new definition is invalid or the plan does not fit it.
+            StoreError: when the plan is archived.
         """
         current = self.get(plan_id)
         if current.archived is not None:
             raise StoreError(msg("error.store.archived", id=plan_id))
-        path = source if source is not None else definitions.path_of(current.origin)
-        try:
-            definition = read_text(path)
-        except InputFileError as exc:
-            raise DefinitionError(exc.problems) from None
+        if expect_version is not None and current.version != expect_version:
+            raise ConflictError(
+                msg("error.store.conflict", id=plan_id, expected=expect_version, actual=current.version)
+            )
+        path, definition = definition_at(current.origin, source)
         definitions.loads(definition, str(path))  # its problems name the file, not the plan
+        digest = hashlib.sha256(definition.encode("utf-8")).hexdigest()
+        if expect_definition is not None and digest != expect_definition:
+            raise ConflictError(msg("error.store.definition_changed", id=plan_id))
         old_course = current.course()
         new_course = course_of(plan_id, current.content, definition)
         moves = diff(old_course, new_course)
         changed = definition != current.definition
+        withdrawn = withdrawn_drugs(old_course, new_course)
+        taken_out = {k: v for k, v in withdrawn.items() if k not in old_course.plan.withdrawn}
         if changed and not dry_run:
             detail = ENGLISH.text(msg("store.upgrade.detail", path=str(path), count=len(moves)))
             raised = raised_revisions(old_course, new_course, moves)
-            withdrawn = withdrawn_drugs(old_course, new_course)
             content = planfile.with_revisions(current.content, raised, withdrawn)
             new = course_of(plan_id, content, definition)
             reread = new.plan  # the new text reads back and expands
@@ -508,7 +534,27 @@ class Store:
             if source is not None:
                 values["origin"] = str(source.resolve())
             self._write(current, values, who, "upgrade", None, detail, new)
-        return Upgrade(self.get(plan_id), moves, changed)
+        return Upgrade(self.get(plan_id), moves, changed, taken_out if changed else {}, digest)
+
+    def newer_definition(self, plan: StoredPlan) -> bool:
+        """Whether the definition found now at the plan's origin differs from its snapshot.
+
+        The comparison :meth:`upgrade` makes, without expanding anything: one file read (the
+        installed built-in, for a built-in schedule's plan), so that a plan page can ask it.
+        A text that differs is also read as a definition (once per text), so that a definition
+        that :meth:`upgrade` would refuse is never offered.
+
+        Raises:
+            UnknownScheduleError: when the origin names a file that is gone.
+            DefinitionError: when the file cannot be read, or has problems.
+        """
+        path, definition = definition_at(plan.origin)
+        if definition == plan.definition:
+            return False
+        problems = _problems_of(definition, str(path))
+        if problems:
+            raise DefinitionError(problems)
+        return True
 
     def rotate(self, plan_id: str, *, who: str) -> str:
         """Give the plan a new feed link (the next generation); the old one stops. Returns the token.
@@ -624,6 +670,30 @@ class Store:
                 )
             _log(connection, current.id, version, now, who, action, note, detail)
             listing.write(connection, current.id, course, current.label, current.schedule, self.clock())
+
+
+def definition_at(origin: str, source: Path | None = None) -> tuple[Path, str]:
+    """The definition file found now at a plan's ``origin`` (or ``source``) and its text.
+
+    Raises:
+        UnknownScheduleError: when ``origin`` names a file that is gone.
+        DefinitionError: when the file cannot be read.
+    """
+    path = source if source is not None else definitions.path_of(origin)
+    try:
+        return path, read_text(path)
+    except InputFileError as exc:
+        raise DefinitionError(exc.problems) from None
+
+
+@functools.lru_cache(maxsize=32)
+def _problems_of(definition: str, name: str) -> tuple[Problem, ...]:
+    """The problems of a definition text (none: it reads), found once per text and name."""
+    try:
+        definitions.loads(definition, name)
+    except InputFileError as exc:
+        return exc.problems
+    return ()
 
 
 def _log(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from datetime import datetime
@@ -34,9 +35,11 @@ from dosecal.errors import (
     ConflictError,
     DatabaseBusy,
     DatabaseUnavailable,
+    DefinitionError,
     InputFileError,
     MissingFeatureError,
     StoreError,
+    UnknownScheduleError,
 )
 from dosecal.inputs import definitions, planfile
 from dosecal.model.course import Course
@@ -46,7 +49,7 @@ from dosecal.model.schedule import BAG_CHOICE, Schedule
 from dosecal.render import RenderOptions, render
 from dosecal.render.describe import describe
 from dosecal.render.feedlink import links
-from dosecal.service.courses import calendar_of, course_of
+from dosecal.service.courses import calendar_of, course_of, describe_withdrawn
 from dosecal.service.pdfcache import PdfCache
 from dosecal.service.preview import preview as preview_of
 from dosecal.service.records import Change, StoredPlan
@@ -55,9 +58,11 @@ from dosecal.web import forms
 from dosecal.web.pages import default_tz, error_links, store
 from dosecal.web.security import PLAN_CSP, signed_in, trail
 from dosecal.web.wording import for_page, page_text, without_choices
-from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Value
+from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Msg, Value
 
 plans_pages = Blueprint("plans", __name__, template_folder="templates")
+
+log = logging.getLogger("dosecal.web")
 
 
 #: Download formats: extension, renderer, media type.
@@ -348,8 +353,34 @@ def plan_page(plan_id: str) -> str:
         other_action="web.history.other",
         saved=_saved_notice(p),
         twice=request.args.get("twice") == "1",
+        upgraded_twice=request.args.get("twice") == "upgrade",
         sent_again=request.args.get("sent") == "again",
+        definition=_definition_news(p),
     )
+
+
+def _definition_news(plan: StoredPlan) -> str | None:
+    """What the plan page says of the definition at the plan's origin.
+
+    ``newer``: it differs from the plan's snapshot (the comparison ``store upgrade`` makes) and
+    reads: the page offers to review the upgrade. ``unreadable``: it cannot be read, or has
+    problems: the page says so in a line (the problems go to the log, not to the nurse).
+    ``None``: the same definition, or an archived plan (which no longer changes).
+    """
+    if plan.archived is not None:
+        return None
+    try:
+        return "newer" if store().newer_definition(plan) else None
+    except (UnknownScheduleError, DefinitionError) as exc:
+        log.warning("plan %s: the definition at its origin cannot be read: %s", plan.id, _loggable(exc))
+        return "unreadable"
+
+
+def _loggable(exc: Exception) -> str:
+    """An error's English words on one log line: its line breaks and control characters escaped."""
+    from dosecal.web import redact
+
+    return redact(str(exc))
 
 
 @plans_pages.get("/plans/<plan_id>/plan.<fmt>")
@@ -538,6 +569,106 @@ def _already_saved(plan_id: str, fields: forms.Adjustment, seen: int) -> int | N
     words = "; ".join(ENGLISH.text(a.describe(schedule)) for a in new)
     same = bool(new) and recorded[-len(new) :] == new and words == last.detail
     return last.version if same else None
+
+
+# Upgrading the definition
+
+
+@plans_pages.route("/plans/<plan_id>/upgrade", methods=["GET", "POST"])
+@signed_in
+def upgrade(plan_id: str) -> Any:
+    """The review of a newer definition (what ``store upgrade --dry-run`` prints); Confirm applies it.
+
+    GET changes nothing: :meth:`Store.upgrade` with ``dry_run``. The confirmation carries the
+    version and the definition reviewed, so that what is applied is what the nurse saw: a change
+    to either meanwhile is refused as a conflict, with a link to review again.
+    """
+    p = _plan_or_404(plan_id)
+    title = g.lang.content(p.course().schedule.title)
+    if p.archived is not None:
+        return _upgrade_refused(p, title, "web.upgrade.archived", again=False), 409
+    if request.method == "POST":
+        seen = request.form.get("version", "")
+        reviewed = request.form.get("definition", "")
+        try:
+            result = store().upgrade(
+                plan_id,
+                who=g.user,
+                expect_version=int(seen) if seen.isdigit() else -1,
+                expect_definition=reviewed,
+            )
+        except ConflictError as exc:
+            saved = _upgrade_saved(plan_id, seen, reviewed)
+            if saved is not None:  # sent twice (double click, Back and resend): applied once
+                target = url_for("plans.plan_page", plan_id=plan_id, saved=saved, twice="upgrade")
+                return redirect(target, code=303)
+            changed = _key(exc) == "error.store.definition_changed"
+            words = "web.upgrade.definition_changed" if changed else "web.upgrade.conflict"
+            return _upgrade_refused(store().get(plan_id), title, words), 409
+        except (UnknownScheduleError, InputFileError, StoreError) as exc:
+            return _upgrade_failed(p, title, exc)
+        if not result.changed:  # nothing to apply: the plan already has this definition
+            return redirect(url_for("plans.plan_page", plan_id=plan_id), code=303)
+        trail("upgrade", plan_id)
+        return redirect(url_for("plans.plan_page", plan_id=plan_id, saved=result.plan.version), code=303)
+    try:
+        review = store().upgrade(plan_id, who=g.user, dry_run=True)
+    except (UnknownScheduleError, InputFileError, StoreError) as exc:
+        return _upgrade_failed(p, title, exc)
+    return render_template(
+        "upgrade.html",
+        plan=review.plan,
+        title=title,
+        review=review,
+        changes=[m.describe() for m in review.moves],
+        withdrawn=describe_withdrawn(review.withdrawn),
+    )
+
+
+def _key(exc: Exception) -> str | None:
+    """The message id an error was raised with, if it was raised with one."""
+    first = exc.args[0] if exc.args else None
+    return first.key if isinstance(first, Msg) else None
+
+
+def _upgrade_failed(plan: StoredPlan, title: str, exc: Exception) -> tuple[str, int]:
+    """The page for an upgrade the library refuses: the nurse's words; the problems go to the log.
+
+    Raises:
+        StoreError: any store error but an archived plan's (a database that does not answer
+            is its own page, a 503).
+    """
+    if isinstance(exc, StoreError):
+        if _key(exc) != "error.store.archived":
+            raise exc
+        return _upgrade_refused(plan, title, "web.upgrade.archived", again=False), 409
+    log.warning("plan %s: the definition at its origin cannot be applied: %s", plan.id, _loggable(exc))
+    definition = isinstance(exc, DefinitionError | UnknownScheduleError)
+    words = "web.upgrade.problem" if definition else "web.upgrade.does_not_fit"
+    return _upgrade_refused(plan, title, words, again=False), 422
+
+
+def _upgrade_refused(plan: StoredPlan, title: str, words: str, *, again: bool = True) -> str:
+    """The review page with only why nothing was applied (and, after a conflict, a link to review again)."""
+    return render_template("upgrade.html", plan=plan, title=title, refused=words, again=again)
+
+
+def _upgrade_saved(plan_id: str, seen: str, reviewed: str) -> int | None:
+    """The version an upgrade confirmed twice already made, if the plan's one change since is it.
+
+    Like :func:`_already_saved`: a confirm sent twice reaches the store with the version seen
+    before the first was applied. When the one change since is this nurse's upgrade to the very
+    definition reviewed, it is that first send; anything else is a real conflict.
+    """
+    if not seen.isdigit():
+        return None
+    history = store().history(plan_id)
+    last = history[-1] if history else None
+    if last is None or last.action != "upgrade" or last.who != g.user or last.version != int(seen) + 1:
+        return None
+    current = store().get(plan_id)
+    applied = hashlib.sha256(current.definition.encode("utf-8")).hexdigest()
+    return last.version if current.version == last.version and applied == reviewed else None
 
 
 def worded(errors: dict[str, list[Value]], schedule: Schedule) -> dict[str, list[Value]]:

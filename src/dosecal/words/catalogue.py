@@ -739,6 +739,11 @@ CATALOGUE: dict[str, str] = dict(
             "recorded: look at 'dosecal store show {id}' and run the command again",
         ),
         N_(
+            "error.store.definition_changed",
+            "the definition at the origin of plan {id} changed after it was reviewed; nothing was "
+            "recorded: review the upgrade again",
+        ),
+        N_(
             "error.store.schema_empty",
             "the database {url} has no dosecal tables yet: run 'dosecal db upgrade'",
         ),
@@ -832,6 +837,7 @@ CATALOGUE: dict[str, str] = dict(
         N_("store.upgrade.same", "plan {id} already uses this definition: nothing changes"),
         N_("store.upgrade.would", "plan {id} not changed (--dry-run); {count} events would differ"),
         N_("store.upgrade.done", "plan {id} upgraded to version {version}; {count} events differ"),
+        N_("store.upgrade.withdrawn", "taken out: {drug} (no longer in the definition)"),
         N_("serve.listening", "serving feeds at {url} from {db}; links point to {public}"),
         N_("serve.stopped", "stopped"),
         N_("serve.zone", "new plans start in the zone {zone} (--default-tz to change it)"),
@@ -1342,6 +1348,63 @@ CATALOGUE: dict[str, str] = dict(
         N_(
             "web.plan.already_saved",
             "Already saved as version {version}: this adjustment was sent twice and recorded once.",
+        ),
+        # The plan page's offer of a newer definition, and its review page (dosecal store upgrade).
+        N_("web.upgrade.card_title", "Newer definition available"),
+        N_(
+            "web.upgrade.available",
+            "A newer definition of this plan's schedule is available. Nothing changes until you "
+            "review what it moves and confirm.",
+        ),
+        N_("web.upgrade.review", "Review the upgrade"),
+        N_(
+            "web.upgrade.unreadable",
+            "The definition at this plan's origin cannot be read or has a problem, so no upgrade can "
+            "be offered. The plan keeps working as it is; tell whoever maintains the schedule definitions.",
+        ),
+        N_("web.upgrade.title_for", "Upgrade the definition: {label}"),
+        N_(
+            "web.upgrade.intro",
+            "The definition of this plan's schedule has changed since the plan took it. Upgrading "
+            "applies it to this plan: the events below move or change, the patient's calendar "
+            "follows at its next update, and the history records who did it.",
+        ),
+        N_("web.upgrade.no_moves", "No event moves or changes: only the definition's text differs."),
+        N_("web.upgrade.withdrawn", "Drugs taken out"),
+        N_(
+            "web.upgrade.withdrawn_hint",
+            "The plan no longer gives them, and its health record file (FHIR) sends them as stopped.",
+        ),
+        N_("web.upgrade.confirm", "Upgrade this plan"),
+        N_("web.upgrade.refused", "The upgrade was not applied"),
+        N_(
+            "web.upgrade.conflict",
+            "Someone changed this plan meanwhile: nothing was saved. Review the upgrade again: what "
+            "moves may be different now.",
+        ),
+        N_(
+            "web.upgrade.definition_changed",
+            "The definition changed again after you reviewed it: nothing was saved. Review the "
+            "upgrade again.",
+        ),
+        N_(
+            "web.upgrade.problem",
+            "The definition at this plan's origin has a problem, so it cannot be applied: nothing "
+            "was saved. The plan keeps working as it is. Ask whoever maintains the schedule "
+            "definitions to fix it.",
+        ),
+        N_(
+            "web.upgrade.does_not_fit",
+            "This plan does not fit the newer definition, so it cannot be applied: nothing was "
+            "saved. The plan keeps working as it is. Ask whoever maintains the schedule definitions.",
+        ),
+        N_(
+            "web.upgrade.archived",
+            "This plan is archived: it can no longer change, so its definition is not upgraded.",
+        ),
+        N_(
+            "web.upgrade.already_saved",
+            "Already saved as version {version}: this upgrade was sent twice and applied once.",
         ),
         N_("web.error.title", "Error"),
         N_(
