@@ -3,7 +3,8 @@
 ``create_app`` takes a ready :class:`~dosecal.service.store.Store` rather than a URL, so that the
 command line checks the schema (and reports a problem as one line) before anything listens,
 and tests can hand in the store they made. Feeds live in their own blueprint, public by token
-only; the pages (:mod:`dosecal.web.pages`, :mod:`dosecal.web.plans`) need a signed-in nurse (:mod:`dosecal.web.security`).
+only; the pages (:mod:`dosecal.web.pages`, :mod:`dosecal.web.plans`) need a signed-in nurse (:mod:`dosecal.web.security`),
+the administrator's (:mod:`dosecal.web.admin`) an administrator.
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def create_app(
     from dosecal.service.audit import Audit
     from dosecal.service.teams import Teams
     from dosecal.web import security
+    from dosecal.web.admin import admin_pages
     from dosecal.web.pages import pages
     from dosecal.web.plans import plans_pages
 
@@ -158,6 +160,7 @@ def create_app(
     app.register_blueprint(feeds)
     app.register_blueprint(pages)
     app.register_blueprint(plans_pages)
+    app.register_blueprint(admin_pages)
     app.wsgi_app = SignInGate(  # type: ignore[method-assign]
         app.wsgi_app,
         SignInLimit(signin_per_minute),
