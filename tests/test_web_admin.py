@@ -79,7 +79,7 @@ def test_an_admin_adds_an_account_that_signs_in_and_sees_only_its_teams_plans(
             "team": "oncology",
         },
     )
-    assert made.status_code == 303 and made.headers["Location"] == "/admin/users/lea"
+    assert made.status_code == 303 and made.headers["Location"] == "/admin/users/lea#notice"
     shown = admin.get("/admin/users/lea").text
     assert "Account lea added: it can sign in now." in shown
     assert "Leave oncology" in shown and "Leave clinic" not in shown
@@ -219,7 +219,7 @@ def test_a_removed_account_loses_its_session_its_teams_and_its_rights(
     )
     assert jchen.get("/plans").status_code == 200  # only asked: still there
     removed = admin.post("/admin/users/jchen/remove", data={"csrf": token, "confirm": "1"})
-    assert removed.status_code == 303 and removed.headers["Location"] == "/admin"
+    assert removed.status_code == 303 and removed.headers["Location"] == "/admin#notice"
     page = admin.get("/admin").text
     assert "Account jchen removed: its sessions are ended." in page and 'id="account-jchen"' not in page
     gone = jchen.get("/plans")
@@ -363,7 +363,20 @@ def test_the_audit_page_lists_the_trail_newest_first_filters_it_and_pages_it(
         ["mtremblay", "download:csv", plan_id, "127.0.0.1", ""],
     ]
     assert len(shown) == len(cli_entries(dosecal))  # every entry, as 'dosecal audit' has them
-    assert {row[1] for row in rows("/admin/audit?user=mtremblay")} == {"mtremblay"}
+    hers = rows("/admin/audit?user=mtremblay")
+    assert {row[1] for row in hers if row[2] != "user-add"} == {"mtremblay"}
+    assert [row[2] for row in hers][:2] == ["download:csv", "feed-link"] and hers[-1][2:] == [
+        "user-add",
+        "",
+        "cli",
+        "mtremblay",
+    ]
+    # An account's entries are also the changes made to it: by boss here, by 'users add' before.
+    about = rows("/admin/audit?user=jchen")
+    assert [(row[2], row[4], row[5]) for row in about] == [
+        ("user-teams", "127.0.0.1", "jchen"),
+        ("user-add", "cli", "jchen"),
+    ]
     for_plan = rows(f"/admin/audit?plan={plan_id}")
     assert [row[2] for row in for_plan] == ["download:csv", "feed-link", "view", "add"]
     assert {row[3] for row in for_plan} == {plan_id}
@@ -452,3 +465,44 @@ def test_a_plan_is_given_to_another_team_by_an_admin_or_a_nurse_in_both_teams(
         if e["action"] == "team"
     ]
     assert moves == [("lea", plan_id, "clinic", "127.0.0.1"), ("boss", plan_id, "hematology", "127.0.0.1")]
+
+
+@pytest.mark.parametrize("second", ["unmade", "removed"])
+def test_two_administrators_taken_away_at_once_leave_one(database: str, dosecal: Run, second: str) -> None:
+    """A change on the pages waits for one in flight elsewhere, then sees it: one administrator stays.
+
+    PostgreSQL: the page's change locks the administrators' rows first, so it waits for the row
+    deleted elsewhere and then counts without it. SQLite: one writer at a time.
+    """
+    import threading
+
+    from dosecal.service.teams import admins
+
+    for name in ("ada", "bea"):
+        assert dosecal("users", "add", name, "--admin", input=PASSWORD + "\n").exit_code == 0
+    store = Store(database_url(database))
+    teams = Teams(store.engine)
+    refused: list[StoreError] = []
+
+    def take_bea() -> None:
+        try:
+            if second == "unmade":
+                teams.make_admin("bea", False, keep_one=True)
+            else:
+                Accounts(store).remove("bea", keep_admin=True)
+        except StoreError as exc:
+            refused.append(exc)
+
+    try:
+        with store.engine.begin() as c:  # ada's rights taken (as 'users teams --no-admin'), not committed yet
+            c.execute(admins.delete().where(admins.c.user == "ada"))
+            other = threading.Thread(target=take_bea)
+            other.start()
+            other.join(timeout=1)
+            assert other.is_alive()  # waiting for the first change
+        other.join(timeout=30)
+        assert not other.is_alive()
+        assert len(refused) == 1 and "bea is the last administrator" in str(refused[0])
+        assert teams.administrators() == ["bea"]
+    finally:
+        store.close()

@@ -225,10 +225,14 @@ class Audit:
         *,
         plan_id: str | None = None,
         user: str | None = None,
+        account: str | None = None,
         before: tuple[datetime, int] | None = None,
         size: int = 100,
     ) -> tuple[list[Entry], tuple[datetime, int] | None]:
         """A page of the entries that match, newest first, and where the next page starts.
+
+        ``user`` keeps the entries of what that user did (as :meth:`entries`); ``account`` also
+        those of changes made to that account (``user-*`` actions whose subject it is).
 
         ``before`` is the (time, row id) the previous page ended on: only entries after it in
         this order are read, with an index, however long the trail (no offset to count past).
@@ -240,6 +244,9 @@ class Audit:
             query = query.where(audit.c.plan_id == plan_id)
         if user is not None:
             query = query.where(audit.c.user == user)
+        if account is not None:
+            about = sa.and_(audit.c.subject == account, audit.c.action.like("user-%"))
+            query = query.where(sa.or_(audit.c.user == account, about))
         if before is not None:
             at, row = before[0].astimezone(UTC), before[1]
             query = query.where(sa.or_(audit.c.at < at, sa.and_(audit.c.at == at, audit.c.id < row)))

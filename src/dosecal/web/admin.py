@@ -102,6 +102,11 @@ def _note(key: str, **values: str) -> None:
     session["notice"] = [key, values]
 
 
+def _done(page: str) -> BaseResponse:
+    """After a change, to ``page`` at its notice (not at the form the browser sent, whose anchor it would keep)."""
+    return redirect(page + "#notice", code=303)
+
+
 def _notice(kind: str) -> Value | None:
     """The notice left by the change just made, once, if it is one of ``kind`` (a message id's start)."""
     found = session.get("notice")
@@ -204,7 +209,7 @@ def add_account() -> Any:
         else:
             trail("user-add", subject=name)
             _note("web.admin.added", name=name)
-            return redirect(url_for("admin.account_page", name=name), code=303)
+            return _done(url_for("admin.account_page", name=name))
     fields = {"name": name, "teams": chosen, "other_team": other, "admin": admin}
     return _accounts_page(fields, errors, 422)
 
@@ -257,7 +262,7 @@ def set_password(name: str) -> Any:
     if name == g.user:
         sign_in(name)
     _note("web.admin.password_set", name=name)
-    return redirect(url_for("admin.account_page", name=name), code=303)
+    return _done(url_for("admin.account_page", name=name))
 
 
 @admin_pages.post("/admin/users/<name>/teams")
@@ -268,7 +273,7 @@ def change_teams(name: str) -> Any:
     team = request.form.get("team", "").strip()
     if request.form.get("action") == "leave":
         if team not in teams().teams_of(name):
-            return redirect(url_for("admin.account_page", name=name), code=303)  # left already
+            return _done(url_for("admin.account_page", name=name))  # left already
         teams().leave(name, team)
         done = "web.admin.left"
     else:
@@ -281,7 +286,7 @@ def change_teams(name: str) -> Any:
         done = "web.admin.joined"
     trail("user-teams", subject=name)
     _note(done, name=name, team=team)
-    return redirect(url_for("admin.account_page", name=name), code=303)
+    return _done(url_for("admin.account_page", name=name))
 
 
 @admin_pages.post("/admin/users/<name>/admin")
@@ -300,7 +305,7 @@ def change_rights(name: str) -> Any:
     _note("web.admin.made_admin" if admin else "web.admin.unmade_admin", name=name)
     if name == g.user and not admin:  # these pages are no longer hers
         return redirect(url_for("plans.plans"), code=303)
-    return redirect(url_for("admin.account_page", name=name), code=303)
+    return _done(url_for("admin.account_page", name=name))
 
 
 @admin_pages.post("/admin/users/<name>/remove")
@@ -322,7 +327,7 @@ def remove_account(name: str) -> Any:
         return _account_page(name, {"remove": [_said(exc)]}, 409)
     trail("user-remove", subject=name)
     _note("web.admin.removed", name=name)
-    return redirect(url_for("admin.accounts_page"), code=303)
+    return _done(url_for("admin.accounts_page"))
 
 
 # The audit trail
@@ -346,11 +351,14 @@ def audit_page() -> Any:
     """The audit trail, newest first, a page at a time; only an account's or a plan's entries if asked.
 
     The columns of ``dosecal audit``: when, who, what, which plan, from where, about whom or what.
+    An account's entries are what it did (``dosecal audit --user``) and the changes made to it.
     """
     who = request.args.get("user", "").strip()[:64]
     plan_id = request.args.get("plan", "").strip()[:64]
     after = _audit_cursor(request.args.get("before"))
-    entries, more = audit().latest(plan_id=plan_id or None, user=who or None, before=after, size=AUDIT_PAGE)
+    entries, more = audit().latest(
+        plan_id=plan_id or None, account=who or None, before=after, size=AUDIT_PAGE
+    )
     older = None
     if more is not None:
         older = url_for(
