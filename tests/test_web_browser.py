@@ -537,10 +537,11 @@ def test_an_administrator_adds_an_account_on_the_accounts_page(
     folder = PICTURES if os.environ.get("DOSECAL_WEB_SCREENSHOTS") else tmp_path
     seen: dict[str, list[dict[str, Any]]] = {}
 
-    def check(name: str) -> None:
+    def check(name: str, kept: bool = True) -> None:
         seen[name] = nurse.axe()
-        _whole_page(nurse, folder / f"web-{name}.png", 1280)
-        _whole_page(nurse, folder / f"web-{name}-phone.png", 390)
+        where = folder if kept else tmp_path  # the whole plan page is web-plan.png's to show
+        _whole_page(nurse, where / f"web-{name}.png", 1280)
+        _whole_page(nurse, where / f"web-{name}-phone.png", 390)
 
     nurse.sign_in()
     nurse.click("#nav-admin")
@@ -571,7 +572,7 @@ def test_an_administrator_adds_an_account_on_the_accounts_page(
     nurse.click("#create")
     plan_id = plan_id_of(nurse.driver.current_url)
     assert "This plan belongs to team clinic" in nurse.find("#team").text
-    check("plan-team")
+    check("plan-team", kept=False)
     nurse.click("#move-plan")
     check("plan-team-confirm")
     nurse.click("#confirm")
