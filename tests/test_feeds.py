@@ -274,7 +274,8 @@ def test_an_unexpected_error_is_logged_without_the_token(
     from dosecal.service import store as store_module
     from dosecal.service.database import database_url, upgrade
     from dosecal.service.store import Store
-    from dosecal.web import create_app, redact
+    from dosecal.web import create_app
+    from dosecal.web.logs import redact
 
     url = database_url(str(tmp_path / "dosecal.db"))
     upgrade(url)

@@ -837,7 +837,7 @@ def test_a_sign_in_lasts_a_clinic_day(app: Flask, database: str) -> None:
 
 
 def test_a_path_cannot_forge_a_log_line(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
-    from dosecal.web import redact
+    from dosecal.web.logs import redact
 
     client = app.test_client()
     forged = "/plans/x%0A2026-12-01%2005:09:99,000%20dosecal.serve%20INFO%20POST%20/signin%20303"

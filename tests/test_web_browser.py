@@ -579,3 +579,80 @@ def test_a_newer_definition_is_reviewed_and_applied_from_the_plan_page(
     assert "Definition upgraded (version 2)" in nurse.find(".history").text
     assert not nurse.driver.find_elements("css selector", "#upgrade")
     assert "version 2  upgrade by mtremblay" in dosecal("store", "show", plan_id).output
+
+
+def _whole_page(nurse: Nurse, path: Path, width: int) -> None:
+    """A picture of the whole page at ``width`` CSS pixels; fails when the page is wider than that.
+
+    A phone's 390 px too: emulated, since a headless window is at least 500 px wide.
+    """
+    metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500}
+    nurse.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        wide, tall = nurse.driver.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+        )
+        nurse.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": tall})
+        nurse.driver.save_screenshot(str(path))
+        assert wide <= width, f"{nurse.driver.current_url} is {wide} px wide at {width} px"
+    finally:
+        nurse.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_an_administrator_adds_an_account_on_the_accounts_page(
+    nurse: Nurse, site: tuple[str, Run], tmp_path: Path
+) -> None:
+    """The accounts page, an account's page and the audit trail: axe-core clean, whole at 1280 and 390 px.
+
+    Pictured into the test's folder each run (examples/pictures/web-admin*.png with
+    ``DOSECAL_WEB_SCREENSHOTS=1``).
+    """
+    _, dosecal = site
+    assert dosecal("users", "teams", "mtremblay", "--admin", "--join", "hematology").exit_code == 0
+    folder = PICTURES if os.environ.get("DOSECAL_WEB_SCREENSHOTS") else tmp_path
+    seen: dict[str, list[dict[str, Any]]] = {}
+
+    def check(name: str, kept: bool = True) -> None:
+        seen[name] = nurse.axe()
+        where = folder if kept else tmp_path  # the whole plan page is web-plan.png's to show
+        _whole_page(nurse, where / f"web-{name}.png", 1280)
+        _whole_page(nurse, where / f"web-{name}-phone.png", 390)
+
+    nurse.sign_in()
+    nurse.click("#nav-admin")
+    assert nurse.driver.current_url.endswith("/admin")
+    check("admin")
+    nurse.type("#name", "lea")
+    nurse.type("#password", "a brand new passphrase")
+    nurse.type("#password2", "a brand new passphrase!")
+    nurse.click("#team-hematology", navigates=False)
+    nurse.click("#add-account")
+    assert nurse.find("#password2-error").text == "The two passwords differ: type the same one twice."
+    assert nurse.find("#password").get_attribute("value") == ""  # never sent back
+    check("admin-errors")
+    nurse.type("#password", "a brand new passphrase")
+    nurse.type("#password2", "a brand new passphrase")
+    assert nurse.find("#team-hematology").is_selected()  # kept from the first try
+    nurse.click("#add-account")
+    assert nurse.driver.current_url.endswith("/admin/users/lea#notice")
+    assert nurse.find("#notice").text == "Account lea added: it can sign in now."
+    check("admin-account")
+    assert dosecal("users", "teams", "lea").output.strip() == "lea sees the plans of: hematology"
+    nurse.click("#account-audit")
+    assert "user-add" in nurse.find("table.audit tbody tr").text
+    check("admin-audit")
+    # A plan given to another team from its page, once confirmed.
+    nurse.go("/plans/new?schedule=dasatinib")
+    nurse.type("#start", "2027-01-04")
+    nurse.click("#create")
+    plan_id = plan_id_of(nurse.driver.current_url)
+    assert "This plan belongs to team clinic" in nurse.find("#team").text
+    check("plan-team", kept=False)
+    nurse.click("#move-plan")
+    check("plan-team-confirm")
+    nurse.click("#confirm")
+    assert nurse.find("#team-moved").text == "Moved to team hematology."
+    trail = dosecal("audit", "--plan", plan_id).output
+    assert f",mtremblay,team,{plan_id},127.0.0.1,hematology\n" in trail
+    print(json.dumps({name: len(v) for name, v in seen.items()}))
+    assert {name: v for name, v in seen.items() if v} == {}

@@ -12,7 +12,6 @@ import html
 import json
 import logging
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from dosecal.service.database import database_url
+from test_store import own_inotuzumab
 from test_web import PASSWORD, Run, app, create, dosecal, sign_in
 
 __all__ = ["app", "dosecal"]  # fixtures
 
-ROOT = Path(__file__).resolve().parents[1]
-INOTUZUMAB = ROOT / "examples" / "inotuzumab.plan.toml"
 
 #: What ``store upgrade`` prints when cycle 1's first infusion goes from 60 to 90 minutes.
 MOVED = "moves: C1D1 Observation after inotuzumab ozogamicin: Mon 4 Jan 2027 11:00 → Mon 4 Jan 2027 11:30"
@@ -36,15 +34,7 @@ PREMEDICATION = re.compile(r"\n  # A corticosteroid[^\n]*\n  \[\[phases\.premedi
 
 def own_plan(folder: Path, dosecal: Run) -> tuple[Path, str, str]:
     """A plan stored from its own copy of the inotuzumab definition: the file, the plan's id, its feed token."""
-    definition = folder / "my-inotuzumab.toml"
-    shutil.copy(ROOT / "schedules" / "inotuzumab.toml", definition)
-    plan = folder / "plan.toml"
-    plan.write_text(
-        INOTUZUMAB.read_text(encoding="utf-8").replace(
-            'schedule = "inotuzumab"', f'schedule = "{definition}"'
-        ),
-        encoding="utf-8",
-    )
+    definition, plan = own_inotuzumab(folder)
     added = dosecal("store", "add", "--plan", str(plan), "--label", "bed 7")
     assert added.exit_code == 0, added.output
     plan_id = re.search(r"stored plan (\w+) \(version 1\)", added.output)

@@ -63,17 +63,12 @@ def users_add(name: str, teams: tuple[str, ...], admin: bool) -> None:
     """Make an account NAME in its teams; its password is asked for."""
     accounts = _accounts()
     from dosecal.service.accounts import check_name
-    from dosecal.service.teams import DEFAULT_TEAM, Teams, check_team
+    from dosecal.service.teams import DEFAULT_TEAM, check_team
 
     check_name(name)
     for team in teams:
         check_team(team)
-    accounts.add(name, _new_password())
-    memberships = Teams(accounts.engine)
-    for team in teams or (DEFAULT_TEAM,):
-        memberships.join(name, team)
-    if admin:
-        memberships.make_admin(name)
+    accounts.add(name, _new_password(), teams=teams or (DEFAULT_TEAM,), admin=admin)
     record(accounts.store, "user-add", subject=name)
     click.echo(say("users.added", name=name), err=True)
 

@@ -19,7 +19,7 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from dosecal.errors import StoreError
 from dosecal.service.feedtokens import session_key
 from dosecal.service.store import Store
+from dosecal.service.teams import admins, check_team, has_admin, lock_admins, memberships
 from dosecal.words import msg
 
 _meta = sa.MetaData()
@@ -176,19 +177,30 @@ class Accounts:
         self.engine = store.engine
         self._secret: bytes | None = None
 
-    def add(self, name: str, password: str) -> None:
-        """Make an account.
+    def add(self, name: str, password: str, *, teams: Sequence[str] = (), admin: bool = False) -> None:
+        """Make an account, in ``teams`` and an administrator if asked, all in one transaction.
 
         Raises:
-            StoreError: for a bad name, a short password, or a name already taken.
+            StoreError: for a bad name, a short password, a bad team name, or a name already
+                taken (then nothing is made).
         """
         check_name(name)
         check_new_password(password)
+        for team in teams:
+            check_team(team)
         try:
             with self.engine.begin() as c:
                 c.execute(
                     users.insert().values(name=name, password_hash=hash_password(password), created=_now())
                 )
+                # Rows an older dosecal left for a removed account of this name go first: a new
+                # account never inherits another's teams or rights.
+                c.execute(memberships.delete().where(memberships.c.user == name))
+                c.execute(admins.delete().where(admins.c.user == name))
+                for team in dict.fromkeys(teams):
+                    c.execute(memberships.insert().values(user=name, team=team))
+                if admin:
+                    c.execute(admins.insert().values(user=name))
         except sa.exc.IntegrityError:
             raise StoreError(msg("error.users.exists", name=name)) from None
 
@@ -198,16 +210,26 @@ class Accounts:
             rows = c.execute(sa.select(users.c.name, users.c.created).order_by(users.c.name)).all()
         return [User(row.name, _aware(row.created)) for row in rows]
 
-    def remove(self, name: str) -> None:
-        """Delete an account and end its sessions (the plans' history keeps the name).
+    def remove(self, name: str, *, keep_admin: bool = False) -> None:
+        """Delete an account, its teams and rights, and end its sessions (the plans' history keeps the name).
+
+        With ``keep_admin`` (the pages), removing the last administrator is refused, as
+        :meth:`~dosecal.service.teams.Teams.make_admin` refuses taking her rights.
 
         Raises:
-            StoreError: when there is no such account.
+            StoreError: when there is no such account, or (``keep_admin``) it is the last
+                administrator's; then nothing changes.
         """
         with self.engine.begin() as c:
+            if keep_admin:
+                lock_admins(c)
             c.execute(sessions.delete().where(sessions.c.user == name))
             if c.execute(users.delete().where(users.c.name == name)).rowcount != 1:
                 raise StoreError(msg("error.users.no_user", name=name))
+            c.execute(memberships.delete().where(memberships.c.user == name))
+            was_admin = c.execute(admins.delete().where(admins.c.user == name)).rowcount
+            if keep_admin and was_admin and not has_admin(c):
+                raise StoreError(msg("error.teams.last_admin", name=name))
 
     def set_password(self, name: str, password: str) -> None:
         """Change a password and end every session of the account (a stolen cookie stops working).

@@ -52,7 +52,8 @@ ACTIONS = (
     "add",
     "adjust",
     "archive",
-    # The command line's own actions (client "cli").
+    # The command line's own actions (client "cli"); the administrator's pages record the
+    # account and team changes among them too (with the client's address).
     "export",
     "upgrade",
     "remove",
@@ -78,6 +79,9 @@ READS = frozenset({"view", "print", "download", "feed-link"})
 READ_ENTRY_WAIT_MS = 250
 #: The most entries kept in memory; beyond it a read is refused (503) rather than left unrecorded.
 MOST_PENDING = 10_000
+
+#: The most entries :meth:`Audit.latest` reads for one page.
+MOST_PER_PAGE = 500
 
 log = logging.getLogger("dosecal.audit")
 
@@ -215,6 +219,43 @@ class Audit:
         with self.engine.connect() as c:
             rows = c.execute(query).all()
         return [Entry(_aware(r.at), r.user, r.action, r.plan_id, r.client, r.subject) for r in rows]
+
+    def latest(
+        self,
+        *,
+        plan_id: str | None = None,
+        user: str | None = None,
+        account: str | None = None,
+        before: tuple[datetime, int] | None = None,
+        size: int = 100,
+    ) -> tuple[list[Entry], tuple[datetime, int] | None]:
+        """A page of the entries that match, newest first, and where the next page starts.
+
+        ``user`` keeps the entries of what that user did (as :meth:`entries`); ``account`` also
+        those of changes made to that account (``user-*`` actions whose subject it is).
+
+        ``before`` is the (time, row id) the previous page ended on: only entries after it in
+        this order are read, with an index, however long the trail (no offset to count past).
+        The second value is ``None`` on the last page.
+        """
+        size = max(1, min(size, MOST_PER_PAGE))
+        query = sa.select(audit).order_by(audit.c.at.desc(), audit.c.id.desc()).limit(size + 1)
+        if plan_id is not None:
+            query = query.where(audit.c.plan_id == plan_id)
+        if user is not None:
+            query = query.where(audit.c.user == user)
+        if account is not None:
+            about = sa.and_(audit.c.subject == account, audit.c.action.like("user-%"))
+            query = query.where(sa.or_(audit.c.user == account, about))
+        if before is not None:
+            at, row = before[0].astimezone(UTC), before[1]
+            query = query.where(sa.or_(audit.c.at < at, sa.and_(audit.c.at == at, audit.c.id < row)))
+        with self.engine.connect() as c:
+            rows = c.execute(query).all()
+        shown = rows[:size]
+        found = [Entry(_aware(r.at), r.user, r.action, r.plan_id, r.client, r.subject) for r in shown]
+        after = (_aware(shown[-1].at), int(shown[-1].id)) if len(rows) > size else None
+        return found, after
 
     def purge(self, days: int = RETENTION_DAYS) -> int:
         """Delete entries older than ``days``; how many went."""

@@ -9,6 +9,7 @@ operator, see every plan.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,6 +35,9 @@ admins = sa.Table(
     _meta,
     sa.Column("user", sa.String(64), primary_key=True),
 )
+#: The accounts (:mod:`dosecal.service.accounts` owns the table): an administrator counts while
+#: her account exists.
+_users = sa.table("users", sa.column("name"))
 
 #: The team of plans and users from before teams, and of plans made on the command line.
 DEFAULT_TEAM = "clinic"
@@ -74,13 +78,37 @@ class Teams:
         with self.engine.begin() as c:
             c.execute(memberships.delete().where(memberships.c.user == user, memberships.c.team == team))
 
-    def make_admin(self, user: str, admin: bool = True) -> None:
-        """Let ``user`` see every team's plans (or, with ``admin`` false, only her teams' again)."""
+    def make_admin(self, user: str, admin: bool = True, *, keep_one: bool = False) -> None:
+        """Let ``user`` see every team's plans (or, with ``admin`` false, only her teams' again).
+
+        With ``keep_one`` (the pages), taking the rights of the last administrator is refused:
+        nobody could then reach the administrator's pages. The command line, whose operator can
+        always give them again, does not ask it.
+
+        Raises:
+            StoreError: with ``keep_one``, when ``user`` is the last administrator (nothing changes).
+        """
         with self.engine.begin() as c:
             if not admin:
-                c.execute(admins.delete().where(admins.c.user == user))
+                if keep_one:
+                    lock_admins(c)
+                gone = c.execute(admins.delete().where(admins.c.user == user)).rowcount
+                if keep_one and gone and not has_admin(c):
+                    raise StoreError(msg("error.teams.last_admin", name=user))
             elif c.execute(sa.select(admins).where(admins.c.user == user)).first() is None:
                 c.execute(admins.insert().values(user=user))
+
+    def administrators(self) -> list[str]:
+        """The administrators whose account exists, by name."""
+        with self.engine.connect() as c:
+            return [str(name) for name in c.execute(_admin_accounts().order_by(admins.c.user)).scalars()]
+
+    def known(self) -> list[str]:
+        """Every team a user is in or a plan belongs to, and :data:`DEFAULT_TEAM`, by name."""
+        with self.engine.connect() as c:
+            named = set(c.execute(sa.select(memberships.c.team).distinct()).scalars())
+            named |= set(c.execute(sa.select(plan_teams.c.team).distinct()).scalars())
+        return sorted(named | {DEFAULT_TEAM})
 
     def everyone(self) -> dict[str, tuple[list[str], bool]]:
         """Each user's teams and whether she sees all, by name (users in no team are absent)."""
@@ -126,3 +154,22 @@ class Teams:
     def may_open(self, user: str, plan_id: str) -> bool:
         """Whether ``user`` may see and open ``plan_id``: one of her teams', or she sees all."""
         return self.sees_all(user) or self.team_of(plan_id) in self.teams_of(user)
+
+
+def _admin_accounts() -> sa.Select[Any]:
+    return sa.select(admins.c.user).join(_users, _users.c.name == admins.c.user)
+
+
+def lock_admins(connection: sa.Connection) -> None:
+    """Lock the administrators' rows until ``connection``'s transaction ends (PostgreSQL).
+
+    Two administrators taken away at once then wait for each other, and the second sees
+    the first gone (:func:`has_admin`). SQLite has no row locks: its one writer at a time,
+    holding the lock from its first change, sees every change committed before it.
+    """
+    connection.execute(sa.select(admins.c.user).with_for_update()).all()
+
+
+def has_admin(connection: sa.Connection) -> bool:
+    """Whether an administrator with an account is left, as ``connection``'s transaction sees it."""
+    return connection.execute(_admin_accounts().limit(1)).first() is not None

@@ -3,13 +3,13 @@
 ``create_app`` takes a ready :class:`~dosecal.service.store.Store` rather than a URL, so that the
 command line checks the schema (and reports a problem as one line) before anything listens,
 and tests can hand in the store they made. Feeds live in their own blueprint, public by token
-only; the pages (:mod:`dosecal.web.pages`, :mod:`dosecal.web.plans`) need a signed-in nurse (:mod:`dosecal.web.security`).
+only; the pages (:mod:`dosecal.web.pages`, :mod:`dosecal.web.plans`) need a signed-in nurse (:mod:`dosecal.web.security`),
+the administrator's (:mod:`dosecal.web.admin`) an administrator.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,37 +21,9 @@ from dosecal.service.pdfcache import PdfCache
 from dosecal.service.store import Store
 from dosecal.web.feeds import FeedCache, feeds
 from dosecal.web.limits import SIGNIN_PER_MINUTE, Refusal, SignInGate, SignInLimit
-
-#: A feed path with its secret part: logged as ``/feeds/…ics``, never with the token.
-_SECRET = re.compile(r"(/feeds/)[^/?#]*")
+from dosecal.web.logs import redact
 
 log = logging.getLogger("dosecal.serve")
-
-
-def _escape(char: str) -> str:
-    """One character as a log line may hold it: printable as is, else a backslash escape."""
-    if char.isprintable():
-        return char
-    if char == "\n":
-        return "\\n"
-    if char == "\r":
-        return "\\r"
-    if char == "\t":
-        return "\\t"
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
-def redact(path: str) -> str:
-    """A request path fit for a log: feed tokens replaced by ``…``, non-printables escaped.
-
-    Every control or other non-printable character (a line break, a NUL, a bidi override) is
-    written as a backslash escape,
-    so that a path can neither forge a log line nor hide part of one. A backslash is doubled,
-    so that an escape typed in the path cannot pass for one written here.
-    """
-    escaped = "".join(_escape(c) for c in path.replace("\\", "\\\\"))
-    return _SECRET.sub(r"\1…", escaped)
 
 
 class DosecalFlask(Flask):
@@ -135,6 +107,7 @@ def create_app(
     from dosecal.service.audit import Audit
     from dosecal.service.teams import Teams
     from dosecal.web import security
+    from dosecal.web.admin import admin_pages
     from dosecal.web.pages import pages
     from dosecal.web.plans import plans_pages
 
@@ -158,6 +131,7 @@ def create_app(
     app.register_blueprint(feeds)
     app.register_blueprint(pages)
     app.register_blueprint(plans_pages)
+    app.register_blueprint(admin_pages)
     app.wsgi_app = SignInGate(  # type: ignore[method-assign]
         app.wsgi_app,
         SignInLimit(signin_per_minute),

@@ -32,6 +32,7 @@ from dosecal.model.zones import UTC_NAMES
 from dosecal.service.accounts import THROTTLE_MINUTES, Busy
 from dosecal.service.database import first_line
 from dosecal.service.store import Store
+from dosecal.service.teams import Teams
 from dosecal.web.security import accounts, local_path, sign_in, sign_out
 from dosecal.words import Language, Value, language, msg
 
@@ -126,6 +127,12 @@ def error_links(
 def store() -> Store:
     """The app's plan store."""
     found: Store = current_app.extensions["dosecal.service.store"]
+    return found
+
+
+def teams() -> Teams:
+    """The teams of this server's store."""
+    found: Teams = current_app.extensions["dosecal.teams"]
     return found
 
 

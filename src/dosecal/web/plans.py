@@ -53,9 +53,9 @@ from dosecal.service.courses import calendar_of, course_of, describe_withdrawn
 from dosecal.service.pdfcache import PdfCache
 from dosecal.service.preview import preview as preview_of
 from dosecal.service.records import Change, StoredPlan
-from dosecal.service.teams import DEFAULT_TEAM, Teams
+from dosecal.service.teams import DEFAULT_TEAM
 from dosecal.web import forms
-from dosecal.web.pages import default_tz, error_links, store
+from dosecal.web.pages import default_tz, error_links, store, teams
 from dosecal.web.security import PLAN_CSP, signed_in, trail
 from dosecal.web.wording import for_page, page_text, without_choices
 from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Msg, Value
@@ -285,12 +285,6 @@ def pdf_cache() -> PdfCache:
     return found
 
 
-def teams() -> Teams:
-    """The teams of this server's store."""
-    found: Teams = current_app.extensions["dosecal.teams"]
-    return found
-
-
 def _plan_or_404(plan_id: str) -> StoredPlan:
     """The plan, if this nurse may open it: another team's plan is answered as one that does not exist."""
     try:
@@ -378,7 +372,7 @@ def _definition_news(plan: StoredPlan) -> str | None:
 
 def _loggable(exc: Exception) -> str:
     """An error's English words on one log line: its line breaks and control characters escaped."""
-    from dosecal.web import redact
+    from dosecal.web.logs import redact
 
     return redact(str(exc))
 

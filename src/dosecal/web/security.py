@@ -107,11 +107,25 @@ def client_address() -> str | None:
 
 
 def trail(
-    action: str, plan_id: str | None = None, *, user: str | None = None, also: tuple[str, ...] = ()
+    action: str,
+    plan_id: str | None = None,
+    *,
+    user: str | None = None,
+    subject: str | None = None,
+    also: tuple[str, ...] = (),
 ) -> None:
-    """Record ``action`` (and those in ``also``, in one write) in the audit trail: who, which plan, from where."""
+    """Record ``action`` (and those in ``also``, in one write) in the audit trail.
+
+    Who, which plan, from where, and whom or what it was about (``subject``: the account an
+    administrator changed, the team a plan was given to).
+    """
     current_app.extensions["dosecal.audit"].record(
-        action, user=user or g.get("user"), plan_id=plan_id, client=client_address(), also=also
+        action,
+        user=user or g.get("user"),
+        plan_id=plan_id,
+        client=client_address(),
+        subject=subject,
+        also=also,
     )
 
 
