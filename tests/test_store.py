@@ -258,7 +258,11 @@ def test_a_definition_change_reaches_a_stored_plan_only_through_upgrade(
         r"moves: C1D1 Observation after inotuzumab ozogamicin: Mon 4 Jan 2027 11:00 → Mon 4 Jan 2027 11:30",
         result.output,
     ), result.output
-    assert "changes: C1D1" in result.output  # the infusion itself: same start, later end
+    # The infusion itself: the same start, a later end, said with both ends.
+    assert (
+        "changes: C1D1 Inotuzumab ozogamicin 0.8 mg/m2: Mon 4 Jan 2027 10:00"
+        " (ends Mon 4 Jan 2027 11:30, was Mon 4 Jan 2027 11:00)"
+    ) in result.output
     assert f"plan {plan_id} upgraded to version 2" in result.output
     migrated("store", "print", plan_id, "-o", str(tmp_path / "d.ics"))
     assert (tmp_path / "d.ics").read_bytes() != (tmp_path / "a.ics").read_bytes()

@@ -9,15 +9,15 @@ confirming a change and what ``store upgrade`` reports.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from dosecal.core.expand import expand
 from dosecal.inputs import definitions, planfile
 from dosecal.model.course import Course
-from dosecal.model.occurrence import Occurrence
+from dosecal.model.occurrence import Occurrence, Status
 from dosecal.render import RenderOptions, render
 from dosecal.render.fhir import ADMINISTRATIONS
-from dosecal.words import Content, Value, languages, msg
+from dosecal.words import Content, Seq, Value, languages, msg
 
 #: The message for each kind of change but a move (which says where from and where to).
 _KEYS = {
@@ -54,7 +54,40 @@ class Move:
                 before=_when(self.before.start),
                 after=_when(self.after.start),
             )
+        if self.kind == "changed":
+            assert self.before is not None and self.after is not None
+            return msg(
+                "store.upgrade.changed",
+                label=o.span_label_text,
+                title=o.title_text,
+                when=_when(o.start),
+                what=Seq(_what_changed(self.before, self.after), "; "),
+            )
         return msg(_KEYS[self.kind], label=o.span_label_text, title=o.title_text, when=_when(o.start))
+
+
+def _what_changed(before: Occurrence, after: Occurrence) -> tuple[Value, ...]:
+    """What of an event that keeps its start a definition changes: its end, words, status, notes.
+
+    A nurse reviewing an upgrade must see what changes, not only that something does; an
+    all-day event's end is said as its last day (the calendar's end is the day after).
+    """
+    what: list[Value] = []
+    if before.end != after.end:
+        if isinstance(after.end, datetime):
+            what.append(msg("store.upgrade.ends", before=_when(before.end), after=_when(after.end)))
+        else:
+            last = (before.end_date - timedelta(days=1), after.end_date - timedelta(days=1))
+            what.append(msg("store.upgrade.last_day", before=_when(last[0]), after=_when(last[1])))
+    if (before.title_text, before.dose_text) != (after.title_text, after.dose_text):
+        what.append(msg("store.upgrade.was", title=before.title_text))
+    if before.status != after.status:
+        what.append(
+            msg("store.upgrade.cancelled" if after.status is Status.CANCELLED else "store.upgrade.planned")
+        )
+    if before.note_parts != after.note_parts:
+        what.append(msg("store.upgrade.notes"))
+    return tuple(what)
 
 
 def _when(moment: date) -> Value:
