@@ -305,3 +305,27 @@ def test_a_signal_during_generate_leaves_the_old_output_and_no_temporary(tmp_pat
             assert all(line.startswith("wrote") for line in lines[:-1]), err
         codes.add(proc.returncode)
     assert codes - {0}, "the signal never arrived while dosecal was working"
+
+
+def test_a_ctrl_c_that_comes_inside_a_finalizer_still_stops_the_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python cannot raise a signal inside a finalizer; the command keeps it and stops before replacing."""
+    from dosecal.cli import signals
+    from dosecal.cli.files import write_atomic
+
+    monkeypatch.setattr(sys, "unraisablehook", signals._unraisable)
+
+    class Finalizer:
+        def __del__(self) -> None:
+            raise KeyboardInterrupt  # as SIGINT does when it comes while this runs
+
+    target = tmp_path / "plan.ics"
+    target.write_bytes(b"old plan")
+    Finalizer()  # collected at once: Python hands the exception to the unraisable hook
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, b"new plan")
+    assert target.read_bytes() == b"old plan"
+    assert sorted(tmp_path.iterdir()) == [target]  # no temporary file left
+    write_atomic(target, b"new plan")  # raised once: the next write goes through
+    assert target.read_bytes() == b"new plan"

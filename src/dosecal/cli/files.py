@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dosecal.cli.signals import raise_lost
 from dosecal.errors import OutputError
 from dosecal.words import Value, msg
 
@@ -215,6 +216,7 @@ def write_all(outputs: Sequence[tuple[Path, bytes]], *, expect: bytes | None = N
             if t.in_place:
                 _write_in_place(t)
         if replaced:
+            raise_lost()  # a Ctrl-C that came inside a finalizer still stops the command here
             with held_signals():
                 _commit(replaced, expect)
     finally:

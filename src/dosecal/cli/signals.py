@@ -39,7 +39,38 @@ def interrupted(exc: KeyboardInterrupt | Terminated) -> NoReturn:
     sys.exit(TERMINATED if isinstance(exc, Terminated) else INTERRUPTED)
 
 
+#: A Ctrl-C or SIGTERM that Python could not raise where it came (see :func:`_unraisable`).
+_lost: KeyboardInterrupt | Terminated | None = None
+
+
+def _unraisable(hook: sys.UnraisableHookArgs) -> None:
+    """Keep a signal that came while Python ran a finalizer, instead of printing and losing it.
+
+    Python raises a signal's exception wherever the program is; inside a finalizer (a weakref
+    callback while a module loads, a ``__del__``) it cannot, prints "Exception ignored" with a
+    traceback and goes on: the command would finish as if never interrupted. It is kept here
+    instead, quietly, and :func:`raise_lost` raises it at the next point that checks.
+    """
+    global _lost
+    if isinstance(hook.exc_value, KeyboardInterrupt | Terminated):
+        _lost = hook.exc_value
+        return
+    sys.__unraisablehook__(hook)
+
+
+def raise_lost() -> None:
+    """Raise a signal that came inside a finalizer, once: called before an output is replaced."""
+    global _lost
+    lost, _lost = _lost, None
+    if lost is not None:
+        raise lost
+
+
 def on_sigterm() -> None:
-    """Make SIGTERM raise :class:`Terminated` in the main thread, so that temporary files go."""
+    """Make SIGTERM raise :class:`Terminated` in the main thread, so that temporary files go.
+
+    A signal that comes inside a finalizer is kept rather than lost (:func:`raise_lost`).
+    """
+    sys.unraisablehook = _unraisable
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
