@@ -872,6 +872,26 @@ CATALOGUE: dict[str, str] = dict(
         N_("users.teams_all", "{name} sees every team's plans (teams: {teams})"),
         N_("users.no_team", "{name} is in no team and sees no plan"),
         N_("store.team", "plan {id} now belongs to team {team}"),
+        # Local regimens: definitions a clinic imported into the plan store (dosecal store regimens)
+        N_(
+            "error.regimens.builtin",
+            "'{id}' is the id of a built-in schedule, and a local regimen cannot take a built-in's "
+            "place: give it another id in its [schedule] table (for a PlanDefinition, whose id "
+            "comes from its title: write it as a definition with 'dosecal fhir import', change the "
+            "id there, and import that file)",
+        ),
+        N_(
+            "error.regimens.id_long",
+            "the id '{id}' is too long for a local regimen: {most} characters at most",
+        ),
+        N_(
+            "error.regimens.part_toml",
+            "part {n} was asked for, but this is a TOML definition: parts are those of a FHIR "
+            "regimen in parts",
+        ),
+        N_("error.regimens.not_id", "the definition's id is not '{id}', the regimen it was shown as"),
+        N_("error.regimens.unknown", "no local regimen '{id}' (see 'dosecal store regimens list')"),
+        N_("error.regimens.no_version", "the local regimen '{id}' has no version {version}"),
         # The administrator's pages (accounts, teams, the audit trail) and a plan's team
         N_("web.nav.admin", "Accounts"),
         N_("web.admin.title", "Accounts and teams"),
