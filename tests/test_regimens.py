@@ -9,13 +9,17 @@ runs on SQLite and on a real PostgreSQL (the ``database`` fixture).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner, Result
 from icalendar import Calendar
 
+from dosecal.cli import main
 from dosecal.errors import DefinitionError, FhirError, StoreError
 from dosecal.service import regimens
 from dosecal.service.database import database_url, upgrade
@@ -30,6 +34,20 @@ IN_PARTS = FHIR / "PlanDefinition-60071000210106.json"
 ABI = "gu-pros-castration-resistant-metastatic-abiraterone-and-dexa"
 #: What the review and ``store upgrade`` say of the first dose when the default time becomes 09:00.
 FIRST_MOVE = "moves: Day 1 Abiraterone 1000 mg: Mon 4 Jan 2027 08:00 → Mon 4 Jan 2027 09:00"
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def dosecal(database: str) -> Run:
+    """The command line on this test's database, migrated from empty."""
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), env={"DOSECAL_DB": database})
+
+    assert run("db", "upgrade").exit_code == 0
+    return run
 
 
 @pytest.fixture
@@ -226,3 +244,104 @@ def test_a_plan_whose_regimen_is_not_in_the_database_says_so(store: Store, datab
     with pytest.raises(UnknownScheduleError, match=f"no local regimen '{ABI}'"):
         store.newer_definition(plan)
     assert store.calendar(plan.id, 1) is not None  # the plan works from its snapshot
+
+
+def test_the_command_line_imports_a_regimen_makes_a_plan_of_it_and_upgrades_it(
+    dosecal: Run, tmp_path: Path
+) -> None:
+    imported = dosecal("store", "regimens", "import", str(ABIRATERONE), "--by", "boss")
+    assert imported.exit_code == 0, imported.output
+    assert imported.output == (
+        f"local regimen {ABI} imported as version 1: "
+        "GU PROS Castration resistant Metastatic - abiraterone and dexamethasone\n"
+    )
+    plan_file = tmp_path / "plan.toml"
+    plan_file.write_text(abiraterone_plan(), encoding="utf-8")
+    added = dosecal("store", "add", "--plan", str(plan_file), "--by", "nurse")
+    assert added.exit_code == 0, added.output
+    found = re.search(r"stored plan (\w+) \(version 1\)", added.output)
+    assert found, added.output
+    plan_id = found.group(1)
+    assert f"(definition from regimen:{ABI})" in dosecal("store", "show", plan_id).output
+    calendar = tmp_path / "plan.ics"
+    assert dosecal("store", "print", plan_id, "-o", str(calendar)).exit_code == 0
+    assert first_dose(calendar.read_bytes(), "Abiraterone 1000 mg") == "2027-01-04T08:00:00+13:00"
+    # A new version, from a TOML definition: the plan's upgrade applies it.
+    definition = dosecal("store", "regimens", "show", ABI, "--definition").output
+    assert definition.startswith("# Imported by 'dosecal fhir import'")
+    changed = tmp_path / "abiraterone.toml"
+    changed.write_text(later_default_time(definition), encoding="utf-8")
+    again = dosecal("store", "regimens", "import", str(changed), "--by", "boss")
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith(f"local regimen {ABI} imported as version 2: ")
+    review = dosecal("store", "upgrade", plan_id, "--dry-run")
+    assert review.output.splitlines()[0] == FIRST_MOVE
+    assert f"plan {plan_id} not changed (--dry-run); 90 events would differ" in review.output
+    assert dosecal("store", "upgrade", plan_id, "--by", "nurse").exit_code == 0
+    assert dosecal("store", "print", plan_id, "-o", str(calendar)).exit_code == 0
+    assert first_dose(calendar.read_bytes(), "Abiraterone 1000 mg") == "2027-01-04T09:00:00+13:00"
+    listed = dosecal("store", "regimens", "list").output.splitlines()
+    assert len(listed) == 1
+    assert re.fullmatch(
+        rf"{ABI}  v2   \d{{4}}-\d\d-\d\d \d\d:\d\d UTC  boss  GU PROS Castration resistant Metastatic - "
+        "abiraterone and dexamethasone",
+        listed[0],
+    )
+    shown = dosecal("store", "regimens", "show", ABI).output.splitlines()
+    assert shown[0] == (
+        f"local regimen {ABI}, version 2: GU PROS Castration resistant Metastatic - abiraterone and dexamethasone"
+    )
+    assert shown[1] == (
+        "source: GU PROS Castration resistant Metastatic - abiraterone and dexamethasone, version 1.0.0, "
+        "New Zealand Medicines Formulary LP (FHIR PlanDefinition)"
+    )
+    assert shown[2].startswith("version 2  ") and shown[2].endswith(f"by boss: from the definition {changed}")
+    assert shown[3].startswith("version 1  ") and shown[3].endswith(
+        f"by boss: from the FHIR PlanDefinition {ABIRATERONE} "
+        "(https://fhir.nzf.org.nz/fhir/PlanDefinition/52451000210102|1.0.0)"
+    )
+    entries = json.loads(dosecal("audit", "--format", "json").output)["entries"]
+    imports = [(e["user"], e["client"], e["subject"]) for e in entries if e["action"] == "regimen-import"]
+    assert imports == [("boss", "cli", ABI), ("boss", "cli", ABI)]
+
+
+def test_the_command_line_says_what_it_left_out_and_refuses_what_the_calendar_needs(
+    dosecal: Run, tmp_path: Path
+) -> None:
+    alectinib = dosecal("store", "regimens", "import", str(ALECTINIB))
+    assert alectinib.exit_code == 0
+    assert (
+        f"dosecal: {ALECTINIB}: action[0].action[1]: loperamide: taken only when needed" in alectinib.output
+    )
+    assert "local regimen lung-nsclc-metastatic-alectinib imported as version 1" in alectinib.output
+    same = dosecal("store", "regimens", "import", str(ALECTINIB))
+    assert same.output.endswith(
+        "local regimen lung-nsclc-metastatic-alectinib has this very definition already (version 1): "
+        "nothing was stored\n"
+    )
+    asked = dosecal("store", "regimens", "import", str(IN_PARTS))
+    assert asked.exit_code == 1
+    assert asked.output == (
+        f'dosecal: {IN_PARTS}: action: a regimen in 2 parts; choose one with --part: 1 "cISplatin '
+        'chemoradiation", 2 "cARBOplatin and PACLItaxel"\n'
+    )
+    refused = dosecal("store", "regimens", "import", str(IN_PARTS), "--part", "2")
+    assert refused.exit_code == 1
+    assert (
+        f"dosecal: {IN_PARTS}: contained[1].contained[9].dosage[0].doseAndRate[0].doseQuantity: cARBOplatin: "
+        "a dose by AUC (area under the curve), which the care team calculates: not mapped\n"
+    ) in refused.output
+    assert "Traceback" not in refused.output
+    builtin = dosecal("store", "regimens", "import", str(ROOT / "schedules" / "imatinib.toml"))
+    assert builtin.exit_code == 1
+    assert "schedule.id: 'imatinib' is the id of a built-in schedule" in builtin.output
+    missing = dosecal("store", "regimens", "import", str(tmp_path / "nothing.json"))
+    assert (
+        missing.output
+        == f"dosecal: {tmp_path / 'nothing.json'}: cannot read the file: No such file or directory\n"
+    )
+    assert dosecal("store", "regimens", "list").output.split()[0] == "lung-nsclc-metastatic-alectinib"
+    assert len(dosecal("store", "regimens", "list").output.splitlines()) == 1
+    unknown = dosecal("store", "regimens", "show", "nope")
+    assert unknown.exit_code == 1
+    assert unknown.output == "dosecal: no local regimen 'nope' (see 'dosecal store regimens list')\n"

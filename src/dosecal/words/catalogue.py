@@ -892,6 +892,18 @@ CATALOGUE: dict[str, str] = dict(
         N_("error.regimens.not_id", "the definition's id is not '{id}', the regimen it was shown as"),
         N_("error.regimens.unknown", "no local regimen '{id}' (see 'dosecal store regimens list')"),
         N_("error.regimens.no_version", "the local regimen '{id}' has no version {version}"),
+        N_("regimens.imported", "local regimen {id} imported as version {version}: {title}"),
+        N_(
+            "regimens.same",
+            "local regimen {id} has this very definition already (version {version}): nothing was stored",
+        ),
+        N_("regimens.show.head", "local regimen {id}, version {version}: {title}"),
+        N_("regimens.show.source", "source: {source}"),
+        N_("regimens.show.version", "version {version}  {at}  by {who}: {what}"),
+        N_("regimens.show.fhir", "from the FHIR PlanDefinition {file} ({canonical})"),
+        N_("regimens.show.fhir_part", "from part {part} of the FHIR PlanDefinition {file} ({canonical})"),
+        N_("regimens.show.toml", "from the definition {file}"),
+        N_("regimens.show.left_out", "  left out: {line}"),
         # The administrator's pages (accounts, teams, the audit trail) and a plan's team
         N_("web.nav.admin", "Accounts"),
         N_("web.admin.title", "Accounts and teams"),
