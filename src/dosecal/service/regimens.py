@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dosecal.errors import (
+    ConflictError,
     DefinitionError,
     FhirError,
     InputFileError,
@@ -240,7 +241,7 @@ class Regimens:
     def __init__(self, engine: sa.engine.Engine) -> None:
         self.engine = engine
 
-    def add(self, prepared: Prepared, *, who: str) -> tuple[Regimen, bool]:
+    def add(self, prepared: Prepared, *, who: str, expect_version: int | None = None) -> tuple[Regimen, bool]:
         """Store ``prepared`` as the newest version of its regimen; it and whether it is new.
 
         The definition is read again (what was shown may have come back through a form), with
@@ -248,8 +249,15 @@ class Regimens:
         the current version is returned, with ``False``. Two imports of one id at once each get
         their own version number (the table's key decides).
 
+        Args:
+            prepared: what :func:`read` made of the file.
+            who: who imports it.
+            expect_version: the current version when the import was previewed (0: none yet);
+                by default whatever it is now.
+
         Raises:
             DefinitionError: the definition has problems, its id is refused or is not ``prepared.id``.
+            ConflictError: the regimen is no longer at ``expect_version`` (nothing is stored).
         """
         schedule = definitions.loads(prepared.definition, prepared.file)
         key = "title" if prepared.kind == FHIR else "schedule.id"
@@ -262,6 +270,16 @@ class Regimens:
                     current = self._current(c, prepared.id)
                     if current is not None and current.definition == prepared.definition:
                         return current, False
+                    actual = 0 if current is None else current.version
+                    if expect_version is not None and actual != expect_version:
+                        raise ConflictError(
+                            msg(
+                                "error.regimens.changed",
+                                id=prepared.id,
+                                expected=expect_version,
+                                actual=actual,
+                            )
+                        )
                     version = 1 if current is None else current.version + 1
                     c.execute(
                         regimens.insert().values(
