@@ -116,9 +116,22 @@ def _file_name(given: str | None) -> str:
     return name or "upload"
 
 
-def _said(lines: list[str] | tuple[str, ...], file: str) -> list[str]:
-    """Report lines as the page lists them: without the file's name, which the page shows once."""
-    return [line.removeprefix(f"{file}: ") for line in lines]
+def located(line: str, file: str) -> tuple[str | None, str]:
+    """A report line as the page lists it: its place in the file (a JSON or key path) and its words.
+
+    The file's name, which the page shows once, is left out; a line that names no place (the
+    refusal's last line) is all words.
+    """
+    rest = line.removeprefix(f"{file}: ")
+    place, found, words = rest.partition(": ")
+    if found and " " not in place and ("[" in place or "." in place):
+        return place, words
+    return None, rest
+
+
+@regimen_pages.app_template_filter("located")
+def _located(line: str, file: str) -> tuple[str | None, str]:
+    return located(line, file)
 
 
 def _list_page(errors: dict[str, list[Value]] | None = None, status: int = 200) -> tuple[str, int]:
@@ -188,7 +201,7 @@ def import_regimen() -> Any:
             part_name=part_name,
             parts=parts,
             sealed=sealed,
-            reasons=_said(result["refused"], file),
+            reasons=result["refused"],
         ), 422
     prepared = _prepared(result["prepared"])
     conflict = None
@@ -221,7 +234,7 @@ def import_regimen() -> Any:
         parts=parts,
         sealed=sealed,
         prepared=prepared,
-        report=_said(prepared.report, file),
+        report=prepared.report,
         current=current,
         same=current is not None and current.definition == prepared.definition,
         expect=current.version if current is not None else 0,

@@ -1027,8 +1027,8 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.regimens.refused", "This file cannot be imported: nothing was stored."),
         N_(
             "web.regimens.refused_hint",
-            "Why, each with where it is in the file (what the calendar needs and dosecal cannot read "
-            "from it is refused rather than guessed):",
+            "What the import found, each with its place in the file. dosecal does not guess: what the "
+            "calendar needs and it cannot read refuses the whole file.",
         ),
         N_("web.regimens.other_part", "Choose another part"),
         N_("web.regimens.other_file", "Choose another file"),
