@@ -170,6 +170,10 @@ def test_an_administrator_sees_what_an_import_gives_before_it_is_stored(
     )
     assert regimen_rows(database) == 1
     assert dosecal("store", "regimens", "list").output.startswith("lung-nsclc-metastatic-alectinib  v1 ")
+    # The same file again: the preview says there is nothing to import, and offers no button.
+    same = upload(admin, token, ALECTINIB, "alectinib.json")
+    assert "Version 1 has this very definition already: there is nothing to import." in text_of(same.text)
+    assert 'id="confirm"' not in same.text
 
 
 def test_a_nurse_makes_a_plan_of_the_abiraterone_regimen_that_works_as_a_built_ins(
