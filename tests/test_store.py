@@ -50,7 +50,7 @@ def migrated(dosecal: Run) -> Run:
     """The command line on a database that ``dosecal db upgrade`` made from empty."""
     result = dosecal("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "at schema 0009" in result.output
+    assert "at schema 0010" in result.output
     return dosecal
 
 
@@ -86,7 +86,7 @@ def test_a_schema_of_another_revision_is_refused(migrated: Run, database: str) -
     engine.dispose()
     result = migrated("store", "list")
     assert result.exit_code == 1
-    assert "has schema 0000, and this dosecal needs 0009" in result.output
+    assert "has schema 0000, and this dosecal needs 0010" in result.output
     refused = migrated("db", "upgrade")  # a revision this dosecal does not know: never guessed at
     assert refused.exit_code == 1
     assert "Can't locate revision identified by '0000'" in refused.output
@@ -513,7 +513,7 @@ def test_db_upgrade_takes_db_after_the_subcommand_as_documented(tmp_path: Path, 
     env = {"DOSECAL_DB": str(other)}
     result = CliRunner().invoke(main, ["db", "upgrade", "--db", database], env=env)
     assert result.exit_code == 0, result.output
-    assert "at schema 0009" in result.output
+    assert "at schema 0010" in result.output
     assert not other.exists()  # the option given, not $DOSECAL_DB
     listed = CliRunner().invoke(main, ["store", "--db", database, "list"], env=env)
     assert listed.exit_code == 0, listed.output

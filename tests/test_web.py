@@ -59,7 +59,7 @@ def dosecal(database: str) -> Run:
 
     upgraded = run("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "at schema 0009" in upgraded.output
+    assert "at schema 0010" in upgraded.output
     return run
 
 

@@ -656,3 +656,77 @@ def test_an_administrator_adds_an_account_on_the_accounts_page(
     assert f",mtremblay,team,{plan_id},127.0.0.1,hematology\n" in trail
     print(json.dumps({name: len(v) for name, v in seen.items()}))
     assert {name: v for name, v in seen.items() if v} == {}
+
+
+def test_an_administrator_imports_a_regimen_after_its_preview_and_a_nurse_makes_a_plan_of_it(
+    nurse: Nurse, site: tuple[str, Run], tmp_path: Path
+) -> None:
+    """The regimens page, a regimen in parts, a refused part and an import's preview, whole at 1280 and 390 px.
+
+    Each is axe-core clean; then the regimen is on the new plan page and a plan is made of it.
+    Pictured into the test's folder each run (examples/pictures/web-regimen*.png with
+    ``DOSECAL_WEB_SCREENSHOTS=1``).
+    """
+    _, dosecal = site
+    assert dosecal("users", "teams", "mtremblay", "--admin").exit_code == 0
+    folder = PICTURES if os.environ.get("DOSECAL_WEB_SCREENSHOTS") else tmp_path
+    fhir = ROOT / "tests" / "fhir"
+    seen: dict[str, list[dict[str, Any]]] = {}
+
+    def check(name: str) -> None:
+        seen[name] = nurse.axe()
+        _whole_page(nurse, folder / f"web-{name}.png", 1280)
+        _whole_page(nurse, folder / f"web-{name}-phone.png", 390)
+
+    def choose(path: Path) -> None:
+        nurse.go("/admin/regimens")
+        nurse.find("#file").send_keys(str(path))  # the browser's file chooser, as typed
+        nurse.click("#preview")
+
+    nurse.sign_in()
+    nurse.click("#nav-regimens")
+    assert nurse.driver.current_url.endswith("/admin/regimens")
+    assert nurse.find("#no-regimens").text == "No regimen has been imported yet."
+    choose(fhir / "PlanDefinition-60071000210106.json")
+    assert "This regimen is given in 2 parts: which one do you import?" in nurse.find("fieldset").text
+    check("regimen-parts")
+    nurse.click("#part-2", navigates=False)
+    nurse.click("#choose-part")
+    assert "This file cannot be imported: nothing was stored." in nurse.find("#refused").text
+    assert "cARBOplatin: a dose by AUC (area under the curve)" in nurse.find("#reasons").text
+    check("regimen-refused")
+    choose(fhir / "PlanDefinition-52331000210102.json")
+    preview = nurse.find("#import-preview").text
+    assert "A new regimen: this is its version 1." in preview
+    assert "Left out of the calendar (2)" in preview
+    assert "action[0].action[1]\nloperamide: taken only when needed" in nurse.find("#left-out").text
+    check("regimen-preview")
+    button = nurse.find("#confirm")
+    box = nurse.driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.left, r.right]", button
+    )
+    assert box[0] >= 0 and box[1] <= 1280
+    nurse.click("#confirm")
+    assert nurse.driver.current_url.endswith("/admin/regimens#notice")
+    assert nurse.find("#notice").text == (
+        "Regimen lung-nsclc-metastatic-alectinib imported as version 1: nurses can make plans of it now."
+    )
+    check("regimens")
+    nurse.go("/plans/new")
+    assert "The clinic's own, version 1" in nurse.find("#local").text
+    check("regimen-pick")
+    nurse.click("#pick-lung-nsclc-metastatic-alectinib")
+    assert nurse.find("#local-regimen").text.startswith("The clinic's own regimen (version 1)")
+    check("regimen-new")
+    nurse.type("#start", "2027-01-04")
+    nurse.type("#tz", "Pacific/Auckland")
+    nurse.click("#create")
+    plan_id = plan_id_of(nurse.driver.current_url)
+    assert "LUNG NSCLC Metastatic - alectinib" in nurse.find(".facts").text
+    assert (
+        dosecal("store", "show", plan_id)
+        .output.splitlines()[0]
+        .endswith("(definition from regimen:lung-nsclc-metastatic-alectinib)")
+    )
+    print(json.dumps({name: len(v) for name, v in seen.items()}))
+    assert {name: v for name, v in seen.items() if v} == {}

@@ -28,6 +28,7 @@ from dosecal.cli.database import (
     write_plan,
 )
 from dosecal.cli.files import write_atomic
+from dosecal.cli.regimens import regimens
 from dosecal.inputs.overrides import Overrides
 from dosecal.render.feedlink import links
 from dosecal.words import languages, say
@@ -504,3 +505,6 @@ def store_remove(plan_id: str) -> None:
     s.remove(plan_id)
     record(s, "remove", plan_id)
     click.echo(say("store.removed", id=plan_id), err=True)
+
+
+store.add_command(regimens)  # store regimens: the clinic's own regimens

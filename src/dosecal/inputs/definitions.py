@@ -405,6 +405,11 @@ def builtin_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "schedules"
 
 
+def is_id(name: str) -> bool:
+    """Whether ``name`` can be a schedule's ``[schedule] id``: lowercase letters, digits and hyphens."""
+    return bool(_ID.match(name))
+
+
 def builtin_ids() -> list[str]:
     """The ids of the built-in schedules, sorted."""
     return sorted(p.stem for p in builtin_dir().glob("*.toml"))

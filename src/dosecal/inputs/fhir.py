@@ -636,6 +636,17 @@ def _parts(root: dict[str, Any], file: str) -> tuple[Part, ...]:
     return tuple(found)
 
 
+def parts(data: bytes, file: str) -> tuple[Part, ...]:
+    """The parts of the regimen in ``data``, numbered as :func:`loads` takes ``part``; none for a single regimen.
+
+    What a page asks before it imports: which part, when there are parts.
+
+    Raises:
+        FhirError: the file is not JSON or not a PlanDefinition, or its actions mix parts and cycles.
+    """
+    return _parts(_parse(data, file), file)
+
+
 def _listing(found: tuple[Part, ...]) -> str:
     """The parts as the messages list them: 1 "cISplatin chemoradiation", 2 "cARBOplatin and PACLItaxel"."""
     return ", ".join(say("fhir.part_item", n=p.number, title=p.name) for p in found)

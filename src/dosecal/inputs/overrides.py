@@ -327,8 +327,13 @@ def apply(plan: Plan, given: Overrides) -> Plan:
     return with_zone(plan)
 
 
-def plan_for(schedule: str | None, plan_file: Path | None, given: Overrides) -> tuple[Schedule, Plan]:
+def plan_for(
+    schedule: str | None, plan_file: Path | None, given: Overrides, *, resolved: Schedule | None = None
+) -> tuple[Schedule, Plan]:
     """The schedule and plan that a schedule name, a plan file and options describe together.
+
+    ``resolved``: the schedule the name stands for, already read (a local regimen of the plan
+    store, which no file holds); by default the built-in or file of that name.
 
     Raises:
         PlanError: when no schedule is named, no start is given, or a value is wrong.
@@ -338,7 +343,8 @@ def plan_for(schedule: str | None, plan_file: Path | None, given: Overrides) -> 
     name = schedule or (base.schedule if base else None)
     if name is None:
         raise bad("SCHEDULE", msg("error.overrides.name_schedule_see_dosecal"))
-    resolved = definitions.resolve(name)
+    if resolved is None:
+        resolved = definitions.resolve(name)
     if base is None:
         if given.start is None:
             raise bad("--start", msg("error.overrides.give_plan_s_day"))

@@ -63,6 +63,8 @@ ACTIONS = (
     "user-remove",
     "user-password",
     "user-teams",
+    # A local regimen imported (dosecal.service.regimens): its id as the subject.
+    "regimen-import",
 )
 
 #: The client address the command line's entries carry.

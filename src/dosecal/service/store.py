@@ -35,6 +35,7 @@ from dosecal.errors import (
     Problem,
     SchemaError,
     StoreError,
+    UnknownScheduleError,
     reason,
 )
 from dosecal.inputs import definitions, planfile
@@ -65,6 +66,7 @@ from dosecal.service.records import (
     Upgrade,
     stored_plan,
 )
+from dosecal.service.regimens import Regimens, definition_of, may_name, regimen_of
 from dosecal.service.teams import DEFAULT_TEAM, plan_teams
 from dosecal.words import ENGLISH, msg
 
@@ -121,6 +123,11 @@ class Store:
         if self._feed_key is None:
             self._feed_key = load_key()
         return self._feed_key
+
+    @property
+    def regimens(self) -> Regimens:
+        """The local regimens of this store's database (:mod:`dosecal.service.regimens`)."""
+        return Regimens(self.engine)
 
     def check_schema(self) -> None:
         """Refuse to work on tables another revision of dosecal made (or on none).
@@ -363,7 +370,14 @@ class Store:
         return self.add_text(read_text(plan_file), source=str(plan_file), label=label, who=who)
 
     def add_text(
-        self, text: str, *, source: str, label: str | None, who: str, plan_id: str | None = None
+        self,
+        text: str,
+        *,
+        source: str,
+        label: str | None,
+        who: str,
+        plan_id: str | None = None,
+        regimen_version: int | None = None,
     ) -> tuple[StoredPlan, str]:
         """Store the plan whose file text is ``text`` (see :meth:`add`); ``source`` names it in messages.
 
@@ -375,8 +389,14 @@ class Store:
         makes one plan. The database's primary key decides, in one transaction: the second
         insert fails and raises ConflictError, and nothing else is written.
 
+        The plan's ``schedule`` is a built-in id, else the id of a local regimen of this database
+        (:mod:`dosecal.service.regimens`: the plan's origin is then ``regimen:ID``, and its
+        snapshot the regimen's current version, or ``regimen_version``, the one a form showed),
+        else a definition file's path.
+
         Raises:
             ConflictError: when ``plan_id`` is given and a plan already has it.
+            StoreError: when ``regimen_version`` is not a version of the local regimen named.
         """
         if label is not None:
             try:
@@ -388,13 +408,7 @@ class Store:
             raise PlanError([Problem(source, "schedule", msg("error.overrides.plan_file_must_name"))])
         if not plan.timezone:
             raise PlanError([Problem(source, "timezone", msg("error.store.needs_zone"))])
-        path = definitions.path_of(plan.schedule)
-        builtin = plan.schedule in definitions.builtin_ids()
-        origin = plan.schedule if builtin else str(path.resolve())
-        try:
-            definition = read_text(path)
-        except InputFileError as exc:
-            raise DefinitionError(exc.problems) from None
+        origin, definition = self._definition_for(plan.schedule, regimen_version)
         given = plan_id
         for attempt in (1, 2, 3):
             # 48 random bits: short enough to type, and a collision (one in millions at
@@ -430,6 +444,22 @@ class Store:
                 if attempt == 3:
                     raise
         return self.get(ident), token
+
+    def _definition_for(self, name: str, regimen_version: int | None = None) -> tuple[str, str]:
+        """The origin and text of the definition a plan file's ``schedule`` names (see :meth:`add_text`)."""
+        local = self.regimens.find(name) if may_name(name) else None
+        if local is not None:
+            if regimen_version is not None:
+                local = self.regimens.get(name, regimen_version)
+            return local.origin, local.definition
+        if regimen_version is not None:
+            raise StoreError(msg("error.regimens.unknown", id=name))
+        path = definitions.path_of(name)
+        origin = name if name in definitions.builtin_ids() else str(path.resolve())
+        try:
+            return origin, read_text(path)
+        except InputFileError as exc:
+            raise DefinitionError(exc.problems) from None
 
     def adjust(
         self,
@@ -505,8 +535,8 @@ class Store:
             raise ConflictError(
                 msg("error.store.conflict", id=plan_id, expected=expect_version, actual=current.version)
             )
-        path, definition = definition_at(current.origin, source)
-        definitions.loads(definition, str(path))  # its problems name the file, not the plan
+        path, definition = definition_at(current.origin, source, self.engine)
+        definitions.loads(definition, path)  # its problems name the file (or regimen), not the plan
         digest = hashlib.sha256(definition.encode("utf-8")).hexdigest()
         if expect_definition is not None and digest != expect_definition:
             raise ConflictError(msg("error.store.definition_changed", id=plan_id))
@@ -517,7 +547,7 @@ class Store:
         withdrawn = withdrawn_drugs(old_course, new_course)
         taken_out = {k: v for k, v in withdrawn.items() if k not in old_course.plan.withdrawn}
         if changed and not dry_run:
-            detail = ENGLISH.text(msg("store.upgrade.detail", path=str(path), count=len(moves)))
+            detail = ENGLISH.text(msg("store.upgrade.detail", path=path, count=len(moves)))
             raised = raised_revisions(old_course, new_course, moves)
             content = planfile.with_revisions(current.content, raised, withdrawn)
             new = course_of(plan_id, content, definition)
@@ -548,10 +578,10 @@ class Store:
             UnknownScheduleError: when the origin names a file that is gone.
             DefinitionError: when the file cannot be read, or has problems.
         """
-        path, definition = definition_at(plan.origin)
+        path, definition = definition_at(plan.origin, engine=self.engine)
         if definition == plan.definition:
             return False
-        problems = _problems_of(definition, str(path))
+        problems = _problems_of(definition, path)
         if problems:
             raise DefinitionError(problems)
         return True
@@ -672,16 +702,26 @@ class Store:
             listing.write(connection, current.id, course, current.label, current.schedule, self.clock())
 
 
-def definition_at(origin: str, source: Path | None = None) -> tuple[Path, str]:
-    """The definition file found now at a plan's ``origin`` (or ``source``) and its text.
+def definition_at(
+    origin: str, source: Path | None = None, engine: sa.engine.Engine | None = None
+) -> tuple[str, str]:
+    """The definition found now at a plan's ``origin`` (or ``source``): its name for messages, its text.
+
+    A built-in id: the installed built-in. A path: that file. ``regimen:ID``: the current version
+    of that local regimen in ``engine``'s database (:mod:`dosecal.service.regimens`).
 
     Raises:
-        UnknownScheduleError: when ``origin`` names a file that is gone.
+        UnknownScheduleError: when ``origin`` names a file that is gone, or a local regimen that
+            this database does not have (or no ``engine`` is given to look in).
         DefinitionError: when the file cannot be read.
     """
+    if source is None and regimen_of(origin) is not None:
+        if engine is None:
+            raise UnknownScheduleError(msg("error.regimens.unknown", id=regimen_of(origin) or origin))
+        return definition_of(engine, origin)
     path = source if source is not None else definitions.path_of(origin)
     try:
-        return path, read_text(path)
+        return str(path), read_text(path)
     except InputFileError as exc:
         raise DefinitionError(exc.problems) from None
 

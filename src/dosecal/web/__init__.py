@@ -9,12 +9,14 @@ the administrator's (:mod:`dosecal.web.admin`) an administrator.
 
 from __future__ import annotations
 
+import io
 import logging
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from flask import Flask, Response, request
+from flask.wrappers import Request
 
 from dosecal.errors import DatabaseBusy, SchemaError, StoreError
 from dosecal.service.pdfcache import PdfCache
@@ -26,11 +28,32 @@ from dosecal.web.logs import redact
 log = logging.getLogger("dosecal.serve")
 
 
+class MemoryRequest(Request):
+    """A request whose uploaded files are kept in memory, never in a temporary file on disk.
+
+    Werkzeug spools an upload of more than 500 KB to a temporary file; a regimen uploaded on
+    the administrator's pages (:mod:`dosecal.web.regimens`) must never be written to disk. The
+    request's ``max_content_length`` bounds the memory (1 MiB for that page, 256 KB elsewhere).
+    """
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        del total_content_length, content_type, filename, content_length  # werkzeug's signature
+        return io.BytesIO()
+
+
 class DosecalFlask(Flask):
-    """Flask, except that an exception is logged with the token-free path.
+    """Flask, except that an exception is logged with the token-free path, and uploads stay in memory.
 
     Flask's own ``log_exception`` names ``request.path``, which for a feed holds its secret.
     """
+
+    request_class = MemoryRequest
 
     def log_exception(self, exc_info: Any) -> None:
         """Log an unhandled exception, the path redacted."""
@@ -110,6 +133,7 @@ def create_app(
     from dosecal.web.admin import admin_pages
     from dosecal.web.pages import pages
     from dosecal.web.plans import plans_pages
+    from dosecal.web.regimens import regimen_pages
 
     app = DosecalFlask(
         "dosecal", static_folder=str(Path(__file__).parent / "static"), static_url_path="/static"
@@ -132,6 +156,7 @@ def create_app(
     app.register_blueprint(pages)
     app.register_blueprint(plans_pages)
     app.register_blueprint(admin_pages)
+    app.register_blueprint(regimen_pages)
     app.wsgi_app = SignInGate(  # type: ignore[method-assign]
         app.wsgi_app,
         SignInLimit(signin_per_minute),

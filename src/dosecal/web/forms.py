@@ -113,9 +113,13 @@ def clock_text(value: str) -> str:
     return ",".join(one(part) for part in value.split(",")) if value else value
 
 
-def uses_body_size(schedule: Schedule) -> bool:
-    """Whether the schedule has doses per m² or weight bands (then the form asks weight and height)."""
-    text = definitions.path_of(schedule.id).read_text(encoding="utf-8") if schedule.id else ""
+def uses_body_size(schedule: Schedule, text: str | None = None) -> bool:
+    """Whether the schedule has doses per m² or weight bands (then the form asks weight and height).
+
+    ``text``: the definition's text (a local regimen's); by default the built-in's file.
+    """
+    if text is None:
+        text = definitions.path_of(schedule.id).read_text(encoding="utf-8") if schedule.id else ""
     return "/m2" in text or any(
         c.weight_threshold_kg is not None
         or c.weight_bands_kg
@@ -203,7 +207,7 @@ class NewPlan:
     """The new plan form's fields, as typed.
 
     Attributes:
-        schedule: the built-in id.
+        schedule: the built-in's id, or a local regimen's.
         start, tz, weight, height, lang, label, cycles, until: as typed.
         times: by agent id, ``HH:MM[,HH:MM]``.
         choices: by choice id; ``""`` means the schedule's default.
@@ -274,12 +278,13 @@ class NewPlan:
             until=self.until or None,
         )
 
-    def check(self) -> tuple[Schedule, Plan] | dict[str, list[Value]]:
+    def check(self, schedule: Schedule | None = None) -> tuple[Schedule, Plan] | dict[str, list[Value]]:
         """The schedule and plan, expanded once to be sure; else every problem by field.
 
         Each field is first checked alone (as its option would be), so that every wrong field
         is reported at once rather than the first only; then the whole plan goes through
-        :func:`plan_for` and ``expand`` as ``dosecal generate`` would.
+        :func:`plan_for` and ``expand`` as ``dosecal generate`` would. ``schedule``: the schedule
+        already read (a local regimen's); by default the built-in named :attr:`schedule`.
         """
         errors: dict[str, list[Value]] = {}
         given = self.overrides()
@@ -318,7 +323,7 @@ class NewPlan:
         if errors:
             return errors
         try:
-            schedule, plan = plan_for(self.schedule, None, given)
+            schedule, plan = plan_for(self.schedule, None, given, resolved=schedule)
             # A weight band with a default (blinatumomab: 45 kg or more) is one a plan would take
             # silently: an adult plan (dexamethasone 20 mg) for a child. The page asks for the
             # weight, or for the band chosen on purpose; a band without a default is asked for

@@ -33,7 +33,7 @@ from dosecal.service.accounts import THROTTLE_MINUTES, Busy
 from dosecal.service.database import first_line
 from dosecal.service.store import Store
 from dosecal.service.teams import Teams
-from dosecal.web.security import accounts, local_path, sign_in, sign_out
+from dosecal.web.security import UPLOADS, accounts, local_path, sign_in, sign_out
 from dosecal.words import Language, Value, language, msg
 
 pages = Blueprint("pages", __name__, template_folder="templates")
@@ -317,4 +317,7 @@ def error_page(exc: Any) -> Any:
         return Response("not found\n" if code == 404 else "bad request\n", status=code, mimetype="text/plain")
     if "lang" not in g:
         g.lang = ui_language()
-    return render_template("error.html", message=_ERRORS.get(code, "web.error.not_found")), code
+    message = _ERRORS.get(code, "web.error.not_found")
+    if code == 413 and request.path in UPLOADS:  # a file, not words typed
+        message = "web.regimens.too_large"
+    return render_template("error.html", message=message), code

@@ -43,7 +43,7 @@ from dosecal.errors import (
 )
 from dosecal.inputs import definitions, planfile
 from dosecal.model.course import Course
-from dosecal.model.plan import CONTACTS
+from dosecal.model.plan import CONTACTS, Plan
 from dosecal.model.rules import Infusion
 from dosecal.model.schedule import BAG_CHOICE, Schedule
 from dosecal.render import RenderOptions, render
@@ -53,12 +53,13 @@ from dosecal.service.courses import calendar_of, course_of, describe_withdrawn
 from dosecal.service.pdfcache import PdfCache
 from dosecal.service.preview import preview as preview_of
 from dosecal.service.records import Change, StoredPlan
+from dosecal.service.regimens import may_name
 from dosecal.service.teams import DEFAULT_TEAM
 from dosecal.web import forms
 from dosecal.web.pages import default_tz, error_links, store, teams
 from dosecal.web.security import PLAN_CSP, signed_in, trail
 from dosecal.web.wording import for_page, page_text, without_choices
-from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Msg, Value
+from dosecal.words import ENGLISH, LANGUAGE_CHOICES, Language, Msg, Value, msg
 
 plans_pages = Blueprint("plans", __name__, template_folder="templates")
 
@@ -112,9 +113,10 @@ def plans() -> str:
     mine = None if teams().sees_all(g.user) else teams().teams_of(g.user)
     page = store().page(archived=archived, teams=mine, query=query, after=after, size=PAGE_SIZE)
     rows = []
+    local = store().regimens.titles() if page.plans else {}
     for p in page.plans:
         builtin = _builtins().get(p.schedule)
-        title = g.lang.content(builtin.title) if builtin is not None else p.schedule
+        title = g.lang.content(builtin.title) if builtin is not None else local.get(p.schedule, p.schedule)
         rows.append(
             {"plan": p, "title": title, "next": p.next.words(g.lang), "visit": p.next.words(g.lang, "visit")}
         )
@@ -191,13 +193,24 @@ def _made_by_this_form(plan_id: str | None) -> bool:
 def new_plan() -> Any:
     """Step 1: pick a schedule (links, no script needed); step 2: the plan form with its defaults.
 
+    The schedules are the built-ins and the clinic's own regimens (:mod:`dosecal.service.regimens`),
+    each its current version. A regimen's form carries the version it shows, and the plan is made
+    of that version: one imported while the form was open shows the form again, with the new one.
+
     The form carries a one-time key (``once``): sent again, by a double click or Back and
     resend, it leads to the plan it made the first time, which says so (see :func:`_once_id`).
     """
     ident = request.values.get("schedule", "")
-    if ident not in _builtins():
-        return render_template("pick.html", schedules=list(_builtins().values()))
-    schedule = _builtins()[ident]
+    local = None
+    if ident in _builtins():
+        schedule = _builtins()[ident]
+    else:
+        local = store().regimens.find(ident) if may_name(ident) else None
+        if local is None:
+            return render_template(
+                "pick.html", schedules=list(_builtins().values()), local=store().regimens.current()
+            )
+        schedule = local.schedule()
     fields = forms.NewPlan(
         schedule=ident, tz=default_tz(), times=forms.default_times(schedule), lang=g.lang.code
     )
@@ -211,7 +224,15 @@ def new_plan() -> Any:
         if _made_by_this_form(made):
             return redirect(url_for("plans.plan_page", plan_id=made, sent="again"), code=303)
         fields = forms.NewPlan.from_form(schedule, request.form, default_lang=g.lang.code)
-        checked = fields.check()
+        seen = request.form.get("regimen_version", "")
+        if local is not None and seen != str(local.version):
+            # A new version was imported while the form was open: the plan is made of the version
+            # the nurse sees, so the form is shown again with it, her fields kept.
+            checked: tuple[Schedule, Plan] | dict[str, list[Value]] = {
+                "form": [msg("web.new.regimen_changed", version=local.version)]
+            }
+        else:
+            checked = fields.check(schedule)
         if isinstance(checked, dict):
             errors = checked
         else:
@@ -223,6 +244,7 @@ def new_plan() -> Any:
                     label=fields.label or None,
                     who=g.user,
                     plan_id=made,
+                    regimen_version=local.version if local is not None else None,
                 )
             except ConflictError:
                 if not _made_by_this_form(made):
@@ -246,6 +268,7 @@ def new_plan() -> Any:
         "new.html",
         links=error_links(errors, first),
         schedule=schedule,
+        local=local,
         shown=page_text(without_choices(describe(schedule, g.lang), g.lang), g.lang, schedule),
         notes={
             c.id: page_text(g.lang.content(c.note), g.lang, schedule)
@@ -257,7 +280,7 @@ def new_plan() -> Any:
         errors=errors,
         my_teams=teams().teams_of(g.user),
         chosen_team=request.form.get("team", ""),
-        body_size=forms.uses_body_size(schedule),
+        body_size=forms.uses_body_size(schedule, local.definition if local is not None else None),
         asks_cycles=forms.asks_cycles(schedule),
         asks_until=forms.asks_until(schedule),
         until_hint=forms.until_hint(schedule),
@@ -531,7 +554,7 @@ def adjust(plan_id: str) -> Any:
         current=course.choices,
         planned=course.planned_cycles,
         timed=[(a.id, g.lang.content(a.name)) for a in course.schedule.agents.values() if a.times],
-        body_size=forms.uses_body_size(course.schedule),
+        body_size=forms.uses_body_size(course.schedule, p.definition),  # the plan's own snapshot
         asks_until=forms.asks_until(course.schedule),
         now=forms.in_force(course),
     ), (422 if errors else 409 if conflict else 200)

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from dosecal.inputs.files import MAX_FILE_BYTES
 from dosecal.service.accounts import Accounts
 from dosecal.web.limits import client_of
 
@@ -183,6 +184,11 @@ def local_path(target: str | None) -> str:
 #: The largest sign-in form accepted (a name, a password, the form's token).
 SIGNIN_MAX_BYTES = 16 * 1024
 
+#: Pages that take a file, and the largest request each accepts: a regimen's file as large as
+#: the command line reads one (:data:`~dosecal.inputs.files.MAX_FILE_BYTES`, also the most
+#: ``dosecal serve`` reads of any request). Every other page takes the app's 256 KB.
+UPLOADS = {"/admin/regimens/import": MAX_FILE_BYTES}
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -226,6 +232,8 @@ def install(app: Flask) -> None:
             abort(400)
         if any(_controlled(value, allow="\t") for value in request.headers.values()):
             abort(400)
+        if request.method == "POST" and request.path in UPLOADS:
+            request.max_content_length = UPLOADS[request.path]  # before the form is read
         if request.path == "/signin" and request.method == "POST":
             if (request.content_length or 0) > SIGNIN_MAX_BYTES:
                 abort(413)  # a name and a password: a few hundred bytes

@@ -157,7 +157,9 @@ def _numbered_sources(text: str, schedule: Schedule) -> str:
     keys = "|".join(re.escape(k) for k in sorted(numbers, key=len, reverse=True))
     cited = re.compile(rf"\[((?:{keys})(?:,\s*(?:{keys}))*)\]")
     text = cited.sub(lambda m: "[" + ", ".join(numbers[k.strip()] for k in m.group(1).split(",")) + "]", text)
-    bare = re.compile(rf"(?<![\w-])({keys})(?![\w-])")
+    # "FHIR", the key of an imported PlanDefinition's source, is also a word of its own notes
+    # ("Imported from the FHIR PlanDefinition ..."): there it stays a word.
+    bare = re.compile(rf"(?<![\w-])({keys})(?![\w-])(?! PlanDefinition)")
     return bare.sub(lambda m: f"[{numbers[m.group(1)]}]", text)
 
 

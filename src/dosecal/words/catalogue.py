@@ -872,6 +872,43 @@ CATALOGUE: dict[str, str] = dict(
         N_("users.teams_all", "{name} sees every team's plans (teams: {teams})"),
         N_("users.no_team", "{name} is in no team and sees no plan"),
         N_("store.team", "plan {id} now belongs to team {team}"),
+        # Local regimens: definitions a clinic imported into the plan store (dosecal store regimens)
+        N_(
+            "error.regimens.builtin",
+            "'{id}' is the id of a built-in schedule, and a local regimen cannot take a built-in's "
+            "place: give it another id in its [schedule] table (for a PlanDefinition, whose id "
+            "comes from its title: write it as a definition with 'dosecal fhir import', change the "
+            "id there, and import that file)",
+        ),
+        N_(
+            "error.regimens.id_long",
+            "the id '{id}' is too long for a local regimen: {most} characters at most",
+        ),
+        N_(
+            "error.regimens.part_toml",
+            "part {n} was asked for, but this is a TOML definition: parts are those of a FHIR "
+            "regimen in parts",
+        ),
+        N_("error.regimens.not_id", "the definition's id is not '{id}', the regimen it was shown as"),
+        N_("error.regimens.unknown", "no local regimen '{id}' (see 'dosecal store regimens list')"),
+        N_("error.regimens.no_version", "the local regimen '{id}' has no version {version}"),
+        N_(
+            "error.regimens.changed",
+            "the local regimen {id} changed after its import was previewed (version {expected} is now "
+            "{actual}); nothing was stored: preview the import again",
+        ),
+        N_("regimens.imported", "local regimen {id} imported as version {version}: {title}"),
+        N_(
+            "regimens.same",
+            "local regimen {id} has this very definition already (version {version}): nothing was stored",
+        ),
+        N_("regimens.show.head", "local regimen {id}, version {version}: {title}"),
+        N_("regimens.show.source", "source: {source}"),
+        N_("regimens.show.version", "version {version}  {at}  by {who}: {what}"),
+        N_("regimens.show.fhir", "from the FHIR PlanDefinition {file} ({canonical})"),
+        N_("regimens.show.fhir_part", "from part {part} of the FHIR PlanDefinition {file} ({canonical})"),
+        N_("regimens.show.toml", "from the definition {file}"),
+        N_("regimens.show.left_out", "  left out: {line}"),
         # The administrator's pages (accounts, teams, the audit trail) and a plan's team
         N_("web.nav.admin", "Accounts"),
         N_("web.admin.title", "Accounts and teams"),
@@ -945,6 +982,96 @@ CATALOGUE: dict[str, str] = dict(
         ),
         N_("web.admin.own_account", "This is your own account: another administrator can remove it."),
         N_("web.admin.removed", "Account {name} removed: its sessions are ended."),
+        # The administrator's regimens page: the clinic's own regimens, imported after a preview
+        N_("web.nav.regimens", "Regimens"),
+        N_("web.regimens.title", "The clinic's own regimens"),
+        N_(
+            "web.regimens.intro",
+            "A regimen imported here is offered to every nurse on the new plan page, beside the "
+            "schedules that come with dosecal. A file imported again with the same id becomes the "
+            "regimen's next version, and every plan made of the regimen then offers the upgrade.",
+        ),
+        N_("web.regimens.list", "Imported regimens"),
+        N_("web.regimens.none", "No regimen has been imported yet."),
+        N_("web.regimens.version", "Version {version}: imported {when} by {who}"),
+        N_("web.regimens.current", "(current)"),
+        N_("web.regimens.left_out", "Left out of the calendar ({count})"),
+        N_("web.regimens.import_title", "Import a regimen"),
+        N_(
+            "web.regimens.import_intro",
+            "A FHIR PlanDefinition of the national regimen library (.json) or a dosecal definition "
+            "(.toml). Nothing is stored until you have seen what the import gives and confirmed it.",
+        ),
+        N_("web.regimens.file", "File"),
+        N_(
+            "web.regimens.file_hint",
+            "JSON or TOML, at most {most} KB. It is read in memory: the server keeps no copy of the file.",
+        ),
+        N_("web.regimens.preview_button", "Show what it gives"),
+        N_("web.regimens.no_file", "Choose a file to import."),
+        N_(
+            "web.regimens.too_large",
+            "The file is too large: a regimen's file may have at most 1 MiB (1024 KB). Nothing was stored.",
+        ),
+        N_("web.regimens.file_named", "File: {file}"),
+        N_("web.regimens.part_named", "Part {n}: {name}"),
+        N_("web.regimens.back", "All regimens"),
+        N_("web.regimens.parts_legend", "This regimen is given in {count} parts: which one do you import?"),
+        N_(
+            "web.regimens.parts_hint",
+            "Each part is a calendar of its own and is imported as a regimen of its own. A patient's "
+            "next part is a plan of its own, started on the date the care team gives.",
+        ),
+        N_("web.regimens.part_button", "Show what this part gives"),
+        N_("web.regimens.choose_part", "Choose one of the parts."),
+        N_("web.regimens.refused", "This file cannot be imported: nothing was stored."),
+        N_(
+            "web.regimens.refused_hint",
+            "What the import found, each with its place in the file. dosecal does not guess: what the "
+            "calendar needs and it cannot read refuses the whole file.",
+        ),
+        N_("web.regimens.other_part", "Choose another part"),
+        N_("web.regimens.other_file", "Choose another file"),
+        N_("web.regimens.preview_heading", "What the import gives"),
+        N_("web.regimens.becomes", "Regimen"),
+        N_("web.regimens.version_heading", "Version"),
+        N_("web.regimens.new_regimen", "A new regimen: this is its version 1."),
+        N_(
+            "web.regimens.next_version",
+            "Version {version}, in place of version {current} (imported {when} by {who}): every plan "
+            "made of the regimen will offer the upgrade.",
+        ),
+        N_("web.regimens.source", "Source"),
+        N_(
+            "web.regimens.same_preview",
+            "Version {version} has this very definition already: there is nothing to import.",
+        ),
+        N_(
+            "web.regimens.left_out_hint",
+            "These are not in the calendar; each stays as a note in the regimen for the care team "
+            "(and the patient). Check that the regimen is safe without them before you import it.",
+        ),
+        N_(
+            "web.regimens.nothing_left_out",
+            "Nothing: every medicine of the PlanDefinition is in the calendar.",
+        ),
+        N_("web.regimens.toml_whole", "Nothing: a definition file is imported whole."),
+        N_(
+            "web.regimens.confirm_hint",
+            "Check the schedule in words against the regimen's source. Once imported, it is offered "
+            "to every nurse for new plans.",
+        ),
+        N_("web.regimens.confirm", "Import this regimen"),
+        N_("web.regimens.not_imported", "The regimen was not imported"),
+        N_("web.regimens.shown", "The schedule in words"),
+        N_(
+            "web.regimens.imported",
+            "Regimen {id} imported as version {version}: nurses can make plans of it now.",
+        ),
+        N_(
+            "web.regimens.same",
+            "Regimen {id} has this very definition already (version {version}): nothing was stored.",
+        ),
         N_("web.audit.title", "Audit trail"),
         N_(
             "web.audit.intro",
@@ -1022,6 +1149,25 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.new.title_for", "New plan: {title}"),
         N_("web.pick.intro", "Choose the schedule. The next page shows it in full beside the plan's form."),
         N_("web.new.other_schedule", "Choose another schedule"),
+        N_("web.pick.builtin", "Schedules that come with dosecal"),
+        N_("web.pick.local", "The clinic's own regimens"),
+        N_(
+            "web.pick.local_intro",
+            "Imported by this clinic's administrators from a national FHIR regimen or a definition file: "
+            "they are not among the schedules dosecal ships and reviews. Check each against its source.",
+        ),
+        N_("web.pick.local_badge", "The clinic's own, version {version}"),
+        N_("web.pick.local_source", "Source: {source}"),
+        N_(
+            "web.new.local",
+            "The clinic's own regimen (version {version}), imported by an administrator. Source: {source}",
+        ),
+        N_(
+            "web.new.regimen_changed",
+            "Version {version} of this regimen was imported while this form was open: nothing was "
+            "stored. Check the form against the new version (its schedule is shown beside it) and "
+            "create the plan again.",
+        ),
         N_("web.form.fix", "Some fields need a correction: see the messages beside them."),
         N_("web.form.summary_item", "{field}: {message}"),
         N_("web.new.start", "Day 1 of the plan"),
