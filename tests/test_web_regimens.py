@@ -16,7 +16,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -34,20 +33,12 @@ from test_regimens import (
     later_default_time,
 )
 from test_web import PASSWORD, Run, app, csrf, dosecal, sign_in
+from test_web_admin import boss
 from test_web_upgrade import moves_of, review_form
 
-__all__ = ["app", "dosecal"]  # the clinic's fixtures, from the web tests
+__all__ = ["app", "boss", "dosecal"]  # the clinic's fixtures, from the web and admin tests
 
 TITLE = "GU PROS Castration resistant Metastatic - abiraterone and dexamethasone"
-
-
-@pytest.fixture
-def boss(app: Flask, dosecal: Run) -> tuple[FlaskClient, str]:
-    """The clinic's administrator, signed in: her browser and its form token."""
-    made = dosecal("users", "add", "boss", "--admin", input=PASSWORD + "\n")
-    assert made.exit_code == 0, made.output
-    client = app.test_client()
-    return client, sign_in(client, "boss")
 
 
 def text_of(page: str) -> str:
