@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from dosecal.service.database import database_url
 from test_store import own_inotuzumab
@@ -47,6 +48,24 @@ def longer_first_infusion(definition: Path) -> None:
     """Cycle 1's first infusion now lasts 90 minutes: the observation after it starts 30 minutes later."""
     text = definition.read_text(encoding="utf-8")
     definition.write_text(text.replace("minutes = 60\n", "minutes = 90\n", 1), encoding="utf-8")
+
+
+def reviewed(app: Flask, dosecal: Run, tmp_path: Path) -> tuple[Path, str, FlaskClient, dict[str, str]]:
+    """A plan whose definition now has a 90-minute first infusion, its review open in a nurse's browser.
+
+    Returns the definition file, the plan's id, the signed-in browser, and the review's form
+    (its token included) as the confirm button would post it.
+    """
+    definition, plan_id, _ = own_plan(tmp_path, dosecal)
+    longer_first_infusion(definition)
+    client = app.test_client()
+    token = sign_in(client)
+    return (
+        definition,
+        plan_id,
+        client,
+        {"csrf": token, **review_form(client.get(f"/plans/{plan_id}/upgrade").text)},
+    )
 
 
 def moves_of(page: str) -> list[str]:
@@ -221,11 +240,7 @@ def test_confirming_applies_the_upgrade_as_the_nurse(app: Flask, dosecal: Run, t
 
 
 def test_a_confirm_sent_twice_is_applied_once_and_says_so(app: Flask, dosecal: Run, tmp_path: Path) -> None:
-    definition, plan_id, _ = own_plan(tmp_path, dosecal)
-    longer_first_infusion(definition)
-    client = app.test_client()
-    token = sign_in(client)
-    form = {"csrf": token, **review_form(client.get(f"/plans/{plan_id}/upgrade").text)}
+    _definition, plan_id, client, form = reviewed(app, dosecal, tmp_path)
     assert client.post(f"/plans/{plan_id}/upgrade", data=form).status_code == 303
     again = client.post(f"/plans/{plan_id}/upgrade", data=form)
     assert again.status_code == 303
@@ -238,11 +253,7 @@ def test_a_confirm_sent_twice_is_applied_once_and_says_so(app: Flask, dosecal: R
 def test_a_review_confirmed_after_someone_elses_change_gets_the_conflict_page(
     app: Flask, dosecal: Run, tmp_path: Path, meanwhile: str
 ) -> None:
-    definition, plan_id, _ = own_plan(tmp_path, dosecal)
-    longer_first_infusion(definition)
-    client = app.test_client()
-    token = sign_in(client)
-    form = {"csrf": token, **review_form(client.get(f"/plans/{plan_id}/upgrade").text)}
+    _definition, plan_id, client, form = reviewed(app, dosecal, tmp_path)
     if meanwhile == "upgrade":
         other = app.test_client()
         other_token = sign_in(other, "jchen")
@@ -268,11 +279,7 @@ def test_a_definition_changed_again_after_the_review_is_not_applied(
     app: Flask, dosecal: Run, tmp_path: Path
 ) -> None:
     """What is applied is what the nurse reviewed: a definition edited since is refused."""
-    definition, plan_id, _ = own_plan(tmp_path, dosecal)
-    longer_first_infusion(definition)
-    client = app.test_client()
-    token = sign_in(client)
-    form = {"csrf": token, **review_form(client.get(f"/plans/{plan_id}/upgrade").text)}
+    definition, plan_id, client, form = reviewed(app, dosecal, tmp_path)
     definition.write_text(
         definition.read_text(encoding="utf-8").replace("minutes = 90\n", "minutes = 120\n", 1)
     )
@@ -290,11 +297,7 @@ def test_a_definition_changed_again_after_the_review_is_not_applied(
 def test_an_archived_plan_is_offered_no_upgrade_and_refuses_one(
     app: Flask, dosecal: Run, tmp_path: Path
 ) -> None:
-    definition, plan_id, _ = own_plan(tmp_path, dosecal)
-    longer_first_infusion(definition)
-    client = app.test_client()
-    token = sign_in(client)
-    form = {"csrf": token, **review_form(client.get(f"/plans/{plan_id}/upgrade").text)}
+    _definition, plan_id, client, form = reviewed(app, dosecal, tmp_path)
     assert dosecal("store", "archive", plan_id).exit_code == 0
     page = client.get(f"/plans/{plan_id}").text
     assert "Newer definition available" not in page and "cannot be read" not in page
