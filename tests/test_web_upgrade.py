@@ -356,3 +356,25 @@ def test_the_review_page_speaks_french_with_the_command_lines_words(
         "déplacé : C1J1 Observation après inotuzumab ozogamicine : lun. 4 janv. 2027 à 11\xa0h → "
         "lun. 4 janv. 2027 à 11\xa0h\xa030"
     ) in moves_of(page.text)
+
+
+def test_an_unreadable_definition_is_logged_once_not_at_every_view(
+    app: Flask, dosecal: Run, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ten views of the plan: one log line; the file broken another way: one more."""
+    definition, plan_id, _ = own_plan(tmp_path, dosecal)
+    client = app.test_client()
+    sign_in(client)
+    definition.write_text("[[[ not toml", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="dosecal.web"):
+        for _ in range(10):
+            assert client.get(f"/plans/{plan_id}").status_code == 200
+        definition.unlink()
+        assert client.get(f"/plans/{plan_id}").status_code == 200
+        assert client.get(f"/plans/{plan_id}").status_code == 200
+    lines = [
+        r
+        for r in caplog.records
+        if f"plan {plan_id}: the definition at its origin cannot be read" in r.getMessage()
+    ]
+    assert len(lines) == 2, [r.getMessage() for r in lines]

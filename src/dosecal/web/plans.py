@@ -56,6 +56,7 @@ from dosecal.service.records import Change, StoredPlan
 from dosecal.service.regimens import may_name
 from dosecal.service.teams import DEFAULT_TEAM
 from dosecal.web import forms
+from dosecal.web.logs import redact
 from dosecal.web.pages import default_tz, error_links, store, teams
 from dosecal.web.security import PLAN_CSP, signed_in, trail
 from dosecal.web.wording import for_page, page_text, without_choices
@@ -389,15 +390,26 @@ def _definition_news(plan: StoredPlan) -> str | None:
     try:
         return "newer" if store().newer_definition(plan) else None
     except (UnknownScheduleError, DefinitionError) as exc:
-        log.warning("plan %s: the definition at its origin cannot be read: %s", plan.id, _loggable(exc))
+        _warn_once(plan.id, redact(str(exc)))
         return "unreadable"
 
 
-def _loggable(exc: Exception) -> str:
-    """An error's English words on one log line: its line breaks and control characters escaped."""
-    from dosecal.web.logs import redact
+#: The unreadable definitions already logged, by plan and reason (bounded: oldest forgotten).
+_warned: dict[tuple[str, str], None] = {}
 
-    return redact(str(exc))
+
+def _warn_once(plan_id: str, reason: str) -> None:
+    """Log a plan's unreadable definition once per reason, not at every view of its page.
+
+    The reason is already one escaped line (:func:`dosecal.web.logs.redact`); a new reason (the
+    file changed again) is logged again.
+    """
+    if (plan_id, reason) in _warned:
+        return
+    _warned[(plan_id, reason)] = None
+    if len(_warned) > 1000:
+        del _warned[next(iter(_warned))]
+    log.warning("plan %s: the definition at its origin cannot be read: %s", plan_id, reason)
 
 
 @plans_pages.get("/plans/<plan_id>/plan.<fmt>")
@@ -659,7 +671,7 @@ def _upgrade_failed(plan: StoredPlan, title: str, exc: Exception) -> tuple[str, 
         if _key(exc) != "error.store.archived":
             raise exc
         return _upgrade_refused(plan, title, "web.upgrade.archived", again=False), 409
-    log.warning("plan %s: the definition at its origin cannot be applied: %s", plan.id, _loggable(exc))
+    log.warning("plan %s: the definition at its origin cannot be applied: %s", plan.id, redact(str(exc)))
     definition = isinstance(exc, DefinitionError | UnknownScheduleError)
     words = "web.upgrade.problem" if definition else "web.upgrade.does_not_fit"
     return _upgrade_refused(plan, title, words, again=False), 422
