@@ -2072,7 +2072,11 @@ def test_the_audit_trail_says_who_opened_printed_and_downloaded_a_plan(app: Flas
     proxy = {"X-Forwarded-For": "10.0.0.5, 192.0.2.7"}
     token = sign_in(client)
     plan_id = create(client, token, "imatinib", label="Jane Example, bed 12")
-    assert client.get(f"/plans/{plan_id}", headers=proxy).status_code == 200
+    page = client.get(f"/plans/{plan_id}", headers=proxy)
+    assert page.status_code == 200
+    # The page's own preview is part of its view, not a print; the Print button's page is.
+    assert f'src="/plans/{plan_id}/plan.html?preview=1"' in page.text
+    assert client.get(f"/plans/{plan_id}/plan.html?preview=1").status_code == 200
     assert client.get(f"/plans/{plan_id}/plan.html").status_code == 200
     assert client.get(f"/plans/{plan_id}/plan.csv").status_code == 200
     other = app.test_client()

@@ -10,6 +10,7 @@ who, the account (or team) as subject and the client's address. Anyone else gets
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -352,21 +353,28 @@ def test_the_audit_page_lists_the_trail_newest_first_filters_it_and_pages_it(
         if body is None:
             return []
         return [
-            [page_text(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
+            [
+                html.unescape(page_text(cell)).strip()
+                for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
+            ]
             for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.DOTALL)
         ]
 
     shown = rows("/admin/audit")
     newest = [row[1:] for row in shown[:2]]
     assert newest == [
-        ["boss", "user-teams", "", "127.0.0.1", "jchen"],
-        ["mtremblay", "download:csv", plan_id, "127.0.0.1", ""],
+        ["boss", "Changed an account's teams or rights", "", "127.0.0.1", "jchen"],
+        ["mtremblay", "Downloaded (CSV)", plan_id, "127.0.0.1", ""],
     ]
+    # In words on the page; the code 'dosecal audit' prints is each cell's tooltip.
+    assert 'title="download:csv">Downloaded (CSV)</td>' in admin.get("/admin/audit").text
     assert len(shown) == len(cli_entries(dosecal))  # every entry, as 'dosecal audit' has them
     hers = rows("/admin/audit?user=mtremblay")
-    assert {row[1] for row in hers if row[2] != "user-add"} == {"mtremblay"}
-    assert [row[2] for row in hers][:2] == ["download:csv", "feed-link"] and hers[-1][2:] == [
-        "user-add",
+    assert {row[1] for row in hers if row[2] != "Added an account"} == {"mtremblay"}
+    assert [row[2] for row in hers][:2] == ["Downloaded (CSV)", "Was shown the feed link"] and hers[-1][
+        2:
+    ] == [
+        "Added an account",
         "",
         "cli",
         "mtremblay",
@@ -374,11 +382,16 @@ def test_the_audit_page_lists_the_trail_newest_first_filters_it_and_pages_it(
     # An account's entries are also the changes made to it: by boss here, by 'users add' before.
     about = rows("/admin/audit?user=jchen")
     assert [(row[2], row[4], row[5]) for row in about] == [
-        ("user-teams", "127.0.0.1", "jchen"),
-        ("user-add", "cli", "jchen"),
+        ("Changed an account's teams or rights", "127.0.0.1", "jchen"),
+        ("Added an account", "cli", "jchen"),
     ]
     for_plan = rows(f"/admin/audit?plan={plan_id}")
-    assert [row[2] for row in for_plan] == ["download:csv", "feed-link", "view", "add"]
+    assert [row[2] for row in for_plan] == [
+        "Downloaded (CSV)",
+        "Was shown the feed link",
+        "Opened the plan",
+        "Made the plan",
+    ]
     assert {row[3] for row in for_plan} == {plan_id}
     assert (
         rows("/admin/audit?plan=0123456789ab") == []
@@ -506,3 +519,13 @@ def test_two_administrators_taken_away_at_once_leave_one(database: str, dosecal:
         assert teams.administrators() == ["bea"]
     finally:
         store.close()
+
+
+def test_every_audit_action_has_words_on_the_audit_page() -> None:
+    from dosecal.service.audit import ACTIONS
+    from dosecal.web.admin import action_words
+    from dosecal.words import ENGLISH
+
+    assert all(action_words(a) != a for a in ACTIONS)  # each one in words, none left as a code
+    assert ENGLISH.text(action_words("download:pdf")) == "Downloaded (PDF)"
+    assert action_words("something-new") == "something-new"  # a code the page does not know yet

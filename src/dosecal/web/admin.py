@@ -339,6 +339,40 @@ def _audit_cursor(value: str | None) -> tuple[datetime, int] | None:
     return when, int(row)
 
 
+#: An audit action in words, by its code (``dosecal audit`` prints the codes: each row keeps its
+#: code as a tooltip, so that the page and the command line can be compared).
+_ACTION_WORDS = {
+    "sign-in": "web.audit.do.sign_in",
+    "sign-out": "web.audit.do.sign_out",
+    "view": "web.audit.do.view",
+    "print": "web.audit.do.print",
+    "download": "web.audit.do.download",
+    "feed-link": "web.audit.do.feed_link",
+    "add": "web.audit.do.add",
+    "adjust": "web.audit.do.adjust",
+    "archive": "web.audit.do.archive",
+    "export": "web.audit.do.export",
+    "upgrade": "web.audit.do.upgrade",
+    "remove": "web.audit.do.remove",
+    "feed-revoke": "web.audit.do.feed_revoke",
+    "team": "web.audit.do.team",
+    "user-add": "web.audit.do.user_add",
+    "user-remove": "web.audit.do.user_remove",
+    "user-password": "web.audit.do.user_password",
+    "user-teams": "web.audit.do.user_teams",
+    "regimen-import": "web.audit.do.regimen_import",
+}
+
+
+def action_words(code: str) -> Value:
+    """An audit entry's action in the administrator's words ("Downloaded (CSV)"); an unknown code as is."""
+    kind, _, fmt = code.partition(":")
+    key = _ACTION_WORDS.get(kind)
+    if key is None:
+        return code
+    return msg(key, fmt=fmt.upper()) if kind == "download" else msg(key)
+
+
 @admin_pages.get("/admin/audit")
 @administrators_only
 def audit_page() -> Any:
@@ -369,6 +403,7 @@ def audit_page() -> Any:
         older=older,
         paged=after is not None,
         page_size=AUDIT_PAGE,
+        action_words=action_words,
     )
 
 

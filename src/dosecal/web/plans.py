@@ -422,7 +422,9 @@ def download(plan_id: str, fmt: str) -> Response:
     if fmt not in DOWNLOADS:
         abort(404)
     p = _plan_or_404(plan_id)
-    trail("print" if fmt == "html" else f"download:{fmt}", plan_id)
+    if not (fmt == "html" and request.args.get("preview") == "1"):
+        # The plan page's own preview is part of the page's "view": only Print is a "print".
+        trail("print" if fmt == "html" else f"download:{fmt}", plan_id)
     if fmt == "pdf":
         # Kept per plan version once made (dosecal serve's worker makes it after each change),
         # else made now, once however many ask: no expansion, no layout on a cached answer.
