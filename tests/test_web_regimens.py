@@ -386,7 +386,7 @@ def test_a_tampered_or_anothers_preview_is_refused(
     assert regimen_rows(database) == 0
 
 
-def test_a_nurse_who_is_not_an_administrator_gets_404_on_the_regimens_pages(app: Flask) -> None:
+def test_a_nurse_who_is_not_an_administrator_gets_404_on_the_regimens_pages(app: Flask, dosecal: Run) -> None:
     nurse = app.test_client()
     token = sign_in(nurse)
     assert nurse.get("/admin/regimens").status_code == 404
@@ -399,4 +399,90 @@ def test_a_nurse_who_is_not_an_administrator_gets_404_on_the_regimens_pages(app:
     assert 'id="nav-regimens"' not in nurse.get("/plans").text
     stranger = app.test_client()
     assert stranger.get("/admin/regimens").headers["Location"].startswith("/signin?next=")
+    # A regimen's PlanDefinition too, once one is stored.
+    assert dosecal("store", "regimens", "import", str(ABIRATERONE)).exit_code == 0
+    download = f"/admin/regimens/{ABI}/plandefinition.json"
+    assert nurse.get(download).status_code == 404
+    assert stranger.get(download).headers["Location"].startswith("/signin?next=")
     assert csrf(nurse.get("/plans").text)
+
+
+def export_of(dosecal: Run, tmp_path: Path, ident: str) -> tuple[bytes, list[str]]:
+    """What ``dosecal fhir export`` writes for the stored definition (``store regimens show --definition``).
+
+    The PlanDefinition's bytes, and what the command says on standard error is not carried.
+    """
+    text = dosecal("store", "regimens", "show", ident, "--definition")
+    assert text.exit_code == 0, text.output
+    definition = tmp_path / f"{ident}.toml"
+    definition.write_text(text.stdout, encoding="utf-8")
+    written = tmp_path / f"{ident}.json"
+    out = dosecal("fhir", "export", str(definition), "-o", str(written))
+    assert out.exit_code == 0, out.output
+    prefix = f"dosecal: {definition}: not carried: "
+    lines = [line.removeprefix(prefix) for line in out.stderr.splitlines()]
+    assert all(not line.startswith("dosecal:") for line in lines), out.stderr
+    return written.read_bytes(), lines
+
+
+def test_a_regimens_plandefinition_downloads_as_the_bytes_fhir_export_writes(
+    boss: tuple[FlaskClient, str], dosecal: Run, database: str, tmp_path: Path
+) -> None:
+    from dosecal.inputs import definitions
+    from dosecal.render.plandefinition import to_plandefinition
+
+    admin, token = boss
+    page = import_on_the_page(admin, token, ABIRATERONE)
+    link = f"/admin/regimens/{ABI}/plandefinition.json"
+    assert f'href="{link}" id="plandefinition-{ABI}" download>PlanDefinition (FHIR)</a>' in page
+    assert f'id="not-carried-{ABI}"' not in page  # the profile carries all of it: nothing listed
+    got = admin.get(link)
+    assert got.status_code == 200
+    assert got.headers["Content-Type"] == "application/fhir+json; charset=utf-8"
+    assert got.headers["Content-Disposition"] == f'attachment; filename="PlanDefinition-{ABI}.json"'
+    engine = sa.create_engine(database_url(database))
+    with engine.connect() as c:
+        stored = c.execute(
+            sa.text("SELECT definition FROM regimens WHERE id = :id"), {"id": ABI}
+        ).scalar_one()
+    engine.dispose()
+    assert got.data == to_plandefinition(definitions.loads(stored, "stored")).data
+    cli, not_carried = export_of(dosecal, tmp_path, ABI)
+    assert got.data == cli and not_carried == []
+    assert json.loads(got.data)["resourceType"] == "PlanDefinition"
+    assert admin.get("/admin/regimens/no-such-regimen/plandefinition.json").status_code == 404
+
+
+def test_what_the_profile_cannot_carry_is_listed_beside_the_download(
+    boss: tuple[FlaskClient, str], dosecal: Run, tmp_path: Path
+) -> None:
+    admin, token = boss
+    copy = tmp_path / "inotuzumab-local.toml"
+    text = (ROOT / "schedules" / "inotuzumab.toml").read_text(encoding="utf-8")
+    assert 'id = "inotuzumab"\n' in text
+    copy.write_text(text.replace('id = "inotuzumab"\n', 'id = "inotuzumab-local"\n', 1), encoding="utf-8")
+    page = import_on_the_page(admin, token, copy)
+    cli, not_carried = export_of(dosecal, tmp_path, "inotuzumab-local")
+    assert any("premedication" in line for line in not_carried), not_carried
+    listed = re.search(
+        r'<details class="left-out" id="not-carried-inotuzumab-local">.*?</details>', page, re.DOTALL
+    )
+    assert listed, page
+    assert f"Not carried by the PlanDefinition ({len(not_carried)})" in listed.group(0)
+    assert [html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", listed.group(0))] == not_carried
+    assert admin.get("/admin/regimens/inotuzumab-local/plandefinition.json").data == cli
+
+
+def test_a_regimen_this_dosecal_cannot_read_again_says_so_instead_of_a_download(
+    boss: tuple[FlaskClient, str], dosecal: Run, database: str
+) -> None:
+    admin, token = boss
+    import_on_the_page(admin, token, ABIRATERONE)
+    engine = sa.create_engine(database_url(database))
+    with engine.begin() as c:  # as a later dosecal might find a definition an older one stored
+        c.execute(sa.text("UPDATE regimens SET definition = 'not = [a definition'"))
+    engine.dispose()
+    page = admin.get("/admin/regimens")
+    assert page.status_code == 200
+    assert f'id="not-exported-{ABI}"' in page.text and f'id="plandefinition-{ABI}"' not in page.text
+    assert admin.get(f"/admin/regimens/{ABI}/plandefinition.json").status_code == 404

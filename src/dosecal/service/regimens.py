@@ -15,7 +15,9 @@ regimen's current version through the database, so that a new version is offered
 made of it (the plan page's upgrade card, ``store upgrade``), as a changed built-in is. Everything
 lives in the database: every server of the clinic sees an import at once.
 
-A local regimen never shadows a built-in: an id the built-ins have is refused.
+A local regimen never shadows a built-in: an id the built-ins have is refused. Its version goes
+out again as a PlanDefinition of the national profile (:meth:`Regimen.plandefinition`), the bytes
+``dosecal fhir export`` writes for the same definition text, with what the profile cannot carry.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from dosecal.errors import (
 from dosecal.inputs import definitions
 from dosecal.inputs import fhir as reading
 from dosecal.model.schedule import Schedule
+from dosecal.render.plandefinition import Exported, to_plandefinition
 from dosecal.service.database import aware
 from dosecal.words import msg
 
@@ -151,10 +154,25 @@ class Regimen:
         """The schedule it defines (read once per text)."""
         return _schedule(self.definition, self.name)
 
+    def plandefinition(self) -> Exported:
+        """It as ``dosecal fhir export`` writes its definition: the bytes, and what they do not carry.
+
+        Made once per text (the output is deterministic: the same definition, the same bytes).
+
+        Raises:
+            DefinitionError: when this dosecal no longer reads the stored definition.
+        """
+        return _plandefinition(self.definition, self.name)
+
 
 @functools.lru_cache(maxsize=64)
 def _schedule(text: str, name: str) -> Schedule:
     return definitions.loads(text, name)
+
+
+@functools.lru_cache(maxsize=64)
+def _plandefinition(text: str, name: str) -> Exported:
+    return to_plandefinition(_schedule(text, name))
 
 
 def _row(row: sa.Row[Any]) -> Regimen:

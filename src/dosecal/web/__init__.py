@@ -4,7 +4,8 @@
 command line checks the schema (and reports a problem as one line) before anything listens,
 and tests can hand in the store they made. Feeds live in their own blueprint, public by token
 only; the pages (:mod:`dosecal.web.pages`, :mod:`dosecal.web.plans`) need a signed-in nurse (:mod:`dosecal.web.security`),
-the administrator's (:mod:`dosecal.web.admin`) an administrator.
+the administrator's (:mod:`dosecal.web.admin`) an administrator. A nurse changes her own
+password on :mod:`dosecal.web.account`.
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ def create_app(
     from dosecal.service.audit import Audit
     from dosecal.service.teams import Teams
     from dosecal.web import security
+    from dosecal.web.account import account_pages
     from dosecal.web.admin import admin_pages
     from dosecal.web.pages import pages
     from dosecal.web.plans import plans_pages
@@ -156,6 +158,7 @@ def create_app(
     app.register_blueprint(pages)
     app.register_blueprint(plans_pages)
     app.register_blueprint(admin_pages)
+    app.register_blueprint(account_pages)
     app.register_blueprint(regimen_pages)
     app.wsgi_app = SignInGate(  # type: ignore[method-assign]
         app.wsgi_app,

@@ -91,7 +91,7 @@ def _said(exc: StoreError) -> str:
     return page_text(g.lang.text(value), g.lang)
 
 
-def _note(key: str, **values: str) -> None:
+def note(key: str, **values: str) -> None:
     """A notice for the next page shown (after the redirect that follows a change)."""
     session["notice"] = [key, values]
 
@@ -101,7 +101,7 @@ def _done(page: str) -> BaseResponse:
     return redirect(page + "#notice", code=303)
 
 
-def _notice(kind: str) -> Value | None:
+def take_notice(kind: str) -> Value | None:
     """The notice left by the change just made, once, if it is one of ``kind`` (a message id's start)."""
     found = session.get("notice")
     if not isinstance(found, list) or len(found) != 2 or not str(found[0]).startswith(kind):
@@ -145,7 +145,7 @@ def _accounts_page(fields: dict[str, Any], errors: dict[str, list[str]], status:
         known=teams().known(),
         default_team=DEFAULT_TEAM,
         minimum=MIN_PASSWORD,
-        notice=_notice("web.admin."),
+        notice=take_notice("web.admin."),
     ), status
 
 
@@ -156,7 +156,7 @@ def accounts_page() -> Any:
     return _accounts_page({"name": "", "teams": [], "other_team": "", "admin": False}, {})
 
 
-def _password_errors(password: str, again: str) -> dict[str, list[str]]:
+def password_errors(password: str, again: str) -> dict[str, list[str]]:
     """The password rules of ``dosecal users`` (typed twice, long enough), by field."""
     errors: dict[str, list[str]] = {}
     try:
@@ -191,7 +191,7 @@ def add_account() -> Any:
             check_team(team)
         except StoreError:
             abort(400)  # not one the form offered
-    errors |= _password_errors(request.form.get("password", ""), request.form.get("password2", ""))
+    errors |= password_errors(request.form.get("password", ""), request.form.get("password2", ""))
     if not errors:
         wanted = list(dict.fromkeys([*chosen, *([other] if other else [])])) or [DEFAULT_TEAM]
         try:
@@ -202,7 +202,7 @@ def add_account() -> Any:
             errors["name"] = [_said(exc)]
         else:
             trail("user-add", subject=name)
-            _note("web.admin.added", name=name)
+            note("web.admin.added", name=name)
             return _done(url_for("admin.account_page", name=name))
     fields = {"name": name, "teams": chosen, "other_team": other, "admin": admin}
     return _accounts_page(fields, errors, 422)
@@ -223,7 +223,7 @@ def _account_page(name: str, errors: dict[str, list[str]], status: int = 200, jo
         errors=errors,
         join_team=join_team,
         minimum=MIN_PASSWORD,
-        notice=_notice("web.admin."),
+        notice=take_notice("web.admin."),
     ), status
 
 
@@ -232,6 +232,21 @@ def _account_page(name: str, errors: dict[str, list[str]], status: int = 200, jo
 def account_page(name: str) -> Any:
     """One account: its teams (join, leave), its rights, a new password, removing it."""
     return _account_page(name, {})
+
+
+def change_password(name: str, password: str) -> None:
+    """Set ``name``'s password, as ``dosecal users passwd``: every session of the account ends; audited.
+
+    Changed by its own holder (an administrator's own account, or anyone's on /account), this
+    browser gets a new session, so that she stays signed in here while her other sessions end.
+
+    Raises:
+        StoreError: when there is no such account (removed meanwhile), or the password is short.
+    """
+    accounts().set_password(name, password)
+    trail("user-password", subject=name)
+    if name == g.user:
+        sign_in(name)
 
 
 @admin_pages.post("/admin/users/<name>/password")
@@ -243,19 +258,16 @@ def set_password(name: str) -> Any:
     """
     _account(name)
     password = request.form.get("password", "")
-    errors = _password_errors(password, request.form.get("password2", ""))
+    errors = password_errors(password, request.form.get("password2", ""))
     if errors:
         return _account_page(name, errors, 422)
     try:
-        accounts().set_password(name, password)
+        change_password(name, password)
     except (DatabaseBusy, DatabaseUnavailable):
         raise
     except StoreError:  # removed meanwhile
         abort(404)
-    trail("user-password", subject=name)
-    if name == g.user:
-        sign_in(name)
-    _note("web.admin.password_set", name=name)
+    note("web.admin.password_set", name=name)
     return _done(url_for("admin.account_page", name=name))
 
 
@@ -279,7 +291,7 @@ def change_teams(name: str) -> Any:
             return _account_page(name, {"join_team": [_said(exc)]}, 422, join_team=team)
         done = "web.admin.joined"
     trail("user-teams", subject=name)
-    _note(done, name=name, team=team)
+    note(done, name=name, team=team)
     return _done(url_for("admin.account_page", name=name))
 
 
@@ -296,7 +308,7 @@ def change_rights(name: str) -> Any:
     except StoreError as exc:  # the last administrator
         return _account_page(name, {"admin": [_said(exc)]}, 409)
     trail("user-teams", subject=name)
-    _note("web.admin.made_admin" if admin else "web.admin.unmade_admin", name=name)
+    note("web.admin.made_admin" if admin else "web.admin.unmade_admin", name=name)
     if name == g.user and not admin:  # these pages are no longer hers
         return redirect(url_for("plans.plans"), code=303)
     return _done(url_for("admin.account_page", name=name))
@@ -320,7 +332,7 @@ def remove_account(name: str) -> Any:
             abort(404)
         return _account_page(name, {"remove": [_said(exc)]}, 409)
     trail("user-remove", subject=name)
-    _note("web.admin.removed", name=name)
+    note("web.admin.removed", name=name)
     return _done(url_for("admin.accounts_page"))
 
 
@@ -426,7 +438,7 @@ def team_move(plan: StoredPlan) -> dict[str, Any] | None:
     current, options = _move_choices(plan.id)
     if not options:
         return None
-    return {"current": current, "options": options, "notice": _notice("web.team.")}
+    return {"current": current, "options": options, "notice": take_notice("web.team.")}
 
 
 def _openable(plan_id: str) -> StoredPlan:
@@ -466,5 +478,5 @@ def move_plan(plan_id: str) -> Any:
         ), (422 if error else 200)
     teams().assign(p.id, target)
     trail("team", p.id, subject=target)
-    _note("web.team.moved", team=target)
+    note("web.team.moved", team=target)
     return redirect(url_for("plans.plan_page", plan_id=p.id) + "#team", code=303)

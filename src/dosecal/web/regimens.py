@@ -13,6 +13,10 @@ what was read of it (each part's definition, or why it was refused) rides in the
 compressed and sealed under the app's secret key for this administrator, so that any server of
 the clinic can take the next step and nobody can make a preview say what the file did not. The
 confirmed definition is read again through the library's checks before it is stored.
+
+Each regimen's current version is offered as a FHIR PlanDefinition of the national profile: the
+bytes ``dosecal fhir export`` writes for the same definition text, what the profile cannot carry
+listed beside the link (as the command prints it on standard error), never dropped in silence.
 """
 
 from __future__ import annotations
@@ -23,17 +27,30 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import logging
 import re
 import zlib
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from dosecal.errors import ConflictError, InputFileError
 from dosecal.inputs import definitions
 from dosecal.inputs.files import MAX_FILE_BYTES
 from dosecal.render.describe import describe
+from dosecal.render.plandefinition import Exported
 from dosecal.service import regimens
 from dosecal.service.regimens import Prepared
 from dosecal.web.admin import administrators_only
@@ -43,6 +60,8 @@ from dosecal.web.wording import page_text
 from dosecal.words import Value, msg
 
 regimen_pages = Blueprint("regimens", __name__, template_folder="templates")
+
+log = logging.getLogger("dosecal.web")
 
 #: The most a sealed import may hold once decompressed (its definitions and report lines).
 MOST_SEALED_BYTES = 4 * MAX_FILE_BYTES
@@ -151,6 +170,7 @@ def _list_page(errors: dict[str, list[Value]] | None = None, status: int = 200) 
         errors=errors or {},
         notice=said,
         most=MAX_FILE_BYTES // 1024,
+        exported=exported,
     ), status
 
 
@@ -241,6 +261,34 @@ def import_regimen() -> Any:
         conflict=conflict,
         shown=page_text(describe(schedule, g.lang), g.lang, schedule),
     ), (409 if conflict else 200)
+
+
+@regimen_pages.get("/admin/regimens/<ident>/plandefinition.json")
+@administrators_only
+def plandefinition(ident: str) -> Response:
+    """The regimen's current version as ``dosecal fhir export`` writes its definition: a download.
+
+    What the profile cannot carry is listed beside the link on the regimens page.
+    """
+    found = store().regimens.find(ident)
+    result = exported(found) if found is not None else None
+    if found is None or result is None:
+        abort(404)
+    response = Response(result.data, content_type="application/fhir+json; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="PlanDefinition-{found.id}.json"'
+    return response
+
+
+def exported(r: regimens.Regimen) -> Exported | None:
+    """The PlanDefinition of a version, or ``None`` when this dosecal no longer reads its definition.
+
+    The regimens page still shows (so that a new version can be imported); the reason goes to the log.
+    """
+    try:
+        return r.plandefinition()
+    except InputFileError as exc:
+        log.warning("regimen %s cannot be exported: %s", r.name, exc)
+        return None
 
 
 def _done() -> BaseResponse:

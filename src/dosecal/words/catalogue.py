@@ -1001,6 +1001,22 @@ CATALOGUE: dict[str, str] = dict(
         ),
         N_("web.admin.own_account", "This is your own account: another administrator can remove it."),
         N_("web.admin.removed", "Account {name} removed: its sessions are ended."),
+        # Her own account: a new password (/account)
+        N_("web.account.title", "Your account"),
+        N_("web.account.password_title", "Change your password"),
+        N_(
+            "web.account.password_explain",
+            "Type your current password, then the new one twice. Your other sessions end (another "
+            "computer or phone signs in again with the new password); this one goes on.",
+        ),
+        N_("web.account.current", "Current password"),
+        N_("web.account.current_wrong", "The current password is not right."),
+        N_("web.account.password_set", "Your password is changed: your other sessions are ended."),
+        N_(
+            "web.account.proxy",
+            "The clinic's sign-on signs you in to these pages: they use no password of yours. "
+            "Change your password where you sign in to the clinic's systems.",
+        ),
         # The administrator's regimens page: the clinic's own regimens, imported after a preview
         N_("web.nav.regimens", "Regimens"),
         N_("web.regimens.title", "The clinic's own regimens"),
@@ -1015,6 +1031,12 @@ CATALOGUE: dict[str, str] = dict(
         N_("web.regimens.version", "Version {version}: imported {when} by {who}"),
         N_("web.regimens.current", "(current)"),
         N_("web.regimens.left_out", "Left out of the calendar ({count})"),
+        N_("web.regimens.plandefinition", "PlanDefinition (FHIR)"),
+        N_("web.regimens.not_carried", "Not carried by the PlanDefinition ({count})"),
+        N_(
+            "web.regimens.not_exported",
+            "No PlanDefinition: this version of dosecal cannot read the current version's definition.",
+        ),
         N_("web.regimens.import_title", "Import a regimen"),
         N_(
             "web.regimens.import_intro",
