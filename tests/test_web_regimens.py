@@ -486,3 +486,13 @@ def test_a_regimen_this_dosecal_cannot_read_again_says_so_instead_of_a_download(
     assert page.status_code == 200
     assert f'id="not-exported-{ABI}"' in page.text and f'id="plandefinition-{ABI}"' not in page.text
     assert admin.get(f"/admin/regimens/{ABI}/plandefinition.json").status_code == 404
+
+
+def test_the_regimens_page_names_a_command_line_import_by_its_file_name_not_its_path(
+    app: Flask, dosecal: Run, boss: tuple[FlaskClient, str]
+) -> None:
+    admin, _ = boss
+    assert dosecal("store", "regimens", "import", str(ABIRATERONE)).exit_code == 0
+    page = html.unescape(admin.get("/admin/regimens").text)
+    assert f"From the FHIR PlanDefinition {ABIRATERONE.name} (" in page
+    assert str(ABIRATERONE.parent) not in page

@@ -378,3 +378,14 @@ def test_an_unreadable_definition_is_logged_once_not_at_every_view(
         if f"plan {plan_id}: the definition at its origin cannot be read" in r.getMessage()
     ]
     assert len(lines) == 2, [r.getMessage() for r in lines]
+
+
+def test_the_plans_list_names_a_plan_of_a_definition_file_by_its_file_name_not_its_path(
+    app: Flask, dosecal: Run, tmp_path: Path
+) -> None:
+    definition, _, _ = own_plan(tmp_path, dosecal)
+    client = app.test_client()
+    sign_in(client)
+    listed = html.unescape(client.get("/plans").text)
+    assert f">{definition.name}<" in listed
+    assert str(tmp_path) not in listed

@@ -15,6 +15,7 @@ import logging
 import re
 import secrets
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
 
 import segno
@@ -117,7 +118,13 @@ def plans() -> str:
     local = store().regimens.titles() if page.plans else {}
     for p in page.plans:
         builtin = _builtins().get(p.schedule)
-        title = g.lang.content(builtin.title) if builtin is not None else local.get(p.schedule, p.schedule)
+        # A plan made on the command line from a definition file names its path: the list shows
+        # the file's name only (no folder of the server's disk on a nurse's page).
+        title = (
+            g.lang.content(builtin.title)
+            if builtin is not None
+            else local.get(p.schedule) or PurePath(p.schedule).name
+        )
         rows.append(
             {"plan": p, "title": title, "next": p.next.words(g.lang), "visit": p.next.words(g.lang, "visit")}
         )
