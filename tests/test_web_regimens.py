@@ -294,6 +294,9 @@ def test_a_regimen_in_parts_asks_for_its_part_and_a_refused_part_says_why_and_st
     fields = hidden(asked.text, "choose-part")
     none = admin.post("/admin/regimens/import", data={"csrf": token, **fields, "part": ""})
     assert none.status_code == 422 and "Choose one of the parts." in text_of(none.text)
+    # As a browser sends it when no radio button is chosen: no "part" field at all.
+    unset = admin.post("/admin/regimens/import", data={"csrf": token, **fields})
+    assert unset.status_code == 422 and "Choose one of the parts." in text_of(unset.text)
     refused = admin.post("/admin/regimens/import", data={"csrf": token, **fields, "part": "2"})
     assert refused.status_code == 422
     said = text_of(refused.text)

@@ -205,7 +205,9 @@ def import_regimen() -> Any:
     parts = [(int(n), str(name)) for n, name in payload["parts"]]
     chosen = request.form.get("part", "")
     if parts and chosen not in payload["results"]:
-        error = msg("web.regimens.choose_part") if "part" in request.form else None
+        # Sent from the parts step (the file already read) without a part: say so. A radio group
+        # with nothing chosen sends no field at all, so the step is known by the sealed file.
+        error = msg("web.regimens.choose_part") if request.form.get("sealed") is not None else None
         return render_template(
             "admin_regimen_import.html", step="parts", file=file, parts=parts, sealed=sealed, error=error
         ), (422 if error else 200)
