@@ -639,7 +639,9 @@ def test_an_administrator_adds_an_account_on_the_accounts_page(
     check("admin-account")
     assert dosecal("users", "teams", "lea").output.strip() == "lea sees the plans of: hematology"
     nurse.click("#account-audit")
-    assert "user-add" in nurse.find("table.audit tbody tr").text
+    newest = nurse.find("table.audit tbody tr")
+    assert "Added an account" in newest.text  # in words; the code is its tooltip
+    assert newest.find_element("css selector", "td.action").get_attribute("title") == "user-add"
     check("admin-audit")
     # A plan given to another team from its page, once confirmed.
     nurse.go("/plans/new?schedule=dasatinib")
