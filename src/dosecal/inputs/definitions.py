@@ -26,6 +26,7 @@ from dosecal.model.schedule import (
     Reminder,
     Schedule,
     Source,
+    code_written,
     web_address,
 )
 from dosecal.words import msg
@@ -33,10 +34,8 @@ from dosecal.words import msg
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: A source's date: a year, a month or a day, as ISO 8601 writes them (2014, 2024-03, 2024-09-17).
 _SOURCE_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-#: A coding system named by a URN (``urn:oid:2.16.840.1.113883.6.73``), and a code: FHIR's
-#: ``code`` type, no leading or trailing space and no runs of spaces, kept to one short word.
+#: A coding system named by a URN (``urn:oid:2.16.840.1.113883.6.73``).
 _URN = re.compile(r"^urn:(oid|uuid):[0-9A-Za-z.-]+$")
-_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:/-]{0,63}$")
 T = TypeVar("T", str, float)
 
 
@@ -252,7 +251,7 @@ class _Reader(PhaseReader):
         display = t.get_str("display")
         if system is not None and not (web_address(system) or _URN.match(system)):
             t.error("system", msg("error.definitions.code_system", value=repr(system[:80])))
-        if code is not None and not _CODE.match(code):
+        if code is not None and not code_written(code):
             t.error("code", msg("error.definitions.code_value", value=repr(code[:80])))
         cite = self.cite(t)
         t.done()

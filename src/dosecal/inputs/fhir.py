@@ -31,6 +31,7 @@ from typing import Any
 from dosecal.errors import DefinitionError, FhirError, Problem
 from dosecal.inputs import definitions
 from dosecal.model import limits
+from dosecal.model.schedule import code_written, web_address
 from dosecal.words import say
 
 #: The profile's day-of-cycle extension, and HL7's international one.
@@ -780,12 +781,7 @@ def _codes(concept: Any) -> tuple[tuple[str, str, str], ...]:
         if not isinstance(c, dict):
             continue
         system, code, display = c.get("system"), c.get("code"), c.get("display")
-        if (
-            isinstance(system, str)
-            and re.match(r"^https?://\S+$", system)
-            and isinstance(code, str)
-            and re.match(r"^[0-9A-Za-z][0-9A-Za-z._:/-]{0,63}$", code)
-        ):
+        if isinstance(system, str) and web_address(system) and isinstance(code, str) and code_written(code):
             found.append((system, code, display if isinstance(display, str) and display.strip() else code))
     return tuple(found)
 
@@ -807,6 +803,7 @@ def _definition(
     version = root.get("version") if isinstance(root.get("version"), str) else None
     publisher = root.get("publisher") if isinstance(root.get("publisher"), str) else None
     url = root.get("url") if isinstance(root.get("url"), str) else None
+    linked = url if url is not None and web_address(url) else None  # a source's url, a canonical
     regimen = str(root.get("title") or root.get("name")).strip()
     cited = regimen + (f", version {version}" if version else "") + (f", {publisher}" if publisher else "")
     if part is not None:
@@ -831,8 +828,8 @@ def _definition(
         f"indication = {toml_string(indication.strip())}",
         f"last_checked = {when}",
     ]
-    if url and re.match(r"^https?://\S+$", url):
-        lines.append(f"canonical = {toml_string(url + (f'|{version}' if version else ''))}")
+    if linked:
+        lines.append(f"canonical = {toml_string(linked + (f'|{version}' if version else ''))}")
     notes = [
         say(
             "fhir.note_imported",
@@ -877,8 +874,8 @@ def _definition(
         f"title = {toml_string(cited + ' (FHIR PlanDefinition)')}",
         f'date = "{when}"',
     ]
-    if url and re.match(r"^https?://\S+$", url):
-        lines.append(f"url = {toml_string(url)}")
+    if linked:
+        lines.append(f"url = {toml_string(linked)}")
     for name, said in prn:
         text = say(
             "fhir.patient_left_out",

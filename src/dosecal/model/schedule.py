@@ -83,6 +83,15 @@ class Code:
     sources: tuple[str, ...]
 
 
+#: A code in a coding system as a definition may write it: FHIR's ``code`` kept to one short word.
+_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:/-]{0,63}$")
+
+
+def code_written(code: str) -> bool:
+    """Whether ``code`` is one code a definition may cite: letters, digits and ``. _ : / -``."""
+    return _CODE.match(code) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Advice:
     """One sentence a patient must know, with the sources it comes from.
